@@ -1,0 +1,23 @@
+# One image for both parts; the compose file picks the command (portal or gateway).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 builds its native addon from source when no prebuilt binary is reachable.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY apps/gateway/package.json apps/gateway/
+COPY apps/portal/package.json apps/portal/
+COPY apps/all-in-one/package.json apps/all-in-one/
+COPY packages/db/package.json packages/db/
+COPY packages/domain/package.json packages/domain/
+COPY packages/providers/package.json packages/providers/
+RUN npm ci --no-audit --no-fund --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data
+COPY --from=build /app/node_modules ./node_modules
+COPY . .
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8080 8081
+CMD ["node", "--import", "tsx", "apps/all-in-one/src/main.ts"]

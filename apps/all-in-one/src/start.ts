@@ -1,0 +1,73 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { CallMeter, MemoryLimiter, SnapshotHolder, createGatewayApp, type GatewayDeps } from '@tollgate/gateway';
+import type { GatewayConfigEnv } from '@tollgate/gateway/config';
+import { createPortalRuntime, insertCallRecords, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
+
+export interface AllInOne {
+  portal: PortalRuntime;
+  gatewayApp: ReturnType<typeof createGatewayApp>;
+  meter: CallMeter;
+  portalServer: ServerType;
+  gatewayServer: ServerType;
+  portalUrl: string;
+  gatewayUrl: string;
+  close(): Promise<void>;
+}
+
+const listen = (server: ServerType) =>
+  new Promise<number>((resolve) => server.once('listening', () => resolve((server.address() as { port: number }).port)));
+
+/**
+ * The embedded default (DESIGN §2): portal and gateway in one process on SQLite. The gateway is handed each
+ * snapshot in memory and its call records go straight to the database, with the same interfaces the split
+ * shape uses over HTTP.
+ */
+export interface AllInOneHooks {
+  /** Sees every SQL statement the process runs (tests prove the gateway runs none). */
+  onStatement?: (sql: string) => void;
+  gateway?: Partial<GatewayDeps>;
+}
+
+export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: GatewayConfigEnv, logger: Logger, hooks: AllInOneHooks = {}): Promise<AllInOne> {
+  const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement });
+  const snapshots = new SnapshotHolder();
+  portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
+  const meter = new CallMeter({
+    sink: { write: (records) => insertCallRecords(portal.db, records) },
+    logger,
+    flushIntervalMs: gatewayConfig.TOLLGATE_METER_FLUSH_MS,
+    batchSize: gatewayConfig.TOLLGATE_METER_BATCH_SIZE,
+    maxBuffered: gatewayConfig.TOLLGATE_METER_MAX_BUFFERED,
+  });
+  const limiter = new MemoryLimiter();
+  const gatewayApp = createGatewayApp({
+    snapshots,
+    meter,
+    limiter,
+    logger,
+    trustedProxies: gatewayConfig.TOLLGATE_TRUSTED_PROXIES,
+    upstreamTimeoutMs: gatewayConfig.TOLLGATE_UPSTREAM_TIMEOUT_MS,
+    ...hooks.gateway,
+  });
+  const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
+  const gatewayServer = serve({ fetch: gatewayApp.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
+  const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
+  const closeServer = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
+  return {
+    portal,
+    gatewayApp,
+    meter,
+    portalServer,
+    gatewayServer,
+    portalUrl: `http://${portalConfig.host}:${portalPort}`,
+    gatewayUrl: `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`,
+    async close() {
+      await Promise.all([closeServer(portalServer), closeServer(gatewayServer)]);
+      limiter.close();
+      // Flush before the database closes: no call record is lost on a clean stop.
+      await meter.close();
+      portal.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseGatewayConfig } from '@tollgate/gateway/config';
+import { parsePortalConfig } from '@tollgate/portal';
+import type { PlanLimits } from '@tollgate/domain';
+import { startAllInOne, type AllInOneHooks } from '../start';
+import { PortalClient } from '../portal-client';
+
+/** The all-in-one platform on free loopback ports with a throwaway data directory, admin signed in. */
+export async function startTestPlatform(env: Record<string, string> = {}, hooks: AllInOneHooks = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-test-'));
+  const base = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent', ...env };
+  const platform = await startAllInOne(parsePortalConfig(base), parseGatewayConfig(base), pino({ level: 'silent' }), hooks);
+  const firstAdmin = platform.portal.firstAdmin;
+  if (!firstAdmin) throw new Error('a fresh data directory must create the first admin');
+  const admin = new PortalClient(platform.portalUrl);
+  await admin.login(firstAdmin.email, firstAdmin.password);
+  return {
+    platform,
+    admin,
+    dataDir,
+    async close() {
+      await platform.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The publisher's half of the tour: a provider, a team, an AI service exposing `model`, a plan, published. */
+export async function publishAiService(
+  admin: PortalClient,
+  o: { upstreamUrl: string; upstreamKey: string; approval: 'auto' | 'manual'; limits?: PlanLimits; model?: string },
+) {
+  const model = o.model ?? 'gpt-4o-mini';
+  const { provider } = await admin.must('POST', '/api/providers', { name: 'openai-main', type: 'openai', baseUrl: o.upstreamUrl, apiKey: o.upstreamKey });
+  const { team } = await admin.must('POST', '/api/teams', { name: 'AI Platform', slug: 'ai-platform' });
+  const { service } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'LLM', slug: 'llm', kind: 'ai' });
+  await admin.must('POST', `/api/services/${service.id}/models`, { name: model, targets: [{ providerId: provider.id, model }] });
+  const { plan } = await admin.must('POST', `/api/services/${service.id}/plans`, { name: 'standard', approval: o.approval, limits: o.limits ?? {} });
+  await admin.must('POST', `/api/services/${service.id}/lifecycle`, { state: 'published' }, 200);
+  return { provider, team, service, plan, model };
+}
+
+/** The consumer's half: a developer with their own team, an app and a key (the secret, shown once). */
+export async function createConsumer(admin: PortalClient, slug = 'consumers') {
+  const { user, password } = await admin.must('POST', '/api/users', { email: `dev@${slug}.test`, name: 'Dev' });
+  const { team } = await admin.must('POST', '/api/teams', { name: slug, slug, ownerUserId: user.id });
+  const dev = new PortalClient(admin.baseUrl);
+  await dev.login(user.email, password);
+  const { app } = await dev.must('POST', `/api/teams/${team.id}/apps`, { name: 'chatbot' });
+  const { key, secret } = await dev.must('POST', `/api/apps/${app.id}/keys`, { name: 'default' });
+  return { dev, user, team, app, key, secret: secret as string };
+}

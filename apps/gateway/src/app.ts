@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { Agent, type Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { GatewayEnv } from './env';
+import { GatewayError, renderGatewayError } from './errors';
+import type { SnapshotSource } from './snapshot/snapshot-source';
+import type { CallMeter } from './meter/call-meter';
+import type { Limiter } from './limiter/limiter';
+import { contextStep } from './steps/context';
+import { meterStep } from './steps/meter';
+import { identifyStep } from './steps/identify';
+import { chatCompletionsHandler } from './forward/chat-completions';
+
+export interface GatewayDeps {
+  snapshots: SnapshotSource;
+  meter: CallMeter;
+  limiter: Limiter;
+  logger: Logger;
+  /** Addresses whose `x-forwarded-for` / `x-envoy-external-address` are believed. */
+  trustedProxies?: readonly string[];
+  /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
+  dispatcher?: Dispatcher;
+  upstreamTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+/**
+ * The data plane. Each request runs the named steps of DESIGN §2: context → meter → identify → route and
+ * authorize → limit → forward; the meter step closes the record when the response (or stream) ends.
+ */
+export function createGatewayApp(deps: GatewayDeps) {
+  const app = new Hono<GatewayEnv>();
+  const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 512 });
+  const maxBodyBytes = deps.maxBodyBytes ?? 10 * 1024 * 1024;
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const config = deps.snapshots.current();
+    return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
+  });
+
+  app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
+  app.use('/v1/*', meterStep(deps.meter));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body exceeds ${maxBodyBytes} bytes.`);
+      },
+    }),
+  );
+  app.post(
+    '/v1/chat/completions',
+    identifyStep(),
+    chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs: deps.upstreamTimeoutMs ?? 120_000 }),
+  );
+
+  app.notFound((c) =>
+    renderGatewayError(new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`), c),
+  );
+  app.onError((err, c) => renderGatewayError(err, c));
+  return app;
+}

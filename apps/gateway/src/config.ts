@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** The gateway's environment, parsed once at start. */
+export const gatewayEnvSchema = z.object({
+  TOLLGATE_GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  TOLLGATE_GATEWAY_PORT: port.default(8081),
+  TOLLGATE_TRUSTED_PROXIES: list,
+  TOLLGATE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  TOLLGATE_METER_FLUSH_MS: z.coerce.number().int().positive().default(1_000),
+  TOLLGATE_METER_BATCH_SIZE: z.coerce.number().int().positive().default(1_000),
+  TOLLGATE_METER_MAX_BUFFERED: z.coerce.number().int().positive().default(50_000),
+  /** Only for a gateway on its own: where to pull snapshots from and push call records to. */
+  TOLLGATE_PORTAL_URL: z.string().url().optional(),
+  TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
+  TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(1_000),
+  TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type GatewayConfigEnv = z.infer<typeof gatewayEnvSchema>;
+
+export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfigEnv {
+  const parsed = gatewayEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid gateway configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,22 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { SnapshotApp, SnapshotKey } from '@tollgate/domain';
+import type { GatewayConfig } from './snapshot/gateway-config';
+import type { CallDraft } from './steps/meter';
+import type { TraceContext } from './steps/context';
+
+/** Per-request state the pipeline steps hand to each other. */
+export type GatewayEnv = {
+  Bindings: Partial<HttpBindings>;
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    trace: TraceContext;
+    clientIp: string;
+    /** The snapshot this request is served from, captured once so it sees one revision throughout. */
+    config: GatewayConfig;
+    call: CallDraft;
+    key: SnapshotKey;
+    app: SnapshotApp;
+  };
+};

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The gateway's one error type. On `/v1/*` it renders in OpenAI's shape
+ * `{"error":{"message","type","param","code"}}`, which the official SDKs parse into their typed errors.
+ */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly type: string,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
+  new GatewayError(400, 'invalid_request_error', code, message, param);
+
+export function renderGatewayError(err: unknown, c: Context): Response {
+  const requestId = (c.get('requestId') as string | undefined) ?? '';
+  if (err instanceof GatewayError) {
+    for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+    c.header('x-request-id', requestId);
+    return c.json({ error: { message: err.message, type: err.type, param: err.param, code: err.code } }, err.status);
+  }
+  // Never echo internal text: the log keeps it under the request id the client is given.
+  const logger = c.get('logger') as { error: (o: object, m: string) => void } | undefined;
+  logger?.error({ err, requestId }, 'gateway request failed');
+  c.header('x-request-id', requestId);
+  return c.json(
+    { error: { message: `Internal gateway error (request ${requestId}).`, type: 'server_error', param: null, code: 'internal_error' } },
+    500,
+  );
+}

@@ -1,0 +1,67 @@
+import { request, type Dispatcher } from 'undici';
+import type { ModelTarget, SnapshotProvider } from '@tollgate/domain';
+import type { GatewayConfig } from '../snapshot/gateway-config';
+import { GatewayError } from '../errors';
+
+export interface UpstreamAttempt {
+  target: ModelTarget;
+  provider: SnapshotProvider;
+  response: Dispatcher.ResponseData;
+}
+
+export interface UpstreamCallOptions {
+  config: GatewayConfig;
+  targets: readonly ModelTarget[];
+  /** The path under the provider's base URL, e.g. `/chat/completions`. */
+  path: string;
+  /** The body to send to a target (the model name differs per target). */
+  bodyFor: (target: ModelTarget) => string;
+  headers: Record<string, string>;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  /** Lets the caller see why a target was skipped (kept in the call record). */
+  onSkip?: (target: ModelTarget, reason: string) => void;
+}
+
+/** A status worth trying the next target for: the provider is overloaded or failing, not the request. */
+const retryable = (status: number) => status === 429 || status >= 500;
+
+/**
+ * Sends the call to the targets in order, falling back while nothing has reached the client: on a
+ * connection error, a timeout before the headers, or a 429/5xx answer. The last target's answer is returned
+ * as it is, error or not, so the caller can pass the provider's own error through.
+ */
+export async function callUpstream(options: UpstreamCallOptions): Promise<UpstreamAttempt> {
+  let lastFailure = 'no target is configured';
+  for (let i = 0; i < options.targets.length; i++) {
+    const target = options.targets[i]!;
+    const provider = options.config.providers.get(target.providerId);
+    if (!provider) {
+      lastFailure = `provider ${target.providerId} is not configured`;
+      options.onSkip?.(target, lastFailure);
+      continue;
+    }
+    const isLast = i === options.targets.length - 1;
+    try {
+      const response = await request(`${provider.baseUrl.replace(/\/+$/, '')}${options.path}`, {
+        method: 'POST',
+        headers: { ...options.headers, authorization: `Bearer ${provider.apiKey}` },
+        body: options.bodyFor(target),
+        dispatcher: options.dispatcher,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      if (!isLast && retryable(response.statusCode)) {
+        await response.body.dump();
+        lastFailure = `${provider.name} answered ${response.statusCode}`;
+        options.onSkip?.(target, lastFailure);
+        continue;
+      }
+      return { target, provider, response };
+    } catch (err) {
+      lastFailure = `${provider.name}: ${(err as Error).message}`;
+      options.onSkip?.(target, lastFailure);
+    }
+  }
+  throw new GatewayError(502, 'upstream_error', 'upstream_unavailable', `No provider could take the call: ${lastFailure}.`);
+}

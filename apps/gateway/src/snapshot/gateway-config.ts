@@ -1,0 +1,54 @@
+import type {
+  AppId,
+  PlanId,
+  ProviderId,
+  ServiceId,
+  SnapshotApp,
+  SnapshotData,
+  SnapshotKey,
+  SnapshotModelRoute,
+  SnapshotPlan,
+  SnapshotProvider,
+  SnapshotService,
+  SnapshotSubscription,
+} from '@tollgate/domain';
+
+/** A snapshot indexed for constant-time lookups on the request path. Built once per revision, never mutated. */
+export interface GatewayConfig {
+  readonly revision: number;
+  readonly keysByHash: ReadonlyMap<string, SnapshotKey>;
+  readonly apps: ReadonlyMap<AppId, SnapshotApp>;
+  readonly services: ReadonlyMap<ServiceId, SnapshotService>;
+  readonly plans: ReadonlyMap<PlanId, SnapshotPlan>;
+  readonly subscriptionsByApp: ReadonlyMap<AppId, ReadonlyMap<ServiceId, SnapshotSubscription>>;
+  readonly providers: ReadonlyMap<ProviderId, SnapshotProvider>;
+  /** Public model name → the services exposing it (several teams may publish the same name). */
+  readonly modelRoutesByName: ReadonlyMap<string, readonly SnapshotModelRoute[]>;
+}
+
+const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
+
+export function indexSnapshot(data: SnapshotData): GatewayConfig {
+  const subscriptionsByApp = new Map<AppId, Map<ServiceId, SnapshotSubscription>>();
+  for (const sub of data.subscriptions) {
+    let forApp = subscriptionsByApp.get(sub.appId);
+    if (!forApp) subscriptionsByApp.set(sub.appId, (forApp = new Map()));
+    forApp.set(sub.serviceId, sub);
+  }
+  const modelRoutesByName = new Map<string, SnapshotModelRoute[]>();
+  for (const route of data.modelRoutes) {
+    const list = modelRoutesByName.get(route.name) ?? [];
+    list.push(route);
+    modelRoutesByName.set(route.name, list);
+  }
+  return {
+    revision: data.revision,
+    keysByHash: new Map(data.keys.map((k) => [k.hash, k])),
+    apps: byId(data.apps) as Map<AppId, SnapshotApp>,
+    services: byId(data.services) as Map<ServiceId, SnapshotService>,
+    plans: byId(data.plans) as Map<PlanId, SnapshotPlan>,
+    subscriptionsByApp,
+    providers: byId(data.providers) as Map<ProviderId, SnapshotProvider>,
+    modelRoutesByName,
+  };
+}

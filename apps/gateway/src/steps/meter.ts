@@ -1,0 +1,76 @@
+import type { MiddlewareHandler } from 'hono';
+import { newId, type CallRecord } from '@tollgate/domain';
+import type { GatewayEnv } from '../env';
+import { GatewayError } from '../errors';
+import type { CallMeter } from '../meter/call-meter';
+
+/** A call record being filled in by the steps; handed to the meter when the response (or stream) ends. */
+export class CallDraft {
+  readonly record: CallRecord;
+  readonly #started = performance.now();
+  /** Set by a step that finishes the call later (a stream): the meter step then leaves it alone. */
+  deferred = false;
+
+  constructor(requestId: string, method: string, path: string) {
+    this.record = {
+      id: newId('callRecord'),
+      requestId,
+      startedAt: Date.now(),
+      teamId: null,
+      appId: null,
+      keyId: null,
+      serviceId: null,
+      subscriptionId: null,
+      providerId: null,
+      model: null,
+      upstreamModel: null,
+      method,
+      path,
+      status: 0,
+      failed: false,
+      stream: false,
+      latencyMs: 0,
+      ttftMs: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      inputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 0,
+      reasoningTokens: 0,
+      costMicroUsd: 0,
+      errorCode: null,
+      errorMessage: null,
+    };
+  }
+
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.#started);
+  }
+
+  fail(code: string, message: string): void {
+    this.record.failed = true;
+    this.record.errorCode = code;
+    this.record.errorMessage = message.slice(0, 2_000);
+  }
+}
+
+/**
+ * Opens a call record for every request and hands it to the meter's buffer once the response is decided.
+ * Recording is an array push after the handler returned: it adds nothing the client waits for.
+ */
+export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path);
+    call.record.bytesIn = Number(c.req.header('content-length') ?? 0) || 0;
+    c.set('call', call);
+    await next();
+    if (call.deferred) return;
+    call.record.status = c.res.status;
+    if (c.error instanceof GatewayError && !call.record.errorCode) call.fail(c.error.code, c.error.message);
+    else if (c.res.status >= 400 && !call.record.errorCode) call.record.failed = true;
+    else if (c.error) call.fail('internal_error', String(c.error.message));
+    call.record.latencyMs = call.elapsedMs();
+    meter.record(call.record);
+  };
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { ModelTarget, SnapshotData, SubscriptionState } from '@tollgate/domain';
+
+export const testKeys = { approved: 'tg_test_key_approved_0001', pending: 'tg_test_key_pending_00001', unsubscribed: 'tg_test_key_nosub_000001' };
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export interface TestSnapshotOptions {
+  revision?: number;
+  /** The mock provider's base URL (`…/v1`) and key. */
+  providerUrl: string;
+  providerKey?: string;
+  /** A second provider tried after the first fails. */
+  fallbackProviderUrl?: string;
+  requestsPerMinute?: number;
+  pendingState?: SubscriptionState;
+  lifecycle?: 'published' | 'deprecated' | 'retired';
+  /** The provider-side model behind the public name `gpt-4o-mini`. */
+  upstreamModel?: string;
+}
+
+/**
+ * A snapshot as the portal would compile it: one AI service exposing `gpt-4o-mini`, three apps — one with an
+ * approved subscription, one whose subscription is in `pendingState`, one with none.
+ */
+export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
+  const app = (n: string) => ({ id: `app_${n}000000000` as const, teamId: 'team_consumer00' as const, name: `${n} app` });
+  const targets: ModelTarget[] = [{ providerId: 'prv_primary0000', model: o.upstreamModel ?? 'gpt-4o-mini' }];
+  if (o.fallbackProviderUrl) targets.push({ providerId: 'prv_fallback000', model: 'gpt-4o-mini' });
+  return {
+    revision: o.revision ?? 1,
+    compiledAt: new Date().toISOString(),
+    keys: [
+      { id: 'key_approved000', appId: app('approved').id, hash: sha(testKeys.approved), prefix: testKeys.approved.slice(0, 12), expiresAt: null },
+      { id: 'key_pending0000', appId: app('pending').id, hash: sha(testKeys.pending), prefix: testKeys.pending.slice(0, 12), expiresAt: null },
+      { id: 'key_nosub000000', appId: app('nosub').id, hash: sha(testKeys.unsubscribed), prefix: 'tg_test_key_', expiresAt: null },
+    ],
+    apps: [app('approved'), app('pending'), app('nosub')],
+    services: [{ id: 'svc_llm00000000', teamId: 'team_publisher0', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: o.lifecycle ?? 'published' }],
+    plans: [{ id: 'plan_gold000000', serviceId: 'svc_llm00000000', name: 'gold', limits: o.requestsPerMinute ? { requestsPerMinute: o.requestsPerMinute } : {} }],
+    subscriptions: [
+      { id: 'sub_approved000', appId: app('approved').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: 'approved' },
+      { id: 'sub_pending0000', appId: app('pending').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: o.pendingState ?? 'pending' },
+    ],
+    providers: [
+      { id: 'prv_primary0000', name: 'primary', type: 'openai', baseUrl: o.providerUrl, apiKey: o.providerKey ?? 'sk-mock', priceOverrides: {} },
+      ...(o.fallbackProviderUrl
+        ? [{ id: 'prv_fallback000' as const, name: 'fallback', type: 'openai' as const, baseUrl: o.fallbackProviderUrl, apiKey: 'sk-mock', priceOverrides: {} }]
+        : []),
+    ],
+    modelRoutes: [{ serviceId: 'svc_llm00000000', name: 'gpt-4o-mini', targets }],
+  };
+}

@@ -1,0 +1,57 @@
+import { eq } from 'drizzle-orm';
+import { apps, plans, providers, services, subscriptions, teams, type Db } from '@tollgate/db';
+import { isId } from '@tollgate/domain';
+import { notFound } from '../http/errors';
+
+/**
+ * Loads a row named by a path parameter. A malformed id and a missing row both end as the same 404, so a
+ * typo never reaches the database as a query error and probing ids learns nothing.
+ */
+export function loadTeam(db: Db, id: string) {
+  const row = isId('team', id) ? db.select().from(teams).where(eq(teams.id, id)).get() : undefined;
+  if (!row) throw notFound('Team');
+  return row;
+}
+
+export type TeamRow = ReturnType<typeof loadTeam>;
+
+/** Returns undefined rather than throwing: whether the caller may even learn it is missing is policy's call. */
+export const findService = (db: Db, id: string) =>
+  isId('service', id) ? db.select().from(services).where(eq(services.id, id)).get() : undefined;
+
+export type ServiceRow = NonNullable<ReturnType<typeof findService>>;
+
+export const findApp = (db: Db, id: string) =>
+  isId('app', id) ? db.select().from(apps).where(eq(apps.id, id)).get() : undefined;
+
+export type AppRow = NonNullable<ReturnType<typeof findApp>>;
+
+/** A plan with its service's owning team, so the caller can run the policy on the team. */
+export function findPlan(db: Db, id: string) {
+  if (!isId('plan', id)) return undefined;
+  const row = db.select().from(plans).innerJoin(services, eq(services.id, plans.serviceId)).where(eq(plans.id, id)).get();
+  return row ? { plan: row.plans, service: row.services } : undefined;
+}
+
+export type PlanRow = NonNullable<ReturnType<typeof findPlan>>['plan'];
+
+/** A subscription with both teams it joins: the app's (consumer) and the service's (publisher). */
+export function findSubscription(db: Db, id: string) {
+  if (!isId('subscription', id)) return undefined;
+  const row = db
+    .select()
+    .from(subscriptions)
+    .innerJoin(apps, eq(apps.id, subscriptions.appId))
+    .innerJoin(services, eq(services.id, subscriptions.serviceId))
+    .where(eq(subscriptions.id, id))
+    .get();
+  return row ? { subscription: row.subscriptions, app: row.apps, service: row.services } : undefined;
+}
+
+export function loadProvider(db: Db, id: string) {
+  const row = isId('provider', id) ? db.select().from(providers).where(eq(providers.id, id)).get() : undefined;
+  if (!row) throw notFound('Provider');
+  return row;
+}
+
+export type ProviderRow = ReturnType<typeof loadProvider>;

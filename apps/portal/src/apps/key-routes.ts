@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { apiKeys } from '@tollgate/db';
+import { isId, newId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireOwned, requireSignedIn } from '../access/policy';
+import { findApp } from '../access/load';
+import { conflict, notFound } from '../http/errors';
+import { nameSchema, readJson } from '../http/validate';
+import { generateApiKey } from './keys';
+
+const createKeySchema = z.object({
+  name: nameSchema,
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .transform((s) => Date.parse(s))
+    .refine((ms) => ms > Date.now(), 'must be in the future')
+    .optional(),
+});
+
+type KeyRow = typeof apiKeys.$inferSelect;
+
+/** Never the hash: it is as good as the key for anyone who can reach the gateway's lookup. */
+const keyView = (k: KeyRow) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  expiresAt: k.expiresAt,
+  revokedAt: k.revokedAt,
+  lastUsedAt: k.lastUsedAt,
+  createdAt: k.createdAt,
+});
+
+export function keyRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/apps/:appId/keys', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const input = await readJson(c, createKeySchema);
+    const { secret, prefix, hash } = generateApiKey();
+    const id = newId('key');
+    const row = ctx.commitChange(
+      actor.id,
+      { action: 'key.create', targetType: 'key', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, name: input.name, prefix } },
+      (tx) =>
+        tx.insert(apiKeys).values({ id, appId: owner.id, name: input.name, prefix, hash, expiresAt: input.expiresAt ?? null }).returning().get(),
+    );
+    // The only time the secret leaves the portal; only its hash is kept.
+    const key = { id: row.id, name: row.name, prefix: row.prefix, expiresAt: row.expiresAt, createdAt: row.createdAt };
+    return c.json({ key, secret }, 201);
+  });
+
+  app.get('/apps/:appId/keys', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const rows = ctx.db.select().from(apiKeys).where(eq(apiKeys.appId, owner.id)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).all();
+    return c.json({ keys: rows.map(keyView) });
+  });
+
+  app.post('/apps/:appId/keys/:keyId/revoke', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const keyId = c.req.param('keyId');
+    const key = isId('key', keyId)
+      ? ctx.db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.appId, owner.id))).get()
+      : undefined;
+    if (!key) throw notFound('Key');
+    if (key.revokedAt !== null) throw conflict('The key is already revoked.');
+    const row = ctx.commitChange(
+      actor.id,
+      { action: 'key.revoke', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, prefix: key.prefix } },
+      (tx) => tx.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, key.id)).returning().get(),
+    );
+    return c.json({ key: keyView(row!) });
+  });
+
+  return app;
+}

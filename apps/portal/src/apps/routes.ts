@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import { asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { apps } from '@tollgate/db';
+import { newId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
+import { findApp, loadTeam, type AppRow } from '../access/load';
+import { nameSchema, readJson } from '../http/validate';
+import { keyRoutes } from './key-routes';
+import { usageRoutes } from './usage';
+
+const descriptionSchema = z.string().trim().max(2000);
+const createAppSchema = z.object({ name: nameSchema, description: descriptionSchema.default('') });
+const updateAppSchema = z
+  .object({ name: nameSchema, description: descriptionSchema })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+export const appView = (a: AppRow) => ({ id: a.id, teamId: a.teamId, name: a.name, description: a.description, createdAt: a.createdAt });
+
+/** Consumer apps: any team member may create and manage them; deleting one (and its keys) takes a team admin. */
+export function appRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/teams/:teamId/apps', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'member');
+    const input = await readJson(c, createAppSchema);
+    const id = newId('app');
+    const row = ctx.commitChange(
+      actor.id,
+      { action: 'app.create', targetType: 'app', targetId: id, teamId: team.id, summary: { name: input.name } },
+      (tx) => tx.insert(apps).values({ id, teamId: team.id, ...input }).returning().get(),
+    );
+    return c.json({ app: appView(row) }, 201);
+  });
+
+  app.get('/teams/:teamId/apps', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'member');
+    const rows = ctx.db.select().from(apps).where(eq(apps.teamId, team.id)).orderBy(asc(apps.name), asc(apps.id)).all();
+    return c.json({ apps: rows.map(appView) });
+  });
+
+  app.get('/apps/:appId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    return c.json({ app: appView(requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App')) });
+  });
+
+  app.patch('/apps/:appId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const changes = await readJson(c, updateAppSchema);
+    const row = ctx.commitChange(
+      actor.id,
+      { action: 'app.update', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: changes },
+      (tx) => tx.update(apps).set(changes).where(eq(apps.id, current.id)).returning().get(),
+    );
+    return c.json({ app: appView(row!) });
+  });
+
+  app.delete('/apps/:appId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'admin', 'App');
+    // Keys and subscriptions go with the app (ON DELETE CASCADE); the next snapshot drops them from the gateway.
+    ctx.commitChange(
+      actor.id,
+      { action: 'app.delete', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: { name: current.name } },
+      (tx) => tx.delete(apps).where(eq(apps.id, current.id)).run(),
+    );
+    return c.body(null, 204);
+  });
+
+  app.route('/', keyRoutes(ctx));
+  app.route('/', usageRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { users } from '@tollgate/db';
+import type { PortalContext, PortalEnv } from '../context';
+import { ApiError } from '../http/errors';
+import { readJson } from '../http/validate';
+import { requireSignedIn } from '../access/policy';
+import { verifyPassword } from './passwords';
+import { createSession, deleteSession, sessionCookieName } from './sessions';
+
+// No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
+// an unknown address is a 401 anyway.
+const loginSchema = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(200) });
+
+// A fixed hash to verify against when the email is unknown, so the answer takes as long either way.
+const decoyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export function authRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/login', async (c) => {
+    const { email, password } = await readJson(c, loginSchema);
+    const user = ctx.db.select().from(users).where(eq(users.email, email)).get();
+    const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
+    if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
+    const session = createSession(ctx.db, user.id, ctx.settings.sessionTtlMs);
+    const url = new URL(c.req.url);
+    const secure =
+      ctx.settings.cookieSecure === 'auto'
+        ? url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+        : ctx.settings.cookieSecure;
+    setCookie(c, sessionCookieName, session.token, {
+      httpOnly: true,
+      secure,
+      sameSite: 'Strict',
+      path: '/',
+      expires: new Date(session.expiresAt),
+    });
+    return c.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role } });
+  });
+
+  app.post('/logout', (c) => {
+    const token = getCookie(c, sessionCookieName);
+    if (token) deleteSession(ctx.db, token);
+    deleteCookie(c, sessionCookieName, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  app.get('/me', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    return c.json({
+      user: { id: actor.id, email: actor.email, name: actor.name, role: actor.role },
+      teams: [...actor.teams].map(([teamId, role]) => ({ teamId, role })),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** The portal's environment, parsed once at start; nothing reads process.env after this. */
+export const portalEnvSchema = z.object({
+  TOLLGATE_DATA_DIR: z.string().min(1).default('./data'),
+  TOLLGATE_DB_PATH: z.string().min(1).optional(),
+  TOLLGATE_MASTER_KEY: z.string().min(1).optional(),
+  TOLLGATE_PORTAL_HOST: z.string().min(1).default('127.0.0.1'),
+  TOLLGATE_PORTAL_PORT: port.default(8080),
+  TOLLGATE_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
+  TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
+  TOLLGATE_REVISION_POLL_MS: z.coerce.number().int().positive().default(2_000),
+  TOLLGATE_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
+  TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface PortalConfig {
+  dataDir: string;
+  dbPath: string;
+  masterKey?: string;
+  host: string;
+  port: number;
+  cookieSecure: 'auto' | boolean;
+  sessionTtlMs: number;
+  internalToken?: string;
+  /** How often the portal looks for config changes made by another portal process. */
+  revisionPollMs: number;
+  adminEmail: string;
+  logLevel: string;
+}
+
+export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
+  const parsed = portalEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid portal configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.TOLLGATE_DATA_DIR);
+  return {
+    dataDir,
+    dbPath: e.TOLLGATE_DB_PATH ?? path.join(dataDir, 'tollgate.db'),
+    masterKey: e.TOLLGATE_MASTER_KEY,
+    host: e.TOLLGATE_PORTAL_HOST,
+    port: e.TOLLGATE_PORTAL_PORT,
+    cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'auto' ? 'auto' : e.TOLLGATE_COOKIE_SECURE === 'true',
+    sessionTtlMs: e.TOLLGATE_SESSION_TTL_HOURS * 3_600_000,
+    internalToken: e.TOLLGATE_INTERNAL_TOKEN,
+    revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
+    adminEmail: e.TOLLGATE_ADMIN_EMAIL,
+    logLevel: e.TOLLGATE_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { auditEvents, providers } from '@tollgate/db';
+import { newId } from '@tollgate/domain';
+import { createPortalFixture, type ApiOptions, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+import { openCredentials } from './credentials';
+
+const firstKey = 'sk-first-0123456789abcdefghijklmnop';
+const secondKey = 'sk-second-zyxwvutsrqponmlkjihgfedcba';
+
+describe('providers API', () => {
+  let f: PortalFixture;
+  let user: TestUser;
+  // Every response body this file sees, to prove no key ever leaves through the API.
+  const seen: string[] = [];
+  const api = async (method: string, path: string, options?: ApiOptions) => {
+    const res = await f.api(method, path, options);
+    seen.push(JSON.stringify(res.body));
+    return res;
+  };
+  const create = (body: Record<string, unknown>) => api('POST', '/api/providers', { cookie: f.admin.cookie, body });
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    user = await f.createUser();
+  });
+  afterAll(() => {
+    for (const body of seen) {
+      expect(body).not.toContain(firstKey);
+      expect(body).not.toContain(secondKey);
+    }
+    f.close();
+  });
+
+  it('stores the key sealed and answers without it', async () => {
+    const revision = f.revision();
+    const res = await create({
+      name: 'Local LM',
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:1234/v1/',
+      apiKey: firstKey,
+      priceOverrides: { 'llama-3.1-8b': { input_cost_per_token: 0.0000001, output_cost_per_token: 0 } },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.provider).toMatchObject({ name: 'Local LM', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', hasApiKey: true });
+    expect(res.body.provider.apiKey).toBeUndefined();
+    expect(res.body.provider.credentials).toBeUndefined();
+
+    const row = f.db.select().from(providers).where(eq(providers.id, res.body.provider.id)).get()!;
+    expect(row.credentials).not.toContain(firstKey);
+    expect(row.credentials.startsWith('v1.')).toBe(true);
+    expect(openCredentials(f.secrets, row.credentials)).toEqual({ apiKey: firstKey });
+    expect(f.revision()).toBe(revision + 1);
+
+    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, row.id)).get()!;
+    expect(event.action).toBe('provider.create');
+    expect(JSON.stringify(event.summary)).not.toContain(firstKey);
+
+    // The gateway's snapshot carries the decrypted key: that is where it is meant to go.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(f.publisher.current().providers).toEqual([expect.objectContaining({ id: row.id, apiKey: firstKey, baseUrl: 'http://127.0.0.1:1234/v1' })]);
+  });
+
+  it('validates the body, naming the field', async () => {
+    const base = { name: 'P', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'k' };
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...base, baseUrl: 'ftp://example.test' }, /^baseUrl:/],
+      [{ ...base, baseUrl: 'not a url' }, /^baseUrl:/],
+      [{ ...base, baseUrl: 'https://user:pw@example.test/v1' }, /^baseUrl: put credentials in apiKey/],
+      [{ ...base, type: 'anthropic' }, /^type:/],
+      [{ ...base, apiKey: '' }, /^apiKey:/],
+      [{ ...base, name: '' }, /^name:/],
+      [{ ...base, priceOverrides: { m: { input_cost_per_token: -1, output_cost_per_token: 0 } } }, /^priceOverrides\.m\.input_cost_per_token:/],
+      [{ ...base, priceOverrides: { m: { input_cost_per_token: 1 } } }, /^priceOverrides\.m\.output_cost_per_token:/],
+      [{ ...base, priceOverrides: { m: { input_cost_per_token: 1, output_cost_per_token: 1, input_cost: 2 } } }, /^priceOverrides\.m:/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await create(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    const text = await api('POST', '/api/providers', { cookie: f.admin.cookie, body: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    expect((await create({ ...base, name: 'Local LM' })).status).toBe(409);
+  });
+
+  it('shows providers to every signed-in user, connection details to admins only', async () => {
+    const list = await api('GET', '/api/providers', { cookie: user.cookie });
+    expect(list.status).toBe(200);
+    expect(list.body.providers).toEqual([{ id: expect.any(String), name: 'Local LM', type: 'openai-compatible', createdAt: expect.any(Number) }]);
+    const one = await api('GET', `/api/providers/${list.body.providers[0].id}`, { cookie: f.admin.cookie });
+    expect(one.body.provider).toMatchObject({ baseUrl: 'http://127.0.0.1:1234/v1', hasApiKey: true });
+    expect((await api('GET', '/api/providers/prv_missing123', { cookie: user.cookie })).status).toBe(404);
+    expect((await api('GET', '/api/providers/nonsense', { cookie: user.cookie })).status).toBe(404);
+    expect((await api('GET', '/api/providers')).status).toBe(401);
+  });
+
+  it('updates a provider and re-seals a new key', async () => {
+    const id = (await create({ name: 'OpenAI', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: firstKey })).body.provider.id;
+    const before = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
+    const revision = f.revision();
+    const res = await api('PATCH', `/api/providers/${id}`, { cookie: f.admin.cookie, body: { apiKey: secondKey, name: 'OpenAI prod' } });
+    expect(res.status).toBe(200);
+    expect(res.body.provider).toMatchObject({ name: 'OpenAI prod', baseUrl: 'https://api.openai.com/v1' });
+    const after = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
+    expect(after).not.toBe(before);
+    expect(openCredentials(f.secrets, after).apiKey).toBe(secondKey);
+    expect(f.revision()).toBe(revision + 1);
+    const event = f.db.select().from(auditEvents).where(eq(auditEvents.action, 'provider.update')).get()!;
+    expect(event.summary).toEqual({ name: 'OpenAI prod', apiKeyReplaced: true });
+
+    expect((await api('PATCH', `/api/providers/${id}`, { cookie: f.admin.cookie, body: {} })).status).toBe(400);
+    expect((await api('PATCH', `/api/providers/${id}`, { cookie: f.admin.cookie, body: { name: 'Local LM' } })).status).toBe(409);
+    expect((await api('PATCH', `/api/providers/${id}`, { cookie: user.cookie, body: { name: 'Mine' } })).status).toBe(403);
+    expect((await api('PATCH', `/api/providers/${newId('provider')}`, { cookie: f.admin.cookie, body: { name: 'X' } })).status).toBe(404);
+  });
+
+  it('refuses to delete a provider a model route targets', async () => {
+    const providerId = (await create({ name: 'Doomed', type: 'openai', baseUrl: 'https://example.test/v1', apiKey: 'k-doomed' })).body.provider.id;
+    const team = await f.createTeam({ slug: 'ai-team' });
+    const service = await api('POST', `/api/teams/${team.id}/services`, { cookie: f.admin.cookie, body: { name: 'LLM', slug: 'llm', kind: 'ai' }, expect: 201 });
+    const route = await api('POST', `/api/services/${service.body.service.id}/models`, {
+      cookie: f.admin.cookie,
+      body: { name: 'small', targets: [{ providerId, model: 'gpt-4o-mini' }] },
+      expect: 201,
+    });
+    expect((await api('DELETE', `/api/providers/${providerId}`, { cookie: user.cookie })).status).toBe(403);
+    const refused = await api('DELETE', `/api/providers/${providerId}`, { cookie: f.admin.cookie });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('llm/small');
+
+    await api('DELETE', `/api/services/${service.body.service.id}/models/${route.body.model.id}`, { cookie: f.admin.cookie, expect: 204 });
+    const revision = f.revision();
+    expect((await api('DELETE', `/api/providers/${providerId}`, { cookie: f.admin.cookie })).status).toBe(204);
+    expect(f.revision()).toBe(revision + 1);
+    expect((await api('GET', `/api/providers/${providerId}`, { cookie: f.admin.cookie })).status).toBe(404);
+  });
+});

@@ -1,0 +1,145 @@
+import { Hono } from 'hono';
+import { asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { modelRoutes, providers, services } from '@tollgate/db';
+import { newId, providerTypes, type ModelPrice, type ProviderId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import type { Actor } from '../auth/sessions';
+import { isPlatformAdmin, requirePlatformAdmin, requireSignedIn } from '../access/policy';
+import { loadProvider, type ProviderRow } from '../access/load';
+import { conflict } from '../http/errors';
+import { withUniqueAsConflict } from '../http/unique';
+import { nameSchema, readJson } from '../http/validate';
+import type { Reader } from '../changes/tx';
+import { sealCredentials } from './credentials';
+
+const price = z.number().nonnegative();
+const modelPriceSchema = z
+  .object({
+    input_cost_per_token: price,
+    output_cost_per_token: price,
+    cache_read_input_token_cost: price.optional(),
+    cache_creation_input_token_cost: price.optional(),
+    output_cost_per_reasoning_token: price.optional(),
+  })
+  // Strict: a misspelt price field would otherwise be dropped and the model billed at the default price.
+  .strict() satisfies z.ZodType<ModelPrice>;
+
+// zod runs this refinement even after the URL check failed, so an unparseable string must not throw here.
+function hasNoCredentials(u: string): boolean {
+  const url = URL.canParse(u) ? new URL(u) : null;
+  return !url || (!url.username && !url.password);
+}
+
+const providerFields = {
+  name: nameSchema,
+  type: z.enum(providerTypes),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    // The URL is stored in plain text; credentials belong in the sealed apiKey.
+    .refine(hasNoCredentials, 'put credentials in apiKey, not in the URL')
+    // The gateway appends endpoint paths to it, so a trailing slash would double up.
+    .transform((u) => u.replace(/\/+$/, '')),
+  apiKey: z.string().min(1).max(4096),
+  priceOverrides: z.record(z.string().min(1).max(200), modelPriceSchema),
+};
+
+const createProviderSchema = z.object({ ...providerFields, priceOverrides: providerFields.priceOverrides.default({}) });
+const updateProviderSchema = z
+  .object(providerFields)
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+/**
+ * Credentials never leave the portal through its API: the response only says a key is set. Everyone signed
+ * in sees id, name and type (publishers pick providers for their model routes); the connection details are
+ * infrastructure, for platform admins.
+ */
+export function providerView(actor: Actor, p: ProviderRow) {
+  const base = { id: p.id, name: p.name, type: p.type, createdAt: p.createdAt };
+  if (!isPlatformAdmin(actor)) return base;
+  return { ...base, baseUrl: p.baseUrl, priceOverrides: p.priceOverrides, hasApiKey: p.credentials.length > 0 };
+}
+
+/** Model routes (as `service-slug/model`) that send traffic to a provider. */
+function routesUsing(db: Reader, providerId: ProviderId): string[] {
+  return db
+    .select({ slug: services.slug, name: modelRoutes.name })
+    .from(modelRoutes)
+    .innerJoin(services, eq(services.id, modelRoutes.serviceId))
+    .where(sql`exists (select 1 from json_each(${modelRoutes.targets}) where json_extract(value, '$.providerId') = ${providerId})`)
+    .all()
+    .map((r) => `${r.slug}/${r.name}`);
+}
+
+export function providerRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+  const nameTaken = 'A provider with this name exists.';
+
+  app.post('/providers', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    requirePlatformAdmin(actor);
+    const { apiKey, ...input } = await readJson(c, createProviderSchema);
+    if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name)).get()) throw conflict(nameTaken);
+    const id = newId('provider');
+    const credentials = sealCredentials(ctx.secrets, { apiKey });
+    const row = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(
+          actor.id,
+          { action: 'provider.create', targetType: 'provider', targetId: id, summary: { name: input.name, type: input.type, baseUrl: input.baseUrl } },
+          (tx) => tx.insert(providers).values({ id, ...input, credentials }).returning().get(),
+        ),
+      nameTaken,
+    );
+    return c.json({ provider: providerView(actor, row) }, 201);
+  });
+
+  app.get('/providers', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const rows = ctx.db.select().from(providers).orderBy(asc(providers.name)).all();
+    return c.json({ providers: rows.map((p) => providerView(actor, p)) });
+  });
+
+  app.get('/providers/:providerId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    return c.json({ provider: providerView(actor, loadProvider(ctx.db, c.req.param('providerId'))) });
+  });
+
+  app.patch('/providers/:providerId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    requirePlatformAdmin(actor);
+    const current = loadProvider(ctx.db, c.req.param('providerId'));
+    const { apiKey, ...changes } = await readJson(c, updateProviderSchema);
+    if (changes.name && changes.name !== current.name) {
+      if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, changes.name)).get()) throw conflict(nameTaken);
+    }
+    const credentials = apiKey === undefined ? {} : { credentials: sealCredentials(ctx.secrets, { apiKey }) };
+    // The audit trail records that the key was replaced, never the key.
+    const summary = { ...changes, ...(apiKey === undefined ? {} : { apiKeyReplaced: true }) };
+    const row = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary }, (tx) =>
+          tx.update(providers).set({ ...changes, ...credentials }).where(eq(providers.id, current.id)).returning().get(),
+        ),
+      nameTaken,
+    );
+    return c.json({ provider: providerView(actor, row!) });
+  });
+
+  app.delete('/providers/:providerId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    requirePlatformAdmin(actor);
+    const current = loadProvider(ctx.db, c.req.param('providerId'));
+    ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name } }, (tx) => {
+      // Checked in the transaction: a route added meanwhile would otherwise point at nothing.
+      const using = routesUsing(tx, current.id);
+      if (using.length) throw conflict(`The provider is used by model routes ${using.join(', ')}; change or delete them first.`);
+      tx.delete(providers).where(eq(providers.id, current.id)).run();
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { Hono } from 'hono';
+import type { PortalContext, PortalEnv } from './context';
+import { appRoutes } from './apps/routes';
+import { callRecordRoutes } from './call-records/routes';
+import { planRoutes } from './plans/routes';
+import { providerRoutes } from './providers/routes';
+import { lifecycleRoutes } from './services/lifecycle';
+import { modelRouteRoutes } from './services/models';
+import { serviceRoutes } from './services/routes';
+import { subscriptionRoutes } from './subscriptions/routes';
+import { teamRoutes } from './teams/routes';
+import { userRoutes } from './users/routes';
+
+/**
+ * The portal's resource API under /api. Each module declares its full paths (`/teams/:teamId/apps`), so a
+ * route is found by grepping for its path, and `security.test.ts` checks every one of them from `app.routes`.
+ */
+export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): void {
+  for (const routes of [
+    userRoutes,
+    teamRoutes,
+    providerRoutes,
+    serviceRoutes,
+    modelRouteRoutes,
+    lifecycleRoutes,
+    planRoutes,
+    appRoutes,
+    subscriptionRoutes,
+    callRecordRoutes,
+  ]) {
+    app.route('/api', routes(ctx));
+  }
+}

@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createDb, type Db } from '@tollgate/db';
+import type { PortalConfig } from './config';
+import { createPortalApp } from './app';
+import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from './secrets/secret-box';
+import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
+import { ensureFirstAdmin } from './users/bootstrap';
+
+/**
+ * The master key for provider credentials: from TOLLGATE_MASTER_KEY, else `<data dir>/master.key`, which is
+ * generated (mode 0600) on first start. Losing it makes stored provider keys unreadable: back it up.
+ */
+export function loadMasterKey(config: PortalConfig): Buffer {
+  if (config.masterKey) return parseMasterKey(config.masterKey);
+  const file = path.join(config.dataDir, 'master.key');
+  if (!existsSync(file)) writeFileSync(file, `${generateMasterKey()}\n`, { mode: 0o600, flag: 'wx' });
+  return parseMasterKey(readFileSync(file, 'utf8'));
+}
+
+export interface PortalRuntime {
+  db: Db;
+  secrets: SecretBox;
+  publisher: SnapshotPublisher;
+  app: ReturnType<typeof createPortalApp>;
+  /** Set when this start created the first admin: shown once, then never again. */
+  firstAdmin?: { email: string; password: string };
+  close(): void;
+}
+
+/** Data directory, master key, migrated database, first admin, snapshot publisher and the portal app. */
+export async function createPortalRuntime(
+  config: PortalConfig,
+  logger: Logger,
+  hooks: { onStatement?: (sql: string) => void } = {},
+): Promise<PortalRuntime> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.dirname(config.dbPath), { recursive: true });
+  const secrets = createSecretBox(loadMasterKey(config));
+  const db = createDb({ path: config.dbPath, onStatement: hooks.onStatement });
+  const admin = await ensureFirstAdmin(db, config.adminEmail);
+  const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
+  const app = createPortalApp({
+    db,
+    secrets,
+    publisher,
+    logger,
+    settings: { cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, internalToken: config.internalToken },
+  });
+  return {
+    db,
+    secrets,
+    publisher,
+    app,
+    firstAdmin: admin.created && admin.password ? { email: admin.email, password: admin.password } : undefined,
+    close() {
+      publisher.close();
+      db.$client.close();
+    },
+  };
+}
+
+export function announceFirstAdmin(runtime: PortalRuntime): void {
+  if (!runtime.firstAdmin) return;
+  const { email, password } = runtime.firstAdmin;
+  process.stdout.write(
+    `\nFirst admin created. This password is shown once; sign in and keep it safe.\n  email:    ${email}\n  password: ${password}\n\n`,
+  );
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { apiKeys, apps, auditEvents, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { insertCallRecords } from './call-records/store';
+import { callRecord } from './testing/call-record-factory';
+import { createPortalFixture, type PortalFixture, type TestUser } from './testing/portal-fixture';
+
+/**
+ * Tenant isolation, route by route. Team A owns one of everything; the owner of team B (all rights in B, none
+ * in A) calls every route with team A's real ids and valid bodies. A missing check would make a call succeed,
+ * so each refusal below is a check that exists.
+ */
+type Access =
+  /** Names a team A resource by id: B gets 404 (or 403) and learns nothing. */
+  | 'team'
+  /** Platform admin only: B gets 403. */
+  | 'platform'
+  /** Any signed-in user, no team data (providers). */
+  | 'signed-in'
+  /** Lists filtered to the caller: B gets 200 without team A's items. */
+  | 'list';
+
+interface RouteCase {
+  route: string;
+  access: Access;
+  body?: (w: World) => unknown;
+}
+
+interface World {
+  params: Record<string, string>;
+  providerId: string;
+  loner: TestUser;
+}
+
+const table: RouteCase[] = [
+  { route: 'POST /api/users', access: 'platform', body: () => ({ email: 'intruder@example.test', name: 'Intruder' }) },
+  { route: 'GET /api/users', access: 'platform' },
+  { route: 'POST /api/teams', access: 'platform', body: () => ({ name: 'Intruders', slug: 'intruders' }) },
+  { route: 'GET /api/teams', access: 'list' },
+  { route: 'GET /api/teams/:teamId', access: 'team' },
+  { route: 'GET /api/teams/:teamId/audit-events', access: 'team' },
+  { route: 'GET /api/teams/:teamId/members', access: 'team' },
+  { route: 'POST /api/teams/:teamId/members', access: 'team', body: (w) => ({ userId: w.loner.id, role: 'owner' }) },
+  { route: 'DELETE /api/teams/:teamId/members/:userId', access: 'team' },
+  { route: 'POST /api/providers', access: 'platform', body: () => ({ name: 'Rogue', type: 'openai', baseUrl: 'https://rogue.example.test', apiKey: 'k' }) },
+  { route: 'GET /api/providers', access: 'signed-in' },
+  { route: 'GET /api/providers/:providerId', access: 'signed-in' },
+  { route: 'PATCH /api/providers/:providerId', access: 'platform', body: () => ({ baseUrl: 'https://rogue.example.test' }) },
+  { route: 'DELETE /api/providers/:providerId', access: 'platform' },
+  { route: 'POST /api/teams/:teamId/services', access: 'team', body: () => ({ name: 'Intrusion', slug: 'intrusion', kind: 'rest' }) },
+  { route: 'GET /api/services', access: 'list' },
+  { route: 'GET /api/services/:serviceId', access: 'team' },
+  { route: 'PATCH /api/services/:serviceId', access: 'team', body: () => ({ visibility: 'public' }) },
+  { route: 'GET /api/services/:serviceId/apis', access: 'team' },
+  { route: 'POST /api/services/:serviceId/models', access: 'team', body: (w) => ({ name: 'rogue', targets: [{ providerId: w.providerId, model: 'x' }] }) },
+  { route: 'GET /api/services/:serviceId/models', access: 'team' },
+  { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', access: 'team' },
+  { route: 'POST /api/services/:serviceId/lifecycle', access: 'team', body: () => ({ state: 'deprecated' }) },
+  { route: 'POST /api/services/:serviceId/plans', access: 'team', body: () => ({ name: 'Rogue plan', approval: 'auto' }) },
+  { route: 'GET /api/services/:serviceId/plans', access: 'team' },
+  { route: 'PATCH /api/plans/:planId', access: 'team', body: () => ({ approval: 'auto', name: 'Free for all' }) },
+  { route: 'POST /api/teams/:teamId/apps', access: 'team', body: () => ({ name: 'Rogue app' }) },
+  { route: 'GET /api/teams/:teamId/apps', access: 'team' },
+  { route: 'GET /api/apps/:appId', access: 'team' },
+  { route: 'PATCH /api/apps/:appId', access: 'team', body: () => ({ name: 'Renamed' }) },
+  { route: 'DELETE /api/apps/:appId', access: 'team' },
+  { route: 'POST /api/apps/:appId/keys', access: 'team', body: () => ({ name: 'stolen' }) },
+  { route: 'GET /api/apps/:appId/keys', access: 'team' },
+  { route: 'POST /api/apps/:appId/keys/:keyId/revoke', access: 'team' },
+  { route: 'GET /api/apps/:appId/usage', access: 'team' },
+  { route: 'POST /api/apps/:appId/subscriptions', access: 'team', body: (w) => ({ planId: w.params.planId }) },
+  { route: 'GET /api/apps/:appId/subscriptions', access: 'team' },
+  { route: 'GET /api/subscriptions', access: 'list' },
+  { route: 'POST /api/subscriptions/:subscriptionId/approve', access: 'team', body: () => ({ reason: 'sure' }) },
+  { route: 'POST /api/subscriptions/:subscriptionId/reject', access: 'team', body: () => ({ reason: 'no' }) },
+  { route: 'POST /api/subscriptions/:subscriptionId/cancel', access: 'team', body: () => ({}) },
+  { route: 'GET /api/call-records', access: 'list' },
+];
+
+describe('tenant isolation', () => {
+  let f: PortalFixture;
+  let ownerA: TestUser;
+  let memberA: TestUser;
+  let ownerB: TestUser;
+  let world: World;
+  /** Everything that identifies team A's private things: none may appear in a response to team B. */
+  let secrets: string[];
+  let teamB: string;
+  const own: Record<string, string> = {};
+
+  const url = (route: string) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[name]!);
+  const call = (c: RouteCase, cookie?: string, withBody = true) =>
+    f.api(c.route.split(' ')[0]!, url(c.route), { cookie, body: withBody && c.body ? c.body(world) : undefined });
+  const expectNoLeak = (text: string, route: string) => {
+    for (const secret of secrets) expect(text, `${route} leaks ${secret}`).not.toContain(secret);
+  };
+  const auditCountOf = (user: TestUser) => f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id)).all().length;
+  const dumpTeamState = () =>
+    JSON.stringify([teams, teamMembers, services, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    ownerA = await f.createUser({ email: 'alpha-owner@example.test', name: 'Alpha Owner' });
+    memberA = await f.createUser({ email: 'alpha-member@example.test', name: 'Alpha Member' });
+    ownerB = await f.createUser({ email: 'bravo-owner@example.test', name: 'Bravo Owner' });
+    const loner = await f.createUser({ email: 'loner@example.test' });
+    const a = (method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200) =>
+      f.api(method, path, { cookie: ownerA.cookie, body, expect });
+    const b = (method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200) =>
+      f.api(method, path, { cookie: ownerB.cookie, body, expect });
+
+    const providerId = (await f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name: 'Shared', type: 'openai', baseUrl: 'https://example.test/v1', apiKey: 'sk-shared' }, expect: 201 })).body.provider.id;
+
+    const teamA = (await f.createTeam({ slug: 'alpha-confidential', name: 'Alpha Confidential Team', ownerUserId: ownerA.id })).id;
+    await f.addMember(teamA, memberA.id, 'member');
+    const draft = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Hidden Draft', slug: 'alpha-hidden-draft', kind: 'rest', description: 'alpha draft description' })).body.service;
+    const svc = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Team LLM', slug: 'alpha-team-llm', kind: 'ai', visibility: 'team' })).body.service;
+    const model = (await a('POST', `/api/services/${svc.id}/models`, { name: 'alpha-secret-model', targets: [{ providerId, model: 'gpt-4o-mini' }] })).body.model;
+    const plan = (await a('POST', `/api/services/${svc.id}/plans`, { name: 'Alpha Gold Plan', approval: 'manual' })).body.plan;
+    await a('POST', `/api/services/${svc.id}/lifecycle`, { state: 'published' }, 200);
+    const app = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Checkout App' })).body.app;
+    const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
+    const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
+    insertCallRecords(f.db, [callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA })]);
+
+    // Team B has its own things, so the lists it reads are not empty by accident.
+    teamB = (await f.createTeam({ slug: 'bravo', name: 'Bravo', ownerUserId: ownerB.id })).id;
+    const bSvc = (await b('POST', `/api/teams/${teamB}/services`, { name: 'Bravo API', slug: 'bravo-api', kind: 'rest' })).body.service;
+    const bPlan = (await b('POST', `/api/services/${bSvc.id}/plans`, { name: 'Bravo Plan', approval: 'manual' })).body.plan;
+    await b('POST', `/api/services/${bSvc.id}/lifecycle`, { state: 'published' }, 200);
+    const bApp = (await b('POST', `/api/teams/${teamB}/apps`, { name: 'Bravo App' })).body.app;
+    const bSub = (await b('POST', `/api/apps/${bApp.id}/subscriptions`, { planId: bPlan.id })).body.subscription;
+    insertCallRecords(f.db, [callRecord({ id: 'call_bravo_record', appId: bApp.id, serviceId: bSvc.id })]);
+    Object.assign(own, { service: bSvc.id, app: bApp.id, subscription: bSub.id });
+
+    world = {
+      providerId,
+      loner,
+      params: {
+        teamId: teamA,
+        userId: memberA.id,
+        providerId,
+        serviceId: svc.id,
+        modelRouteId: model.id,
+        planId: plan.id,
+        appId: app.id,
+        keyId: key.key.id,
+        subscriptionId: sub.id,
+      },
+    };
+    secrets = [
+      teamA, 'alpha-confidential', 'Alpha Confidential Team', ownerA.id, ownerA.email, memberA.id, memberA.email,
+      draft.id, 'alpha-hidden-draft', 'Alpha Hidden Draft', 'alpha draft description',
+      svc.id, 'alpha-team-llm', 'Alpha Team LLM', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
+      app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
+      'call_alpha_record',
+    ];
+  });
+  afterAll(() => f.close());
+
+  it('covers every resource route the portal mounts', () => {
+    const registered = f.app.routes
+      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/') && !/^\/api\/(auth|internal)\//.test(r.path))
+      .map((r) => `${r.method} ${r.path}`);
+    expect([...new Set(registered)].sort()).toEqual(table.map((c) => c.route).sort());
+  });
+
+  it('answers 401 to every route without a session', async () => {
+    for (const c of table) {
+      const res = await call(c);
+      expect(res.status, c.route).toBe(401);
+      expectNoLeak(JSON.stringify(res.body), c.route);
+    }
+  });
+
+  it('refuses team B everything of team A, changing nothing and leaking nothing', async () => {
+    const before = dumpTeamState();
+    const auditBefore = auditCountOf(ownerB);
+    for (const c of table) {
+      // Twice: with a valid body, and with none, so access is checked before the body is read.
+      for (const withBody of c.body ? [true, false] : [true]) {
+        const res = await call(c, ownerB.cookie, withBody);
+        const label = `${c.route}${withBody ? '' : ' (no body)'}`;
+        if (c.access === 'team') expect([403, 404], label).toContain(res.status);
+        if (c.access === 'platform') expect(res.status, label).toBe(403);
+        if (c.access === 'signed-in' || c.access === 'list') expect(res.status, label).toBe(200);
+        expectNoLeak(JSON.stringify(res.body), label);
+      }
+    }
+    expect(dumpTeamState()).toBe(before);
+    expect(auditCountOf(ownerB)).toBe(auditBefore);
+  });
+
+  it('lists only team B’s own things to team B', async () => {
+    const teamsList = await f.api('GET', '/api/teams', { cookie: ownerB.cookie });
+    expect(teamsList.body.teams.map((t: { id: string }) => t.id)).toEqual([teamB]);
+    const catalogue = await f.api('GET', '/api/services', { cookie: ownerB.cookie });
+    expect(catalogue.body.services.map((s: { id: string }) => s.id)).toEqual([own.service]);
+    const filtered = await f.api('GET', `/api/services?teamId=${world.params.teamId}`, { cookie: ownerB.cookie });
+    expect(filtered.body.services).toEqual([]);
+    const queue = await f.api('GET', '/api/subscriptions', { cookie: ownerB.cookie });
+    expect(queue.body.subscriptions.map((s: { id: string }) => s.id)).toEqual([own.subscription]);
+    const records = await f.api('GET', '/api/call-records', { cookie: ownerB.cookie });
+    expect(records.body.records.map((r: { id: string }) => r.id)).toEqual(['call_bravo_record']);
+    const filteredRecords = await f.api('GET', `/api/call-records?appId=${world.params.appId}`, { cookie: ownerB.cookie });
+    expect(filteredRecords.body.records).toEqual([]);
+    const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
+    expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
+    for (const res of [teamsList, catalogue, filtered, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
+  });
+
+  it('refuses platform-admin routes to a team owner who is not a platform admin', async () => {
+    for (const c of table.filter((t) => t.access === 'platform')) {
+      expect((await call(c, ownerA.cookie)).status, c.route).toBe(403);
+    }
+  });
+
+  it('lets team A itself through the same routes (the table is not refusing everyone)', async () => {
+    for (const c of table.filter((t) => t.access === 'team' && t.route.startsWith('GET '))) {
+      expect((await call(c, ownerA.cookie)).status, c.route).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq } from 'drizzle-orm';
+import { auditEvents, releases } from '@tollgate/db';
+import { lifecycleStates, type LifecycleState, type ServiceId } from '@tollgate/domain';
+import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+import { assertLifecycleTransition, lifecycleTransitions } from './lifecycle';
+
+describe('lifecycle transitions', () => {
+  const allowed: Array<[LifecycleState, LifecycleState]> = [
+    ['draft', 'published'],
+    ['published', 'deprecated'],
+    ['deprecated', 'published'],
+    ['deprecated', 'retired'],
+  ];
+
+  it('allows exactly the documented moves and names the allowed ones otherwise', () => {
+    for (const from of lifecycleStates) {
+      for (const to of lifecycleStates) {
+        const ok = allowed.some(([a, b]) => a === from && b === to);
+        if (ok) expect(() => assertLifecycleTransition(from, to)).not.toThrow();
+        else expect(() => assertLifecycleTransition(from, to), `${from}→${to}`).toThrow(/cannot become/);
+      }
+    }
+    expect(() => assertLifecycleTransition('draft', 'retired')).toThrow('allowed next states: published');
+    expect(() => assertLifecycleTransition('deprecated', 'draft')).toThrow('allowed next states: published, retired');
+    expect(() => assertLifecycleTransition('retired', 'published')).toThrow('it is final');
+    expect(Object.keys(lifecycleTransitions).sort()).toEqual([...lifecycleStates].sort());
+  });
+});
+
+describe('lifecycle API', () => {
+  let f: PortalFixture;
+  let owner: TestUser;
+  let member: TestUser;
+  let serviceId: ServiceId;
+
+  const move = (state: string, cookie = owner.cookie) => f.api('POST', `/api/services/${serviceId}/lifecycle`, { cookie, body: { state } });
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    [owner, member] = await Promise.all([f.createUser(), f.createUser()]);
+    const team = await f.createTeam({ slug: 'life', ownerUserId: owner.id });
+    await f.addMember(team.id, member.id, 'member');
+    serviceId = (await f.api('POST', `/api/teams/${team.id}/services`, { cookie: owner.cookie, body: { name: 'Svc', slug: 'svc', kind: 'ai' }, expect: 201 })).body.service.id;
+    const provider = await f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name: 'P', type: 'openai', baseUrl: 'https://example.test', apiKey: 'k' }, expect: 201 });
+    await f.api('POST', `/api/services/${serviceId}/models`, { cookie: owner.cookie, body: { name: 'fast', targets: [{ providerId: provider.body.provider.id, model: 'gpt-4o-mini' }] }, expect: 201 });
+    await f.api('POST', `/api/services/${serviceId}/plans`, { cookie: owner.cookie, body: { name: 'Free', approval: 'auto', limits: { requestsPerMinute: 60 } }, expect: 201 });
+  });
+  afterAll(() => f.close());
+
+  it('walks draft → published → deprecated → published → deprecated → retired, refusing the rest', async () => {
+    expect((await move('published', member.cookie)).status).toBe(403);
+    const refusedFromDraft = await move('deprecated');
+    expect(refusedFromDraft.status).toBe(409);
+    expect(refusedFromDraft.body.error.message).toBe('A draft service cannot become deprecated; allowed next states: published.');
+    expect((await move('retired')).status).toBe(409);
+    expect((await move('draft')).status).toBe(409);
+
+    const revision = f.revision();
+    const published = await move('published');
+    expect(published.status).toBe(200);
+    expect(published.body.service.lifecycle).toBe('published');
+    expect(published.body.release).toMatchObject({ version: 1 });
+    expect(f.revision()).toBe(revision + 1);
+
+    const fromPublished = await move('published');
+    expect(fromPublished.status).toBe(409);
+    expect(fromPublished.body.error.message).toMatch(/allowed next states: deprecated/);
+    expect((await move('retired')).status).toBe(409);
+    expect((await move('draft')).status).toBe(409);
+
+    const deprecated = await move('deprecated');
+    expect(deprecated.body).toMatchObject({ service: { lifecycle: 'deprecated' }, release: null });
+    expect((await move('draft')).body.error.message).toMatch(/allowed next states: published, retired/);
+    expect((await move('published')).body.release).toMatchObject({ version: 2 });
+    expect((await move('deprecated')).status).toBe(200);
+    expect((await move('retired')).body.service.lifecycle).toBe('retired');
+    for (const state of lifecycleStates) {
+      const res = await move(state);
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toMatch(/it is final/);
+    }
+    expect((await move('gone')).body.error.message).toMatch(/^state:/);
+
+    const actions = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, serviceId)).orderBy(asc(auditEvents.at)).all().map((e) => e.action);
+    expect(actions).toEqual(['service.create', 'service.publish', 'service.deprecate', 'service.publish', 'service.deprecate', 'service.retire']);
+  });
+
+  it('freezes the service, models and plans in each release', async () => {
+    const rows = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).orderBy(asc(releases.version)).all();
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows[0]!.createdBy).toBe(owner.id);
+    expect(rows[0]!.config).toMatchObject({
+      service: { id: serviceId, slug: 'svc', lifecycle: 'published' },
+      models: [{ name: 'fast', targets: [{ model: 'gpt-4o-mini' }] }],
+      plans: [{ name: 'Free', approval: 'auto', limits: { requestsPerMinute: 60 }, state: 'active' }],
+    });
+  });
+});

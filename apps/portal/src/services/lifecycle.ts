@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import { asc, eq, max } from 'drizzle-orm';
+import { z } from 'zod';
+import { modelRoutes, plans, releases, services } from '@tollgate/db';
+import { lifecycleStates, newId, type LifecycleState, type UserId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireOwned, requireSignedIn } from '../access/policy';
+import { findService, type ServiceRow } from '../access/load';
+import type { Tx } from '../changes/tx';
+import { conflict } from '../http/errors';
+import { readJson } from '../http/validate';
+import { planView } from '../plans/routes';
+import { serviceView } from './views';
+
+/**
+ * The one table of lifecycle moves. Deprecation is reversible (a publisher may change their mind); retirement
+ * is final because consumers were told the service is gone.
+ */
+export const lifecycleTransitions: Readonly<Record<LifecycleState, readonly LifecycleState[]>> = {
+  draft: ['published'],
+  published: ['deprecated'],
+  deprecated: ['published', 'retired'],
+  retired: [],
+};
+
+export function assertLifecycleTransition(from: LifecycleState, to: LifecycleState): void {
+  const allowed = lifecycleTransitions[from];
+  if (allowed.includes(to)) return;
+  const next = allowed.length ? `allowed next states: ${allowed.join(', ')}` : 'it is final';
+  throw conflict(`A ${from} service cannot become ${to}; ${next}.`);
+}
+
+/** A release freezes what the service offered when it went live: its description, models and plans. */
+function createRelease(tx: Tx, service: ServiceRow, createdBy: UserId) {
+  const version = (tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, service.id)).get()?.v ?? 0) + 1;
+  const config = {
+    service: serviceView(service),
+    models: tx
+      .select({ name: modelRoutes.name, targets: modelRoutes.targets })
+      .from(modelRoutes)
+      .where(eq(modelRoutes.serviceId, service.id))
+      .orderBy(asc(modelRoutes.name))
+      .all(),
+    plans: tx.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(plans.id)).all().map(planView),
+  };
+  return tx.insert(releases).values({ id: newId('release'), serviceId: service.id, version, config, createdBy }).returning().get();
+}
+
+const lifecycleActions: Record<LifecycleState, string> = {
+  draft: 'service.unpublish',
+  published: 'service.publish',
+  deprecated: 'service.deprecate',
+  retired: 'service.retire',
+};
+
+export function lifecycleRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/services/:serviceId/lifecycle', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { state } = await readJson(c, z.object({ state: z.enum(lifecycleStates) }));
+    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
+    const service = findService(ctx.db, id)!;
+    assertLifecycleTransition(service.lifecycle, state);
+    const result = ctx.commitChange(
+      actor.id,
+      { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state } },
+      (tx) => {
+        const updated = tx.update(services).set({ lifecycle: state, updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get()!;
+        const release = state === 'published' ? createRelease(tx, updated, actor.id) : null;
+        return { updated, release };
+      },
+    );
+    const release = result.release && { id: result.release.id, version: result.release.version, createdAt: result.release.createdAt };
+    return c.json({ service: serviceView(result.updated), release });
+  });
+
+  return app;
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { auditEvents } from '@tollgate/db';
+import { newId, type ServiceId } from '@tollgate/domain';
+import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+
+describe('model routes API', () => {
+  let f: PortalFixture;
+  let owner: TestUser;
+  let member: TestUser;
+  let outsider: TestUser;
+  let serviceId: ServiceId;
+  let restServiceId: ServiceId;
+  let providerA: string;
+  let providerB: string;
+
+  const addModel = (body: unknown, cookie = owner.cookie, service: string = serviceId) =>
+    f.api('POST', `/api/services/${service}/models`, { cookie, body });
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    [owner, member, outsider] = await Promise.all([f.createUser(), f.createUser(), f.createUser()]);
+    const team = await f.createTeam({ slug: 'ml', ownerUserId: owner.id });
+    await f.addMember(team.id, member.id, 'member');
+    const provider = (name: string) =>
+      f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name, type: 'openai', baseUrl: 'https://example.test/v1', apiKey: 'k' }, expect: 201 });
+    providerA = (await provider('A')).body.provider.id;
+    providerB = (await provider('B')).body.provider.id;
+    const svc = (slug: string, kind: string) =>
+      f.api('POST', `/api/teams/${team.id}/services`, { cookie: owner.cookie, body: { name: slug, slug, kind }, expect: 201 });
+    serviceId = (await svc('chat', 'ai')).body.service.id;
+    restServiceId = (await svc('rest-thing', 'rest')).body.service.id;
+    await f.api('POST', `/api/services/${serviceId}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
+  });
+  afterAll(() => f.close());
+
+  it('adds a model route with fallback targets and serves it to the gateway', async () => {
+    const revision = f.revision();
+    const res = await addModel({ name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
+    expect(res.status).toBe(201);
+    expect(res.body.model).toMatchObject({ serviceId, name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
+    expect(f.revision()).toBe(revision + 1);
+    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.model.id)).get()?.action).toBe('model_route.create');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(f.publisher.current().modelRoutes).toEqual([{ serviceId, name: 'gpt-4o-mini', targets: res.body.model.targets }]);
+  });
+
+  it('validates names and targets, naming the field', async () => {
+    const missing = await addModel({ name: 'm1', targets: [{ providerId: providerA, model: 'x' }, { providerId: newId('provider'), model: 'y' }] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/^targets\.1\.providerId: no such provider/);
+    const malformed = await addModel({ name: 'm1', targets: [{ providerId: 'openai', model: 'x' }] });
+    expect(malformed.body.error.message).toMatch(/^targets\.0\.providerId:/);
+    expect((await addModel({ name: 'm1', targets: [] })).body.error.message).toMatch(/^targets:/);
+    const eleven = Array.from({ length: 11 }, () => ({ providerId: providerA, model: 'x' }));
+    expect((await addModel({ name: 'm1', targets: eleven })).body.error.message).toMatch(/^targets:/);
+    expect((await addModel({ name: 'has space', targets: [{ providerId: providerA, model: 'x' }] })).body.error.message).toMatch(/^name:/);
+    expect((await addModel({ name: 'm1', targets: [{ providerId: providerA, model: '' }] })).body.error.message).toMatch(/^targets\.0\.model:/);
+    const dup = await addModel({ name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'x' }] });
+    expect(dup.status).toBe(409);
+    const rest = await addModel({ name: 'm1', targets: [{ providerId: providerA, model: 'x' }] }, owner.cookie, restServiceId);
+    expect(rest.status).toBe(400);
+    expect(rest.body.error.message).toMatch(/kind rest/);
+    expect((await addModel({ name: 'm2', targets: [{ providerId: providerA, model: 'x' }] }, member.cookie)).status).toBe(403);
+    expect((await addModel({ name: 'm2', targets: [{ providerId: providerA, model: 'x' }] }, outsider.cookie)).status).toBe(404);
+  });
+
+  it('lists models; consumers see names, not the provider targets', async () => {
+    const mine = await f.api('GET', `/api/services/${serviceId}/models`, { cookie: member.cookie });
+    expect(mine.body.models).toEqual([expect.objectContaining({ name: 'gpt-4o-mini', targets: expect.any(Array) })]);
+    const theirs = await f.api('GET', `/api/services/${serviceId}/models`, { cookie: outsider.cookie });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.models).toEqual([{ id: expect.any(String), serviceId, name: 'gpt-4o-mini', createdAt: expect.any(Number) }]);
+    expect(JSON.stringify(theirs.body)).not.toContain(providerA);
+  });
+
+  it('deletes a model route of the service only', async () => {
+    const id = (await addModel({ name: 'temp', targets: [{ providerId: providerA, model: 'x' }] })).body.model.id;
+    expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: member.cookie })).status).toBe(403);
+    expect((await f.api('DELETE', `/api/services/${restServiceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await f.api('DELETE', `/api/services/${serviceId}/models/not-an-id`, { cookie: owner.cookie })).status).toBe(404);
+    const revision = f.revision();
+    expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect(f.revision()).toBe(revision + 1);
+    expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
+  });
+});

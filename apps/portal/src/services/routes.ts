@@ -1,0 +1,110 @@
+import { Hono } from 'hono';
+import { and, asc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { apis, services } from '@tollgate/db';
+import { newId, serviceKinds } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { listedLifecycles, readableTeams, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
+import { findService, loadTeam } from '../access/load';
+import { conflict } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { withUniqueAsConflict } from '../http/unique';
+import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
+import { serviceView } from './views';
+
+const descriptionSchema = z.string().trim().max(2000);
+const visibilitySchema = z.enum(['public', 'team']);
+
+const createServiceSchema = z.object({
+  name: nameSchema,
+  slug: slugSchema,
+  kind: z.enum(serviceKinds),
+  description: descriptionSchema.default(''),
+  visibility: visibilitySchema.default('public'),
+});
+
+const updateServiceSchema = z
+  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+const catalogueQuerySchema = z.object({
+  teamId: idSchema('team').optional(),
+});
+
+/** The operation every AI service exposes: the gateway's OpenAI-compatible endpoint. */
+const chatCompletionsApi = { name: 'Chat completions', methods: ['POST'], path: '/v1/chat/completions' };
+
+export function serviceRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+  const slugTaken = (slug: string) => `The service slug ${slug} is taken.`;
+
+  app.post('/teams/:teamId/services', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const input = await readJson(c, createServiceSchema);
+    // Slugs are global: the gateway routes on them without knowing teams.
+    if (ctx.db.select({ id: services.id }).from(services).where(eq(services.slug, input.slug)).get()) {
+      throw conflict(slugTaken(input.slug));
+    }
+    const id = newId('service');
+    const service = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(
+          actor.id,
+          { action: 'service.create', targetType: 'service', targetId: id, teamId: team.id, summary: { name: input.name, slug: input.slug, kind: input.kind } },
+          (tx) => {
+            const row = tx.insert(services).values({ id, teamId: team.id, ...input, updatedAt: Date.now() }).returning().get();
+            if (input.kind === 'ai') tx.insert(apis).values({ id: newId('api'), serviceId: id, ...chatCompletionsApi }).run();
+            return row;
+          },
+        ),
+      slugTaken(input.slug),
+    );
+    return c.json({ service: serviceView(service) }, 201);
+  });
+
+  /** The catalogue: listed public services from everyone, plus every service of the caller's own teams. */
+  app.get('/services', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { teamId } = readQuery(c, catalogueQuerySchema);
+    const mine = readableTeams(actor);
+    const listed = and(eq(services.visibility, 'public'), inArray(services.lifecycle, [...listedLifecycles]));
+    const visible: SQL | undefined = mine === null ? undefined : mine.length ? or(listed, inArray(services.teamId, mine)) : listed;
+    const rows = ctx.db
+      .select()
+      .from(services)
+      .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined))
+      .orderBy(asc(services.name), asc(services.id))
+      .all();
+    return c.json({ services: rows.map(serviceView) });
+  });
+
+  app.get('/services/:serviceId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
+    return c.json({ service: serviceView(service) });
+  });
+
+  app.patch('/services/:serviceId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const changes = await readJson(c, updateServiceSchema);
+    const updated = ctx.commitChange(
+      actor.id,
+      { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: changes },
+      (tx) => tx.update(services).set({ ...changes, updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
+    );
+    return c.json({ service: serviceView(updated!) });
+  });
+
+  app.get('/services/:serviceId/apis', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
+    const rows = ctx.db.select().from(apis).where(eq(apis.serviceId, service.id)).orderBy(asc(apis.path), asc(apis.id)).all();
+    return c.json({ apis: rows });
+  });
+
+  return app;
+}

@@ -1,0 +1,78 @@
+import { isNull } from 'drizzle-orm';
+import {
+  apiKeys,
+  apps,
+  configRevision,
+  modelRoutes,
+  plans,
+  providers,
+  services,
+  subscriptions,
+  type Db,
+} from '@tollgate/db';
+import type { SnapshotData, SnapshotSubscription } from '@tollgate/domain';
+import type { SecretBox } from '../secrets/secret-box';
+import { openCredentials } from '../providers/credentials';
+
+/**
+ * Compiles the gateway's view of the world from the database, in one read transaction so the snapshot is
+ * consistent with the revision it carries.
+ */
+export function compileSnapshot(db: Db, secrets: SecretBox): SnapshotData {
+  return db.transaction((tx) => {
+    const revision = tx.select().from(configRevision).get()?.revision ?? 0;
+    const subscriptionRows = tx.select().from(subscriptions).all();
+    return {
+      revision,
+      compiledAt: new Date().toISOString(),
+      keys: tx
+        .select({ id: apiKeys.id, appId: apiKeys.appId, hash: apiKeys.hash, prefix: apiKeys.prefix, expiresAt: apiKeys.expiresAt })
+        .from(apiKeys)
+        .where(isNull(apiKeys.revokedAt))
+        .all(),
+      apps: tx.select({ id: apps.id, teamId: apps.teamId, name: apps.name }).from(apps).all(),
+      services: tx
+        .select({ id: services.id, teamId: services.teamId, slug: services.slug, name: services.name, kind: services.kind, lifecycle: services.lifecycle })
+        .from(services)
+        .all(),
+      plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),
+      subscriptions: effectiveSubscriptions(subscriptionRows),
+      providers: tx
+        .select()
+        .from(providers)
+        .all()
+        .map((p) => ({
+          id: p.id,
+          name: p.name,
+          type: p.type,
+          baseUrl: p.baseUrl,
+          apiKey: openCredentials(secrets, p.credentials).apiKey,
+          priceOverrides: p.priceOverrides,
+        })),
+      modelRoutes: tx
+        .select({ serviceId: modelRoutes.serviceId, name: modelRoutes.name, targets: modelRoutes.targets })
+        .from(modelRoutes)
+        .all(),
+    };
+  });
+}
+
+/**
+ * One subscription per app and service reaches the gateway: the approved one when there is one (a plan change
+ * waiting for approval keeps the old plan working), else the most recent, whose state the 403 names.
+ */
+function effectiveSubscriptions(
+  rows: Array<SnapshotSubscription & { updatedAt: number }>,
+): SnapshotSubscription[] {
+  const chosen = new Map<string, SnapshotSubscription & { updatedAt: number }>();
+  for (const row of rows) {
+    const key = `${row.appId} ${row.serviceId}`;
+    const current = chosen.get(key);
+    const better =
+      !current ||
+      (row.state === 'approved' && current.state !== 'approved') ||
+      (row.state === 'approved') === (current.state === 'approved') && row.updatedAt > current.updatedAt;
+    if (better) chosen.set(key, row);
+  }
+  return [...chosen.values()].map(({ id, appId, serviceId, planId, state }) => ({ id, appId, serviceId, planId, state }));
+}

@@ -1,0 +1,78 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { CallRecord } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { ApiError } from '../http/errors';
+import { readJson } from '../http/validate';
+import { insertCallRecords } from '../call-records/store';
+
+const count = z.number().int().nonnegative();
+const nullableText = z.string().max(2048).nullable();
+const callRecordSchema = z.object({
+  id: z.string().min(1).max(128),
+  requestId: z.string().min(1).max(128),
+  startedAt: count,
+  teamId: nullableText,
+  appId: nullableText,
+  keyId: nullableText,
+  serviceId: nullableText,
+  subscriptionId: nullableText,
+  providerId: nullableText,
+  model: nullableText,
+  upstreamModel: nullableText,
+  method: z.string().min(1).max(16),
+  path: z.string().min(1).max(2048),
+  status: z.number().int().min(100).max(599),
+  failed: z.boolean(),
+  stream: z.boolean(),
+  latencyMs: count,
+  ttftMs: count.nullable(),
+  bytesIn: count,
+  bytesOut: count,
+  inputTokens: count,
+  cacheReadTokens: count,
+  cacheWriteTokens: count,
+  outputTokens: count,
+  reasoningTokens: count,
+  costMicroUsd: count,
+  errorCode: nullableText,
+  errorMessage: nullableText,
+}) satisfies z.ZodType<CallRecord>;
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The channel a gateway running on its own uses (DESIGN §2, like Kong's hybrid mode): pull the compiled
+ * snapshot, push call records. Closed unless an internal token is configured.
+ */
+export function internalRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+  const expected = ctx.settings.internalToken ? digest(ctx.settings.internalToken) : null;
+
+  const requireGateway = (c: Context) => {
+    if (!expected) throw new ApiError(404, 'not_found', 'The internal gateway channel is not enabled.');
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!timingSafeEqual(digest(token), expected)) throw new ApiError(401, 'unauthenticated', 'Invalid internal token.');
+  };
+
+  app.get('/snapshot', (c) => {
+    requireGateway(c);
+    const snapshot = ctx.publisher.current();
+    const etag = `"${snapshot.revision}"`;
+    c.header('etag', etag);
+    c.header('cache-control', 'no-store');
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.json(snapshot);
+  });
+
+  app.post('/call-records', async (c) => {
+    requireGateway(c);
+    const { records } = await readJson(c, z.object({ records: z.array(callRecordSchema).max(10_000) }));
+    insertCallRecords(ctx.db, records);
+    return c.json({ accepted: records.length });
+  });
+
+  return app;
+}

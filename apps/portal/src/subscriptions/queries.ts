@@ -1,0 +1,41 @@
+import { desc, eq, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { apps, plans, services, subscriptions, teams } from '@tollgate/db';
+import type { Reader } from '../changes/tx';
+import { actionsFrom } from './state-machine';
+
+const appTeams = alias(teams, 'app_teams');
+
+/**
+ * Subscriptions with what a person needs to decide on or follow one: the app and its team, the service and
+ * the plan. Newest first.
+ */
+export function subscriptionDetails(db: Reader, where: SQL | undefined) {
+  return db
+    .select({ s: subscriptions, app: apps, appTeam: appTeams, service: services, plan: plans })
+    .from(subscriptions)
+    .innerJoin(apps, eq(apps.id, subscriptions.appId))
+    .innerJoin(appTeams, eq(appTeams.id, apps.teamId))
+    .innerJoin(services, eq(services.id, subscriptions.serviceId))
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(where)
+    .orderBy(desc(subscriptions.createdAt), desc(subscriptions.id))
+    .all()
+    .map(({ s, app, appTeam, service, plan }) => ({
+      id: s.id,
+      state: s.state,
+      note: s.requestNote,
+      decisionReason: s.decisionReason,
+      requestedBy: s.requestedBy,
+      decidedBy: s.decidedBy,
+      decidedAt: s.decidedAt,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      actions: actionsFrom(s.state),
+      app: { id: app.id, name: app.name, teamId: app.teamId, teamName: appTeam.name },
+      service: { id: service.id, name: service.name, slug: service.slug, teamId: service.teamId, lifecycle: service.lifecycle },
+      plan: { id: plan.id, name: plan.name, approval: plan.approval },
+    }));
+}
+
+export type SubscriptionDetails = ReturnType<typeof subscriptionDetails>[number];

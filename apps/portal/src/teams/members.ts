@@ -1,0 +1,94 @@
+import { Hono } from 'hono';
+import { and, asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { teamMembers, users } from '@tollgate/db';
+import { isId, teamRoles, type TeamId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import type { Actor } from '../auth/sessions';
+import { isPlatformAdmin, requireSignedIn, requireTeamRole } from '../access/policy';
+import { loadTeam } from '../access/load';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { withUniqueAsConflict } from '../http/unique';
+import { readJson } from '../http/validate';
+
+const addMemberSchema = z.object({
+  userId: idSchema('user'),
+  role: z.enum(teamRoles),
+});
+
+// Owners can hand out or take away ownership; a team admin cannot promote themselves past their own role.
+function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
+  if (!isPlatformAdmin(actor) && actor.teams.get(teamId) !== 'owner') throw forbidden(`Only a team owner may ${what}.`);
+}
+
+export function memberRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.get('/teams/:teamId/members', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'member');
+    const members = ctx.db
+      .select({ userId: users.id, email: users.email, name: users.name, role: teamMembers.role, createdAt: teamMembers.createdAt })
+      .from(teamMembers)
+      .innerJoin(users, eq(users.id, teamMembers.userId))
+      .where(eq(teamMembers.teamId, team.id))
+      .orderBy(asc(users.email))
+      .all();
+    return c.json({ members });
+  });
+
+  app.post('/teams/:teamId/members', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const { userId, role } = await readJson(c, addMemberSchema);
+    if (role === 'owner') requireOwnerFor(actor, team.id, 'add an owner');
+    const user = ctx.db.select().from(users).where(eq(users.id, userId)).get();
+    if (!user) throw badRequest('userId: no such user');
+    const existing = ctx.db
+      .select({ role: teamMembers.role })
+      .from(teamMembers)
+      .where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId)))
+      .get();
+    if (existing) throw conflict(`The user is already a member of this team (role ${existing.role}).`);
+    const member = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(
+          actor.id,
+          { action: 'team.member_add', targetType: 'user', targetId: userId, teamId: team.id, summary: { email: user.email, role }, affectsGateway: false },
+          (tx) => tx.insert(teamMembers).values({ teamId: team.id, userId, role }).returning().get(),
+        ),
+      'The user is already a member of this team.',
+    );
+    return c.json({ member: { userId, email: user.email, name: user.name, role: member.role, createdAt: member.createdAt } }, 201);
+  });
+
+  app.delete('/teams/:teamId/members/:userId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const userId = c.req.param('userId');
+    if (!isId('user', userId)) throw notFound('Member');
+    const isMember = and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId));
+    const member = ctx.db.select().from(teamMembers).where(isMember).get();
+    if (!member) throw notFound('Member');
+    if (member.role === 'owner') requireOwnerFor(actor, team.id, 'remove an owner');
+    ctx.commitChange(
+      actor.id,
+      { action: 'team.member_remove', targetType: 'user', targetId: member.userId, teamId: team.id, summary: { role: member.role }, affectsGateway: false },
+      (tx) => {
+        // Counted inside the transaction so two owners removing each other at once cannot orphan the team.
+        const owners = tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.role, 'owner'))).all();
+        if (member.role === 'owner' && owners.length <= 1) {
+          throw conflict('This is the last owner of the team; add another owner first.');
+        }
+        tx.delete(teamMembers).where(isMember).run();
+      },
+    );
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,103 @@
+import { Hono } from 'hono';
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { z } from 'zod';
+import { auditEvents, teamMembers, teams, users } from '@tollgate/db';
+import { newId, type TeamId, type TeamRole } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import type { Actor } from '../auth/sessions';
+import { readableTeams, requirePlatformAdmin, requireSignedIn, requireTeamRole } from '../access/policy';
+import { loadTeam, type TeamRow } from '../access/load';
+import { badRequest, conflict } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { withUniqueAsConflict } from '../http/unique';
+import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
+import { memberRoutes } from './members';
+
+const createTeamSchema = z.object({
+  name: nameSchema,
+  slug: slugSchema,
+  ownerUserId: idSchema('user').optional(),
+});
+
+const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Epoch milliseconds: events strictly older than this, for paging back. */
+  before: z.coerce.number().int().nonnegative().optional(),
+});
+
+/** A team as its members see it; `role` is the caller's own role in it (null for a platform admin outside it). */
+export const teamView = (team: TeamRow, role: TeamRole | null) => ({
+  id: team.id,
+  name: team.name,
+  slug: team.slug,
+  createdAt: team.createdAt,
+  role,
+});
+
+const myRole = (actor: Actor, teamId: TeamId) => actor.teams.get(teamId) ?? null;
+
+export function teamRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/teams', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    requirePlatformAdmin(actor);
+    const input = await readJson(c, createTeamSchema);
+    const ownerId = input.ownerUserId ?? actor.id;
+    if (!ctx.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId)).get()) {
+      throw badRequest('ownerUserId: no such user');
+    }
+    if (ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)).get()) {
+      throw conflict(`The team slug ${input.slug} is taken.`);
+    }
+    const id = newId('team');
+    const team = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(
+          actor.id,
+          { action: 'team.create', targetType: 'team', targetId: id, teamId: id, summary: { name: input.name, slug: input.slug, ownerUserId: ownerId }, affectsGateway: false },
+          (tx) => {
+            const row = tx.insert(teams).values({ id, name: input.name, slug: input.slug }).returning().get();
+            tx.insert(teamMembers).values({ teamId: id, userId: ownerId, role: 'owner' }).run();
+            return row;
+          },
+        ),
+      `The team slug ${input.slug} is taken.`,
+    );
+    return c.json({ team: teamView(team, ownerId === actor.id ? 'owner' : myRole(actor, id)) }, 201);
+  });
+
+  app.get('/teams', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const readable = readableTeams(actor);
+    const query = ctx.db.select().from(teams).orderBy(asc(teams.name));
+    const rows = readable === null ? query.all() : readable.length ? query.where(inArray(teams.id, readable)).all() : [];
+    return c.json({ teams: rows.map((t) => teamView(t, myRole(actor, t.id))) });
+  });
+
+  app.get('/teams/:teamId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'member');
+    return c.json({ team: teamView(team, myRole(actor, team.id)) });
+  });
+
+  app.get('/teams/:teamId/audit-events', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const { limit, before } = readQuery(c, auditQuerySchema);
+    const rows = ctx.db
+      .select({ event: auditEvents, actorEmail: users.email })
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+      .where(and(eq(auditEvents.teamId, team.id), before === undefined ? undefined : lt(auditEvents.at, before)))
+      .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+      .limit(limit)
+      .all();
+    return c.json({ events: rows.map(({ event, actorEmail }) => ({ ...event, actorEmail })) });
+  });
+
+  app.route('/', memberRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,30 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export interface CreateDbOptions {
+  /** A file path, or `:memory:` for a private database (each test file gets its own). */
+  path: string;
+  /** Called with every SQL statement SQLite runs; tests use it to prove the gateway reads nothing. */
+  onStatement?: (sql: string) => void;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Opens the database, applies the committed migrations and returns the drizzle handle. */
+export function createDb(options: CreateDbOptions): Db {
+  const client = new Database(options.path, options.onStatement ? { verbose: (s) => options.onStatement!(String(s)) } : {});
+  // WAL lets the portal's readers run beside the meter's batched writes; NORMAL is durable at WAL checkpoints.
+  client.pragma('journal_mode = WAL');
+  client.pragma('synchronous = NORMAL');
+  client.pragma('foreign_keys = ON');
+  client.pragma('busy_timeout = 5000');
+  const db = drizzle(client, { schema });
+  migrate(db, { migrationsFolder });
+  db.insert(schema.configRevision).values({ id: 1, revision: 1, updatedAt: Date.now() }).onConflictDoNothing().run();
+  return db as Db;
+}

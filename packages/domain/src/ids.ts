@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Every entity id carries a short prefix naming its kind (`usr_…`, `svc_…`), so an id pasted into the wrong
+ * place is caught by a glance and by the type checker: a `ServiceId` is not assignable to an `AppId`.
+ */
+export const idPrefixes = {
+  user: 'usr',
+  session: 'ses',
+  team: 'team',
+  service: 'svc',
+  api: 'api',
+  release: 'rel',
+  plan: 'plan',
+  app: 'app',
+  key: 'key',
+  subscription: 'sub',
+  provider: 'prv',
+  modelRoute: 'mdl',
+  callRecord: 'call',
+  auditEvent: 'aud',
+  request: 'req',
+} as const;
+
+export type IdKind = keyof typeof idPrefixes;
+export type Id<K extends IdKind> = `${(typeof idPrefixes)[K]}_${string}` & { readonly __kind?: K };
+
+export type UserId = Id<'user'>;
+export type TeamId = Id<'team'>;
+export type ServiceId = Id<'service'>;
+export type ApiId = Id<'api'>;
+export type ReleaseId = Id<'release'>;
+export type PlanId = Id<'plan'>;
+export type AppId = Id<'app'>;
+export type KeyId = Id<'key'>;
+export type SubscriptionId = Id<'subscription'>;
+export type ProviderId = Id<'provider'>;
+export type ModelRouteId = Id<'modelRoute'>;
+export type CallRecordId = Id<'callRecord'>;
+export type AuditEventId = Id<'auditEvent'>;
+
+/** 16 random bytes in base64url: 128 bits, collision-free in practice, URL-safe. */
+export function newId<K extends IdKind>(kind: K): Id<K> {
+  return `${idPrefixes[kind]}_${randomBytes(16).toString('base64url')}` as Id<K>;
+}
+
+const idPattern = /^[a-z]+_[A-Za-z0-9_-]{8,64}$/;
+
+/** True when `value` looks like an id of `kind`: used to turn a malformed path id into a 404, not a query. */
+export function isId<K extends IdKind>(kind: K, value: string): value is Id<K> {
+  return value.startsWith(`${idPrefixes[kind]}_`) && idPattern.test(value);
+}

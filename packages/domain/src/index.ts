@@ -1,0 +1,5 @@
+export * from './ids';
+export * from './states';
+export * from './usage';
+export * from './snapshot';
+export * from './call-record';

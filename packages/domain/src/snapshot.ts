@@ -1,0 +1,101 @@
+import type { AppId, KeyId, PlanId, ProviderId, ServiceId, SubscriptionId, TeamId } from './ids';
+import type { LifecycleState, ProviderType, ServiceKind, SubscriptionState } from './states';
+
+/**
+ * The config snapshot: everything the gateway needs to serve a request, compiled by the portal from the
+ * database. It is plain JSON so the same value can be handed over in-process or pulled over HTTP by a
+ * gateway running on its own (DESIGN §2). The gateway indexes it once per revision; it never reads the
+ * database itself.
+ */
+export interface SnapshotData {
+  revision: number;
+  compiledAt: string;
+  keys: SnapshotKey[];
+  apps: SnapshotApp[];
+  services: SnapshotService[];
+  plans: SnapshotPlan[];
+  subscriptions: SnapshotSubscription[];
+  providers: SnapshotProvider[];
+  modelRoutes: SnapshotModelRoute[];
+}
+
+/** Only usable keys are compiled in: a revoked key is simply absent, so the gateway answers 401 for it. */
+export interface SnapshotKey {
+  id: KeyId;
+  appId: AppId;
+  /** SHA-256 hex of the full secret. */
+  hash: string;
+  prefix: string;
+  /** Epoch milliseconds, or null when the key does not expire. */
+  expiresAt: number | null;
+}
+
+export interface SnapshotApp {
+  id: AppId;
+  teamId: TeamId;
+  name: string;
+}
+
+export interface SnapshotService {
+  id: ServiceId;
+  teamId: TeamId;
+  slug: string;
+  name: string;
+  kind: ServiceKind;
+  lifecycle: LifecycleState;
+}
+
+export interface PlanLimits {
+  requestsPerSecond?: number;
+  requestsPerMinute?: number;
+  requestsPerDay?: number;
+  tokensPerMinute?: number;
+  tokensPerDay?: number;
+  costBudgetMicroUsdPerMonth?: number;
+}
+
+export interface SnapshotPlan {
+  id: PlanId;
+  serviceId: ServiceId;
+  name: string;
+  limits: PlanLimits;
+}
+
+export interface SnapshotSubscription {
+  id: SubscriptionId;
+  appId: AppId;
+  serviceId: ServiceId;
+  planId: PlanId;
+  state: SubscriptionState;
+}
+
+/** Per-token prices in USD, named as in LiteLLM's price table. */
+export interface ModelPrice {
+  input_cost_per_token: number;
+  output_cost_per_token: number;
+  cache_read_input_token_cost?: number;
+  cache_creation_input_token_cost?: number;
+  output_cost_per_reasoning_token?: number;
+}
+
+export interface SnapshotProvider {
+  id: ProviderId;
+  name: string;
+  type: ProviderType;
+  baseUrl: string;
+  /** Decrypted: the snapshot only lives in gateway memory and on the authenticated internal channel. */
+  apiKey: string;
+  priceOverrides: Record<string, ModelPrice>;
+}
+
+export interface ModelTarget {
+  providerId: ProviderId;
+  model: string;
+}
+
+/** A public model name a service exposes, and the provider targets behind it, in fallback order. */
+export interface SnapshotModelRoute {
+  serviceId: ServiceId;
+  name: string;
+  targets: ModelTarget[];
+}

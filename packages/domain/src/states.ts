@@ -1,0 +1,29 @@
+export const platformRoles = ['admin', 'user'] as const;
+export type PlatformRole = (typeof platformRoles)[number];
+
+export const teamRoles = ['owner', 'admin', 'member'] as const;
+export type TeamRole = (typeof teamRoles)[number];
+
+export const serviceKinds = ['rest', 'ai'] as const;
+export type ServiceKind = (typeof serviceKinds)[number];
+
+export const lifecycleStates = ['draft', 'published', 'deprecated', 'retired'] as const;
+export type LifecycleState = (typeof lifecycleStates)[number];
+
+export const approvalModes = ['auto', 'manual'] as const;
+export type ApprovalMode = (typeof approvalModes)[number];
+
+export const subscriptionStates = ['pending', 'approved', 'rejected', 'paused', 'revoked', 'cancelled'] as const;
+export type SubscriptionState = (typeof subscriptionStates)[number];
+
+export const providerTypes = ['openai', 'openai-compatible'] as const;
+export type ProviderType = (typeof providerTypes)[number];
+
+/** What a caller is told when its subscription is not approved: the state and the next step. */
+export const subscriptionRefusals: Record<Exclude<SubscriptionState, 'approved'>, string> = {
+  pending: 'The subscription is pending approval. Wait for the service owner to approve it.',
+  rejected: 'The subscription was rejected. Read the reason in the portal and request a new subscription.',
+  paused: 'The subscription is paused. Ask the service owner to resume it.',
+  revoked: 'The subscription was revoked. Request a new subscription in the portal.',
+  cancelled: 'The subscription was cancelled. Request a new subscription in the portal.',
+};

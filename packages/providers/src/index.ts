@@ -1,0 +1,9 @@
+export { createSseParser, formatSseData } from './sse/parser';
+export type { SseEvent, SseParser } from './sse/parser';
+
+export { normalizeOpenAiUsage } from './openai/usage';
+export { startMockOpenAi } from './openai/mock-server';
+export type { MockOpenAi, MockOpenAiOptions, RecordedRequest } from './openai/mock-server';
+
+export { DEFAULT_MODEL_PRICES, findModelPrice } from './pricing/prices';
+export { costMicroUsd } from './pricing/cost';

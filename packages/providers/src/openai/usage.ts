@@ -1,0 +1,51 @@
+import type { Usage } from '@tollgate/domain';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A token count as reported, made safe to add up and bill: anything but a finite number counts as 0. */
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+const detail = (parent: unknown, key: string): number => (isObj(parent) ? count(parent[key]) : 0);
+
+/**
+ * Normalises an OpenAI usage object into the non-overlapping {@link Usage} parts.
+ *
+ * OpenAI's totals include their details: `prompt_tokens` include `prompt_tokens_details.cached_tokens` and
+ * `completion_tokens` include `completion_tokens_details.reasoning_tokens`, so the details are subtracted
+ * (billing cached tokens again at the full input price is the classic double count). Accepted shapes:
+ * - chat completions: `prompt_tokens`, `completion_tokens`, and their `_details`;
+ * - embeddings: `prompt_tokens` and `total_tokens` only;
+ * - the Responses API: `input_tokens`, `output_tokens`, `input_tokens_details`, `output_tokens_details`, which
+ *   follow the same inclusive convention.
+ *
+ * A detail larger than its total is clamped to the total, so the parts always add up to what OpenAI reported.
+ * Returns null for null, undefined, a non-object (a streamed chunk's `"usage": null`) or an object with none
+ * of the token totals, so the caller can tell "no usage reported" from "zero tokens".
+ */
+export function normalizeOpenAiUsage(u: unknown): Usage | null {
+  if (!isObj(u)) return null;
+  const chat = 'prompt_tokens' in u || 'completion_tokens' in u;
+  const responses = !chat && ('input_tokens' in u || 'output_tokens' in u);
+  if (!chat && !responses) return null;
+
+  const prompt = count(chat ? u.prompt_tokens : u.input_tokens);
+  const completion = count(chat ? u.completion_tokens : u.output_tokens);
+  const cached = Math.min(prompt, detail(chat ? u.prompt_tokens_details : u.input_tokens_details, 'cached_tokens'));
+  const reasoning = Math.min(
+    completion,
+    detail(chat ? u.completion_tokens_details : u.output_tokens_details, 'reasoning_tokens'),
+  );
+
+  return {
+    inputTokens: prompt - cached,
+    cacheReadTokens: cached,
+    // OpenAI prices no separate cache write for these APIs: written tokens are billed as plain input.
+    cacheWriteTokens: 0,
+    outputTokens: completion - reasoning,
+    reasoningTokens: reasoning,
+  };
+}

@@ -1,0 +1,67 @@
+import type { ModelPrice } from '@tollgate/domain';
+
+/** Vendors publish prices per million tokens; the table stores LiteLLM-style USD per token. */
+function perMillion(input: number, output: number, cachedInput?: number): ModelPrice {
+  const price: ModelPrice = { input_cost_per_token: input / 1e6, output_cost_per_token: output / 1e6 };
+  if (cachedInput !== undefined) price.cache_read_input_token_cost = cachedInput / 1e6;
+  return price;
+}
+
+/**
+ * List prices (standard tier, USD) of the models the gateway knows out of the box. A provider's price
+ * overrides take precedence (see `findModelPrice`), so a negotiated rate or a newer price needs no release.
+ *
+ * OpenAI bills reasoning tokens as output tokens and charges nothing extra for writing its prompt cache, so
+ * its entries set neither `output_cost_per_reasoning_token` nor `cache_creation_input_token_cost`; the cost
+ * function falls back to the output and input prices. Embedding models have no output.
+ */
+export const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = Object.freeze({
+  // OpenAI, https://openai.com/api/pricing (per 1M tokens: input, output, cached input)
+  'gpt-5': perMillion(1.25, 10, 0.125),
+  'gpt-5-mini': perMillion(0.25, 2, 0.025),
+  'gpt-5-nano': perMillion(0.05, 0.4, 0.005),
+  'gpt-4.1': perMillion(2, 8, 0.5),
+  'gpt-4.1-mini': perMillion(0.4, 1.6, 0.1),
+  'gpt-4.1-nano': perMillion(0.1, 0.4, 0.025),
+  'gpt-4o': perMillion(2.5, 10, 1.25),
+  'gpt-4o-mini': perMillion(0.15, 0.6, 0.075),
+  o1: perMillion(15, 60, 7.5),
+  o3: perMillion(2, 8, 0.5),
+  'o4-mini': perMillion(1.1, 4.4, 0.275),
+  'text-embedding-3-small': perMillion(0.02, 0),
+  'text-embedding-3-large': perMillion(0.13, 0),
+});
+
+const DATE_SUFFIX = /-\d{4}-\d{2}-\d{2}$/;
+
+/** The names a model may be priced under, most specific first. */
+function candidateNames(model: string): string[] {
+  const names = [model];
+  const add = (name: string): void => {
+    if (name !== '' && !names.includes(name)) names.push(name);
+  };
+  add(model.replace(DATE_SUFFIX, ''));
+  // Routers and LiteLLM-style configs write `openai/gpt-4o`; some nest further (`openrouter/openai/gpt-4o`).
+  const bare = model.slice(model.lastIndexOf('/') + 1);
+  add(bare);
+  add(bare.replace(DATE_SUFFIX, ''));
+  return names;
+}
+
+/**
+ * The price of `model`: looked up by its exact name, then without a `-YYYY-MM-DD` snapshot suffix
+ * (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), then without a `provider/` prefix. `overrides` (a provider's
+ * price overrides) win over the built-in table under every one of those names, so an override of `gpt-4o`
+ * also prices `gpt-4o-2024-08-06`. Returns null for an unknown model.
+ */
+export function findModelPrice(model: string, overrides?: Record<string, ModelPrice>): ModelPrice | null {
+  const names = candidateNames(model);
+  for (const table of [overrides, DEFAULT_MODEL_PRICES]) {
+    if (!table) continue;
+    for (const name of names) {
+      // Object.hasOwn: a model called "constructor" must not find Object.prototype.
+      if (Object.hasOwn(table, name)) return table[name] ?? null;
+    }
+  }
+  return null;
+}

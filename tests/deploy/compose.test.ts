@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { gatewayEnvSchema } from '../../apps/gateway/src/config';
+import { portalEnvSchema } from '../../apps/portal/src/config';
+
+// No Docker engine runs here, so the compose file is checked by reading it: it must parse, and every
+// command, variable and file it names must exist in this repository.
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
+const envOf = (service: string) => compose.services[service].environment as Record<string, string>;
+
+describe('docker-compose.yml', () => {
+  it('runs redis, one portal and replicated gateways', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'portal', 'redis']);
+    expect(compose.services.gateway.deploy.replicas).toBeGreaterThan(1);
+    expect(compose.services.gateway.depends_on.portal.condition).toBe('service_healthy');
+  });
+
+  it('starts entry points that exist, from a Dockerfile that exists', () => {
+    expect(existsSync(new URL('../../Dockerfile', import.meta.url))).toBe(true);
+    for (const name of ['portal', 'gateway']) {
+      const command = compose.services[name].command as string[];
+      expect(existsSync(new URL(`../../${command.at(-1)}`, import.meta.url)), name).toBe(true);
+    }
+  });
+
+  it('sets only variables the apps parse, with values their schemas accept', () => {
+    const token = 'x'.repeat(32);
+    const resolve = (env: Record<string, string>) =>
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('${TOLLGATE_INTERNAL_TOKEN') ? token : v]));
+    const portalEnv = resolve(envOf('portal'));
+    const gatewayEnv = resolve(envOf('gateway'));
+    expect(Object.keys(portalEnv).every((k) => k in portalEnvSchema.shape)).toBe(true);
+    expect(Object.keys(gatewayEnv).every((k) => k in gatewayEnvSchema.shape)).toBe(true);
+    expect(portalEnvSchema.safeParse(portalEnv).success).toBe(true);
+    const gateway = gatewayEnvSchema.parse(gatewayEnv);
+    expect(new URL(gateway.TOLLGATE_PORTAL_URL!).host).toBe(`portal:${portalEnv.TOLLGATE_PORTAL_PORT}`);
+    expect(portalEnv.TOLLGATE_INTERNAL_TOKEN).toBe(gatewayEnv.TOLLGATE_INTERNAL_TOKEN);
+  });
+});
