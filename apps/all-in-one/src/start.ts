@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { CallMeter, MemoryLimiter, SnapshotHolder, createGatewayApp, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
-import { createPortalRuntime, insertCallRecords, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
+import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
 
 export interface AllInOne {
   portal: PortalRuntime;
@@ -34,7 +34,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   const snapshots = new SnapshotHolder();
   portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
   const meter = new CallMeter({
-    sink: { write: (records) => insertCallRecords(portal.db, records) },
+    sink: { write: createCallRecordWriter(portal.db) },
     logger,
     flushIntervalMs: gatewayConfig.TOLLGATE_METER_FLUSH_MS,
     batchSize: gatewayConfig.TOLLGATE_METER_BATCH_SIZE,

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
@@ -42,19 +41,10 @@ export function createGatewayApp(deps: GatewayDeps) {
 
   app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
   app.use('/v1/*', meterStep(deps.meter));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body exceeds ${maxBodyBytes} bytes.`);
-      },
-    }),
-  );
   app.post(
     '/v1/chat/completions',
     identifyStep(),
-    chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs: deps.upstreamTimeoutMs ?? 120_000 }),
+    chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs: deps.upstreamTimeoutMs ?? 120_000, maxBodyBytes }),
   );
 
   app.notFound((c) =>

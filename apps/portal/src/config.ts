@@ -14,7 +14,8 @@ export const portalEnvSchema = z.object({
   TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
   TOLLGATE_REVISION_POLL_MS: z.coerce.number().int().positive().default(2_000),
-  TOLLGATE_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
+  // Not z.email(): the default admin@localhost has no dot in its domain.
+  TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+$/, 'an email address').default('admin@localhost'),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 /**
  * Every entity id carries a short prefix naming its kind (`usr_…`, `svc_…`), so an id pasted into the wrong
@@ -39,9 +39,26 @@ export type ModelRouteId = Id<'modelRoute'>;
 export type CallRecordId = Id<'callRecord'>;
 export type AuditEventId = Id<'auditEvent'>;
 
+// The gateway makes several ids per request; one getrandom call per 4 KiB instead of per id keeps
+// randomFillSync out of the profile. Bytes are handed out once and never reused.
+const pool = Buffer.allocUnsafe(4096);
+let poolOffset = pool.length;
+
+/** Cryptographically random bytes from a refilled pool (a view: copy or encode it before the next call). */
+export function pooledRandomBytes(size: number): Buffer {
+  if (size > pool.length) return randomBytes(size);
+  if (poolOffset + size > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + size);
+  poolOffset += size;
+  return bytes;
+}
+
 /** 16 random bytes in base64url: 128 bits, collision-free in practice, URL-safe. */
 export function newId<K extends IdKind>(kind: K): Id<K> {
-  return `${idPrefixes[kind]}_${randomBytes(16).toString('base64url')}` as Id<K>;
+  return `${idPrefixes[kind]}_${pooledRandomBytes(16).toString('base64url')}` as Id<K>;
 }
 
 const idPattern = /^[a-z]+_[A-Za-z0-9_-]{8,64}$/;

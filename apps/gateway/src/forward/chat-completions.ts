@@ -11,12 +11,14 @@ import type { CallDraft } from '../steps/meter';
 import type { CallMeter } from '../meter/call-meter';
 import { callUpstream } from './upstream-call';
 import { relayOpenAiStream } from './stream-relay';
+import { readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
   limiter: Limiter;
   meter: CallMeter;
   dispatcher: Dispatcher;
   upstreamTimeoutMs: number;
+  maxBodyBytes: number;
 }
 
 interface ChatBody {
@@ -73,7 +75,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
   return async (c: Context<GatewayEnv>) => {
     const call = c.get('call');
     const config = c.get('config');
-    const text = await c.req.text();
+    const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
     const body = parseChatBody(text);
     call.record.model = body.model;

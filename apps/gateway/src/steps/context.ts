@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { newId } from '@tollgate/domain';
+import { newId, pooledRandomBytes } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 import { GatewayError } from '../errors';
+import { requestHeader } from '../http/node-request';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -21,9 +21,9 @@ export interface TraceContext {
 export function traceFrom(get: (name: string) => string | undefined): TraceContext {
   const incoming = traceparentPattern.exec(get('traceparent') ?? '');
   const valid = incoming && !/^0+$/.test(incoming[1]!) && !/^0+$/.test(incoming[2]!);
-  const traceId = valid ? incoming[1]! : randomBytes(16).toString('hex');
+  const traceId = valid ? incoming[1]! : pooledRandomBytes(16).toString('hex');
   const flags = valid ? incoming[3]! : '01';
-  const headers: Record<string, string> = { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}` };
+  const headers: Record<string, string> = { traceparent: `00-${traceId}-${pooledRandomBytes(8).toString('hex')}-${flags}` };
   for (const name of passThroughTraceHeaders) {
     const value = get(name);
     if (value) headers[name] = value;
@@ -46,7 +46,7 @@ export function clientIpFrom(peer: string, get: (name: string) => string | undef
 
 export function contextStep(deps: { snapshots: SnapshotSource; logger: Logger; trustedProxies: ReadonlySet<string> }): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const get = (name: string) => c.req.header(name);
+    const get = (name: string) => requestHeader(c, name);
     const incoming = get('x-request-id');
     c.set('requestId', incoming && requestIdPattern.test(incoming) ? incoming : newId('request'));
     c.set('logger', deps.logger);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
+import { requestHeader } from '../http/node-request';
 
 const unauthorized = (message: string) => new GatewayError(401, 'invalid_request_error', 'invalid_api_key', message);
 
@@ -21,7 +22,7 @@ export function presentedKey(get: (name: string) => string | undefined): string 
  */
 export function identifyStep(now: () => number = Date.now): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const secret = presentedKey((name) => c.req.header(name));
+    const secret = presentedKey((name) => requestHeader(c, name));
     if (!secret) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>".');
     const config = c.get('config');
     const key = config.keysByHash.get(createHash('sha256').update(secret).digest('hex'));

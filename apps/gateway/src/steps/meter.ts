@@ -62,7 +62,6 @@ export class CallDraft {
 export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path);
-    call.record.bytesIn = Number(c.req.header('content-length') ?? 0) || 0;
     c.set('call', call);
     await next();
     if (call.deferred) return;

@@ -7,13 +7,13 @@ import { MemoryLimiter } from '../limiter/memory-limiter';
 import { SnapshotHolder } from '../snapshot/snapshot-source';
 
 /** A gateway on a real loopback port with a collecting meter sink, for tests that need real sockets. */
-export async function startTestGateway(snapshot: SnapshotData | null) {
+export async function startTestGateway(snapshot: SnapshotData | null, deps: { maxBodyBytes?: number } = {}) {
   const records: CallRecord[] = [];
   const snapshots = new SnapshotHolder();
   if (snapshot) snapshots.install(snapshot);
   const meter = new CallMeter({ sink: { write: (batch) => void records.push(...batch) }, logger: pino({ level: 'silent' }), flushIntervalMs: 50 });
   const limiter = new MemoryLimiter();
-  const app = createGatewayApp({ snapshots, meter, limiter, logger: pino({ level: 'silent' }), upstreamTimeoutMs: 5_000 });
+  const app = createGatewayApp({ snapshots, meter, limiter, logger: pino({ level: 'silent' }), upstreamTimeoutMs: 5_000, ...deps });
   const server: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as { port: number }).port;

@@ -5,7 +5,7 @@ import type { CallRecord } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { ApiError } from '../http/errors';
 import { readJson } from '../http/validate';
-import { insertCallRecords } from '../call-records/store';
+import { createCallRecordWriter } from '../call-records/store';
 
 const count = z.number().int().nonnegative();
 const nullableText = z.string().max(2048).nullable();
@@ -49,6 +49,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function internalRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
   const expected = ctx.settings.internalToken ? digest(ctx.settings.internalToken) : null;
+  const writeCallRecords = createCallRecordWriter(ctx.db);
 
   const requireGateway = (c: Context) => {
     if (!expected) throw new ApiError(404, 'not_found', 'The internal gateway channel is not enabled.');
@@ -70,7 +71,7 @@ export function internalRoutes(ctx: PortalContext) {
   app.post('/call-records', async (c) => {
     requireGateway(c);
     const { records } = await readJson(c, z.object({ records: z.array(callRecordSchema).max(10_000) }));
-    insertCallRecords(ctx.db, records);
+    writeCallRecords(records);
     return c.json({ accepted: records.length });
   });
 

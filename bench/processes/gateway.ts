@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseGatewayConfig } from '@tollgate/gateway/config';
+import { parsePortalConfig } from '@tollgate/portal';
+import { startAllInOne } from '@tollgate/all-in-one';
+import { PortalClient } from '@tollgate/all-in-one/portal-client';
+
+/**
+ * The gateway under test with its full chain: key lookup, subscription check, a plan limit that is counted
+ * (set high enough never to refuse), and metering into SQLite. Seeded through the portal's HTTP API.
+ */
+const upstreamUrl = process.argv[2]!;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
+const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent' };
+const platform = await startAllInOne(parsePortalConfig(env), parseGatewayConfig(env), pino({ level: 'silent' }));
+const admin = new PortalClient(platform.portalUrl);
+await admin.login(platform.portal.firstAdmin!.email, platform.portal.firstAdmin!.password);
+
+const { provider } = await admin.must('POST', '/api/providers', { name: 'bench-openai', type: 'openai', baseUrl: upstreamUrl, apiKey: 'sk-bench' });
+const { team } = await admin.must('POST', '/api/teams', { name: 'Bench', slug: 'bench' });
+const { service } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Bench LLM', slug: 'bench-llm', kind: 'ai' });
+await admin.must('POST', `/api/services/${service.id}/models`, { name: 'gpt-4o-mini', targets: [{ providerId: provider.id, model: 'gpt-4o-mini' }] });
+const { plan } = await admin.must('POST', `/api/services/${service.id}/plans`, { name: 'unlimited', approval: 'auto', limits: { requestsPerMinute: 1_000_000_000 } });
+await admin.must('POST', `/api/services/${service.id}/lifecycle`, { state: 'published' }, 200);
+const { app } = await admin.must('POST', `/api/teams/${team.id}/apps`, { name: 'bench' });
+const { secret } = await admin.must('POST', `/api/apps/${app.id}/keys`, { name: 'bench' });
+await admin.must('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id });
+// Wait until the gateway serves the new key (the snapshot swap follows the write).
+for (let ok = false; !ok; ) {
+  const res = await fetch(`${platform.gatewayUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'warm up' }] }),
+  });
+  ok = res.status === 200;
+  await res.arrayBuffer();
+}
+
+process.stdout.write(`READY ${new URL(platform.gatewayUrl).port} ${secret}\n`);
+process.on('SIGTERM', () => {
+  const recorded = platform.meter.stats;
+  void platform.close().then(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.stderr.write(`gateway meter: ${JSON.stringify(recorded)}\n`);
+    process.exit(0);
+  });
+});

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+/**
+ * `npm run bench`: the gateway with its full chain against a bare node:http proxy, both in front of the same
+ * mock OpenAI upstream, each in its own process. Prints requests/s and p50/p99 latency and the ratios.
+ * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_PROFILE=<dir> writes a
+ * V8 CPU profile of the gateway process there (open it in Chrome DevTools).
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const children: ChildProcess[] = [];
+
+async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<string[]> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) if (line.startsWith('READY ')) return line.split(' ').slice(1);
+  throw new Error(`${script} exited before it was ready`);
+}
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(name: string, url: string, headers: Record<string, string>): Promise<Figures> {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say something short about toll gates.' }] });
+  const options = { url: `${url}/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body, connections };
+  await autocannon({ ...options, duration: 2 }); // warm-up: JIT, keep-alive pools
+  const result = await autocannon({ ...options, duration: seconds });
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+try {
+  const [upstreamPort] = await startProcess('./processes/mock-upstream.ts');
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const [proxyPort] = await startProcess('./processes/bare-proxy.ts', [upstreamUrl]);
+  const [gatewayPort, key] = await startProcess(
+    './processes/gateway.ts',
+    [`${upstreamUrl}/v1`],
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+  );
+
+  const results = [
+    await load('mock upstream (direct)', upstreamUrl, { authorization: 'Bearer sk-bench' }),
+    await load('bare node:http proxy', `http://127.0.0.1:${proxyPort}`, {}),
+    await load('tollgate gateway (full chain)', `http://127.0.0.1:${gatewayPort}`, { authorization: `Bearer ${key}` }),
+  ];
+  console.log(`\nPOST /v1/chat/completions, ${connections} connections, ${seconds} s each, one run on ${(await import('node:os')).cpus().length} cores\n`);
+  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}`);
+  }
+  const [, bare, gateway] = results as [Figures, Figures, Figures];
+  console.log(`\ngateway / bare proxy: throughput ${(gateway.rps / bare.rps).toFixed(2)}×, p50 ${(gateway.p50 / bare.p50).toFixed(2)}×, p99 ${(gateway.p99 / bare.p99).toFixed(2)}×`);
+  if (results.some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+}
