@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { startTestGateway } from '../testing/gateway-harness';
 import { testKeys, testSnapshot } from '../testing/test-snapshot';
@@ -20,10 +21,8 @@ describe('request body limit', () => {
   });
 
   it('refuses a chunked body with no content-length once it passes the limit', async () => {
-    async function* chunks() {
-      for (let i = 0; i < 10; i++) yield Buffer.from('x'.repeat(300));
-    }
-    const res = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: chunks() });
+    const chunks = Readable.from(Array.from({ length: 10 }, () => Buffer.from('x'.repeat(300))));
+    const res = await request(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: chunks });
     expect(res.statusCode).toBe(413);
     await res.body.dump();
   });
