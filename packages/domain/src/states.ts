@@ -19,11 +19,11 @@ export type SubscriptionState = (typeof subscriptionStates)[number];
 export const providerTypes = ['openai', 'openai-compatible'] as const;
 export type ProviderType = (typeof providerTypes)[number];
 
-/** What a caller is told when its subscription is not approved: the state and the next step. */
-export const subscriptionRefusals: Record<Exclude<SubscriptionState, 'approved'>, string> = {
-  pending: 'The subscription is pending approval. Wait for the service owner to approve it.',
-  rejected: 'The subscription was rejected. Read the reason in the portal and request a new subscription.',
-  paused: 'The subscription is paused. Ask the service owner to resume it.',
-  revoked: 'The subscription was revoked. Request a new subscription in the portal.',
-  cancelled: 'The subscription was cancelled. Request a new subscription in the portal.',
+/** What a caller is told when its subscription is not approved: the state in words, and the next step. */
+export const subscriptionRefusals: Record<Exclude<SubscriptionState, 'approved'>, { state: string; next: string }> = {
+  pending: { state: 'pending approval', next: 'Wait for the service owner to approve it.' },
+  rejected: { state: 'rejected', next: 'Read the reason in the portal and request a new subscription.' },
+  paused: { state: 'paused', next: 'Ask the service owner to resume it.' },
+  revoked: { state: 'revoked', next: 'Request a new subscription in the portal.' },
+  cancelled: { state: 'cancelled', next: 'Request a new subscription in the portal.' },
 };

@@ -60,7 +60,7 @@ export function authorizeModel(config: GatewayConfig, app: SnapshotApp, model: s
       403,
       'permission_error',
       `subscription_${state}`,
-      `App '${app.name}' cannot call '${model}': its subscription to service '${service.name}' is ${state}. ${subscriptionRefusals[state]}`,
+      `App '${app.name}' cannot call '${model}': its subscription to service '${service.name}' is ${subscriptionRefusals[state].state}. ${subscriptionRefusals[state].next}`,
     );
   }
   const names = candidates.map((c) => `'${c.service.name}'`).join(', ');
