@@ -36,8 +36,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-say "Installing dependencies"
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci wipes node_modules and rebuilds the SQLite addon; a re-run skips it while the lockfile is unchanged.
+stamp=node_modules/.tollgate-lock.sha256
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
+  say "Dependencies are up to date"
+else
+  say "Installing dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >"$stamp"
+fi
 
 export TOLLGATE_DATA_DIR="${TOLLGATE_DATA_DIR:-$PWD/data}"
 say "Preparing $TOLLGATE_DATA_DIR (master key, database migrations, first admin)"

@@ -1,12 +1,12 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { CallMeter, MemoryLimiter, SnapshotHolder, createGatewayApp, type GatewayDeps } from '@tollgate/gateway';
+import { SnapshotHolder, createGatewayRuntime, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
 import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
 
 export interface AllInOne {
   portal: PortalRuntime;
-  gatewayApp: ReturnType<typeof createGatewayApp>;
+  gatewayApp: ReturnType<typeof createGatewayRuntime>['app'];
   meter: CallMeter;
   portalServer: ServerType;
   gatewayServer: ServerType;
@@ -18,55 +18,43 @@ export interface AllInOne {
 const listen = (server: ServerType) =>
   new Promise<number>((resolve) => server.once('listening', () => resolve((server.address() as { port: number }).port)));
 
-/**
- * The embedded default (DESIGN §2): portal and gateway in one process on SQLite. The gateway is handed each
- * snapshot in memory and its call records go straight to the database, with the same interfaces the split
- * shape uses over HTTP.
- */
 export interface AllInOneHooks {
   /** Sees every SQL statement the process runs (tests prove the gateway runs none). */
   onStatement?: (sql: string) => void;
   gateway?: Partial<GatewayDeps>;
 }
 
+/**
+ * The embedded default (DESIGN §2): portal and gateway in one process on SQLite. The gateway is handed each
+ * snapshot in memory and its call records go straight to the database, with the same interfaces the split
+ * shape uses over HTTP.
+ */
 export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: GatewayConfigEnv, logger: Logger, hooks: AllInOneHooks = {}): Promise<AllInOne> {
   const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement });
   const snapshots = new SnapshotHolder();
   portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
-  const meter = new CallMeter({
+  const gateway = createGatewayRuntime(gatewayConfig, {
+    snapshots,
     sink: { write: createCallRecordWriter(portal.db) },
     logger,
-    flushIntervalMs: gatewayConfig.TOLLGATE_METER_FLUSH_MS,
-    batchSize: gatewayConfig.TOLLGATE_METER_BATCH_SIZE,
-    maxBuffered: gatewayConfig.TOLLGATE_METER_MAX_BUFFERED,
-  });
-  const limiter = new MemoryLimiter();
-  const gatewayApp = createGatewayApp({
-    snapshots,
-    meter,
-    limiter,
-    logger,
-    trustedProxies: gatewayConfig.TOLLGATE_TRUSTED_PROXIES,
-    upstreamTimeoutMs: gatewayConfig.TOLLGATE_UPSTREAM_TIMEOUT_MS,
-    ...hooks.gateway,
+    overrides: hooks.gateway,
   });
   const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
-  const gatewayServer = serve({ fetch: gatewayApp.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
+  const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
   const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
   const closeServer = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     portal,
-    gatewayApp,
-    meter,
+    gatewayApp: gateway.app,
+    meter: gateway.meter,
     portalServer,
     gatewayServer,
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
     gatewayUrl: `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`,
     async close() {
       await Promise.all([closeServer(portalServer), closeServer(gatewayServer)]);
-      limiter.close();
       // Flush before the database closes: no call record is lost on a clean stop.
-      await meter.close();
+      await gateway.close();
       portal.close();
     },
   };

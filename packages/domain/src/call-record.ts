@@ -29,3 +29,37 @@ export interface CallRecord extends Usage {
   errorCode: string | null;
   errorMessage: string | null;
 }
+
+/** A call record with nothing measured yet: the meter fills it in as the call goes through the steps. */
+export function blankCallRecord(id: string, requestId: string, method: string, path: string): CallRecord {
+  return {
+    id,
+    requestId,
+    startedAt: Date.now(),
+    teamId: null,
+    appId: null,
+    keyId: null,
+    serviceId: null,
+    subscriptionId: null,
+    providerId: null,
+    model: null,
+    upstreamModel: null,
+    method,
+    path,
+    status: 0,
+    failed: false,
+    stream: false,
+    latencyMs: 0,
+    ttftMs: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costMicroUsd: 0,
+    errorCode: null,
+    errorMessage: null,
+  };
+}

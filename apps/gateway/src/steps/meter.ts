@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { newId, type CallRecord } from '@tollgate/domain';
+import { blankCallRecord, newId, type CallRecord } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import type { CallMeter } from '../meter/call-meter';
@@ -12,36 +12,7 @@ export class CallDraft {
   deferred = false;
 
   constructor(requestId: string, method: string, path: string) {
-    this.record = {
-      id: newId('callRecord'),
-      requestId,
-      startedAt: Date.now(),
-      teamId: null,
-      appId: null,
-      keyId: null,
-      serviceId: null,
-      subscriptionId: null,
-      providerId: null,
-      model: null,
-      upstreamModel: null,
-      method,
-      path,
-      status: 0,
-      failed: false,
-      stream: false,
-      latencyMs: 0,
-      ttftMs: null,
-      bytesIn: 0,
-      bytesOut: 0,
-      inputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      outputTokens: 0,
-      reasoningTokens: 0,
-      costMicroUsd: 0,
-      errorCode: null,
-      errorMessage: null,
-    };
+    this.record = blankCallRecord(newId('callRecord'), requestId, method, path);
   }
 
   elapsedMs(): number {

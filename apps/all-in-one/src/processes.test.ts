@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The entry points as an operator runs them: real processes, real ports, stopped with SIGTERM.
+const root = new URL('../../../', import.meta.url).pathname;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-proc-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function start(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { PATH: process.env.PATH, TOLLGATE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  return { child, output: () => text };
+}
+
+async function waitOk(url: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+describe('entry points', () => {
+  it('npm start runs portal and gateway in one process, prints the admin password once, and stops cleanly', async () => {
+    const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: String(await freePort()), TOLLGATE_GATEWAY_PORT: String(await freePort()) };
+    const first = start('apps/all-in-one/src/main.ts', env);
+    await waitOk(`http://127.0.0.1:${env.TOLLGATE_PORTAL_PORT}/healthz`);
+    await waitOk(`http://127.0.0.1:${env.TOLLGATE_GATEWAY_PORT}/readyz`);
+    expect(first.output()).toMatch(/password: \S{16,}/);
+    expect(await stop(first.child)).toBe(0);
+
+    const again = start('apps/all-in-one/src/main.ts', env);
+    await waitOk(`http://127.0.0.1:${env.TOLLGATE_GATEWAY_PORT}/readyz`);
+    expect(again.output()).not.toMatch(/password:/);
+    expect(await stop(again.child)).toBe(0);
+  });
+
+  it('the portal and a gateway run as separate processes: the gateway becomes ready from the pulled snapshot', async () => {
+    const token = 'a-shared-internal-token-of-32-chars-or-more';
+    const portalPort = String(await freePort());
+    const gatewayPort = String(await freePort());
+    const portal = start('apps/portal/src/main.ts', { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: portalPort, TOLLGATE_INTERNAL_TOKEN: token });
+    await waitOk(`http://127.0.0.1:${portalPort}/healthz`);
+    const gateway = start('apps/gateway/src/main.ts', {
+      TOLLGATE_GATEWAY_PORT: gatewayPort,
+      TOLLGATE_PORTAL_URL: `http://127.0.0.1:${portalPort}`,
+      TOLLGATE_INTERNAL_TOKEN: token,
+    });
+    try {
+      await waitOk(`http://127.0.0.1:${gatewayPort}/readyz`);
+      const ready = (await (await fetch(`http://127.0.0.1:${gatewayPort}/readyz`)).json()) as { revision: number };
+      expect(ready.revision).toBeGreaterThan(0);
+    } finally {
+      expect(await stop(gateway.child)).toBe(0);
+      expect(await stop(portal.child)).toBe(0);
+    }
+  });
+
+  it('a gateway on its own refuses to start without the portal channel, saying what is missing', async () => {
+    const lonely = start('apps/gateway/src/main.ts', { TOLLGATE_GATEWAY_PORT: String(await freePort()) });
+    const [code] = (await once(lonely.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(lonely.output()).toMatch(/TOLLGATE_PORTAL_URL and TOLLGATE_INTERNAL_TOKEN/);
+  });
+});
