@@ -30,6 +30,8 @@ describe('POST /v1/chat/completions through the gateway', () => {
     expect(response.headers.get('x-tollgate-model')).toBe('gpt-4o-mini');
     const sent = upstream.requests.at(-1)!;
     expect(sent.headers.authorization).toBe('Bearer sk-upstream');
+    expect(sent.headers['x-request-id']).toBe(response.headers.get('x-request-id'));
+    expect(sent.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     // Unknown-to-the-gateway parameters travel as they came: the bytes are not re-serialised.
     expect(JSON.parse(sent.rawBody)).toMatchObject({ temperature: 0.2, seed: 7 });
     const record = await recordFor(response.headers.get('x-request-id')!);
