@@ -10,6 +10,7 @@ COPY apps/all-in-one/package.json apps/all-in-one/
 COPY packages/db/package.json packages/db/
 COPY packages/domain/package.json packages/domain/
 COPY packages/providers/package.json packages/providers/
+COPY packages/limiter/package.json packages/limiter/
 RUN npm ci --no-audit --no-fund --omit=dev
 
 FROM node:20-bookworm-slim

@@ -5,7 +5,8 @@ import { Agent, request } from 'undici';
 import { count } from 'drizzle-orm';
 import { callRecords } from '@tollgate/db';
 import { startMockOpenAi, type MockOpenAi } from '@tollgate/providers';
-import { CallMeter, MemoryLimiter, createGatewayApp, createPortalCallRecordSink, createPortalSnapshotClient } from '@tollgate/gateway';
+import { CallMeter, createGatewayApp, createPortalCallRecordSink, createPortalSnapshotClient } from '@tollgate/gateway';
+import { MemoryLimiter } from '@tollgate/limiter';
 import { createConsumer, publishAiService, startTestPlatform } from './testing/test-platform';
 
 const internalToken = 'internal-token-for-tests-0123456789abcdef';

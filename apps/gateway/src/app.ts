@@ -5,7 +5,7 @@ import type { GatewayEnv } from './env';
 import { GatewayError, renderGatewayError } from './errors';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 import type { CallMeter } from './meter/call-meter';
-import type { Limiter } from './limiter/limiter';
+import type { Limiter } from '@tollgate/limiter';
 import { contextStep } from './steps/context';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';

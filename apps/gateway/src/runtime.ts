@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfigEnv } from './config';
 import { createGatewayApp, type GatewayDeps } from './app';
 import { CallMeter, type CallRecordSink } from './meter/call-meter';
-import { MemoryLimiter } from './limiter/memory-limiter';
+import { MemoryLimiter } from '@tollgate/limiter';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 
 /**

@@ -4,7 +4,7 @@ import { costMicroUsd, findModelPrice, normalizeOpenAiUsage } from '@tollgate/pr
 import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
-import type { Limiter } from '../limiter/limiter';
+import type { Limiter } from '@tollgate/limiter';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import type { CallDraft } from '../steps/meter';

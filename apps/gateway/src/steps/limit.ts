@@ -1,5 +1,5 @@
 import type { SnapshotPlan, SnapshotSubscription } from '@tollgate/domain';
-import type { LimitRule, Limiter } from '../limiter/limiter';
+import type { LimitRule, Limiter } from '@tollgate/limiter';
 import { GatewayError } from '../errors';
 
 const windows = [

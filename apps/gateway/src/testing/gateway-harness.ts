@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { CallRecord, SnapshotData } from '@tollgate/domain';
 import { createGatewayApp } from '../app';
 import { CallMeter } from '../meter/call-meter';
-import { MemoryLimiter } from '../limiter/memory-limiter';
+import { MemoryLimiter } from '@tollgate/limiter';
 import { SnapshotHolder } from '../snapshot/snapshot-source';
 
 /** A gateway on a real loopback port with a collecting meter sink, for tests that need real sockets. */

@@ -1,0 +1,2 @@
+export type { LimitDecision, LimitRule, Limiter } from './limiter';
+export { MemoryLimiter } from './memory-limiter';
