@@ -15,7 +15,7 @@ RUN npm ci --no-audit --no-fund --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data
+ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data TOLLGATE_PORTAL_HOST=0.0.0.0 TOLLGATE_GATEWAY_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY . .
 RUN mkdir -p /data && chown node:node /data

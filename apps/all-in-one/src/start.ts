@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { SnapshotHolder, createGatewayRuntime, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
+import { SnapshotHolder, createGatewayRuntime, drainServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
 import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
 
@@ -42,7 +42,6 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
   const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
   const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
-  const closeServer = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     portal,
     gatewayApp: gateway.app,
@@ -52,7 +51,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
     gatewayUrl: `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`,
     async close() {
-      await Promise.all([closeServer(portalServer), closeServer(gatewayServer)]);
+      await Promise.all([drainServer(portalServer), drainServer(gatewayServer)]);
       // Flush before the database closes: no call record is lost on a clean stop.
       await gateway.close();
       portal.close();

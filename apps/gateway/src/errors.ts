@@ -13,6 +13,8 @@ export class GatewayError extends Error {
     message: string,
     readonly param: string | null = null,
     readonly headers: Record<string, string> = {},
+    /** What went wrong underneath, for the call record and the log; never shown to the caller. */
+    override readonly cause?: unknown,
   ) {
     super(message);
   }

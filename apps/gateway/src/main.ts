@@ -4,6 +4,7 @@ import { parseGatewayConfig } from './config';
 import { createGatewayRuntime } from './runtime';
 import { createPortalSnapshotClient } from './snapshot/portal-snapshot-client';
 import { createPortalCallRecordSink } from './meter/portal-call-record-sink';
+import { drainServer } from './http/drain';
 
 // The gateway on its own (DESIGN §2, scaled-out shape): it never opens the database; it pulls the compiled
 // snapshot from the portal and sends call records back.
@@ -24,7 +25,9 @@ const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEW
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     snapshots.stop();
-    server.close();
-    void gateway.close().finally(() => process.exit(0));
+    // In-flight calls finish (bounded) before the meter's last flush, so their records are complete.
+    void drainServer(server)
+      .then(() => gateway.close())
+      .finally(() => process.exit(0));
   });
 }

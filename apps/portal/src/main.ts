@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { pino } from 'pino';
+import { drainServer } from '@tollgate/gateway';
 import { parsePortalConfig } from './config';
 import { announceFirstAdmin, createPortalRuntime } from './runtime';
 
@@ -14,8 +15,9 @@ const server = serve({ fetch: runtime.app.fetch, hostname: config.host, port: co
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close();
-    runtime.close();
-    process.exit(0);
+    void drainServer(server).finally(() => {
+      runtime.close();
+      process.exit(0);
+    });
   });
 }

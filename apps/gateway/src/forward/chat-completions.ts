@@ -9,9 +9,10 @@ import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import type { CallDraft } from '../steps/meter';
 import type { CallMeter } from '../meter/call-meter';
-import { callUpstream } from './upstream-call';
+import { callUpstream, clientClosed } from './upstream-call';
+import { headerValue } from '../http/header-value';
 import { relayOpenAiStream } from './stream-relay';
-import { readBodyText } from '../http/node-request';
+import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
   limiter: Limiter;
@@ -42,6 +43,7 @@ export function parseChatBody(text: string): ChatBody {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.');
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || b.model.length === 0) throw invalidRequest("'model' is required and must be a string.", 'model');
+  if (b.model.length > 256) throw invalidRequest("'model' is longer than 256 characters.", 'model');
   if (!Array.isArray(b.messages)) throw invalidRequest("'messages' is required and must be an array.", 'messages');
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw invalidRequest("'stream' must be a boolean.", 'stream');
   if (b.stream_options !== undefined && (typeof b.stream_options !== 'object' || b.stream_options === null || Array.isArray(b.stream_options))) {
@@ -87,6 +89,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     await enforceLimits(deps.limiter, planRequestRules(plan, subscription));
 
     const requestId = c.get('requestId');
+    const signal = clientDisconnectSignal(c);
     const skipped: string[] = [];
     const { target, provider, response } = await callUpstream({
       config,
@@ -101,24 +104,32 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       },
       dispatcher: deps.dispatcher,
       timeoutMs: deps.upstreamTimeoutMs,
-      onSkip: (_t, reason) => skipped.push(reason),
+      onSkip: (_t, reason) => {
+        skipped.push(reason);
+        call.record.errorMessage = `fell back after: ${skipped.join('; ')}`.slice(0, 2_000);
+      },
+      signal,
     });
     call.record.providerId = provider.id;
-    if (skipped.length) call.record.errorMessage = `fell back after: ${skipped.join('; ')}`.slice(0, 2_000);
 
     const headers: Record<string, string> = {
       'x-request-id': requestId,
-      'x-tollgate-provider': provider.name,
-      'x-tollgate-model': target.model,
+      'x-tollgate-provider': headerValue(provider.name),
+      'x-tollgate-model': headerValue(target.model),
     };
     if (service.lifecycle === 'deprecated') headers.deprecation = 'true';
     const retryAfter = response.headers['retry-after'];
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
     const contentType = String(response.headers['content-type'] ?? '');
 
-    if (body.stream && response.statusCode === 200 && contentType.startsWith('text/event-stream')) {
+    if (body.stream && response.statusCode === 200) {
+      if (!contentType.startsWith('text/event-stream')) {
+        await response.body.dump();
+        throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
+      }
       call.deferred = true;
       const stream = relayOpenAiStream({
+        signal,
         upstream: response.body,
         clientWantsUsage: body.stream_options?.include_usage === true,
         elapsedMs: () => call.elapsedMs(),
@@ -139,16 +150,25 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       });
     }
 
-    const bytes = Buffer.from(await response.body.arrayBuffer());
+    const bytes = await readUpstreamBody(response.body, signal);
     call.record.bytesOut = bytes.byteLength;
     call.record.ttftMs = call.elapsedMs();
     if (response.statusCode >= 400) return passUpstreamError(call, response.statusCode, bytes, contentType, headers);
     const completion = parseJsonObject(bytes);
-    if (!completion) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', `${provider.name} answered with a body that is not JSON.`);
+    if (!completion) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', 'The provider answered with a body that is not JSON.');
     call.record.upstreamModel = typeof completion.model === 'string' ? completion.model : null;
     priceCall(call, normalizeOpenAiUsage(completion.usage), provider, target);
     return new Response(bytes, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
   };
+}
+
+async function readUpstreamBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal | undefined): Promise<Buffer> {
+  try {
+    return Buffer.from(await body.arrayBuffer());
+  } catch (err) {
+    if (signal?.aborted) throw clientClosed();
+    throw new GatewayError(502, 'upstream_error', 'upstream_body_failed', 'The provider connection failed while sending the answer.', null, {}, err);
+  }
 }
 
 function parseJsonObject(bytes: Buffer): Record<string, unknown> | null {
@@ -168,6 +188,11 @@ function passUpstreamError(call: CallDraft, status: number, bytes: Buffer, conte
   const detail = bytes.toString('utf8').slice(0, 2_000);
   const parsed = contentType.includes('json') ? parseJsonObject(bytes) : null;
   call.fail('upstream_error', `upstream ${status}: ${detail}`);
+  if (status === 401 || status === 403) {
+    // The provider refused Tollgate's own credentials: passing its 401 on would blame the caller's key.
+    const body = { error: { message: 'The provider refused the gateway\'s credentials; the platform admin must fix the provider.', type: 'upstream_error', param: null, code: 'upstream_auth_error' } };
+    return new Response(JSON.stringify(body), { status: 502, headers: { ...headers, 'content-type': 'application/json' } });
+  }
   if (parsed && typeof parsed.error === 'object' && parsed.error !== null) {
     return new Response(bytes, { status, headers: { ...headers, 'content-type': 'application/json' } });
   }

@@ -8,6 +8,8 @@ export interface StreamOutcome {
   errorCode?: string;
   errorMessage?: string;
   usage: Usage | null;
+  /** An error event the provider sent inside the stream. */
+  upstreamError?: string;
   upstreamModel: string | null;
   bytesOut: number;
   ttftMs: number | null;
@@ -19,9 +21,14 @@ export interface RelayOptions {
   clientWantsUsage: boolean;
   elapsedMs: () => number;
   onEnd: (outcome: StreamOutcome) => void;
+  /** The client's disconnect signal: a read failing after it fired is the client's doing, not the provider's. */
+  signal?: AbortSignal;
 }
 
 const encoder = new TextEncoder();
+// JSON allows whitespace around the colon (Python's json.dumps writes `"usage": {`).
+const usagePattern = /"usage"\s*:\s*\{/;
+const errorPattern = /^\s*\{\s*"error"\s*:/;
 
 const errorEvent = (message: string) =>
   `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`;
@@ -56,13 +63,16 @@ export function relayOpenAiStream(options: RelayOptions): ReadableStream<Uint8Ar
           outcome.ttftMs = options.elapsedMs();
           outcome.upstreamModel = modelOf(event.data);
         }
-        // Only the usage chunk is parsed in full; content chunks pass through as text.
-        if (event.data.includes('"usage":{')) {
+        // Only chunks that carry usage or an error are parsed in full; content chunks pass through as text.
+        if (usagePattern.test(event.data)) {
           const chunk = parseJson(event.data) as { usage?: unknown; choices?: unknown[] } | null;
           if (chunk?.usage) {
             outcome.usage = normalizeOpenAiUsage(chunk.usage);
             if (!options.clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
           }
+        } else if (errorPattern.test(event.data)) {
+          const chunk = parseJson(event.data) as { error?: { message?: unknown } } | null;
+          if (chunk?.error) outcome.upstreamError = String(chunk.error.message ?? JSON.stringify(chunk.error)).slice(0, 2_000);
         }
       }
       out += event.raw;
@@ -78,7 +88,10 @@ export function relayOpenAiStream(options: RelayOptions): ReadableStream<Uint8Ar
           if (done) {
             const tail = select(parser.end());
             if (tail) emit(controller, tail);
-            if (outcome.completed) {
+            if (outcome.completed && outcome.upstreamError) {
+              // The provider reported an error in the stream and then closed it cleanly: still a failed call.
+              end({ completed: false, errorCode: 'upstream_error', errorMessage: `upstream stream error: ${outcome.upstreamError}` });
+            } else if (outcome.completed) {
               end({});
             } else {
               emit(controller, errorEvent('The provider ended the stream before it was complete.'));
@@ -94,8 +107,12 @@ export function relayOpenAiStream(options: RelayOptions): ReadableStream<Uint8Ar
           }
         }
       } catch (err) {
-        emit(controller, errorEvent('The provider connection failed during the stream.'));
-        end({ errorCode: 'stream_interrupted', errorMessage: `upstream stream failed: ${(err as Error).message}` });
+        if (options.signal?.aborted) {
+          end({ errorCode: 'client_closed', errorMessage: 'the client closed the stream before it ended' });
+        } else {
+          emit(controller, errorEvent('The provider connection failed during the stream.'));
+          end({ errorCode: 'stream_interrupted', errorMessage: `upstream stream failed: ${(err as Error).message}` });
+        }
         controller.close();
       }
     },

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { ModelTarget, SnapshotProvider } from '@tollgate/domain';
 import type { GatewayConfig } from '../snapshot/gateway-config';
+import type { UnofficialStatusCode } from 'hono/utils/http-status';
 import { GatewayError } from '../errors';
 
 export interface UpstreamAttempt {
@@ -19,8 +20,10 @@ export interface UpstreamCallOptions {
   headers: Record<string, string>;
   dispatcher: Dispatcher;
   timeoutMs: number;
-  /** Lets the caller see why a target was skipped (kept in the call record). */
+  /** Lets the caller see why a target was skipped (kept in the call record, never shown to the caller). */
   onSkip?: (target: ModelTarget, reason: string) => void;
+  /** Aborted when the client goes away: no further target is tried and the upstream request is cancelled. */
+  signal?: AbortSignal;
 }
 
 /** A status worth trying the next target for: the provider is overloaded or failing, not the request. */
@@ -50,6 +53,7 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
         dispatcher: options.dispatcher,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
+        signal: options.signal,
       });
       if (!isLast && retryable(response.statusCode)) {
         await response.body.dump();
@@ -59,9 +63,15 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
       }
       return { target, provider, response };
     } catch (err) {
+      if (options.signal?.aborted) throw clientClosed();
       lastFailure = `${provider.name}: ${(err as Error).message}`;
       options.onSkip?.(target, lastFailure);
     }
   }
-  throw new GatewayError(502, 'upstream_error', 'upstream_unavailable', `No provider could take the call: ${lastFailure}.`);
+  // The reason (addresses, provider names) stays in the call record; the caller learns only that it failed.
+  throw new GatewayError(502, 'upstream_error', 'upstream_unavailable', 'No provider could take the call; it was not charged. Retry later.');
 }
+
+/** 499, nginx's "client closed request": only ever seen in the call record, the client is gone. */
+export const clientClosed = () =>
+  new GatewayError(499 as UnofficialStatusCode, 'invalid_request_error', 'client_closed', 'The client closed the connection before the answer.');

@@ -30,10 +30,31 @@ export async function readBodyText(c: Context<GatewayEnv>, maxBytes: number): Pr
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    // The client went away mid-body: its fault, not a server error (and nobody is left to read the answer).
+    throw new GatewayError(400, 'invalid_request_error', 'incomplete_body', 'The request body ended before it was complete.', null, {}, err);
   }
   return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+}
+
+/**
+ * Fires when the client goes away before its answer was sent in full, so the upstream call is cancelled and
+ * the call is recorded rather than forgotten. @hono/node-server does not cancel a response stream whose socket
+ * closed before the first write, so the signal comes from the response itself.
+ */
+export function clientDisconnectSignal(c: Context<GatewayEnv>): AbortSignal | undefined {
+  const outgoing = c.env?.outgoing;
+  if (!outgoing) return undefined;
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }

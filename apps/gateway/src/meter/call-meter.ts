@@ -3,8 +3,12 @@ import type { CallRecord } from '@tollgate/domain';
 
 /** Where batches of call records go: the database in one process, the portal (or a queue) when split. */
 export interface CallRecordSink {
+  /** Throws `RejectedBatchError` when the store refuses the batch itself; any other error is retried. */
   write(records: CallRecord[]): Promise<void> | void;
 }
+
+/** The store refused the batch as invalid: sending it again cannot succeed, so it must not block the rest. */
+export class RejectedBatchError extends Error {}
 
 export interface CallMeterOptions {
   sink: CallRecordSink;
@@ -28,7 +32,11 @@ export class CallMeter {
   readonly #logger: Logger;
   readonly #max: number;
   readonly #batchSize: number;
-  readonly stats = { recorded: 0, flushed: 0, dropped: 0, failedFlushes: 0 };
+  /**
+   * recorded/flushed: records in and out; dropped: lost to the bound; rejected: refused by the store;
+   * failedFlushes: attempts that will be retried; unattributed: requests without a known key (not stored).
+   */
+  readonly stats = { recorded: 0, flushed: 0, dropped: 0, rejected: 0, failedFlushes: 0, unattributed: 0 };
 
   constructor(options: CallMeterOptions) {
     this.#sink = options.sink;
@@ -54,6 +62,10 @@ export class CallMeter {
     if (this.#buffer.length >= this.#batchSize && !this.#flushing) setImmediate(() => void this.flush());
   }
 
+  countUnattributed(): void {
+    this.stats.unattributed++;
+  }
+
   /** Sends everything buffered now; concurrent callers share one flush. */
   flush(): Promise<void> {
     this.#flushing ??= this.#drain().finally(() => {
@@ -69,9 +81,14 @@ export class CallMeter {
         await this.#sink.write(batch);
         this.stats.flushed += batch.length;
       } catch (err) {
+        if (err instanceof RejectedBatchError) {
+          this.stats.rejected += batch.length;
+          this.#logger.error({ err, records: batch.length }, 'the store rejected a call record batch; dropped');
+          continue;
+        }
         this.stats.failedFlushes++;
         this.#logger.error({ err, records: batch.length }, 'call record flush failed; will retry');
-        // Put the batch back in front, keeping the bound: the oldest overflow is what gets dropped.
+        // The batch goes back in front; whatever no longer fits the bound (its newest records) is dropped.
         const room = Math.max(0, this.#max - this.#buffer.length);
         this.stats.dropped += batch.length - Math.min(room, batch.length);
         this.#buffer.unshift(...batch.slice(0, room));

@@ -26,20 +26,34 @@ export class CallDraft {
   }
 }
 
+/** Bounds that keep any record storable whatever a caller sends (the store refuses longer fields). */
+const maxPathLength = 512;
+
 /**
  * Opens a call record for every request and hands it to the meter's buffer once the response is decided.
- * Recording is an array push after the handler returned: it adds nothing the client waits for.
+ * Recording is an array push after the handler returned: it adds nothing the client waits for. Only calls
+ * made with a known key are stored: anonymous and bad-key requests are counted, so they cannot fill the store.
  */
 export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path);
+    const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength));
     c.set('call', call);
     await next();
     if (call.deferred) return;
+    if (!call.record.appId) {
+      meter.countUnattributed();
+      return;
+    }
     call.record.status = c.res.status;
-    if (c.error instanceof GatewayError && !call.record.errorCode) call.fail(c.error.code, c.error.message);
-    else if (c.res.status >= 400 && !call.record.errorCode) call.record.failed = true;
-    else if (c.error) call.fail('internal_error', String(c.error.message));
+    const err = c.error;
+    if (err instanceof GatewayError) {
+      const cause = err.cause instanceof Error ? err.cause.message : null;
+      call.fail(err.code, [err.message, cause, call.record.errorMessage].filter(Boolean).join(' | '));
+    } else if (err) {
+      call.fail('internal_error', err.message);
+    } else if (c.res.status >= 400) {
+      call.record.failed = true;
+    }
     call.record.latencyMs = call.elapsedMs();
     meter.record(call.record);
   };

@@ -32,6 +32,8 @@ export interface MockOpenAiOptions {
   port?: number;
   /** Pause between streamed chunks, to simulate a provider's pace; default 0. */
   chunkDelayMs?: number;
+  /** Pause before the response headers, like a provider still queueing the request; default 0. */
+  firstByteDelayMs?: number;
   /** Default `127.0.0.1`. */
   host?: string;
 }
@@ -47,6 +49,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** The body parsed as JSON; undefined when empty or not JSON. */
   body: unknown;
+  /** Set when the client closed the connection before the answer was complete (a proxy cancelling upstream). */
+  closedEarly?: boolean;
 }
 
 export interface MockOpenAi {
@@ -202,6 +206,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<MockOpenAi> {
   const apiKey = options.apiKey ?? 'sk-mock';
   const chunkDelayMs = options.chunkDelayMs ?? 0;
+  const firstByteDelayMs = options.firstByteDelayMs ?? 0;
   const host = options.host ?? '127.0.0.1';
   const requests: RecordedRequest[] = [];
 
@@ -315,6 +320,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     res.setHeader('x-request-id', randomId('req_', 24));
     res.setHeader('openai-version', '2020-10-01');
     const rawBody = await readBody(req);
+    if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
     let body: unknown;
     let parsed = true;
@@ -336,6 +342,11 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
       body,
     };
     requests.push(rec);
+    // The client may already be gone (for example during `firstByteDelayMs`).
+    if (req.socket.destroyed) rec.closedEarly = true;
+    res.once('close', () => {
+      if (!res.writableFinished) rec.closedEarly = true;
+    });
     try {
       res.setHeader('openai-processing-ms', String(Date.now() - started));
       await route(req, res, rec, parsed);

@@ -1,0 +1,46 @@
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blankCallRecord } from '@tollgate/domain';
+import { createPortalCallRecordSink } from './portal-call-record-sink';
+import { RejectedBatchError } from './call-meter';
+
+// A stand-in for the portal's internal endpoint that answers with the status the test picks.
+let answer = 200;
+const received: number[] = [];
+const server = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    received.push((JSON.parse(body) as { records: unknown[] }).records.length);
+    res.writeHead(answer, { 'content-type': 'application/json' }).end('{"error":{"code":"x","message":"y"}}');
+  });
+});
+let sink: ReturnType<typeof createPortalCallRecordSink>;
+
+beforeAll(async () => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  sink = createPortalCallRecordSink({ portalUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, internalToken: 't'.repeat(32) });
+});
+afterAll(() => new Promise((r) => server.close(r)));
+
+const records = (n: number) => Array.from({ length: n }, (_, i) => blankCallRecord(`call_${i}`, `req_${i}`, 'POST', '/v1/chat/completions'));
+
+describe('portal call-record sink', () => {
+  it('sends a large batch in parts the portal accepts', async () => {
+    answer = 200;
+    received.length = 0;
+    await sink.write(records(2_500));
+    expect(received).toEqual([1_000, 1_000, 500]);
+  });
+
+  it('reports a batch the portal judged invalid as rejected, and anything else as retryable', async () => {
+    answer = 400;
+    await expect(sink.write(records(1))).rejects.toBeInstanceOf(RejectedBatchError);
+    answer = 503;
+    const err = await Promise.resolve(sink.write(records(1))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(RejectedBatchError);
+  });
+});
