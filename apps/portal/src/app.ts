@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { newId } from '@tollgate/domain';
+import { MemoryLimiter } from '@tollgate/limiter';
 import type { PortalContext, PortalDeps, PortalEnv } from './context';
 import { createChangeCommitter } from './changes/commit-change';
-import { ApiError, renderApiError } from './http/errors';
+import { ApiError, payloadTooLarge, renderApiError } from './http/errors';
 import { loadActor, sessionCookieName } from './auth/sessions';
 import { authRoutes } from './auth/routes';
 import { mountResourceRoutes } from './routes';
@@ -11,10 +13,13 @@ import { internalRoutes } from './snapshot/internal-routes';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The portal app; `close()` stops what it owns (the sign-in limiter's sweep timer). */
 export function createPortalApp(deps: PortalDeps) {
+  const loginLimiter = new MemoryLimiter();
   const ctx: PortalContext = {
     ...deps,
     commitChange: createChangeCommitter(deps.db, () => deps.publisher.configChanged()),
+    loginLimiter,
   };
   const app = new Hono<PortalEnv>();
 
@@ -29,6 +34,17 @@ export function createPortalApp(deps: PortalDeps) {
     await next();
   });
 
+  const { maxBodyBytes } = deps.settings;
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw payloadTooLarge(maxBodyBytes);
+    },
+  });
+  // Counts the bytes as they arrive, so a chunked body without content-length is cut off too. The internal
+  // channel sets its own, larger limit after checking the gateway's token (see internal-routes.ts).
+  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/internal/') ? next() : limitBody(c, next)));
+
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/api/auth', authRoutes(ctx));
   app.route('/api/internal', internalRoutes(ctx));
@@ -36,5 +52,5 @@ export function createPortalApp(deps: PortalDeps) {
 
   app.notFound((c) => renderApiError(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c));
   app.onError((err, c) => renderApiError(err, c));
-  return app;
+  return Object.assign(app, { close: () => loginLimiter.close() });
 }

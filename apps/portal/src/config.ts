@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
+/** 1 MiB: far above any form or JSON document the portal takes, far below what would strain memory. */
+export const defaultMaxBodyBytes = 1024 * 1024;
+
 /** The portal's environment, parsed once at start; nothing reads process.env after this. */
 export const portalEnvSchema = z.object({
   TOLLGATE_DATA_DIR: z.string().min(1).default('./data'),
@@ -13,6 +16,7 @@ export const portalEnvSchema = z.object({
   TOLLGATE_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
+  TOLLGATE_PORTAL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(defaultMaxBodyBytes),
   TOLLGATE_REVISION_POLL_MS: z.coerce.number().int().positive().default(2_000),
   // Not z.email(): the default admin@localhost has no dot in its domain.
   TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+$/, 'an email address').default('admin@localhost'),
@@ -28,6 +32,8 @@ export interface PortalConfig {
   cookieSecure: 'auto' | boolean;
   sessionTtlMs: number;
   internalToken?: string;
+  /** Largest request body the portal API reads; larger ones are refused with 413. */
+  maxBodyBytes: number;
   /** How often the portal looks for config changes made by another portal process. */
   revisionPollMs: number;
   adminEmail: string;
@@ -50,6 +56,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'auto' ? 'auto' : e.TOLLGATE_COOKIE_SECURE === 'true',
     sessionTtlMs: e.TOLLGATE_SESSION_TTL_HOURS * 3_600_000,
     internalToken: e.TOLLGATE_INTERNAL_TOKEN,
+    maxBodyBytes: e.TOLLGATE_PORTAL_MAX_BODY_BYTES,
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,
     logLevel: e.TOLLGATE_LOG_LEVEL,

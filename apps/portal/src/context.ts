@@ -1,4 +1,6 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
+import type { Limiter } from '@tollgate/limiter';
 import type { Db } from '@tollgate/db';
 import type { Actor } from './auth/sessions';
 import type { CommitChange } from './changes/commit-change';
@@ -6,11 +8,16 @@ import type { SecretBox } from './secrets/secret-box';
 import type { SnapshotPublisher } from './snapshot/publisher';
 
 export interface PortalSettings {
-  /** `auto`: Secure cookies when the request came over HTTPS or to localhost (where browsers allow it). */
+  /**
+   * `auto`: Secure cookies when the request came over HTTPS (directly or, per `x-forwarded-proto`, through a
+   * TLS-terminating proxy) or to localhost (where browsers allow it).
+   */
   cookieSecure: 'auto' | boolean;
   sessionTtlMs: number;
   /** Bearer token a gateway running on its own presents to pull snapshots and push call records. */
   internalToken?: string;
+  /** Largest request body `/api/*` reads; larger ones get 413 before any handler runs. */
+  maxBodyBytes: number;
 }
 
 export interface PortalDeps {
@@ -24,9 +31,13 @@ export interface PortalDeps {
 /** What every route module receives: the app's dependencies plus the one write path. */
 export interface PortalContext extends PortalDeps {
   commitChange: CommitChange;
+  /** Counts sign-in attempts; owned by the app, closed with it. */
+  loginLimiter: Limiter;
 }
 
 export type PortalEnv = {
+  /** Set by @hono/node-server; absent under `app.request()` in tests, where there is no socket. */
+  Bindings: Partial<HttpBindings>;
   Variables: {
     requestId: string;
     logger: Logger;

@@ -46,7 +46,12 @@ export async function createPortalRuntime(
     secrets,
     publisher,
     logger,
-    settings: { cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs, internalToken: config.internalToken },
+    settings: {
+      cookieSecure: config.cookieSecure,
+      sessionTtlMs: config.sessionTtlMs,
+      internalToken: config.internalToken,
+      maxBodyBytes: config.maxBodyBytes,
+    },
   });
   return {
     db,
@@ -55,6 +60,7 @@ export async function createPortalRuntime(
     app,
     firstAdmin: admin.created && admin.password ? { email: admin.email, password: admin.password } : undefined,
     close() {
+      app.close();
       publisher.close();
       db.$client.close();
     },

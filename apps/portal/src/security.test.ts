@@ -73,6 +73,9 @@ const table: RouteCase[] = [
   { route: 'GET /api/subscriptions', access: 'list' },
   { route: 'POST /api/subscriptions/:subscriptionId/approve', access: 'team', body: () => ({ reason: 'sure' }) },
   { route: 'POST /api/subscriptions/:subscriptionId/reject', access: 'team', body: () => ({ reason: 'no' }) },
+  { route: 'POST /api/subscriptions/:subscriptionId/pause', access: 'team', body: () => ({ reason: 'hold' }) },
+  { route: 'POST /api/subscriptions/:subscriptionId/resume', access: 'team', body: () => ({}) },
+  { route: 'POST /api/subscriptions/:subscriptionId/revoke', access: 'team', body: () => ({ reason: 'gone' }) },
   { route: 'POST /api/subscriptions/:subscriptionId/cancel', access: 'team', body: () => ({}) },
   { route: 'GET /api/call-records', access: 'list' },
 ];

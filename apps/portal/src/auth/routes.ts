@@ -8,6 +8,7 @@ import { ApiError } from '../http/errors';
 import { readJson } from '../http/validate';
 import { requireSignedIn } from '../access/policy';
 import { verifyPassword } from './passwords';
+import { throttleLogin } from './login-throttle';
 import { createSession, deleteSession, sessionCookieName } from './sessions';
 
 // No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
@@ -17,23 +18,33 @@ const loginSchema = z.object({ email: z.string().trim().toLowerCase().min(1).max
 // A fixed hash to verify against when the email is unknown, so the answer takes as long either way.
 const decoyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+const loopbackHosts = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * With `auto`, the cookie is Secure whenever the browser will keep it: over HTTPS, on loopback (which browsers
+ * treat as secure), or behind a TLS-terminating proxy that says `x-forwarded-proto: https`. Believing that
+ * header without a trusted-proxy list is safe: a forged one only makes the sender's own cookie stricter.
+ */
+function secureCookie(setting: 'auto' | boolean, request: Request): boolean {
+  if (setting !== 'auto') return setting;
+  const url = new URL(request.url);
+  const forwarded = (request.headers.get('x-forwarded-proto') ?? '').split(',').map((p) => p.trim().toLowerCase());
+  return url.protocol === 'https:' || loopbackHosts.includes(url.hostname) || forwarded.includes('https');
+}
+
 export function authRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
   app.post('/login', async (c) => {
     const { email, password } = await readJson(c, loginSchema);
+    await throttleLogin(c, ctx.loginLimiter, email);
     const user = ctx.db.select().from(users).where(eq(users.email, email)).get();
     const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
     if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
     const session = createSession(ctx.db, user.id, ctx.settings.sessionTtlMs);
-    const url = new URL(c.req.url);
-    const secure =
-      ctx.settings.cookieSecure === 'auto'
-        ? url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
-        : ctx.settings.cookieSecure;
     setCookie(c, sessionCookieName, session.token, {
       httpOnly: true,
-      secure,
+      secure: secureCookie(ctx.settings.cookieSecure, c.req.raw),
       sameSite: 'Strict',
       path: '/',
       expires: new Date(session.expiresAt),

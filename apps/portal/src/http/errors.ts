@@ -15,6 +15,8 @@ export class ApiError extends Error {
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
+export const payloadTooLarge = (maxBytes: number) =>
+  new ApiError(413, 'payload_too_large', `The request body is larger than the ${maxBytes} bytes this API accepts.`);
 export const badRequest = (message: string, code = 'invalid_request') => new ApiError(400, code, message);
 
 export interface ApiErrorBody {

@@ -1,4 +1,5 @@
 import { isNull } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import {
   apiKeys,
   apps,
@@ -10,15 +11,17 @@ import {
   subscriptions,
   type Db,
 } from '@tollgate/db';
-import type { SnapshotData, SnapshotSubscription } from '@tollgate/domain';
+import type { SnapshotData, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
 
 /**
  * Compiles the gateway's view of the world from the database, in one read transaction so the snapshot is
- * consistent with the revision it carries.
+ * consistent with the revision it carries. A provider whose credentials cannot be opened (sealed under another
+ * master key, say) is left out and reported to `logger`: one bad row must not freeze every other change, and
+ * the gateway already skips a model route target whose provider is missing and falls back to the next.
  */
-export function compileSnapshot(db: Db, secrets: SecretBox): SnapshotData {
+export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>): SnapshotData {
   return db.transaction((tx) => {
     const revision = tx.select().from(configRevision).get()?.revision ?? 0;
     const subscriptionRows = tx.select().from(subscriptions).all();
@@ -41,14 +44,19 @@ export function compileSnapshot(db: Db, secrets: SecretBox): SnapshotData {
         .select()
         .from(providers)
         .all()
-        .map((p) => ({
-          id: p.id,
-          name: p.name,
-          type: p.type,
-          baseUrl: p.baseUrl,
-          apiKey: openCredentials(secrets, p.credentials).apiKey,
-          priceOverrides: p.priceOverrides,
-        })),
+        .flatMap((p): SnapshotProvider[] => {
+          let apiKey: string;
+          try {
+            apiKey = openCredentials(secrets, p.credentials).apiKey;
+          } catch (err) {
+            logger?.error(
+              { err, providerId: p.id },
+              `provider ${p.id} (${p.name}) left out of the gateway snapshot: its credentials cannot be opened with this master key; enter its API key again`,
+            );
+            return [];
+          }
+          return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey, priceOverrides: p.priceOverrides }];
+        }),
       modelRoutes: tx
         .select({ serviceId: modelRoutes.serviceId, name: modelRoutes.name, targets: modelRoutes.targets })
         .from(modelRoutes)

@@ -1,9 +1,10 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { CallRecord } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
-import { ApiError } from '../http/errors';
+import { ApiError, payloadTooLarge } from '../http/errors';
 import { readJson } from '../http/validate';
 import { createCallRecordWriter } from '../call-records/store';
 
@@ -40,6 +41,13 @@ const callRecordSchema = z.object({
   errorMessage: nullableText,
 }) satisfies z.ZodType<CallRecord>;
 
+/**
+ * A gateway pushes up to 1,000 records a request and drops a batch the portal answers with 413. The portal's
+ * general 1 MiB limit would drop exactly the batches that matter, failing calls with long error messages;
+ * 32 MiB leaves room for 1,000 records with every text field near its longest.
+ */
+const callRecordBatchBytes = 32 * 1024 * 1024;
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
@@ -68,8 +76,19 @@ export function internalRoutes(ctx: PortalContext) {
     return c.json(snapshot);
   });
 
-  app.post('/call-records', async (c) => {
+  // The token is checked before the body limit reads a byte, so only a gateway can make the portal buffer.
+  const gatewayOnly = async (c: Context, next: () => Promise<void>) => {
     requireGateway(c);
+    await next();
+  };
+  const limitBatch = bodyLimit({
+    maxSize: callRecordBatchBytes,
+    onError: () => {
+      throw payloadTooLarge(callRecordBatchBytes);
+    },
+  });
+
+  app.post('/call-records', gatewayOnly, limitBatch, async (c) => {
     const { records } = await readJson(c, z.object({ records: z.array(callRecordSchema).max(10_000) }));
     writeCallRecords(records);
     return c.json({ accepted: records.length });

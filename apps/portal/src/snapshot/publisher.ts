@@ -25,13 +25,13 @@ export interface SnapshotPublisherOptions {
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
   const { db, secrets, logger } = options;
   const listeners = new Set<(s: SnapshotData) => void>();
-  let snapshot = compileSnapshot(db, secrets);
+  let snapshot = compileSnapshot(db, secrets, logger);
   let scheduled: NodeJS.Immediate | null = null;
 
   const recompile = () => {
     scheduled = null;
     try {
-      const next = compileSnapshot(db, secrets);
+      const next = compileSnapshot(db, secrets, logger);
       if (next.revision === snapshot.revision) return;
       snapshot = next;
       for (const listener of listeners) listener(snapshot);

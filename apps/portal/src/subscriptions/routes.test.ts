@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { auditEvents, subscriptions } from '@tollgate/db';
-import { newId, type AppId, type SubscriptionId, type TeamId } from '@tollgate/domain';
+import { newId, subscriptionStates, type AppId, type SubscriptionId, type SubscriptionState, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
 describe('subscriptions API', () => {
@@ -82,7 +82,7 @@ describe('subscriptions API', () => {
       app: { id: appId, teamId: consumerTeam, teamName: 'Consumer Co' },
       service: { id: service.live, slug: 'live' },
       plan: { id: plan.auto, approval: 'auto' },
-      actions: ['cancel'],
+      actions: ['pause', 'revoke', 'cancel'],
     });
     expect(f.revision()).toBe(revision + 1);
     expect(await snapshotState(res.body.subscription.id)).toBe('approved');
@@ -195,28 +195,109 @@ describe('subscriptions API', () => {
     expect(actions).toEqual(['subscription.request', 'subscription.cancel']);
   });
 
+  it('lets service team admins pause and resume, and no one else', async () => {
+    const appId = await newApp();
+    const id = (await subscribe(appId, plan.auto!)).body.subscription.id;
+    for (const action of ['pause', 'resume'] as const) {
+      if (action === 'resume') expect((await act(id, 'pause', pOwner.cookie)).status).toBe(200);
+      expect((await act(id, action, pMember.cookie)).status, `${action} by a publisher member`).toBe(403);
+      expect((await act(id, action, cMember.cookie)).status, `${action} by the consumer`).toBe(403);
+      expect((await act(id, action, outsider.cookie)).status, `${action} by an outsider`).toBe(404);
+    }
+    expect(f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!.state).toBe('paused');
+
+    expect((await act(id, 'resume', pOwner.cookie)).body.subscription.state).toBe('approved');
+    let revision = f.revision();
+    const paused = await act(id, 'pause', pOwner.cookie, { reason: 'Unpaid invoice' });
+    expect(paused.status).toBe(200);
+    expect(paused.body.subscription).toMatchObject({ state: 'paused', decisionReason: 'Unpaid invoice', decidedBy: pOwner.id, actions: ['resume', 'revoke', 'cancel'] });
+    expect(f.revision()).toBe(revision + 1);
+    expect(await snapshotState(id)).toBe('paused');
+    // A paused subscription still holds the app's place: asking again for the auto plan must not undo the pause.
+    const again = await subscribe(appId, plan.auto!);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe('The app already has a subscription to this service that is paused.');
+
+    revision = f.revision();
+    const resumed = await act(id, 'resume', pOwner.cookie);
+    expect(resumed.body.subscription).toMatchObject({ state: 'approved', decisionReason: null, decidedBy: pOwner.id, actions: ['pause', 'revoke', 'cancel'] });
+    expect(f.revision()).toBe(revision + 1);
+    expect(await snapshotState(id)).toBe('approved');
+    const events = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.at)).all();
+    expect(events.slice(-2)).toEqual([
+      expect.objectContaining({ action: 'subscription.pause', teamId: publisherTeam, actorUserId: pOwner.id, summary: { from: 'approved', to: 'paused', reason: 'Unpaid invoice' } }),
+      expect.objectContaining({ action: 'subscription.resume', teamId: publisherTeam, summary: { from: 'paused', to: 'approved' } }),
+    ]);
+  });
+
+  it('needs a reason to revoke, from approved or paused, and revoking is final', async () => {
+    const fromApproved = (await subscribe(await newApp(), plan.auto!)).body.subscription.id;
+    expect((await act(fromApproved, 'revoke', pMember.cookie, { reason: 'x' })).status).toBe(403);
+    expect((await act(fromApproved, 'revoke', cMember.cookie, { reason: 'x' })).status).toBe(403);
+    expect((await act(fromApproved, 'revoke', outsider.cookie, { reason: 'x' })).status).toBe(404);
+    const noReason = await act(fromApproved, 'revoke', pOwner.cookie);
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.message).toMatch(/reason/);
+    expect((await act(fromApproved, 'revoke', pOwner.cookie, { reason: '  ' })).body.error.message).toMatch(/^reason:/);
+    const revision = f.revision();
+    const res = await act(fromApproved, 'revoke', pOwner.cookie, { reason: 'Abuse of the API' });
+    expect(res.status).toBe(200);
+    expect(res.body.subscription).toMatchObject({ state: 'revoked', decisionReason: 'Abuse of the API', decidedBy: pOwner.id, actions: [] });
+    expect(f.revision()).toBe(revision + 1);
+    expect(await snapshotState(fromApproved)).toBe('revoked');
+    for (const action of ['resume', 'pause', 'approve']) {
+      expect((await act(fromApproved, action, pOwner.cookie, {})).body.error.message, action).toMatch(/that is revoked; .* revoked is final\.$/);
+    }
+    expect((await act(fromApproved, 'cancel', cMember.cookie)).status).toBe(409);
+
+    const fromPaused = (await subscribe(await newApp(), plan.auto!)).body.subscription.id;
+    await act(fromPaused, 'pause', pOwner.cookie);
+    expect((await act(fromPaused, 'revoke', pOwner.cookie, { reason: 'Still unpaid' })).body.subscription).toMatchObject({ state: 'revoked', decisionReason: 'Still unpaid' });
+  });
+
+  it('lets the consumer cancel a paused subscription', async () => {
+    const id = (await subscribe(await newApp(), plan.auto!)).body.subscription.id;
+    await act(id, 'pause', pOwner.cookie, { reason: 'Maintenance' });
+    expect((await act(id, 'cancel', pOwner.cookie)).status).toBe(403);
+    const res = await act(id, 'cancel', cMember.cookie);
+    expect(res.status).toBe(200);
+    // Cancelling is the consumer's own step: the publisher's last decision and reason stay on record.
+    expect(res.body.subscription).toMatchObject({ state: 'cancelled', decisionReason: 'Maintenance', decidedBy: pOwner.id });
+    expect(await snapshotState(id)).toBe('cancelled');
+  });
+
   it('runs every action from every reachable state through the API', async () => {
-    const reach = async (state: string): Promise<SubscriptionId> => {
+    const steps: Record<SubscriptionState, Array<[string, string]>> = {
+      pending: [],
+      approved: [['approve', 'publisher']],
+      rejected: [['reject', 'publisher']],
+      paused: [['approve', 'publisher'], ['pause', 'publisher']],
+      revoked: [['approve', 'publisher'], ['revoke', 'publisher']],
+      cancelled: [['cancel', 'consumer']],
+    };
+    const reach = async (state: SubscriptionState): Promise<SubscriptionId> => {
       const id = (await subscribe(await newApp(), plan.manual!)).body.subscription.id;
-      if (state === 'approved') await act(id, 'approve', pOwner.cookie, {});
-      if (state === 'rejected') await act(id, 'reject', pOwner.cookie, { reason: 'no' });
-      if (state === 'cancelled') await act(id, 'cancel', cMember.cookie);
+      for (const [action, by] of steps[state]) await act(id, action, by === 'consumer' ? cMember.cookie : pOwner.cookie, { reason: 'setup' });
+      expect(f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!.state).toBe(state);
       return id;
     };
-    const cases: Array<[string, string, number]> = [
-      ['approve', 'pending', 200], ['reject', 'pending', 200], ['cancel', 'pending', 200],
-      ['approve', 'approved', 409], ['reject', 'approved', 409], ['cancel', 'approved', 200],
-      ['approve', 'rejected', 409], ['reject', 'rejected', 409], ['cancel', 'rejected', 409],
-      ['approve', 'cancelled', 409], ['reject', 'cancelled', 409], ['cancel', 'cancelled', 409],
-    ];
-    for (const [action, state, status] of cases) {
-      const id = await reach(state);
-      const cookie = action === 'cancel' ? cMember.cookie : pOwner.cookie;
-      const res = await act(id, action, cookie, { reason: 'because' });
-      expect(res.status, `${action} from ${state}`).toBe(status);
-      if (status === 409) expect(res.body.error.message).toContain(`that is ${state}`);
-      const row = f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!;
-      expect(row.state).toBe(status === 200 ? res.body.subscription.state : state);
+    const allowed: Record<string, SubscriptionState> = {
+      'approve pending': 'approved', 'reject pending': 'rejected', 'cancel pending': 'cancelled',
+      'pause approved': 'paused', 'revoke approved': 'revoked', 'cancel approved': 'cancelled',
+      'resume paused': 'approved', 'revoke paused': 'revoked', 'cancel paused': 'cancelled',
+    };
+    for (const action of ['approve', 'reject', 'pause', 'resume', 'revoke', 'cancel']) {
+      for (const state of subscriptionStates) {
+        const id = await reach(state);
+        const cookie = action === 'cancel' ? cMember.cookie : pOwner.cookie;
+        const res = await act(id, action, cookie, { reason: 'because' });
+        const to = allowed[`${action} ${state}`];
+        expect(res.status, `${action} from ${state}`).toBe(to ? 200 : 409);
+        if (to) expect(res.body.subscription.state).toBe(to);
+        else expect(res.body.error.message).toContain(`that is ${state}`);
+        const row = f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!;
+        expect(row.state).toBe(to ?? state);
+      }
     }
     expect((await act('sub_unknown123', 'approve', pOwner.cookie, {})).status).toBe(404);
     expect((await act('nope', 'cancel', cMember.cookie)).status).toBe(404);

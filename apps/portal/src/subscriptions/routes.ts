@@ -17,10 +17,18 @@ const requestSchema = z.object({ planId: idSchema('plan'), note: z.string().trim
 const reasonSchema = z.string().trim().min(1).max(2000);
 const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
   approve: z.object({ reason: reasonSchema.optional() }),
-  // A rejected consumer deserves to know why.
+  // A rejected or revoked consumer deserves to know why; the reason is stored as the decision's reason.
   reject: z.object({ reason: reasonSchema }),
+  pause: z.object({ reason: reasonSchema.optional() }),
+  resume: z.object({ reason: reasonSchema.optional() }),
+  revoke: z.object({ reason: reasonSchema }),
   cancel: z.object({ reason: reasonSchema.optional() }),
 };
+/**
+ * States in which an app holds a subscription to a service: while one exists, another is refused. A paused
+ * one counts, or asking again for an auto-approved plan would undo the publisher's pause.
+ */
+const liveStates = ['pending', 'approved', 'paused'] as const;
 const queueQuerySchema = z.object({ state: z.enum(subscriptionStates).optional(), serviceId: idSchema('service').optional() });
 
 const notOpen: Record<Exclude<LifecycleState, 'published'>, string> = {
@@ -52,7 +60,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
         const live = tx
           .select({ state: subscriptions.state })
           .from(subscriptions)
-          .where(and(eq(subscriptions.appId, owner.id), eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, ['pending', 'approved'])))
+          .where(and(eq(subscriptions.appId, owner.id), eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, liveStates)))
           .get();
         if (live) throw conflict(`The app already has a subscription to this service that is ${live.state}.`);
         const now = Date.now();

@@ -12,13 +12,17 @@ interface ActionRule {
 
 /**
  * Every subscription state change, in one table: the action, the states it may start from, the state it
- * leads to and who may take it. Routes never compare states themselves; new actions (pause, resume, revoke)
- * are new rows here.
+ * leads to and who may take it. Routes never compare states themselves; a new action is a new row here (and
+ * gets its route from it). Pausing is the publisher's reversible brake, revoking its final word; the consumer
+ * may always walk away.
  */
 export const subscriptionActions = {
   approve: { to: 'approved', from: ['pending'], by: 'publisher' },
   reject: { to: 'rejected', from: ['pending'], by: 'publisher' },
-  cancel: { to: 'cancelled', from: ['pending', 'approved'], by: 'consumer' },
+  pause: { to: 'paused', from: ['approved'], by: 'publisher' },
+  resume: { to: 'approved', from: ['paused'], by: 'publisher' },
+  revoke: { to: 'revoked', from: ['approved', 'paused'], by: 'publisher' },
+  cancel: { to: 'cancelled', from: ['pending', 'approved', 'paused'], by: 'consumer' },
 } as const satisfies Record<string, ActionRule>;
 
 export type SubscriptionAction = keyof typeof subscriptionActions;
@@ -29,13 +33,16 @@ export const actionsFrom = (state: SubscriptionState): SubscriptionAction[] =>
     (subscriptionActions[a].from as readonly SubscriptionState[]).includes(state),
   );
 
+const either = (states: readonly string[]) =>
+  states.length > 1 ? `${states.slice(0, -1).join(', ')} or ${states.at(-1)}` : (states[0] ?? '');
+
 /** Returns the state `action` leads to from `current`, or throws a 409 naming the current state and what is allowed. */
 export function applyAction(action: SubscriptionAction, current: SubscriptionState): SubscriptionState {
   const rule: ActionRule = subscriptionActions[action];
   if (rule.from.includes(current)) return rule.to;
   const open = actionsFrom(current);
   throw conflict(
-    `Cannot ${action} a subscription that is ${current}; only ${rule.from.join(' or ')} subscriptions can be. ` +
+    `Cannot ${action} a subscription that is ${current}; only ${either(rule.from)} subscriptions can be. ` +
       (open.length ? `From ${current} you can: ${open.join(', ')}.` : `${current} is final.`),
   );
 }

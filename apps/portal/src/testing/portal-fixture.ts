@@ -3,6 +3,7 @@ import pino from 'pino';
 import { configRevision, createDb, type Db } from '@tollgate/db';
 import type { PlatformRole, TeamId, TeamRole, UserId } from '@tollgate/domain';
 import { createPortalApp } from '../app';
+import { defaultMaxBodyBytes } from '../config';
 import type { PortalSettings } from '../context';
 import { createSecretBox, type SecretBox } from '../secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../snapshot/publisher';
@@ -63,7 +64,7 @@ export interface PortalFixture {
   addMember(teamId: TeamId, userId: UserId, role: TeamRole): Promise<void>;
   /** The config revision the next snapshot will carry. */
   revision(): number;
-  /** Stops the publisher's poll timer and closes the database. */
+  /** Stops the app's and the publisher's timers and closes the database. */
   close(): void;
 }
 
@@ -84,7 +85,7 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
     secrets,
     publisher,
     logger,
-    settings: { cookieSecure: false, sessionTtlMs: 3600_000, ...options.settings },
+    settings: { cookieSecure: false, sessionTtlMs: 3600_000, maxBodyBytes: defaultMaxBodyBytes, ...options.settings },
   });
 
   async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse<T>> {
@@ -159,8 +160,25 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
     },
     revision: () => db.select().from(configRevision).get()!.revision,
     close() {
+      app.close();
       publisher.close();
       db.$client.close();
     },
+  };
+}
+
+/**
+ * For test files that need a fresh portal per test: `const fixture = fixturePerTest(afterEach)`, then
+ * `await fixture(options)` inside a test; every fixture made during a test is closed after it.
+ */
+export function fixturePerTest(afterEach: (fn: () => void) => void) {
+  const open: PortalFixture[] = [];
+  afterEach(() => {
+    for (const f of open.splice(0)) f.close();
+  });
+  return async (options?: Parameters<typeof createPortalFixture>[0]) => {
+    const f = await createPortalFixture(options);
+    open.push(f);
+    return f;
   };
 }
