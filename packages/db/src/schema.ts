@@ -184,6 +184,8 @@ export const providers = sqliteTable('providers', {
   /** AES-256-GCM ciphertext of the credentials JSON; never stored or returned in plain text. */
   credentials: text('credentials').notNull(),
   priceOverrides: text('price_overrides', { mode: 'json' }).$type<Record<string, ModelPrice>>().notNull(),
+  /** Provider-specific, non-secret settings, e.g. `{ apiVersion }` for Azure OpenAI or `{ region }` for Bedrock. */
+  settings: text('settings', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
   createdAt: createdAt(),
 });
 

@@ -86,6 +86,7 @@ export interface SnapshotProvider {
   /** Decrypted: the snapshot only lives in gateway memory and on the authenticated internal channel. */
   apiKey: string;
   priceOverrides: Record<string, ModelPrice>;
+  settings: Record<string, string>;
 }
 
 export interface ModelTarget {

@@ -7,3 +7,18 @@ export type { MockOpenAi, MockOpenAiOptions, RecordedRequest } from './openai/mo
 
 export { DEFAULT_MODEL_PRICES, findModelPrice } from './pricing/prices';
 export { costMicroUsd } from './pricing/cost';
+
+export type {
+  ChatAdapter,
+  ChatCall,
+  ChatRequest,
+  ChatStreamTranslator,
+  ProviderTarget,
+  TranslatedError,
+  TranslatedResponse,
+  UnifiedErrorBody,
+  UpstreamRequest,
+} from './adapter';
+export { UpstreamFormatError } from './adapter';
+export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
+export { chatAdapters } from './registry';

@@ -1,17 +1,17 @@
 import type { Context } from 'hono';
 import type { Dispatcher } from 'undici';
-import { costMicroUsd, findModelPrice, normalizeOpenAiUsage } from '@tollgate/providers';
+import { chatAdapters, costMicroUsd, findModelPrice, UpstreamFormatError, type ChatCall, type ChatRequest, type ProviderTarget } from '@tollgate/providers';
 import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
+import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
-import type { Limiter } from '@tollgate/limiter';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import type { CallDraft } from '../steps/meter';
 import type { CallMeter } from '../meter/call-meter';
 import { callUpstream, clientClosed } from './upstream-call';
+import { relayStream } from './stream-relay';
 import { headerValue } from '../http/header-value';
-import { relayOpenAiStream } from './stream-relay';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
@@ -22,18 +22,11 @@ export interface ChatDeps {
   maxBodyBytes: number;
 }
 
-interface ChatBody {
-  model: string;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } & Record<string, unknown>;
-  [param: string]: unknown;
-}
-
 /**
  * Reads the fields the gateway must understand and nothing more: every other parameter travels to the
  * provider untouched (DESIGN §6: no silent drops).
  */
-export function parseChatBody(text: string): ChatBody {
+export function parseChatBody(text: string): ChatRequest {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -49,22 +42,15 @@ export function parseChatBody(text: string): ChatBody {
   if (b.stream_options !== undefined && (typeof b.stream_options !== 'object' || b.stream_options === null || Array.isArray(b.stream_options))) {
     throw invalidRequest("'stream_options' must be an object.", 'stream_options');
   }
-  return b as ChatBody;
+  return b as ChatRequest;
 }
 
-/**
- * The body for one target: the original bytes when nothing needs to change; otherwise the target's model
- * name and, for streams, `include_usage` so every streamed call is metered exactly.
- */
-function upstreamBody(text: string, body: ChatBody, target: ModelTarget): string {
-  const needsUsage = body.stream === true && body.stream_options?.include_usage !== true;
-  if (target.model === body.model && !needsUsage) return text;
-  return JSON.stringify({
-    ...body,
-    model: target.model,
-    ...(needsUsage ? { stream_options: { ...body.stream_options, include_usage: true } } : {}),
-  });
-}
+const providerTarget = (provider: SnapshotProvider, target: ModelTarget): ProviderTarget => ({
+  baseUrl: provider.baseUrl.replace(/\/+$/, ''),
+  apiKey: provider.apiKey,
+  model: target.model,
+  settings: provider.settings,
+});
 
 function priceCall(call: CallDraft, usage: Usage | null, provider: SnapshotProvider, target: ModelTarget): void {
   if (!usage) return;
@@ -79,11 +65,12 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const config = c.get('config');
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
-    const body = parseChatBody(text);
-    call.record.model = body.model;
-    call.record.stream = body.stream === true;
+    const request = parseChatBody(text);
+    const chat: ChatCall = { request, rawBody: text, clientWantsUsage: request.stream_options?.include_usage === true };
+    call.record.model = request.model;
+    call.record.stream = request.stream === true;
 
-    const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), body.model);
+    const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
     call.record.serviceId = service.id;
     call.record.subscriptionId = subscription.id;
     await enforceLimits(deps.limiter, planRequestRules(plan, subscription));
@@ -94,14 +81,8 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const { target, provider, response } = await callUpstream({
       config,
       targets: route.targets,
-      path: '/chat/completions',
-      bodyFor: (t) => upstreamBody(text, body, t),
-      headers: {
-        'content-type': 'application/json',
-        accept: body.stream ? 'text/event-stream' : 'application/json',
-        'x-request-id': requestId,
-        ...c.get('trace').headers,
-      },
+      requestFor: (t, p) => chatAdapters[p.type].buildChatRequest(chat, providerTarget(p, t)),
+      headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       dispatcher: deps.dispatcher,
       timeoutMs: deps.upstreamTimeoutMs,
       onSkip: (_t, reason) => {
@@ -111,6 +92,8 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       signal,
     });
     call.record.providerId = provider.id;
+    const adapter = chatAdapters[provider.type];
+    const targetView = providerTarget(provider, target);
 
     const headers: Record<string, string> = {
       'x-request-id': requestId,
@@ -122,16 +105,16 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
     const contentType = String(response.headers['content-type'] ?? '');
 
-    if (body.stream && response.statusCode === 200) {
-      if (!contentType.startsWith('text/event-stream')) {
+    if (request.stream && response.statusCode === 200) {
+      if (!/^text\/event-stream|^application\/vnd\.amazon\.eventstream/.test(contentType)) {
         await response.body.dump();
         throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
       }
       call.deferred = true;
-      const stream = relayOpenAiStream({
+      const stream = relayStream({
         signal,
         upstream: response.body,
-        clientWantsUsage: body.stream_options?.include_usage === true,
+        translator: adapter.createChatStreamTranslator(chat, targetView),
         elapsedMs: () => call.elapsedMs(),
         onEnd: (outcome) => {
           call.record.status = 200;
@@ -151,14 +134,19 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     }
 
     const bytes = await readUpstreamBody(response.body, signal);
-    call.record.bytesOut = bytes.byteLength;
     call.record.ttftMs = call.elapsedMs();
-    if (response.statusCode >= 400) return passUpstreamError(call, response.statusCode, bytes, contentType, headers);
-    const completion = parseJsonObject(bytes);
-    if (!completion) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', 'The provider answered with a body that is not JSON.');
-    call.record.upstreamModel = typeof completion.model === 'string' ? completion.model : null;
-    priceCall(call, normalizeOpenAiUsage(completion.usage), provider, target);
-    return new Response(bytes, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
+    if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);
+    let translated;
+    try {
+      translated = adapter.translateChatResponse(bytes, chat, targetView);
+    } catch (err) {
+      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', err.message, null, {}, err);
+      throw err;
+    }
+    call.record.upstreamModel = translated.model;
+    priceCall(call, translated.usage, provider, target);
+    call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
+    return new Response(translated.body, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }
 
@@ -171,31 +159,22 @@ async function readUpstreamBody(body: Dispatcher.ResponseData['body'], signal: A
   }
 }
 
-function parseJsonObject(bytes: Buffer): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * The provider refused the call: an OpenAI-shaped error body passes through with its status, so the client
- * sees the provider's own reason; anything else is wrapped in the OpenAI shape. The detail stays in the record.
+ * The provider refused the call: its reason reaches the caller in the unified shape and the raw detail stays
+ * in the record. A 401/403 means the platform's own provider credentials are wrong: passing it on would blame
+ * the caller's key, so it becomes a 502.
  */
-function passUpstreamError(call: CallDraft, status: number, bytes: Buffer, contentType: string, headers: Record<string, string>): Response {
-  const detail = bytes.toString('utf8').slice(0, 2_000);
-  const parsed = contentType.includes('json') ? parseJsonObject(bytes) : null;
-  call.fail('upstream_error', `upstream ${status}: ${detail}`);
-  if (status === 401 || status === 403) {
-    // The provider refused Tollgate's own credentials: passing its 401 on would blame the caller's key.
-    const body = { error: { message: 'The provider refused the gateway\'s credentials; the platform admin must fix the provider.', type: 'upstream_error', param: null, code: 'upstream_auth_error' } };
-    return new Response(JSON.stringify(body), { status: 502, headers: { ...headers, 'content-type': 'application/json' } });
-  }
-  if (parsed && typeof parsed.error === 'object' && parsed.error !== null) {
-    return new Response(bytes, { status, headers: { ...headers, 'content-type': 'application/json' } });
-  }
-  const body = { error: { message: `The provider answered ${status}.`, type: 'upstream_error', param: null, code: 'upstream_error' } };
-  return new Response(JSON.stringify(body), { status: status >= 500 ? 502 : status, headers: { ...headers, 'content-type': 'application/json' } });
+function upstreamErrorResponse(
+  call: CallDraft,
+  translated: { status: number; body: unknown },
+  status: number,
+  bytes: Buffer,
+  headers: Record<string, string>,
+): Response {
+  call.fail('upstream_error', `upstream ${status}: ${bytes.toString('utf8').slice(0, 2_000)}`);
+  const authFailure = status === 401 || status === 403;
+  const body = authFailure
+    ? { error: { message: "The provider refused the gateway's credentials; the platform admin must fix the provider.", type: 'upstream_error', param: null, code: 'upstream_auth_error' } }
+    : translated.body;
+  return new Response(JSON.stringify(body), { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
 }

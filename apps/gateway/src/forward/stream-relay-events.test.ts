@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { relayOpenAiStream, type StreamOutcome } from './stream-relay';
+import { createOpenAiStreamTranslator } from '@tollgate/providers';
+import { relayStream, type StreamOutcome } from './stream-relay';
 
-/** Runs the relay over upstream SSE text split into `parts`; returns what the client got and the outcome. */
+/** Runs the relay with the OpenAI translator over upstream SSE text split into `parts`; returns what the client got and the outcome. */
 async function relay(parts: string[], clientWantsUsage = false) {
   let outcome: StreamOutcome | undefined;
-  const stream = relayOpenAiStream({
+  const stream = relayStream({
     upstream: Readable.from(parts.map((p) => Buffer.from(p))),
-    clientWantsUsage,
+    translator: createOpenAiStreamTranslator({ request: { model: 'gpt-4o-mini', messages: [] }, rawBody: '', clientWantsUsage }),
     elapsedMs: () => 1,
     onEnd: (o) => (outcome = o),
   });
@@ -21,7 +22,7 @@ const chunk = (content: string) =>
 const spacedUsage =
   'data: {"id": "c1", "object": "chat.completion.chunk", "choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19, "prompt_tokens_details": {"cached_tokens": 4}}}\n\n';
 
-describe('relayOpenAiStream', () => {
+describe('relayStream with the OpenAI translator', () => {
   it('reads usage written with spaces around the colon, and hides it from a client that did not ask', async () => {
     const { text, outcome } = await relay([chunk('Hi'), spacedUsage, 'data: [DONE]\n\n']);
     expect(outcome.usage).toEqual({ inputTokens: 8, cacheReadTokens: 4, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 0 });

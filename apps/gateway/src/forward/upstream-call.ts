@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import type { UpstreamRequest } from '@tollgate/providers';
 import type { ModelTarget, SnapshotProvider } from '@tollgate/domain';
 import type { GatewayConfig } from '../snapshot/gateway-config';
 import type { UnofficialStatusCode } from 'hono/utils/http-status';
@@ -13,10 +14,9 @@ export interface UpstreamAttempt {
 export interface UpstreamCallOptions {
   config: GatewayConfig;
   targets: readonly ModelTarget[];
-  /** The path under the provider's base URL, e.g. `/chat/completions`. */
-  path: string;
-  /** The body to send to a target (the model name differs per target). */
-  bodyFor: (target: ModelTarget) => string;
+  /** The provider request for a target, from the provider type's adapter. */
+  requestFor: (target: ModelTarget, provider: SnapshotProvider) => UpstreamRequest;
+  /** Headers every attempt carries (request id, trace context). */
   headers: Record<string, string>;
   dispatcher: Dispatcher;
   timeoutMs: number;
@@ -46,10 +46,11 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
     }
     const isLast = i === options.targets.length - 1;
     try {
-      const response = await request(`${provider.baseUrl.replace(/\/+$/, '')}${options.path}`, {
+      const upstream = options.requestFor(target, provider);
+      const response = await request(upstream.url, {
         method: 'POST',
-        headers: { ...options.headers, authorization: `Bearer ${provider.apiKey}` },
-        body: options.bodyFor(target),
+        headers: { ...options.headers, ...upstream.headers },
+        body: upstream.body,
         dispatcher: options.dispatcher,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,

@@ -42,9 +42,9 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
       { id: 'sub_pending0000', appId: app('pending').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: o.pendingState ?? 'pending' },
     ],
     providers: [
-      { id: 'prv_primary0000', name: 'primary', type: 'openai', baseUrl: o.providerUrl, apiKey: o.providerKey ?? 'sk-mock', priceOverrides: {} },
+      { id: 'prv_primary0000', name: 'primary', type: 'openai', baseUrl: o.providerUrl, apiKey: o.providerKey ?? 'sk-mock', priceOverrides: {}, settings: {} },
       ...(o.fallbackProviderUrl
-        ? [{ id: 'prv_fallback000' as const, name: 'fallback', type: 'openai' as const, baseUrl: o.fallbackProviderUrl, apiKey: 'sk-mock', priceOverrides: {} }]
+        ? [{ id: 'prv_fallback000' as const, name: 'fallback', type: 'openai' as const, baseUrl: o.fallbackProviderUrl, apiKey: 'sk-mock', priceOverrides: {}, settings: {} }]
         : []),
     ],
     modelRoutes: [{ serviceId: 'svc_llm00000000', name: 'gpt-4o-mini', targets }],

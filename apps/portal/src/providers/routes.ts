@@ -43,9 +43,18 @@ const providerFields = {
     .transform((u) => u.replace(/\/+$/, '')),
   apiKey: z.string().min(1).max(4096),
   priceOverrides: z.record(z.string().min(1).max(200), modelPriceSchema),
+  /** Non-secret, provider-specific settings (Azure's apiVersion, Bedrock's region); secrets go in apiKey. */
+  settings: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a setting name is letters and digits'), z.string().max(1024)).refine(
+    (s) => Object.keys(s).length <= 20,
+    'at most 20 settings',
+  ),
 };
 
-const createProviderSchema = z.object({ ...providerFields, priceOverrides: providerFields.priceOverrides.default({}) });
+const createProviderSchema = z.object({
+  ...providerFields,
+  priceOverrides: providerFields.priceOverrides.default({}),
+  settings: providerFields.settings.default({}),
+});
 const updateProviderSchema = z
   .object(providerFields)
   .partial()
@@ -59,7 +68,7 @@ const updateProviderSchema = z
 export function providerView(actor: Actor, p: ProviderRow) {
   const base = { id: p.id, name: p.name, type: p.type, createdAt: p.createdAt };
   if (!isPlatformAdmin(actor)) return base;
-  return { ...base, baseUrl: p.baseUrl, priceOverrides: p.priceOverrides, hasApiKey: p.credentials.length > 0 };
+  return { ...base, baseUrl: p.baseUrl, priceOverrides: p.priceOverrides, settings: p.settings, hasApiKey: p.credentials.length > 0 };
 }
 
 /** Model routes (as `service-slug/model`) that send traffic to a provider. */

@@ -55,7 +55,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
             );
             return [];
           }
-          return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey, priceOverrides: p.priceOverrides }];
+          return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey, priceOverrides: p.priceOverrides, settings: p.settings }];
         }),
       modelRoutes: tx
         .select({ serviceId: modelRoutes.serviceId, name: modelRoutes.name, targets: modelRoutes.targets })

@@ -1,0 +1,1 @@
+ALTER TABLE `providers` ADD `settings` text DEFAULT '{}' NOT NULL;

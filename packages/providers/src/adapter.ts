@@ -1,0 +1,89 @@
+import type { Usage } from '@tollgate/domain';
+
+/**
+ * The contract every provider folder fulfils. The gateway speaks one unified format — OpenAI's Chat
+ * Completions — to its callers; an adapter translates a unified request into the provider's own request, and
+ * the provider's answer (whole or streamed) back into the unified format, with usage normalised into `Usage`.
+ */
+
+/** The provider as the gateway calls it, from the config snapshot. */
+export interface ProviderTarget {
+  /** As configured, without a trailing slash (e.g. `https://api.openai.com/v1`). */
+  baseUrl: string;
+  apiKey: string;
+  /** The provider-side model name of this target. */
+  model: string;
+  /** Provider-specific settings, e.g. `{ apiVersion: '2024-10-21' }` for Azure OpenAI. */
+  settings: Readonly<Record<string, string>>;
+}
+
+/** A chat request in the unified format, validated only as far as the gateway must read it. */
+export interface ChatRequest {
+  model: string;
+  messages: unknown[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } & Record<string, unknown>;
+  [param: string]: unknown;
+}
+
+export interface ChatCall {
+  request: ChatRequest;
+  /** The caller's bytes, so an adapter that needs no change can send them as they came. */
+  rawBody: string;
+  /** The caller asked for usage in the stream (`stream_options.include_usage`). */
+  clientWantsUsage: boolean;
+}
+
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface TranslatedResponse {
+  /** The unified `chat.completion` JSON (the provider's own bytes when they already are). */
+  body: string | Buffer;
+  usage: Usage | null;
+  /** The model the provider says answered. */
+  model: string | null;
+}
+
+/** Translates one streamed answer. Provider bytes in (any chunking), unified SSE text out. */
+export interface ChatStreamTranslator {
+  /** Returns the unified SSE text ready to send now ('' when a chunk completed nothing). */
+  push(chunk: Uint8Array): string;
+  /** The provider ended the stream; returns any remaining text. */
+  end(): string;
+  /** Usage, once the provider reported it. */
+  readonly usage: Usage | null;
+  readonly model: string | null;
+  /** The provider ended the stream the way a complete answer ends (OpenAI's `[DONE]`, Anthropic's `message_stop`). */
+  readonly completed: boolean;
+  /** An error the provider reported inside the stream. */
+  readonly error: string | null;
+}
+
+/** The OpenAI error body the caller sees on `/v1/*`. */
+export interface UnifiedErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface TranslatedError {
+  status: number;
+  body: UnifiedErrorBody;
+}
+
+export interface ChatAdapter {
+  buildChatRequest(call: ChatCall, target: ProviderTarget): UpstreamRequest;
+  translateChatResponse(body: Buffer, call: ChatCall, target: ProviderTarget): TranslatedResponse;
+  /** Must report usage: adapters ask the provider for it on every stream (the caller may not have). */
+  createChatStreamTranslator(call: ChatCall, target: ProviderTarget): ChatStreamTranslator;
+  /**
+   * The provider's error answer in the unified shape. 401/403 from the provider mean the platform's own
+   * credentials are wrong: the gateway turns those into a 502 itself, whatever this returns.
+   */
+  translateError(status: number, body: Buffer): TranslatedError;
+}
+
+/** The provider answered with something its own format does not allow (the gateway answers 502). */
+export class UpstreamFormatError extends Error {}

@@ -1,0 +1,144 @@
+import type {
+  ChatAdapter,
+  ChatCall,
+  ChatStreamTranslator,
+  ProviderTarget,
+  TranslatedError,
+  UpstreamRequest,
+} from '../adapter';
+import { UpstreamFormatError } from '../adapter';
+import { createSseParser, type SseEvent } from '../sse/parser';
+import { normalizeOpenAiUsage } from './usage';
+import type { Usage } from '@tollgate/domain';
+
+// JSON allows whitespace around the colon (Python's json.dumps writes `"usage": {`).
+const usagePattern = /"usage"\s*:\s*\{/;
+const errorPattern = /^\s*\{\s*"error"\s*:/;
+
+/**
+ * The body for the provider: the caller's bytes when nothing needs to change; otherwise the target's model
+ * name and, for streams, `include_usage` so every streamed call is metered exactly. Unknown parameters travel
+ * as they came (DESIGN §6: no silent drops).
+ */
+export function openAiChatBody(call: ChatCall, target: ProviderTarget): string {
+  const { request } = call;
+  const needsUsage = request.stream === true && request.stream_options?.include_usage !== true;
+  if (target.model === request.model && !needsUsage) return call.rawBody;
+  return JSON.stringify({
+    ...request,
+    model: target.model,
+    ...(needsUsage ? { stream_options: { ...request.stream_options, include_usage: true } } : {}),
+  });
+}
+
+export function parseJsonObject(bytes: Buffer | string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An OpenAI-format stream passes through event by event; only the usage chunk the gateway asked for on the
+ * caller's behalf is held back, and only chunks carrying usage or an error are parsed in full.
+ */
+export function createOpenAiStreamTranslator(call: ChatCall): ChatStreamTranslator {
+  const parser = createSseParser();
+  let usage: Usage | null = null;
+  let model: string | null = null;
+  let completed = false;
+  let error: string | null = null;
+
+  const select = (events: SseEvent[]): string => {
+    let out = '';
+    for (const event of events) {
+      if (event.data === '[DONE]') {
+        completed = true;
+      } else if (event.data) {
+        if (model === null) model = modelOf(event.data);
+        if (usagePattern.test(event.data)) {
+          const chunk = parseJsonObject(event.data) as { usage?: unknown; choices?: unknown[] } | null;
+          if (chunk?.usage) {
+            usage = normalizeOpenAiUsage(chunk.usage);
+            if (!call.clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+          }
+        } else if (errorPattern.test(event.data)) {
+          const chunk = parseJsonObject(event.data) as { error?: { message?: unknown } } | null;
+          if (chunk?.error) error = String(chunk.error.message ?? JSON.stringify(chunk.error)).slice(0, 2_000);
+        }
+      }
+      out += event.raw;
+    }
+    return out;
+  };
+
+  return {
+    push: (chunk) => select(parser.push(chunk)),
+    end: () => select(parser.end()),
+    get usage() {
+      return usage;
+    },
+    get model() {
+      return model;
+    },
+    get completed() {
+      return completed;
+    },
+    get error() {
+      return error;
+    },
+  };
+}
+
+function modelOf(data: string): string | null {
+  const chunk = parseJsonObject(data);
+  return typeof chunk?.model === 'string' ? chunk.model : null;
+}
+
+/** OpenAI-shaped error bodies pass through with their status; anything else is wrapped in that shape. */
+export function translateOpenAiError(status: number, body: Buffer): TranslatedError {
+  const parsed = parseJsonObject(body);
+  const err = parsed?.error;
+  if (err && typeof err === 'object') {
+    const e = err as Record<string, unknown>;
+    return {
+      status,
+      body: {
+        error: {
+          message: typeof e.message === 'string' ? e.message : `The provider answered ${status}.`,
+          type: typeof e.type === 'string' ? e.type : 'upstream_error',
+          param: typeof e.param === 'string' ? e.param : null,
+          code: typeof e.code === 'string' ? e.code : null,
+        },
+      },
+    };
+  }
+  return {
+    status: status >= 500 ? 502 : status,
+    body: { error: { message: `The provider answered ${status}.`, type: 'upstream_error', param: null, code: 'upstream_error' } },
+  };
+}
+
+/** OpenAI itself, and every provider that speaks its format with a Bearer key under `<baseUrl>/chat/completions`. */
+export const openAiAdapter: ChatAdapter = {
+  buildChatRequest(call, target): UpstreamRequest {
+    return {
+      url: `${target.baseUrl}/chat/completions`,
+      headers: {
+        authorization: `Bearer ${target.apiKey}`,
+        'content-type': 'application/json',
+        accept: call.request.stream ? 'text/event-stream' : 'application/json',
+      },
+      body: openAiChatBody(call, target),
+    };
+  },
+  translateChatResponse(body) {
+    const completion = parseJsonObject(body);
+    if (!completion) throw new UpstreamFormatError('The provider answered with a body that is not JSON.');
+    return { body, usage: normalizeOpenAiUsage(completion.usage), model: typeof completion.model === 'string' ? completion.model : null };
+  },
+  createChatStreamTranslator: (call) => createOpenAiStreamTranslator(call),
+  translateError: translateOpenAiError,
+};
