@@ -16,7 +16,11 @@ export type ApprovalMode = (typeof approvalModes)[number];
 export const subscriptionStates = ['pending', 'approved', 'rejected', 'paused', 'revoked', 'cancelled'] as const;
 export type SubscriptionState = (typeof subscriptionStates)[number];
 
-export const providerTypes = ['openai', 'openai-compatible'] as const;
+/** One line per provider type; each needs an adapter in packages/providers/src/registry.ts. */
+export const providerTypes = [
+  'openai',
+  'openai-compatible',
+] as const;
 export type ProviderType = (typeof providerTypes)[number];
 
 /** What a caller is told when its subscription is not approved: the state in words, and the next step. */

@@ -55,7 +55,9 @@ const providerTarget = (provider: SnapshotProvider, target: ModelTarget): Provid
 function priceCall(call: CallDraft, usage: Usage | null, provider: SnapshotProvider, target: ModelTarget): void {
   if (!usage) return;
   Object.assign(call.record, usage);
-  const price = findModelPrice(target.model, provider.priceOverrides) ?? findModelPrice(call.record.upstreamModel ?? '', provider.priceOverrides);
+  const price =
+    findModelPrice(target.model, provider.priceOverrides, provider.type) ??
+    findModelPrice(call.record.upstreamModel ?? '', provider.priceOverrides, provider.type);
   call.record.costMicroUsd = price ? costMicroUsd(usage, price) : 0;
 }
 

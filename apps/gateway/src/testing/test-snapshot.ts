@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelTarget, SnapshotData, SubscriptionState } from '@tollgate/domain';
+import type { ModelTarget, ProviderType, SnapshotData, SubscriptionState } from '@tollgate/domain';
 
 export const testKeys = { approved: 'tg_test_key_approved_0001', pending: 'tg_test_key_pending_00001', unsubscribed: 'tg_test_key_nosub_000001' };
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -16,6 +16,9 @@ export interface TestSnapshotOptions {
   lifecycle?: 'published' | 'deprecated' | 'retired';
   /** The provider-side model behind the public name `gpt-4o-mini`. */
   upstreamModel?: string;
+  /** The primary provider's type and settings (default `openai`, no settings). */
+  providerType?: ProviderType;
+  providerSettings?: Record<string, string>;
 }
 
 /**
@@ -42,7 +45,15 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
       { id: 'sub_pending0000', appId: app('pending').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: o.pendingState ?? 'pending' },
     ],
     providers: [
-      { id: 'prv_primary0000', name: 'primary', type: 'openai', baseUrl: o.providerUrl, apiKey: o.providerKey ?? 'sk-mock', priceOverrides: {}, settings: {} },
+      {
+        id: 'prv_primary0000',
+        name: 'primary',
+        type: o.providerType ?? 'openai',
+        baseUrl: o.providerUrl,
+        apiKey: o.providerKey ?? 'sk-mock',
+        priceOverrides: {},
+        settings: o.providerSettings ?? {},
+      },
       ...(o.fallbackProviderUrl
         ? [{ id: 'prv_fallback000' as const, name: 'fallback', type: 'openai' as const, baseUrl: o.fallbackProviderUrl, apiKey: 'sk-mock', priceOverrides: {}, settings: {} }]
         : []),

@@ -1,7 +1,7 @@
 import type { ModelPrice } from '@tollgate/domain';
 
 /** Vendors publish prices per million tokens; the table stores LiteLLM-style USD per token. */
-function perMillion(input: number, output: number, cachedInput?: number): ModelPrice {
+export function perMillion(input: number, output: number, cachedInput?: number): ModelPrice {
   const price: ModelPrice = { input_cost_per_token: input / 1e6, output_cost_per_token: output / 1e6 };
   if (cachedInput !== undefined) price.cache_read_input_token_cost = cachedInput / 1e6;
   return price;
@@ -49,14 +49,23 @@ function candidateNames(model: string): string[] {
 }
 
 /**
+ * Each provider type's own list prices, consulted before the OpenAI table above (which also prices OpenAI
+ * models served by Azure, OpenRouter and other OpenAI-compatible providers). One line per provider folder.
+ */
+export const providerPrices: Readonly<Record<string, Readonly<Record<string, ModelPrice>>>> = {
+  // provider prices: one line per provider type, e.g. `anthropic: anthropicPrices,`
+};
+
+/**
  * The price of `model`: looked up by its exact name, then without a `-YYYY-MM-DD` snapshot suffix
  * (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), then without a `provider/` prefix. `overrides` (a provider's
  * price overrides) win over the built-in table under every one of those names, so an override of `gpt-4o`
  * also prices `gpt-4o-2024-08-06`. Returns null for an unknown model.
  */
-export function findModelPrice(model: string, overrides?: Record<string, ModelPrice>): ModelPrice | null {
+export function findModelPrice(model: string, overrides?: Record<string, ModelPrice>, providerType?: string): ModelPrice | null {
   const names = candidateNames(model);
-  for (const table of [overrides, DEFAULT_MODEL_PRICES]) {
+  const ownTable = providerType && Object.hasOwn(providerPrices, providerType) ? providerPrices[providerType] : undefined;
+  for (const table of [overrides, ownTable, DEFAULT_MODEL_PRICES]) {
     if (!table) continue;
     for (const name of names) {
       // Object.hasOwn: a model called "constructor" must not find Object.prototype.
