@@ -10,6 +10,8 @@ import { contextStep } from './steps/context';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
 import { chatCompletionsHandler } from './forward/chat-completions';
+import { embeddingsHandler } from './forward/embeddings';
+import { listModelsHandler, retrieveModelHandler } from './forward/models';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -41,11 +43,11 @@ export function createGatewayApp(deps: GatewayDeps) {
 
   app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
   app.use('/v1/*', meterStep(deps.meter));
-  app.post(
-    '/v1/chat/completions',
-    identifyStep(),
-    chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs: deps.upstreamTimeoutMs ?? 120_000, maxBodyBytes }),
-  );
+  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 120_000;
+  app.post('/v1/chat/completions', identifyStep(), chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs, maxBodyBytes }));
+  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limiter: deps.limiter, dispatcher, upstreamTimeoutMs, maxBodyBytes }));
+  app.get('/v1/models', identifyStep(), listModelsHandler);
+  app.get('/v1/models/*', identifyStep(), retrieveModelHandler);
 
   app.notFound((c) =>
     renderGatewayError(new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`), c),

@@ -87,3 +87,23 @@ export interface ChatAdapter {
 
 /** The provider answered with something its own format does not allow (the gateway answers 502). */
 export class UpstreamFormatError extends Error {}
+
+/** An embeddings request in the unified (OpenAI) format. */
+export interface EmbeddingsRequest {
+  model: string;
+  input: unknown;
+  [param: string]: unknown;
+}
+
+export interface EmbeddingsCall {
+  request: EmbeddingsRequest;
+  rawBody: string;
+}
+
+/** Providers with an embeddings API implement this beside their chat adapter. */
+export interface EmbeddingsAdapter {
+  buildEmbeddingsRequest(call: EmbeddingsCall, target: ProviderTarget): UpstreamRequest;
+  /** The unified `{object:'list', data, model, usage}` body and the usage (input tokens only). */
+  translateEmbeddingsResponse(body: Buffer, call: EmbeddingsCall, target: ProviderTarget): TranslatedResponse;
+  translateError(status: number, body: Buffer): TranslatedError;
+}

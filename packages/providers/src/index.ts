@@ -18,7 +18,10 @@ export type {
   TranslatedResponse,
   UnifiedErrorBody,
   UpstreamRequest,
+  EmbeddingsAdapter,
+  EmbeddingsCall,
+  EmbeddingsRequest,
 } from './adapter';
 export { UpstreamFormatError } from './adapter';
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
-export { chatAdapters } from './registry';
+export { chatAdapters, embeddingsAdapters } from './registry';

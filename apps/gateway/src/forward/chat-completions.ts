@@ -1,17 +1,15 @@
 import type { Context } from 'hono';
 import type { Dispatcher } from 'undici';
-import { chatAdapters, costMicroUsd, findModelPrice, UpstreamFormatError, type ChatCall, type ChatRequest, type ProviderTarget } from '@tollgate/providers';
-import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
+import { chatAdapters, UpstreamFormatError, type ChatCall, type ChatRequest } from '@tollgate/providers';
 import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
-import type { CallDraft } from '../steps/meter';
 import type { CallMeter } from '../meter/call-meter';
-import { callUpstream, clientClosed } from './upstream-call';
+import { callUpstream } from './upstream-call';
 import { relayStream } from './stream-relay';
-import { headerValue } from '../http/header-value';
+import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
@@ -43,22 +41,6 @@ export function parseChatBody(text: string): ChatRequest {
     throw invalidRequest("'stream_options' must be an object.", 'stream_options');
   }
   return b as ChatRequest;
-}
-
-const providerTarget = (provider: SnapshotProvider, target: ModelTarget): ProviderTarget => ({
-  baseUrl: provider.baseUrl.replace(/\/+$/, ''),
-  apiKey: provider.apiKey,
-  model: target.model,
-  settings: provider.settings,
-});
-
-function priceCall(call: CallDraft, usage: Usage | null, provider: SnapshotProvider, target: ModelTarget): void {
-  if (!usage) return;
-  Object.assign(call.record, usage);
-  const price =
-    findModelPrice(target.model, provider.priceOverrides, provider.type) ??
-    findModelPrice(call.record.upstreamModel ?? '', provider.priceOverrides, provider.type);
-  call.record.costMicroUsd = price ? costMicroUsd(usage, price) : 0;
 }
 
 export function chatCompletionsHandler(deps: ChatDeps) {
@@ -97,12 +79,7 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     const adapter = chatAdapters[provider.type];
     const targetView = providerTarget(provider, target);
 
-    const headers: Record<string, string> = {
-      'x-request-id': requestId,
-      'x-tollgate-provider': headerValue(provider.name),
-      'x-tollgate-model': headerValue(target.model),
-    };
-    if (service.lifecycle === 'deprecated') headers.deprecation = 'true';
+    const headers = answerHeaders(requestId, provider, target, service.lifecycle === 'deprecated');
     const retryAfter = response.headers['retry-after'];
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
     const contentType = String(response.headers['content-type'] ?? '');
@@ -152,31 +129,3 @@ export function chatCompletionsHandler(deps: ChatDeps) {
   };
 }
 
-async function readUpstreamBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal | undefined): Promise<Buffer> {
-  try {
-    return Buffer.from(await body.arrayBuffer());
-  } catch (err) {
-    if (signal?.aborted) throw clientClosed();
-    throw new GatewayError(502, 'upstream_error', 'upstream_body_failed', 'The provider connection failed while sending the answer.', null, {}, err);
-  }
-}
-
-/**
- * The provider refused the call: its reason reaches the caller in the unified shape and the raw detail stays
- * in the record. A 401/403 means the platform's own provider credentials are wrong: passing it on would blame
- * the caller's key, so it becomes a 502.
- */
-function upstreamErrorResponse(
-  call: CallDraft,
-  translated: { status: number; body: unknown },
-  status: number,
-  bytes: Buffer,
-  headers: Record<string, string>,
-): Response {
-  call.fail('upstream_error', `upstream ${status}: ${bytes.toString('utf8').slice(0, 2_000)}`);
-  const authFailure = status === 401 || status === 403;
-  const body = authFailure
-    ? { error: { message: "The provider refused the gateway's credentials; the platform admin must fix the provider.", type: 'upstream_error', param: null, code: 'upstream_auth_error' } }
-    : translated.body;
-  return new Response(JSON.stringify(body), { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
-}

@@ -24,6 +24,8 @@ export interface GatewayConfig {
   readonly providers: ReadonlyMap<ProviderId, SnapshotProvider>;
   /** Public model name → the services exposing it (several teams may publish the same name). */
   readonly modelRoutesByName: ReadonlyMap<string, readonly SnapshotModelRoute[]>;
+  /** Service → the models it exposes, for `/v1/models`. */
+  readonly modelRoutesByService: ReadonlyMap<ServiceId, readonly SnapshotModelRoute[]>;
 }
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
@@ -35,12 +37,8 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     if (!forApp) subscriptionsByApp.set(sub.appId, (forApp = new Map()));
     forApp.set(sub.serviceId, sub);
   }
-  const modelRoutesByName = new Map<string, SnapshotModelRoute[]>();
-  for (const route of data.modelRoutes) {
-    const list = modelRoutesByName.get(route.name) ?? [];
-    list.push(route);
-    modelRoutesByName.set(route.name, list);
-  }
+  const modelRoutesByName = groupBy(data.modelRoutes, (r) => r.name);
+  const modelRoutesByService = groupBy(data.modelRoutes, (r) => r.serviceId);
   return {
     revision: data.revision,
     keysByHash: new Map(data.keys.map((k) => [k.hash, k])),
@@ -50,5 +48,16 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     subscriptionsByApp,
     providers: byId(data.providers) as Map<ProviderId, SnapshotProvider>,
     modelRoutesByName,
+    modelRoutesByService,
   };
+}
+
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const list = groups.get(key(row));
+    if (list) list.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
 }

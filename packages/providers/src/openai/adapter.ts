@@ -1,4 +1,5 @@
 import type {
+  EmbeddingsAdapter,
   ChatAdapter,
   ChatCall,
   ChatStreamTranslator,
@@ -140,5 +141,23 @@ export const openAiAdapter: ChatAdapter = {
     return { body, usage: normalizeOpenAiUsage(completion.usage), model: typeof completion.model === 'string' ? completion.model : null };
   },
   createChatStreamTranslator: (call) => createOpenAiStreamTranslator(call),
+  translateError: translateOpenAiError,
+};
+
+/** OpenAI's embeddings API: the body passes through with the target's model name. */
+export const openAiEmbeddingsAdapter: EmbeddingsAdapter = {
+  buildEmbeddingsRequest(call, target): UpstreamRequest {
+    const body = call.request.model === target.model ? call.rawBody : JSON.stringify({ ...call.request, model: target.model });
+    return {
+      url: `${target.baseUrl}/embeddings`,
+      headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+      body,
+    };
+  },
+  translateEmbeddingsResponse(body) {
+    const parsed = parseJsonObject(body);
+    if (!parsed || !Array.isArray(parsed.data)) throw new UpstreamFormatError('The provider answered embeddings with a body that is not an embeddings list.');
+    return { body, usage: normalizeOpenAiUsage(parsed.usage), model: typeof parsed.model === 'string' ? parsed.model : null };
+  },
   translateError: translateOpenAiError,
 };

@@ -1,0 +1,92 @@
+import type { Context } from 'hono';
+import type { Dispatcher } from 'undici';
+import { embeddingsAdapters, UpstreamFormatError, type EmbeddingsCall, type EmbeddingsRequest } from '@tollgate/providers';
+import type { Limiter } from '@tollgate/limiter';
+import type { GatewayEnv } from '../env';
+import { GatewayError, invalidRequest } from '../errors';
+import { authorizeModel } from '../steps/authorize';
+import { enforceLimits, planRequestRules } from '../steps/limit';
+import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { callUpstream } from './upstream-call';
+import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
+
+export interface EmbeddingsDeps {
+  limiter: Limiter;
+  dispatcher: Dispatcher;
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+const isTokens = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n));
+
+export function parseEmbeddingsBody(text: string): EmbeddingsRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidRequest('The request body is not valid JSON.', null, 'invalid_json');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.');
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model.length === 0 || b.model.length > 256) {
+    throw invalidRequest("'model' is required and must be a string of at most 256 characters.", 'model');
+  }
+  const input = b.input;
+  const valid =
+    (typeof input === 'string' && input.length > 0) ||
+    (Array.isArray(input) && input.length > 0 && (input.every((s) => typeof s === 'string') || isTokens(input) || input.every(isTokens)));
+  if (!valid) throw invalidRequest("'input' must be a non-empty string, array of strings, or array of token arrays.", 'input');
+  return b as EmbeddingsRequest;
+}
+
+/** `/v1/embeddings`: the same steps as chat (identify, authorize by model, limit, forward, meter), no stream. */
+export function embeddingsHandler(deps: EmbeddingsDeps) {
+  return async (c: Context<GatewayEnv>) => {
+    const call = c.get('call');
+    const config = c.get('config');
+    const text = await readBodyText(c, deps.maxBodyBytes);
+    call.record.bytesIn = Buffer.byteLength(text);
+    const request = parseEmbeddingsBody(text);
+    const embeddings: EmbeddingsCall = { request, rawBody: text };
+    call.record.model = request.model;
+
+    const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
+    call.record.serviceId = service.id;
+    call.record.subscriptionId = subscription.id;
+    const targets = route.targets.filter((t) => {
+      const type = config.providers.get(t.providerId)?.type;
+      return type !== undefined && embeddingsAdapters[type] !== undefined;
+    });
+    if (targets.length === 0) throw invalidRequest(`The model '${request.model}' is not an embeddings model: its providers have no embeddings API.`, 'model');
+    await enforceLimits(deps.limiter, planRequestRules(plan, subscription));
+
+    const signal = clientDisconnectSignal(c);
+    const { target, provider, response } = await callUpstream({
+      config,
+      targets,
+      requestFor: (t, p) => embeddingsAdapters[p.type]!.buildEmbeddingsRequest(embeddings, providerTarget(p, t)),
+      headers: { 'x-request-id': c.get('requestId'), ...c.get('trace').headers },
+      dispatcher: deps.dispatcher,
+      timeoutMs: deps.upstreamTimeoutMs,
+      onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
+      signal,
+    });
+    call.record.providerId = provider.id;
+    const adapter = embeddingsAdapters[provider.type]!;
+    const headers = answerHeaders(c.get('requestId'), provider, target, service.lifecycle === 'deprecated');
+    const bytes = await readUpstreamBody(response.body, signal);
+    call.record.ttftMs = call.elapsedMs();
+    if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);
+    let translated;
+    try {
+      translated = adapter.translateEmbeddingsResponse(bytes, embeddings, providerTarget(provider, target));
+    } catch (err) {
+      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', err.message, null, {}, err);
+      throw err;
+    }
+    call.record.upstreamModel = translated.model;
+    priceCall(call, translated.usage, provider, target);
+    call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
+    return new Response(translated.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+  };
+}
