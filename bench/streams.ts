@@ -8,15 +8,16 @@ import { Agent, request } from 'undici';
  * `npm run bench:streams`: N concurrent streaming chat calls against a mock provider that emits a chunk every
  * CHUNK_DELAY_MS, first directly, then through the gateway (full chain). Prints time to first token (p50,
  * p99) of both, the TTFT the gateway adds, and the gateway's resident memory while all streams are open.
- * Env: BENCH_STREAMS (default 1000), CHUNK_DELAY_MS (default 50), BENCH_WORDS (chunks per answer, default 40).
+ * Env: BENCH_STREAMS (default 1000), CHUNK_DELAY_MS (default 50), BENCH_WORDS (chunks per answer, default 40),
+ * BENCH_PROFILE=<dir> for a CPU profile of the gateway.
  */
 const streams = Number(process.env.BENCH_STREAMS ?? 1_000);
 const chunkDelayMs = process.env.CHUNK_DELAY_MS ?? '50';
 const words = Number(process.env.BENCH_WORDS ?? 40);
 const children: ChildProcess[] = [];
 
-async function startProcess(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; fields: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+async function startProcess(script: string, args: string[] = [], env: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; fields: string[] }> {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
@@ -63,7 +64,8 @@ async function run(name: string, url: string, key: string, onAllOpen: () => void
 try {
   const upstream = await startProcess('./processes/mock-upstream.ts', [], { CHUNK_DELAY_MS: chunkDelayMs });
   const upstreamUrl = `http://127.0.0.1:${upstream.fields[0]}`;
-  const gateway = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`]);
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const gateway = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`], {}, profile);
   const [gatewayPort, key] = gateway.fields as [string, string];
   const idleRss = rssMiB(gateway.child.pid!);
 
