@@ -9,7 +9,8 @@ import type { Limiter } from '@tollgate/limiter';
 import { contextStep } from './steps/context';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
-import { chatCompletionsHandler } from './forward/chat-completions';
+import { chatHandler } from './forward/chat-completions';
+import { anthropicIngress, openAiIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 
@@ -46,7 +47,10 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
   app.use('/v1/*', meterStep(deps.meter));
   const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 120_000;
-  app.post('/v1/chat/completions', identifyStep(), chatCompletionsHandler({ limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs, maxBodyBytes }));
+  const chatDeps = { limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs, maxBodyBytes };
+  app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
+  // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
+  app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
   app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limiter: deps.limiter, dispatcher, upstreamTimeoutMs, maxBodyBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { anthropicErrorBody } from '@tollgate/providers';
 
 /**
  * The gateway's one error type. On `/v1/*` it renders in OpenAI's shape
@@ -23,19 +24,22 @@ export class GatewayError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
   new GatewayError(400, 'invalid_request_error', code, message, param);
 
+/** `/v1/messages` speaks Anthropic's error shape, which the Anthropic SDK parses; the rest speaks OpenAI's. */
+const speaksAnthropic = (c: Context) => c.req.path === '/v1/messages';
+
 export function renderGatewayError(err: unknown, c: Context): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
   if (err instanceof GatewayError) {
     for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
     c.header('x-request-id', requestId);
+    if (speaksAnthropic(c)) return c.json(anthropicErrorBody(err.status, err.message), err.status);
     return c.json({ error: { message: err.message, type: err.type, param: err.param, code: err.code } }, err.status);
   }
   // Never echo internal text: the log keeps it under the request id the client is given.
   const logger = c.get('logger') as { error: (o: object, m: string) => void } | undefined;
   logger?.error({ err, requestId }, 'gateway request failed');
   c.header('x-request-id', requestId);
-  return c.json(
-    { error: { message: `Internal gateway error (request ${requestId}).`, type: 'server_error', param: null, code: 'internal_error' } },
-    500,
-  );
+  const message = `Internal gateway error (request ${requestId}).`;
+  if (speaksAnthropic(c)) return c.json(anthropicErrorBody(500, message), 500);
+  return c.json({ error: { message, type: 'server_error', param: null, code: 'internal_error' } }, 500);
 }

@@ -25,3 +25,4 @@ export type {
 export { UpstreamFormatError } from './adapter';
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
 export { chatAdapters, embeddingsAdapters } from './registry';
+export * from './anthropic-ingress';

@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
 import type { Dispatcher } from 'undici';
-import { chatAdapters, UpstreamFormatError, type ChatCall, type ChatRequest } from '@tollgate/providers';
+import { chatAdapters, UpstreamFormatError } from '@tollgate/providers';
 import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
-import { GatewayError, invalidRequest } from '../errors';
+import { GatewayError } from '../errors';
+import type { ChatIngress } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import type { CallMeter } from '../meter/call-meter';
@@ -21,36 +22,17 @@ export interface ChatDeps {
 }
 
 /**
- * Reads the fields the gateway must understand and nothing more: every other parameter travels to the
- * provider untouched (DESIGN §6: no silent drops).
+ * The chat steps after identify, shared by every ingress: read and translate the request, authorize the
+ * model, count the limits, call the provider through its adapter, relay or translate the answer, meter.
  */
-export function parseChatBody(text: string): ChatRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidRequest('The request body is not valid JSON.', null, 'invalid_json');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.');
-  const b = body as Record<string, unknown>;
-  if (typeof b.model !== 'string' || b.model.length === 0) throw invalidRequest("'model' is required and must be a string.", 'model');
-  if (b.model.length > 256) throw invalidRequest("'model' is longer than 256 characters.", 'model');
-  if (!Array.isArray(b.messages)) throw invalidRequest("'messages' is required and must be an array.", 'messages');
-  if (b.stream !== undefined && typeof b.stream !== 'boolean') throw invalidRequest("'stream' must be a boolean.", 'stream');
-  if (b.stream_options !== undefined && (typeof b.stream_options !== 'object' || b.stream_options === null || Array.isArray(b.stream_options))) {
-    throw invalidRequest("'stream_options' must be an object.", 'stream_options');
-  }
-  return b as ChatRequest;
-}
-
-export function chatCompletionsHandler(deps: ChatDeps) {
+export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
   return async (c: Context<GatewayEnv>) => {
     const call = c.get('call');
     const config = c.get('config');
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
-    const request = parseChatBody(text);
-    const chat: ChatCall = { request, rawBody: text, clientWantsUsage: request.stream_options?.include_usage === true };
+    const chat = ingress.parse(text);
+    const { request } = chat;
     call.record.model = request.model;
     call.record.stream = request.stream === true;
 
@@ -93,7 +75,8 @@ export function chatCompletionsHandler(deps: ChatDeps) {
       const stream = relayStream({
         signal,
         upstream: response.body,
-        translator: adapter.createChatStreamTranslator(chat, targetView),
+        translator: ingress.stream(adapter.createChatStreamTranslator(chat, targetView), chat),
+        errorEvent: ingress.streamError,
         elapsedMs: () => call.elapsedMs(),
         onEnd: (outcome) => {
           call.record.status = 200;
@@ -114,7 +97,10 @@ export function chatCompletionsHandler(deps: ChatDeps) {
 
     const bytes = await readUpstreamBody(response.body, signal);
     call.record.ttftMs = call.elapsedMs();
-    if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);
+    if (response.statusCode >= 400) {
+      const translatedError = adapter.translateError(response.statusCode, bytes);
+      return upstreamErrorResponse(call, { status: translatedError.status, body: ingress.error(translatedError.status, translatedError.body) }, response.statusCode, bytes, headers);
+    }
     let translated;
     try {
       translated = adapter.translateChatResponse(bytes, chat, targetView);
@@ -124,8 +110,9 @@ export function chatCompletionsHandler(deps: ChatDeps) {
     }
     call.record.upstreamModel = translated.model;
     priceCall(call, translated.usage, provider, target);
-    call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
-    return new Response(translated.body, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
+    const answer = ingress.answer(translated.body, chat);
+    call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
+    return new Response(answer, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }
 

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createOpenAiStreamTranslator } from '@tollgate/providers';
 import { relayStream, type StreamOutcome } from './stream-relay';
+import { openAiIngress } from './ingress';
 
 /** Runs the relay with the OpenAI translator over upstream SSE text split into `parts`; returns what the client got and the outcome. */
 async function relay(parts: string[], clientWantsUsage = false) {
@@ -10,6 +11,7 @@ async function relay(parts: string[], clientWantsUsage = false) {
     upstream: Readable.from(parts.map((p) => Buffer.from(p))),
     translator: createOpenAiStreamTranslator({ request: { model: 'gpt-4o-mini', messages: [] }, rawBody: '', clientWantsUsage }),
     elapsedMs: () => 1,
+    errorEvent: openAiIngress.streamError,
     onEnd: (o) => (outcome = o),
   });
   const text = await new Response(stream).text();

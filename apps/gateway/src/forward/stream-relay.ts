@@ -21,12 +21,12 @@ export interface RelayOptions {
   onEnd: (outcome: StreamOutcome) => void;
   /** The client's disconnect signal: a read failing after it fired is the client's doing, not the provider's. */
   signal?: AbortSignal;
+  /** The event that tells the client, in its own stream format, that the provider failed mid-way. */
+  errorEvent: (message: string) => string;
 }
 
 const encoder = new TextEncoder();
 
-const errorEvent = (message: string) =>
-  `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`;
 
 /**
  * Relays a provider's stream to the client as it arrives, through the provider's translator: nothing is held
@@ -35,7 +35,7 @@ const errorEvent = (message: string) =>
  * (DESIGN §6, the Portkey bug); so is one that carried an error event.
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
-  const { translator } = options;
+  const { translator, errorEvent } = options;
   const iterator = options.upstream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let bytesOut = 0;
   let ttftMs: number | null = null;

@@ -1,0 +1,3 @@
+export { anthropicToChatRequest, IngressValidationError, droppedAnthropicParams, effortForBudget } from './request';
+export { chatCompletionToAnthropic, anthropicErrorBody, anthropicUsage, stopReasonFor } from './response';
+export { createUnifiedToAnthropicStream } from './stream';
