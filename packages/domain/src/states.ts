@@ -20,6 +20,16 @@ export type SubscriptionState = (typeof subscriptionStates)[number];
 export const providerTypes = [
   'openai',
   'openai-compatible',
+  'anthropic',
+  'azure-openai',
+  'mistral',
+  'groq',
+  'deepseek',
+  'ollama',
+  'openrouter',
+  'xai',
+  'together',
+  'gemini',
 ] as const;
 export type ProviderType = (typeof providerTypes)[number];
 

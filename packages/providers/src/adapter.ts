@@ -88,6 +88,21 @@ export interface ChatAdapter {
 /** The provider answered with something its own format does not allow (the gateway answers 502). */
 export class UpstreamFormatError extends Error {}
 
+/**
+ * The caller's request asks for something this provider cannot do (e.g. `n: 3` on Anthropic), thrown by
+ * `buildChatRequest`. The gateway answers 400 naming `param`; the message says what to change. Thrown only for
+ * parameters that would change the answer's meaning — harmless hints are dropped by each adapter's own list.
+ */
+export class UnsupportedParameterError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnsupportedParameterError';
+  }
+}
+
 /** An embeddings request in the unified (OpenAI) format. */
 export interface EmbeddingsRequest {
   model: string;

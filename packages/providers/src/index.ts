@@ -22,7 +22,41 @@ export type {
   EmbeddingsCall,
   EmbeddingsRequest,
 } from './adapter';
-export { UpstreamFormatError } from './adapter';
+export { UpstreamFormatError, UnsupportedParameterError } from './adapter';
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
 export { chatAdapters, embeddingsAdapters } from './registry';
 export * from './anthropic-ingress';
+export { anthropicAdapter, ANTHROPIC_VERSION } from './anthropic/adapter';
+export { buildAnthropicBody, DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS, DROPPED_PARAMETERS as ANTHROPIC_DROPPED_PARAMETERS, THINKING_BUDGETS as ANTHROPIC_THINKING_BUDGETS } from './anthropic/request';
+export { normalizeAnthropicUsage } from './anthropic/usage';
+export { anthropicPrices } from './anthropic/prices';
+export { startMockAnthropic } from './anthropic/mock-server';
+export type { MockAnthropic, MockAnthropicOptions } from './anthropic/mock-server';
+
+// The OpenAI-compatible family: one adapter per provider type, built by one factory.
+export { openAiCompatibleAdapter, applyParamRules, compatibleChatBody, asksForNothing, bearerAuth, chatCompletionsUrl } from './openai-compatible/family';
+export type { OpenAiCompatibleSpec } from './openai-compatible/family';
+export { normalizeCompatibleUsage, reasoningOutsideCompletion } from './openai-compatible/usage';
+export { translateCompatibleError } from './openai-compatible/errors';
+export { azureOpenAiAdapter, azureChatUrl, AZURE_DEFAULT_API_VERSION } from './azure-openai/adapter';
+export { deepSeekAdapter } from './deepseek/adapter';
+export { normalizeDeepSeekUsage } from './deepseek/usage';
+export { groqAdapter } from './groq/adapter';
+export { mistralAdapter } from './mistral/adapter';
+export { ollamaAdapter } from './ollama/adapter';
+export { openRouterAdapter } from './openrouter/adapter';
+export { togetherAdapter } from './together/adapter';
+export { xaiAdapter } from './xai/adapter';
+export type { MockUsageStyle, MockCompatOptions } from './openai/mock-compat';
+
+// Gemini (generativelanguage.googleapis.com).
+export { geminiAdapter, buildGeminiRequest } from './gemini/adapter';
+export { toGeminiRequest, DROPPED_PARAMETERS as GEMINI_DROPPED_PARAMETERS, THINKING_BUDGETS as GEMINI_THINKING_BUDGETS } from './gemini/request';
+export { toGeminiSchema, UNSUPPORTED_SCHEMA_KEYS as GEMINI_UNSUPPORTED_SCHEMA_KEYS } from './gemini/schema';
+export { toChatCompletion as geminiToChatCompletion } from './gemini/response';
+export { createGeminiStreamTranslator } from './gemini/stream';
+export { translateGeminiError } from './gemini/errors';
+export { normalizeGeminiUsage } from './gemini/usage';
+export { geminiPrices } from './gemini/prices';
+export { startMockGemini } from './gemini/mock-server';
+export type { MockGemini, MockGeminiOptions } from './gemini/mock-server';

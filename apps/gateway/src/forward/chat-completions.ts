@@ -1,9 +1,17 @@
 import type { Context } from 'hono';
 import type { Dispatcher } from 'undici';
-import { chatAdapters, UpstreamFormatError } from '@tollgate/providers';
+import {
+  chatAdapters,
+  UnsupportedParameterError,
+  UpstreamFormatError,
+  type ChatAdapter,
+  type ChatCall,
+  type ProviderTarget,
+  type UpstreamRequest,
+} from '@tollgate/providers';
 import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
-import { GatewayError } from '../errors';
+import { GatewayError, invalidRequest } from '../errors';
 import type { ChatIngress } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
@@ -25,6 +33,16 @@ export interface ChatDeps {
  * The chat steps after identify, shared by every ingress: read and translate the request, authorize the
  * model, count the limits, call the provider through its adapter, relay or translate the answer, meter.
  */
+/** A parameter the target provider cannot honour is a 400 naming it, not a silent drop. */
+function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): UpstreamRequest {
+  try {
+    return adapter.buildChatRequest(chat, target);
+  } catch (err) {
+    if (err instanceof UnsupportedParameterError) throw invalidRequest(err.message, err.param, 'unsupported_parameter');
+    throw err;
+  }
+}
+
 export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
   return async (c: Context<GatewayEnv>) => {
     const call = c.get('call');
@@ -47,7 +65,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { target, provider, response } = await callUpstream({
       config,
       targets: route.targets,
-      requestFor: (t, p) => chatAdapters[p.type].buildChatRequest(chat, providerTarget(p, t)),
+      requestFor: (t, p) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t)),
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       dispatcher: deps.dispatcher,
       timeoutMs: deps.upstreamTimeoutMs,

@@ -45,8 +45,9 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
       continue;
     }
     const isLast = i === options.targets.length - 1;
+    // Outside the try: a request the adapter refuses to build is the caller's fault, not a reason to fall back.
+    const upstream = options.requestFor(target, provider);
     try {
-      const upstream = options.requestFor(target, provider);
       const response = await request(upstream.url, {
         method: 'POST',
         headers: { ...options.headers, ...upstream.headers },

@@ -45,7 +45,16 @@ export function parseJsonObject(bytes: Buffer | string): Record<string, unknown>
  * An OpenAI-format stream passes through event by event; only the usage chunk the gateway asked for on the
  * caller's behalf is held back, and only chunks carrying usage or an error are parsed in full.
  */
-export function createOpenAiStreamTranslator(call: ChatCall): ChatStreamTranslator {
+export interface OpenAiStreamOptions {
+  /**
+   * Reads the usage a chunk reports, for providers that put it elsewhere (Groq's `x_groq.usage`) or count it
+   * differently (DeepSeek's cache fields); by default `normalizeOpenAiUsage(chunk.usage)`.
+   */
+  usageOf?: (chunk: Record<string, unknown>) => Usage | null;
+}
+
+export function createOpenAiStreamTranslator(call: ChatCall, options: OpenAiStreamOptions = {}): ChatStreamTranslator {
+  const usageOf = options.usageOf ?? ((chunk: Record<string, unknown>) => normalizeOpenAiUsage(chunk.usage));
   const parser = createSseParser();
   let usage: Usage | null = null;
   let model: string | null = null;
@@ -60,10 +69,10 @@ export function createOpenAiStreamTranslator(call: ChatCall): ChatStreamTranslat
       } else if (event.data) {
         if (model === null) model = modelOf(event.data);
         if (usagePattern.test(event.data)) {
-          const chunk = parseJsonObject(event.data) as { usage?: unknown; choices?: unknown[] } | null;
-          if (chunk?.usage) {
-            usage = normalizeOpenAiUsage(chunk.usage);
-            if (!call.clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+          const chunk = parseJsonObject(event.data);
+          if (chunk) {
+            usage = usageOf(chunk) ?? usage;
+            if (chunk.usage && !call.clientWantsUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
           }
         } else if (errorPattern.test(event.data)) {
           const chunk = parseJsonObject(event.data) as { error?: { message?: unknown } } | null;
@@ -95,7 +104,8 @@ export function createOpenAiStreamTranslator(call: ChatCall): ChatStreamTranslat
 
 function modelOf(data: string): string | null {
   const chunk = parseJsonObject(data);
-  return typeof chunk?.model === 'string' ? chunk.model : null;
+  // Azure's first chunk (its prompt filter results) has `"model": ""`: the real name comes in the next one.
+  return typeof chunk?.model === 'string' && chunk.model !== '' ? chunk.model : null;
 }
 
 /** OpenAI-shaped error bodies pass through with their status; anything else is wrapped in that shape. */

@@ -5,15 +5,11 @@
  * - `mock-error-429`: 429 `rate_limit_exceeded` with `retry-after: 1`;
  * - `mock-cut-stream`: a streamed answer whose socket is destroyed after two chunks, without `[DONE]`.
  */
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MODEL_PRICES } from '../pricing/prices';
 import {
   MOCK_SWITCH_MODELS,
-  chatCompletionBody,
-  chatStreamFrames,
   countWords,
   embedText,
   float32Base64,
@@ -24,10 +20,14 @@ import {
   randomId,
 } from './mock-wire';
 import type { OpenAiErrorBody } from './mock-wire';
+import { createMockCompat } from './mock-compat';
+import type { MockCompat, MockCompatOptions } from './mock-compat';
+import { listenMock, readBody, sendJson, trackClosedEarly } from '../mock-http';
 
-export interface MockOpenAiOptions {
-  /** The only key accepted as `Authorization: Bearer <key>`; default `sk-mock`. */
-  apiKey?: string;
+/** The layout, auth and usage options (see `MockCompatOptions`) make it stand in for OpenAI-compatible providers. */
+export interface MockOpenAiOptions extends MockCompatOptions {
+  /** The only key accepted as `Authorization: Bearer <key>`; default `sk-mock`; null accepts any or none (Ollama). */
+  apiKey?: string | null;
   /** Default 0: a free port. */
   port?: number;
   /** Pause between streamed chunks, to simulate a provider's pace; default 0. */
@@ -54,7 +54,7 @@ export interface RecordedRequest {
 }
 
 export interface MockOpenAi {
-  /** The API base URL, e.g. `http://127.0.0.1:PORT/v1`, as the SDK's `baseURL`. */
+  /** The API base URL, e.g. `http://127.0.0.1:PORT/v1`, as the SDK's `baseURL` (Azure layout: the endpoint). */
   url: string;
   port: number;
   /** Every request received, in order of arrival, including rejected ones. */
@@ -92,7 +92,13 @@ function maskKey(key: string): string {
   return `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
 }
 
-function checkAuth(headers: IncomingHttpHeaders, apiKey: string): void {
+function checkAuth(headers: IncomingHttpHeaders, apiKey: string | null, compat: MockCompat): void {
+  if (apiKey === null) return;
+  if (compat.usesApiKeyHeader) {
+    const problem = compat.checkApiKeyHeader(headers, apiKey);
+    if (problem) throw new HttpError(problem.status, problem.body);
+    return;
+  }
   const match = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
   if (!match) {
     throw new HttpError(
@@ -187,24 +193,11 @@ function validateMessages(body: Json): Json[] {
   return messages as Json[];
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
-}
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
 
 export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<MockOpenAi> {
-  const apiKey = options.apiKey ?? 'sk-mock';
+  const apiKey = options.apiKey === undefined ? 'sk-mock' : options.apiKey;
+  const compat = createMockCompat(options);
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   const firstByteDelayMs = options.firstByteDelayMs ?? 0;
   const host = options.host ?? '127.0.0.1';
@@ -229,8 +222,11 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     res.end();
   }
 
-  async function chatCompletions(body: Json, res: ServerResponse): Promise<void> {
-    const model = requireModel(body);
+  async function chatCompletions(body: Json, res: ServerResponse, deploymentModel?: string): Promise<void> {
+    // Azure serves the deployment's model, whatever the body names.
+    const model = deploymentModel ?? requireModel(body);
+    const rejected = compat.rejected(body);
+    if (rejected) throw new HttpError(rejected.status, rejected.body);
     const messages = validateMessages(body);
     const maxTokens = optionalPositiveInt(body, 'max_completion_tokens') ?? optionalPositiveInt(body, 'max_tokens');
     const stream = body.stream === true;
@@ -241,10 +237,10 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
       );
     }
     modelSwitch(model);
-    const plan = planChat(model, messages, maxTokens);
-    if (!stream) return sendJson(res, 200, chatCompletionBody(plan));
+    const plan = compat.plan(planChat(model, messages, maxTokens), messages);
+    if (!stream) return sendJson(res, 200, compat.completion(plan));
     const includeUsage = isObj(body.stream_options) && body.stream_options.include_usage === true;
-    await streamChat(res, chatStreamFrames(plan, includeUsage), model === 'mock-cut-stream');
+    await streamChat(res, compat.frames(plan, includeUsage), model === 'mock-cut-stream');
   }
 
   function embeddings(body: Json, res: ServerResponse): void {
@@ -289,7 +285,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
   const modelIds = [...Object.keys(DEFAULT_MODEL_PRICES), 'gpt-4o-mini-cached', ...MOCK_SWITCH_MODELS];
 
   async function route(req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, parsed: boolean): Promise<void> {
-    checkAuth(req.headers, apiKey);
+    checkAuth(req.headers, apiKey, compat);
     const { method } = rec;
     const needsBody = (): Json => {
       if (!parsed) throw badJson();
@@ -298,14 +294,13 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
       }
       return rec.body;
     };
-    if (method === 'POST' && rec.path === '/v1/chat/completions') return chatCompletions(needsBody(), res);
-    if (method === 'POST' && rec.path === '/v1/embeddings') return embeddings(needsBody(), res);
-    if (method === 'GET' && rec.path === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: modelIds.map(modelObject) });
-    }
-    const one = /^\/v1\/models\/([^/]+)$/.exec(rec.path);
-    if (method === 'GET' && one) {
-      const id = decodeURIComponent(one[1]!);
+    const endpoint = compat.endpoint(method, rec.path, rec.query);
+    if (endpoint && 'status' in endpoint) throw new HttpError(endpoint.status, endpoint.body);
+    if (endpoint?.name === 'chat') return chatCompletions(needsBody(), res, endpoint.deploymentModel);
+    if (endpoint?.name === 'embeddings') return embeddings(needsBody(), res);
+    if (endpoint?.name === 'models') return sendJson(res, 200, { object: 'list', data: modelIds.map(modelObject) });
+    if (endpoint?.name === 'model') {
+      const { id } = endpoint;
       if (modelIds.includes(id)) return sendJson(res, 200, modelObject(id));
       throw new HttpError(
         404,
@@ -342,11 +337,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
       body,
     };
     requests.push(rec);
-    // The client may already be gone (for example during `firstByteDelayMs`).
-    if (req.socket.destroyed) rec.closedEarly = true;
-    res.once('close', () => {
-      if (!res.writableFinished) rec.closedEarly = true;
-    });
+    trackClosedEarly(req, res, rec);
     try {
       res.setHeader('openai-processing-ms', String(Date.now() - started));
       await route(req, res, rec, parsed);
@@ -360,31 +351,11 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-
-  let closing: Promise<void> | undefined;
+  const listener = await listenMock(handle, { port: options.port, host });
   return {
-    url: `http://${urlHost}:${port}/v1`,
-    port,
+    url: compat.baseUrl(`${listener.origin}`),
+    port: listener.port,
     requests,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets (the SDK pools them) would otherwise hold close() open until they time out.
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: () => listener.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Usage } from '@tollgate/domain';
+import type { CompletionUsage } from 'openai/resources/completions';
 
 type Obj = Record<string, unknown>;
 
@@ -47,5 +48,21 @@ export function normalizeOpenAiUsage(u: unknown): Usage | null {
     cacheWriteTokens: 0,
     outputTokens: completion - reasoning,
     reasoningTokens: reasoning,
+  };
+}
+
+/**
+ * The same usage in the OpenAI shape the caller reads: `prompt_tokens` count every input token, cached or not
+ * (OpenAI's convention), with the cache reads repeated in `prompt_tokens_details.cached_tokens`.
+ */
+export function openAiUsageOf(u: Usage): CompletionUsage {
+  const prompt = u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens;
+  const completion = u.outputTokens + u.reasoningTokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: u.cacheReadTokens },
+    completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
   };
 }

@@ -1,11 +1,16 @@
 import type { ModelPrice } from '@tollgate/domain';
+import { geminiPrices } from '../gemini/prices';
+import { anthropicPrices } from '../anthropic/prices';
+import { deepSeekPrices } from '../deepseek/prices';
+import { groqPrices } from '../groq/prices';
+import { mistralPrices } from '../mistral/prices';
+import { ollamaPrices } from '../ollama/prices';
+import { openRouterPrices } from '../openrouter/prices';
+import { togetherPrices } from '../together/prices';
+import { xaiPrices } from '../xai/prices';
 
-/** Vendors publish prices per million tokens; the table stores LiteLLM-style USD per token. */
-export function perMillion(input: number, output: number, cachedInput?: number): ModelPrice {
-  const price: ModelPrice = { input_cost_per_token: input / 1e6, output_cost_per_token: output / 1e6 };
-  if (cachedInput !== undefined) price.cache_read_input_token_cost = cachedInput / 1e6;
-  return price;
-}
+export { perMillion } from './per-million';
+import { perMillion } from './per-million';
 
 /**
  * List prices (standard tier, USD) of the models the gateway knows out of the box. A provider's price
@@ -54,6 +59,16 @@ function candidateNames(model: string): string[] {
  */
 export const providerPrices: Readonly<Record<string, Readonly<Record<string, ModelPrice>>>> = {
   // provider prices: one line per provider type, e.g. `anthropic: anthropicPrices,`
+  gemini: geminiPrices,
+  anthropic: anthropicPrices,
+  // Azure OpenAI needs no line: it serves OpenAI's models, priced from the table above by the name it reports.
+  deepseek: deepSeekPrices,
+  groq: groqPrices,
+  mistral: mistralPrices,
+  ollama: ollamaPrices,
+  openrouter: openRouterPrices,
+  together: togetherPrices,
+  xai: xaiPrices,
 };
 
 /**
