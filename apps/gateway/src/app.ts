@@ -10,6 +10,8 @@ import { contextStep } from './steps/context';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
 import { chatHandler } from './forward/chat-completions';
+import type { RetryPolicy, UpstreamRouting } from './forward/upstream-call';
+import { CircuitBreakers, type CircuitBreakerOptions } from './routing/circuit-breaker';
 import { anthropicIngress, openAiIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
@@ -24,6 +26,9 @@ export interface GatewayDeps {
   /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
   dispatcher?: Dispatcher;
   upstreamTimeoutMs?: number;
+  /** Extra rounds over a route's targets once all failed, and the longest wait before one (default 1, 2 s). */
+  retry?: RetryPolicy;
+  circuitBreaker?: CircuitBreakerOptions;
   maxBodyBytes?: number;
 }
 
@@ -46,12 +51,17 @@ export function createGatewayApp(deps: GatewayDeps) {
 
   app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
   app.use('/v1/*', meterStep(deps.meter));
-  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 120_000;
-  const chatDeps = { limiter: deps.limiter, meter: deps.meter, dispatcher, upstreamTimeoutMs, maxBodyBytes };
+  const upstream: UpstreamRouting = {
+    dispatcher,
+    timeoutMs: deps.upstreamTimeoutMs ?? 120_000,
+    breakers: new CircuitBreakers(deps.circuitBreaker),
+    retry: deps.retry ?? { rounds: 1, maxBackoffMs: 2_000 },
+  };
+  const chatDeps = { limiter: deps.limiter, meter: deps.meter, upstream, maxBodyBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
-  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limiter: deps.limiter, dispatcher, upstreamTimeoutMs, maxBodyBytes }));
+  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limiter: deps.limiter, upstream, maxBodyBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);
 

@@ -29,6 +29,8 @@ export function createGatewayRuntime(
     logger: parts.logger,
     trustedProxies: config.TOLLGATE_TRUSTED_PROXIES,
     upstreamTimeoutMs: config.TOLLGATE_UPSTREAM_TIMEOUT_MS,
+    retry: { rounds: config.TOLLGATE_UPSTREAM_RETRIES, maxBackoffMs: config.TOLLGATE_UPSTREAM_MAX_BACKOFF_MS },
+    circuitBreaker: { failureThreshold: config.TOLLGATE_CIRCUIT_FAILURES, openMs: config.TOLLGATE_CIRCUIT_OPEN_MS },
     ...parts.overrides,
   });
   return {

@@ -92,6 +92,14 @@ export interface SnapshotProvider {
 export interface ModelTarget {
   providerId: ProviderId;
   model: string;
+  /**
+   * Load-balancing share. When any target of a route has a weight, the first target of each call is drawn
+   * by weight (the others follow as fallbacks, heaviest first); without weights the listed order is the
+   * fallback order. A weight of 0 makes a fallback-only target.
+   */
+  weight?: number;
+  /** How long this target may take to start answering before the call moves on (default: the gateway's). */
+  timeoutMs?: number;
 }
 
 /** A public model name a service exposes, and the provider targets behind it, in fallback order. */

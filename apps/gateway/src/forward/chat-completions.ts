@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import type { Dispatcher } from 'undici';
 import {
   chatAdapters,
   UnsupportedParameterError,
@@ -16,7 +15,7 @@ import type { ChatIngress } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import type { CallMeter } from '../meter/call-meter';
-import { callUpstream } from './upstream-call';
+import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
@@ -24,8 +23,7 @@ import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 export interface ChatDeps {
   limiter: Limiter;
   meter: CallMeter;
-  dispatcher: Dispatcher;
-  upstreamTimeoutMs: number;
+  upstream: UpstreamRouting;
   maxBodyBytes: number;
 }
 
@@ -67,8 +65,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       targets: route.targets,
       requestFor: (t, p) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t)),
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
-      dispatcher: deps.dispatcher,
-      timeoutMs: deps.upstreamTimeoutMs,
+      ...deps.upstream,
       onSkip: (_t, reason) => {
         skipped.push(reason);
         call.record.errorMessage = `fell back after: ${skipped.join('; ')}`.slice(0, 2_000);

@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import type { Dispatcher } from 'undici';
 import { embeddingsAdapters, UpstreamFormatError, type EmbeddingsCall, type EmbeddingsRequest } from '@tollgate/providers';
 import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
@@ -7,13 +6,12 @@ import { GatewayError, invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
-import { callUpstream } from './upstream-call';
+import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 
 export interface EmbeddingsDeps {
   limiter: Limiter;
-  dispatcher: Dispatcher;
-  upstreamTimeoutMs: number;
+  upstream: UpstreamRouting;
   maxBodyBytes: number;
 }
 
@@ -66,8 +64,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       targets,
       requestFor: (t, p) => embeddingsAdapters[p.type]!.buildEmbeddingsRequest(embeddings, providerTarget(p, t)),
       headers: { 'x-request-id': c.get('requestId'), ...c.get('trace').headers },
-      dispatcher: deps.dispatcher,
-      timeoutMs: deps.upstreamTimeoutMs,
+      ...deps.upstream,
       onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
       signal,
     });

@@ -26,6 +26,8 @@ const createModelRouteSchema = z.object({
       z.object({
         providerId: idSchema('provider'),
         model: z.string().trim().min(1).max(200),
+        weight: z.number().int().min(0).max(1_000).optional(),
+        timeoutMs: z.number().int().min(100).max(600_000).optional(),
       }),
     )
     .min(1)
