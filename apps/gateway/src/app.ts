@@ -12,6 +12,7 @@ import { identifyStep } from './steps/identify';
 import { chatHandler } from './forward/chat-completions';
 import type { RetryPolicy, UpstreamRouting } from './forward/upstream-call';
 import { CircuitBreakers, type CircuitBreakerOptions } from './routing/circuit-breaker';
+import { KeyPools } from './routing/key-pools';
 import { anthropicIngress, openAiIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
@@ -55,6 +56,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     dispatcher,
     timeoutMs: deps.upstreamTimeoutMs ?? 120_000,
     breakers: new CircuitBreakers(deps.circuitBreaker),
+    keys: new KeyPools(),
     retry: deps.retry ?? { rounds: 1, maxBackoffMs: 2_000 },
   };
   const chatDeps = { limiter: deps.limiter, meter: deps.meter, upstream, maxBodyBytes };

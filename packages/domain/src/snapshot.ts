@@ -85,6 +85,8 @@ export interface SnapshotProvider {
   baseUrl: string;
   /** Decrypted: the snapshot only lives in gateway memory and on the authenticated internal channel. */
   apiKey: string;
+  /** The whole key pool when there is one (`apiKey` is its first key); calls are spread over it by weight. */
+  keyPool?: Array<{ key: string; weight: number }>;
   priceOverrides: Record<string, ModelPrice>;
   settings: Record<string, string>;
 }

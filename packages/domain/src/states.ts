@@ -30,6 +30,7 @@ export const providerTypes = [
   'xai',
   'together',
   'gemini',
+  'bedrock',
 ] as const;
 export type ProviderType = (typeof providerTypes)[number];
 

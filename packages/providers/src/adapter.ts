@@ -74,7 +74,8 @@ export interface TranslatedError {
 }
 
 export interface ChatAdapter {
-  buildChatRequest(call: ChatCall, target: ProviderTarget): UpstreamRequest;
+  /** May be async: signing with a library such as AWS's SignatureV4 is. */
+  buildChatRequest(call: ChatCall, target: ProviderTarget): UpstreamRequest | Promise<UpstreamRequest>;
   translateChatResponse(body: Buffer, call: ChatCall, target: ProviderTarget): TranslatedResponse;
   /** Must report usage: adapters ask the provider for it on every stream (the caller may not have). */
   createChatStreamTranslator(call: ChatCall, target: ProviderTarget): ChatStreamTranslator;
@@ -85,8 +86,19 @@ export interface ChatAdapter {
   translateError(status: number, body: Buffer): TranslatedError;
 }
 
+/** An adapter whose requests need no await (everything but request signing): its callers get them directly. */
+export interface SyncChatAdapter extends ChatAdapter {
+  buildChatRequest(call: ChatCall, target: ProviderTarget): UpstreamRequest;
+}
+
 /** The provider answered with something its own format does not allow (the gateway answers 502). */
 export class UpstreamFormatError extends Error {}
+
+/**
+ * The provider's configuration cannot make a request (a missing region, a malformed key): the platform
+ * admin's to fix, so the gateway answers 502 naming no secret, and the record keeps this message.
+ */
+export class ProviderConfigError extends Error {}
 
 /**
  * The caller's request asks for something this provider cannot do (e.g. `n: 3` on Anthropic), thrown by

@@ -18,11 +18,12 @@ export type {
   TranslatedResponse,
   UnifiedErrorBody,
   UpstreamRequest,
+  SyncChatAdapter,
   EmbeddingsAdapter,
   EmbeddingsCall,
   EmbeddingsRequest,
 } from './adapter';
-export { UpstreamFormatError, UnsupportedParameterError } from './adapter';
+export { UpstreamFormatError, UnsupportedParameterError, ProviderConfigError } from './adapter';
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
 export { chatAdapters, embeddingsAdapters } from './registry';
 export * from './anthropic-ingress';
@@ -60,3 +61,16 @@ export { normalizeGeminiUsage } from './gemini/usage';
 export { geminiPrices } from './gemini/prices';
 export { startMockGemini } from './gemini/mock-server';
 export type { MockGemini, MockGeminiOptions } from './gemini/mock-server';
+
+// Amazon Bedrock (Converse API, SigV4-signed).
+export { bedrockAdapter, bedrockBaseUrl, bedrockRegion, BEDROCK_SIGNING_SERVICE } from './bedrock/adapter';
+export { buildConverseBody, DROPPED_PARAMETERS as BEDROCK_DROPPED_PARAMETERS, THINKING_BUDGETS as BEDROCK_THINKING_BUDGETS } from './bedrock/request';
+export { translateConverseResponse } from './bedrock/response';
+export { createBedrockStreamTranslator } from './bedrock/stream';
+export { translateBedrockError } from './bedrock/errors';
+export { normalizeBedrockUsage } from './bedrock/usage';
+export { parseAwsCredentials, signRequest as signAwsRequest } from './bedrock/sigv4';
+export type { AwsCredentials } from './bedrock/sigv4';
+export { bedrockPrices } from './bedrock/prices';
+export { startMockBedrock } from './bedrock/mock-server';
+export type { MockBedrock, MockBedrockOptions } from './bedrock/mock-server';

@@ -11,6 +11,7 @@ import { ollamaAdapter } from './ollama/adapter';
 import { openRouterAdapter } from './openrouter/adapter';
 import { togetherAdapter } from './together/adapter';
 import { xaiAdapter } from './xai/adapter';
+import { bedrockAdapter } from './bedrock/adapter';
 
 /**
  * The adapter for each provider type the platform supports; the portal accepts exactly the types listed in
@@ -30,6 +31,7 @@ export const chatAdapters: Readonly<Record<ProviderType, ChatAdapter>> = {
   xai: xaiAdapter,
   together: togetherAdapter,
   gemini: geminiAdapter,
+  bedrock: bedrockAdapter,
 };
 
 /** Provider types with an embeddings API; a model routed to any other type answers 400 on /v1/embeddings. */

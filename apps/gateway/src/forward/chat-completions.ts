@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import {
   chatAdapters,
+  ProviderConfigError,
   UnsupportedParameterError,
   UpstreamFormatError,
   type ChatAdapter,
@@ -31,12 +32,18 @@ export interface ChatDeps {
  * The chat steps after identify, shared by every ingress: read and translate the request, authorize the
  * model, count the limits, call the provider through its adapter, relay or translate the answer, meter.
  */
-/** A parameter the target provider cannot honour is a 400 naming it, not a silent drop. */
-function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): UpstreamRequest {
+/**
+ * A parameter the target provider cannot honour is a 400 naming it, not a silent drop; a provider whose own
+ * configuration cannot make the request is the platform's problem, a 502 (the record keeps the detail).
+ */
+async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): Promise<UpstreamRequest> {
   try {
-    return adapter.buildChatRequest(chat, target);
+    return await adapter.buildChatRequest(chat, target);
   } catch (err) {
     if (err instanceof UnsupportedParameterError) throw invalidRequest(err.message, err.param, 'unsupported_parameter');
+    if (err instanceof ProviderConfigError) {
+      throw new GatewayError(502, 'upstream_error', 'provider_misconfigured', 'The provider for this model is misconfigured; the platform admin must fix it.', null, {}, err);
+    }
     throw err;
   }
 }
@@ -63,7 +70,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { target, provider, response } = await callUpstream({
       config,
       targets: route.targets,
-      requestFor: (t, p) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t)),
+      requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t, key)),
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => {

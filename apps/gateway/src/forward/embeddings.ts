@@ -62,7 +62,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     const { target, provider, response } = await callUpstream({
       config,
       targets,
-      requestFor: (t, p) => embeddingsAdapters[p.type]!.buildEmbeddingsRequest(embeddings, providerTarget(p, t)),
+      requestFor: (t, p, key) => embeddingsAdapters[p.type]!.buildEmbeddingsRequest(embeddings, providerTarget(p, t, key)),
       headers: { 'x-request-id': c.get('requestId'), ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../snapshot/gateway-config';
 import { GatewayError } from '../errors';
 import { orderTargets } from '../routing/target-order';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
+import type { KeyPools } from '../routing/key-pools';
 
 export interface UpstreamAttempt {
   target: ModelTarget;
@@ -26,14 +27,15 @@ export interface UpstreamRouting {
   dispatcher: Dispatcher;
   timeoutMs: number;
   breakers: CircuitBreakers;
+  keys: KeyPools;
   retry: RetryPolicy;
 }
 
 export interface UpstreamCallOptions extends UpstreamRouting {
   config: GatewayConfig;
   targets: readonly ModelTarget[];
-  /** The provider request for a target, from the provider type's adapter. */
-  requestFor: (target: ModelTarget, provider: SnapshotProvider) => UpstreamRequest;
+  /** The provider request for a target made with `apiKey` (one of the provider's pool), from its adapter. */
+  requestFor: (target: ModelTarget, provider: SnapshotProvider, apiKey: string) => UpstreamRequest | Promise<UpstreamRequest>;
   /** Headers every attempt carries (request id, trace context). */
   headers: Record<string, string>;
   /** Lets the caller see why a target was skipped (kept in the call record, never shown to the caller). */
@@ -75,6 +77,7 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
     waitMs = null;
     const plan = options.breakers.arrange(orderTargets(options.targets));
     const finalRound = round === options.retry.rounds;
+    let keyRetries = 0;
     for (let i = 0; i < plan.length; i++) {
       const target = plan[i]!;
       const provider = options.config.providers.get(target.providerId);
@@ -84,8 +87,9 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
         continue;
       }
       const isLast = finalRound && i === plan.length - 1;
+      const apiKey = options.keys.pick(provider);
       // Outside the try: a request the adapter refuses to build is the caller's fault, not a reason to fall back.
-      const upstream = options.requestFor(target, provider);
+      const upstream = await options.requestFor(target, provider, apiKey);
       try {
         const response = await request(upstream.url, {
           method: 'POST',
@@ -96,6 +100,18 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
           bodyTimeout: options.timeoutMs,
           signal: options.signal,
         });
+        options.keys.report(provider, apiKey, response.statusCode, retryAfterMs(response.headers['retry-after']));
+        const refusedKey = response.statusCode === 401 || response.statusCode === 403;
+        if (refusedKey && keyRetries < options.keys.size(provider) - 1) {
+          // One key of a pool was refused: the same target again with another key, before any fallback.
+          keyRetries++;
+          await response.body.dump();
+          lastFailure = `${provider.name} refused a key (${response.statusCode})`;
+          options.onSkip?.(target, lastFailure);
+          i--;
+          continue;
+        }
+        keyRetries = 0;
         if (!retryable(response.statusCode)) {
           options.breakers.success(target);
           return { target, provider, response };

@@ -7,9 +7,9 @@ import { clientClosed } from './upstream-call';
 import { headerValue } from '../http/header-value';
 
 /** What the forward steps share: the provider as its adapter sees it, pricing, and the provider's answer. */
-export const providerTarget = (provider: SnapshotProvider, target: ModelTarget): ProviderTarget => ({
+export const providerTarget = (provider: SnapshotProvider, target: ModelTarget, apiKey = provider.apiKey): ProviderTarget => ({
   baseUrl: provider.baseUrl.replace(/\/+$/, ''),
-  apiKey: provider.apiKey,
+  apiKey,
   model: target.model,
   settings: provider.settings,
 });

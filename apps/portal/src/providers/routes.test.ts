@@ -50,7 +50,7 @@ describe('providers API', () => {
     const row = f.db.select().from(providers).where(eq(providers.id, res.body.provider.id)).get()!;
     expect(row.credentials).not.toContain(firstKey);
     expect(row.credentials.startsWith('v1.')).toBe(true);
-    expect(openCredentials(f.secrets, row.credentials)).toEqual({ apiKey: firstKey });
+    expect(openCredentials(f.secrets, row.credentials)).toEqual({ keys: [{ key: firstKey, weight: 1 }] });
     expect(f.revision()).toBe(revision + 1);
 
     const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, row.id)).get()!;
@@ -69,9 +69,11 @@ describe('providers API', () => {
       [{ ...base, baseUrl: 'not a url' }, /^baseUrl:/],
       [{ ...base, baseUrl: 'https://user:pw@example.test/v1' }, /^baseUrl: put credentials in apiKey/],
       // Bedrock has no adapter yet: a type without one is refused.
-      [{ ...base, type: 'bedrock' }, /^type:/],
+      [{ ...base, type: 'vertex-ai' }, /^type:/],
       [{ ...base, settings: { 'api-version': 'x' } }, /^settings\.api-version:/],
       [{ ...base, settings: { apiVersion: 5 } }, /^settings\.apiVersion:/],
+      [{ ...base, type: 'bedrock', apiKey: 'AKID:SECRET' }, /^settings\.region:/],
+      [{ ...base, type: 'bedrock', apiKey: 'just-a-key', settings: { region: 'us-east-1' } }, /^apiKey:/],
       [{ ...base, apiKey: '' }, /^apiKey:/],
       [{ ...base, name: '' }, /^name:/],
       [{ ...base, priceOverrides: { m: { input_cost_per_token: -1, output_cost_per_token: 0 } } }, /^priceOverrides\.m\.input_cost_per_token:/],
@@ -108,6 +110,24 @@ describe('providers API', () => {
     expect((await api('DELETE', `/api/providers/${res.body.provider.id}`, { cookie: f.admin.cookie })).status).toBe(204);
   });
 
+  it('takes a key pool, seals it whole, and still opens credentials sealed before pools existed', async () => {
+    const pool = [{ key: 'sk-pool-a', weight: 3 }, { key: 'sk-pool-b' }];
+    const res = await create({ name: 'Pooled', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeys: pool });
+    expect(res.status).toBe(201);
+    expect(JSON.stringify(res.body)).not.toContain('sk-pool');
+    const compiled = compileSnapshot(f.db, f.secrets).providers.find((p) => p.id === res.body.provider.id)!;
+    expect(compiled.keyPool).toEqual([{ key: 'sk-pool-a', weight: 3 }, { key: 'sk-pool-b', weight: 1 }]);
+    expect(compiled.apiKey).toBe('sk-pool-a');
+    const both = await create({ name: 'Both', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'k', apiKeys: pool });
+    expect(both.status).toBe(400);
+    const neither = await create({ name: 'Neither', type: 'openai', baseUrl: 'https://api.openai.com/v1' });
+    expect(neither.status).toBe(400);
+    // A credentials blob from before pools ({apiKey}) opens as a pool of one.
+    f.db.update(providers).set({ credentials: f.secrets.seal(JSON.stringify({ apiKey: 'sk-legacy' })) }).where(eq(providers.id, res.body.provider.id)).run();
+    expect(openCredentials(f.secrets, f.db.select().from(providers).where(eq(providers.id, res.body.provider.id)).get()!.credentials)).toEqual({ keys: [{ key: 'sk-legacy', weight: 1 }] });
+    expect((await api('DELETE', `/api/providers/${res.body.provider.id}`, { cookie: f.admin.cookie })).status).toBe(204);
+  });
+
   it('updates a provider and re-seals a new key', async () => {
     const id = (await create({ name: 'OpenAI', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: firstKey })).body.provider.id;
     const before = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
@@ -117,7 +137,7 @@ describe('providers API', () => {
     expect(res.body.provider).toMatchObject({ name: 'OpenAI prod', baseUrl: 'https://api.openai.com/v1' });
     const after = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
     expect(after).not.toBe(before);
-    expect(openCredentials(f.secrets, after).apiKey).toBe(secondKey);
+    expect(openCredentials(f.secrets, after).keys).toEqual([{ key: secondKey, weight: 1 }]);
     expect(f.revision()).toBe(revision + 1);
     const event = f.db.select().from(auditEvents).where(eq(auditEvents.action, 'provider.update')).get()!;
     expect(event.summary).toEqual({ name: 'OpenAI prod', apiKeyReplaced: true });

@@ -11,7 +11,7 @@ import { conflict } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson } from '../http/validate';
 import type { Reader } from '../changes/tx';
-import { sealCredentials } from './credentials';
+import { credentialsFrom, poolKeySchema, sealCredentials } from './credentials';
 
 const price = z.number().nonnegative();
 const modelPriceSchema = z
@@ -42,6 +42,8 @@ const providerFields = {
     // The gateway appends endpoint paths to it, so a trailing slash would double up.
     .transform((u) => u.replace(/\/+$/, '')),
   apiKey: z.string().min(1).max(4096),
+  /** A key pool instead of one key: `[{ key, weight? }]`. */
+  apiKeys: z.array(poolKeySchema).min(1).max(20),
   priceOverrides: z.record(z.string().min(1).max(200), modelPriceSchema),
   /** Non-secret, provider-specific settings (Azure's apiVersion, Bedrock's region); secrets go in apiKey. */
   settings: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'a setting name is letters and digits'), z.string().max(1024)).refine(
@@ -50,15 +52,42 @@ const providerFields = {
   ),
 };
 
-const createProviderSchema = z.object({
-  ...providerFields,
-  priceOverrides: providerFields.priceOverrides.default({}),
-  settings: providerFields.settings.default({}),
-});
+const oneKeySpelling = (o: { apiKey?: unknown; apiKeys?: unknown }) => o.apiKey === undefined || o.apiKeys === undefined;
+const createProviderSchema = z
+  .object({
+    ...providerFields,
+    apiKey: providerFields.apiKey.optional(),
+    apiKeys: providerFields.apiKeys.optional(),
+    priceOverrides: providerFields.priceOverrides.default({}),
+    settings: providerFields.settings.default({}),
+  })
+  .refine((o) => o.apiKey !== undefined || o.apiKeys !== undefined, { message: 'send apiKey (one key) or apiKeys (a pool)', path: ['apiKey'] })
+  .refine(oneKeySpelling, { message: 'send apiKey or apiKeys, not both', path: ['apiKeys'] })
+  .superRefine(checkTypeRequirements);
+
+/** What a provider type needs beyond the common fields, checked here so a gateway never meets it half-configured. */
+function checkTypeRequirements(
+  o: { type?: string; settings?: Record<string, string>; apiKey?: string; apiKeys?: Array<{ key: string }> },
+  ctx: z.RefinementCtx,
+): void {
+  if (o.type !== 'bedrock') return;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(o.settings?.region ?? '')) {
+    ctx.addIssue({ code: 'custom', path: ['settings', 'region'], message: "a bedrock provider needs an AWS region such as 'us-east-1'" });
+  }
+  const keys = o.apiKeys?.map((k) => k.key) ?? (o.apiKey ? [o.apiKey] : []);
+  keys.forEach((key, i) => {
+    const parts = key.split(':');
+    if (parts.length < 2 || parts.length > 3 || parts.some((part) => !part)) {
+      ctx.addIssue({ code: 'custom', path: o.apiKeys ? ['apiKeys', i, 'key'] : ['apiKey'], message: 'a bedrock key is ACCESS_KEY_ID:SECRET_ACCESS_KEY[:SESSION_TOKEN]' });
+    }
+  });
+}
+
 const updateProviderSchema = z
   .object(providerFields)
   .partial()
-  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change')
+  .refine(oneKeySpelling, { message: 'send apiKey or apiKeys, not both', path: ['apiKeys'] });
 
 /**
  * Credentials never leave the portal through its API: the response only says a key is set. Everyone signed
@@ -89,10 +118,10 @@ export function providerRoutes(ctx: PortalContext) {
   app.post('/providers', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
-    const { apiKey, ...input } = await readJson(c, createProviderSchema);
+    const { apiKey, apiKeys, ...input } = await readJson(c, createProviderSchema);
     if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name)).get()) throw conflict(nameTaken);
     const id = newId('provider');
-    const credentials = sealCredentials(ctx.secrets, { apiKey });
+    const credentials = sealCredentials(ctx.secrets, credentialsFrom({ apiKey, apiKeys })!);
     const row = withUniqueAsConflict(
       () =>
         ctx.commitChange(
@@ -120,13 +149,14 @@ export function providerRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
     const current = loadProvider(ctx.db, c.req.param('providerId'));
-    const { apiKey, ...changes } = await readJson(c, updateProviderSchema);
+    const { apiKey, apiKeys, ...changes } = await readJson(c, updateProviderSchema);
     if (changes.name && changes.name !== current.name) {
       if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, changes.name)).get()) throw conflict(nameTaken);
     }
-    const credentials = apiKey === undefined ? {} : { credentials: sealCredentials(ctx.secrets, { apiKey }) };
-    // The audit trail records that the key was replaced, never the key.
-    const summary = { ...changes, ...(apiKey === undefined ? {} : { apiKeyReplaced: true }) };
+    const newKeys = credentialsFrom({ apiKey, apiKeys });
+    const credentials = newKeys ? { credentials: sealCredentials(ctx.secrets, newKeys) } : {};
+    // The audit trail records that the keys were replaced, never the keys.
+    const summary = { ...changes, ...(newKeys ? { apiKeyReplaced: true } : {}) };
     const row = withUniqueAsConflict(
       () =>
         ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary }, (tx) =>

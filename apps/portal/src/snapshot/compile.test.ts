@@ -75,7 +75,7 @@ describe('compileSnapshot', () => {
     const broken = await create('broken');
     // As if restored from a backup made under another master key.
     const otherBox = createSecretBox(randomBytes(32));
-    f.db.update(providers).set({ credentials: sealCredentials(otherBox, { apiKey: 'sk-broken' }) }).where(eq(providers.id, broken)).run();
+    f.db.update(providers).set({ credentials: sealCredentials(otherBox, { keys: [{ key: 'sk-broken', weight: 1 }] }) }).where(eq(providers.id, broken)).run();
 
     const { logger, lines } = capturingLogger();
     const snapshot = compileSnapshot(f.db, f.secrets, logger);

@@ -45,9 +45,9 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         .from(providers)
         .all()
         .flatMap((p): SnapshotProvider[] => {
-          let apiKey: string;
+          let keys: Array<{ key: string; weight: number }>;
           try {
-            apiKey = openCredentials(secrets, p.credentials).apiKey;
+            keys = openCredentials(secrets, p.credentials).keys;
           } catch (err) {
             logger?.error(
               { err, providerId: p.id },
@@ -55,7 +55,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
             );
             return [];
           }
-          return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey, priceOverrides: p.priceOverrides, settings: p.settings }];
+          return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey: keys[0]!.key, keyPool: keys, priceOverrides: p.priceOverrides, settings: p.settings }];
         }),
       modelRoutes: tx
         .select({ serviceId: modelRoutes.serviceId, name: modelRoutes.name, targets: modelRoutes.targets })

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, sql, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditEvents, teamMembers, teams, users } from '@tollgate/db';
 import { newId, type TeamId, type TeamRole } from '@tollgate/domain';
@@ -92,7 +92,8 @@ export function teamRoutes(ctx: PortalContext) {
       .from(auditEvents)
       .leftJoin(users, eq(users.id, auditEvents.actorUserId))
       .where(and(eq(auditEvents.teamId, team.id), before === undefined ? undefined : lt(auditEvents.at, before)))
-      .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+      // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
+      .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
       .limit(limit)
       .all();
     return c.json({ events: rows.map(({ event, actorEmail }) => ({ ...event, actorEmail })) });

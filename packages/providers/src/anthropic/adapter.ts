@@ -1,4 +1,4 @@
-import type { ChatAdapter, UpstreamRequest } from '../adapter';
+import type { ChatAdapter, UpstreamRequest, SyncChatAdapter } from '../adapter';
 import { translateAnthropicError } from './errors';
 import { buildAnthropicBody } from './request';
 import { translateAnthropicResponse } from './response';
@@ -12,7 +12,7 @@ export const ANTHROPIC_VERSION = '2023-06-01';
  * unified OpenAI Chat Completions format. The body always needs rewriting (different shape), so unlike the
  * OpenAI adapter there is no passthrough of the caller's bytes.
  */
-export const anthropicAdapter: ChatAdapter = {
+export const anthropicAdapter: SyncChatAdapter = {
   buildChatRequest(call, target): UpstreamRequest {
     return {
       url: `${target.baseUrl}/messages`,

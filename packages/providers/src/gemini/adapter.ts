@@ -2,7 +2,7 @@
  * Google's Gemini API (generativelanguage.googleapis.com) behind the unified chat format. The base URL is the
  * API version root, e.g. `https://generativelanguage.googleapis.com/v1beta`.
  */
-import type { ChatAdapter, ChatCall, ProviderTarget, UpstreamRequest } from '../adapter';
+import type { ChatAdapter, ChatCall, ProviderTarget, UpstreamRequest, SyncChatAdapter } from '../adapter';
 import { UpstreamFormatError } from '../adapter';
 import { translateGeminiError } from './errors';
 import { toGeminiRequest } from './request';
@@ -31,7 +31,7 @@ export function buildGeminiRequest(call: ChatCall, target: ProviderTarget): Upst
   };
 }
 
-export const geminiAdapter: ChatAdapter = {
+export const geminiAdapter: SyncChatAdapter = {
   buildChatRequest: buildGeminiRequest,
   translateChatResponse(body, _call, target) {
     let parsed: unknown;

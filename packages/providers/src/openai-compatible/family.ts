@@ -1,5 +1,5 @@
 import type { Usage } from '@tollgate/domain';
-import type { ChatAdapter, ChatCall, ChatRequest, ProviderTarget, TranslatedError, UpstreamRequest } from '../adapter';
+import type { ChatAdapter, ChatCall, ChatRequest, ProviderTarget, TranslatedError, UpstreamRequest, SyncChatAdapter } from '../adapter';
 import { UnsupportedParameterError, UpstreamFormatError } from '../adapter';
 import { createOpenAiStreamTranslator, openAiChatBody, parseJsonObject } from '../openai/adapter';
 import { translateCompatibleError } from './errors';
@@ -92,7 +92,7 @@ export function compatibleChatBody(call: ChatCall, target: ProviderTarget, spec:
 }
 
 /** A chat adapter for a provider that speaks OpenAI's Chat Completions with the differences in `spec`. */
-export function openAiCompatibleAdapter(spec: OpenAiCompatibleSpec): ChatAdapter {
+export function openAiCompatibleAdapter(spec: OpenAiCompatibleSpec): SyncChatAdapter {
   const normalize = spec.usage ?? normalizeCompatibleUsage;
   const chunkUsage = spec.chunkUsage ?? ((chunk: Record<string, unknown>) => chunk.usage);
   return {

@@ -28,7 +28,7 @@ export interface Exchange {
 }
 
 export async function exchange(adapter: ChatAdapter, t: ProviderTarget, call: ChatCall): Promise<Exchange> {
-  const sent = adapter.buildChatRequest(call, t);
+  const sent = await adapter.buildChatRequest(call, t);
   const res = await request(sent.url, { method: 'POST', headers: sent.headers, body: sent.body });
   if (res.statusCode >= 400) {
     const error = adapter.translateError(res.statusCode, Buffer.from(await res.body.arrayBuffer()));

@@ -6,6 +6,7 @@ import type {
   ProviderTarget,
   TranslatedError,
   UpstreamRequest,
+  SyncChatAdapter,
 } from '../adapter';
 import { UpstreamFormatError } from '../adapter';
 import { createSseParser, type SseEvent } from '../sse/parser';
@@ -133,7 +134,7 @@ export function translateOpenAiError(status: number, body: Buffer): TranslatedEr
 }
 
 /** OpenAI itself, and every provider that speaks its format with a Bearer key under `<baseUrl>/chat/completions`. */
-export const openAiAdapter: ChatAdapter = {
+export const openAiAdapter: SyncChatAdapter = {
   buildChatRequest(call, target): UpstreamRequest {
     return {
       url: `${target.baseUrl}/chat/completions`,

@@ -8,6 +8,7 @@ import { ollamaPrices } from '../ollama/prices';
 import { openRouterPrices } from '../openrouter/prices';
 import { togetherPrices } from '../together/prices';
 import { xaiPrices } from '../xai/prices';
+import { bedrockPrices } from '../bedrock/prices';
 
 export { perMillion } from './per-million';
 import { perMillion } from './per-million';
@@ -69,6 +70,7 @@ export const providerPrices: Readonly<Record<string, Readonly<Record<string, Mod
   openrouter: openRouterPrices,
   together: togetherPrices,
   xai: xaiPrices,
+  bedrock: bedrockPrices,
 };
 
 /**
