@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ProviderType } from '@tollgate/domain';
+import { startTestGateway } from '../../../../apps/gateway/src/testing/gateway-harness';
+import { testKeys, testSnapshot } from '../../../../apps/gateway/src/testing/test-snapshot';
+import { startMockAnthropic } from '../anthropic/mock-server';
+import { startMockBedrock } from '../bedrock/mock-server';
+import { startMockGemini } from '../gemini/mock-server';
+import { startMockOpenAi } from '../openai/mock-server';
+
+// The /v1/messages ingress in front of each kind of provider: Anthropic SDK → gateway → provider's own format.
+interface Provider {
+  type: ProviderType;
+  model: string;
+  start: () => Promise<{ url: string; close: () => Promise<void> }>;
+  key: string;
+  settings?: Record<string, string>;
+}
+
+const providers: Provider[] = [
+  { type: 'openai', model: 'gpt-4o-mini', key: 'sk-o', start: () => startMockOpenAi({ apiKey: 'sk-o' }) },
+  { type: 'anthropic', model: 'claude-sonnet-4-5', key: 'sk-a', start: () => startMockAnthropic({ apiKey: 'sk-a' }) },
+  { type: 'gemini', model: 'gemini-2.5-flash', key: 'AIza-g', start: () => startMockGemini({ apiKey: 'AIza-g' }) },
+  {
+    type: 'bedrock',
+    model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    key: 'AKID:SECRET',
+    settings: { region: 'us-east-1' },
+    start: () => startMockBedrock({ accessKeyId: 'AKID', secretAccessKey: 'SECRET', region: 'us-east-1' }),
+  },
+];
+
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+describe.each(providers)('/v1/messages in front of $type', (p) => {
+  const setup = async () => {
+    const mock = await p.start();
+    const gateway = await startTestGateway(testSnapshot({ providerUrl: mock.url, providerKey: p.key, providerType: p.type, providerSettings: p.settings, upstreamModel: p.model }));
+    closers.push(mock.close, gateway.close);
+    return { gateway, client: new Anthropic({ apiKey: testKeys.approved, baseURL: gateway.url, maxRetries: 0 }) };
+  };
+
+  it('answers and streams the same text, with usage, and meters the call', async () => {
+    const { gateway, client } = await setup();
+    const message = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'hello pair test' }] });
+    const text = message.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join('');
+    expect(text).toContain('hello pair test');
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+
+    const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'hello pair test' }] });
+    const final = await stream.finalMessage();
+    const streamed = final.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join('');
+    expect(streamed).toBe(text);
+    expect(final.usage.output_tokens).toBe(message.usage.output_tokens);
+
+    const records = await gateway.flushed();
+    expect(records.filter((r) => r.path === '/v1/messages' && r.status === 200 && !r.failed)).toHaveLength(2);
+    expect(records.every((r) => r.outputTokens > 0)).toBe(true);
+  });
+});
