@@ -82,6 +82,8 @@ export const services = sqliteTable(
     lifecycle: text('lifecycle').$type<LifecycleState>().notNull().default('draft'),
     /** `public` services show in every user's catalogue; `team` services only to their own team. */
     visibility: text('visibility').$type<'public' | 'team'>().notNull().default('public'),
+    /** AI services only: subscribers may also name `<provider>/<model>` for the providers the service routes to. */
+    directModels: integer('direct_models', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },

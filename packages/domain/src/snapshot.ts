@@ -43,6 +43,8 @@ export interface SnapshotService {
   name: string;
   kind: ServiceKind;
   lifecycle: LifecycleState;
+  /** Subscribers may call `<provider name>/<provider model>` on the providers this service routes to. */
+  directModels?: boolean;
 }
 
 export interface PlanLimits {

@@ -26,6 +26,9 @@ export interface GatewayConfig {
   readonly modelRoutesByName: ReadonlyMap<string, readonly SnapshotModelRoute[]>;
   /** Service → the models it exposes, for `/v1/models`. */
   readonly modelRoutesByService: ReadonlyMap<ServiceId, readonly SnapshotModelRoute[]>;
+  readonly providersByName: ReadonlyMap<string, SnapshotProvider>;
+  /** Services offering direct `<provider>/<model>` names → the providers their routes use. */
+  readonly directProvidersByService: ReadonlyMap<ServiceId, ReadonlySet<ProviderId>>;
 }
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
@@ -39,6 +42,12 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
   }
   const modelRoutesByName = groupBy(data.modelRoutes, (r) => r.name);
   const modelRoutesByService = groupBy(data.modelRoutes, (r) => r.serviceId);
+  const directProvidersByService = new Map<ServiceId, Set<ProviderId>>();
+  for (const service of data.services) {
+    if (!service.directModels) continue;
+    const used = new Set((modelRoutesByService.get(service.id) ?? []).flatMap((r) => r.targets.map((t) => t.providerId)));
+    directProvidersByService.set(service.id, used);
+  }
   return {
     revision: data.revision,
     keysByHash: new Map(data.keys.map((k) => [k.hash, k])),
@@ -49,6 +58,8 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     providers: byId(data.providers) as Map<ProviderId, SnapshotProvider>,
     modelRoutesByName,
     modelRoutesByService,
+    providersByName: new Map(data.providers.map((p) => [p.name, p])),
+    directProvidersByService,
   };
 }
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { apis, auditEvents } from '@tollgate/db';
 import { newId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+import { compileSnapshot } from '../snapshot/compile';
 
 describe('services API', () => {
   let f: PortalFixture;
@@ -110,5 +111,15 @@ describe('services API', () => {
     expect((await f.api('PATCH', `/api/services/${id}`, { cookie: owner.cookie, body: { visibility: 'all' } })).body.error.message).toMatch(/^visibility:/);
     expect((await f.api('PATCH', `/api/services/${id}`, { cookie: member.cookie, body: { name: 'Nope' } })).status).toBe(403);
     expect((await f.api('PATCH', `/api/services/${id}`, { cookie: outsider.cookie, body: { name: 'Nope' } })).status).toBe(404);
+  });
+
+  it('lets an AI service offer direct provider models, refuses the flag on REST services, and compiles it', async () => {
+    const ai = await createService({ name: 'Direct', slug: 'direct-ai', kind: 'ai', directModels: true });
+    expect(ai.status).toBe(201);
+    expect(ai.body.service.directModels).toBe(true);
+    expect(compileSnapshot(f.db, f.secrets).services.find((s) => s.id === ai.body.service.id)?.directModels).toBe(true);
+    const rest = await createService({ name: 'Rest', slug: 'rest-direct', kind: 'rest', directModels: true });
+    expect(rest.status).toBe(400);
+    expect(rest.body.error.message).toMatch(/^directModels:/);
   });
 });

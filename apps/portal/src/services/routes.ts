@@ -6,7 +6,7 @@ import { newId, serviceKinds } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { listedLifecycles, readableTeams, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
 import { findService, loadTeam } from '../access/load';
-import { conflict } from '../http/errors';
+import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
@@ -21,10 +21,11 @@ const createServiceSchema = z.object({
   kind: z.enum(serviceKinds),
   description: descriptionSchema.default(''),
   visibility: visibilitySchema.default('public'),
-});
+  directModels: z.boolean().default(false),
+}).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema })
+  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean() })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -91,6 +92,7 @@ export function serviceRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const changes = await readJson(c, updateServiceSchema);
+    if (changes.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
     const updated = ctx.commitChange(
       actor.id,
       { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: changes },

@@ -8,6 +8,7 @@ export const serviceView = (s: ServiceRow) => ({
   kind: s.kind,
   description: s.description,
   visibility: s.visibility,
+  directModels: s.directModels,
   lifecycle: s.lifecycle,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,

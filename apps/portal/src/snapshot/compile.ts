@@ -35,7 +35,15 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         .all(),
       apps: tx.select({ id: apps.id, teamId: apps.teamId, name: apps.name }).from(apps).all(),
       services: tx
-        .select({ id: services.id, teamId: services.teamId, slug: services.slug, name: services.name, kind: services.kind, lifecycle: services.lifecycle })
+        .select({
+          id: services.id,
+          teamId: services.teamId,
+          slug: services.slug,
+          name: services.name,
+          kind: services.kind,
+          lifecycle: services.lifecycle,
+          directModels: services.directModels,
+        })
         .from(services)
         .all(),
       plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),

@@ -35,16 +35,17 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
+async function setup(p: Provider, upstreamModel = p.model) {
+  const mock = await p.start();
+  const gateway = await startTestGateway(testSnapshot({ providerUrl: mock.url, providerKey: p.key, providerType: p.type, providerSettings: p.settings, upstreamModel }));
+  closers.push(mock.close, gateway.close);
+  return { gateway, client: new Anthropic({ apiKey: testKeys.approved, baseURL: gateway.url, maxRetries: 0 }) };
+}
+
 describe.each(providers)('/v1/messages in front of $type', (p) => {
-  const setup = async () => {
-    const mock = await p.start();
-    const gateway = await startTestGateway(testSnapshot({ providerUrl: mock.url, providerKey: p.key, providerType: p.type, providerSettings: p.settings, upstreamModel: p.model }));
-    closers.push(mock.close, gateway.close);
-    return { gateway, client: new Anthropic({ apiKey: testKeys.approved, baseURL: gateway.url, maxRetries: 0 }) };
-  };
 
   it('answers and streams the same text, with usage, and meters the call', async () => {
-    const { gateway, client } = await setup();
+    const { gateway, client } = await setup(p);
     const message = await client.messages.create({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'hello pair test' }] });
     const text = message.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join('');
     expect(text).toContain('hello pair test');
@@ -59,5 +60,31 @@ describe.each(providers)('/v1/messages in front of $type', (p) => {
     const records = await gateway.flushed();
     expect(records.filter((r) => r.path === '/v1/messages' && r.status === 200 && !r.failed)).toHaveLength(2);
     expect(records.every((r) => r.outputTokens > 0)).toBe(true);
+  });
+});
+
+// The OpenAI mock answers tools with text; these mocks call the tool, as their real APIs would.
+describe.each(providers.filter((p) => p.type !== 'openai'))('/v1/messages tool calls through $type', (p) => {
+  it('streams a tool call back as a tool_use block with its input', async () => {
+    const { client } = await setup(p);
+    const tools = [{ name: 'weather', description: 'Weather in a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const final = await client.messages
+      .stream({ model: 'gpt-4o-mini', max_tokens: 200, tools, messages: [{ role: 'user', content: 'Weather in Oslo?' }] })
+      .finalMessage();
+    const use = final.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock | undefined;
+    expect(use?.name).toBe('weather');
+    expect(typeof use?.input).toBe('object');
+    expect(final.stop_reason).toBe('tool_use');
+  });
+});
+
+// Providers whose mocks can fail inside a stream (`mock-stream-error`).
+describe.each(providers.filter((p) => p.type !== 'openai'))('/v1/messages mid-stream failure of $type', (p) => {
+  it('ends the stream with an error the Anthropic SDK raises, and records the call as failed', async () => {
+    const { gateway, client } = await setup(p, 'mock-stream-error');
+    const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 64, messages: [{ role: 'user', content: 'one two three four' }] });
+    await expect(stream.finalMessage()).rejects.toThrow();
+    const record = (await gateway.flushed()).at(-1)!;
+    expect(record).toMatchObject({ path: '/v1/messages', stream: true, failed: true });
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `services` ADD `direct_models` integer DEFAULT false NOT NULL;
