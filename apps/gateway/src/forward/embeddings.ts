@@ -7,6 +7,7 @@ import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, planRequestRules } from '../steps/limit';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
+import { parseJsonObject, requireModel } from './request-body';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 
 export interface EmbeddingsDeps {
@@ -18,17 +19,8 @@ export interface EmbeddingsDeps {
 const isTokens = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n));
 
 export function parseEmbeddingsBody(text: string): EmbeddingsRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalidRequest('The request body is not valid JSON.', null, 'invalid_json');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.');
-  const b = body as Record<string, unknown>;
-  if (typeof b.model !== 'string' || b.model.length === 0 || b.model.length > 256) {
-    throw invalidRequest("'model' is required and must be a string of at most 256 characters.", 'model');
-  }
+  const b = parseJsonObject(text);
+  requireModel(b);
   const input = b.input;
   const valid =
     (typeof input === 'string' && input.length > 0) ||

@@ -11,6 +11,7 @@ import {
 } from '@tollgate/providers';
 import { invalidRequest } from '../errors';
 import { parseChatBody } from './chat-body';
+import { parseJsonObject as parseBodyObject } from './request-body';
 
 /**
  * How a caller speaks to the gateway. Every ingress turns its request into the unified call, and the
@@ -61,12 +62,7 @@ function wrapAnthropicStream(inner: ChatStreamTranslator, model: string): ChatSt
 /** `/v1/messages`: the Anthropic Messages API in front of any provider. */
 export const anthropicIngress: ChatIngress = {
   parse(text) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw invalidRequest('The request body is not valid JSON.', null, 'invalid_json');
-    }
+    const body = parseBodyObject(text);
     try {
       const request = anthropicToChatRequest(body);
       return { request, rawBody: JSON.stringify(request), clientWantsUsage: true };

@@ -14,6 +14,7 @@ import type {
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
 import { UnsupportedParameterError } from '../adapter';
+import { appendTurn } from '../turns';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -154,12 +155,7 @@ function compact(content: ContentBlockParam[]): MessageParam['content'] {
 export function translateMessages(input: readonly unknown[]): TranslatedMessages {
   const system: TextBlockParam[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; content: ContentBlockParam[] }> = [];
-  const push = (role: 'user' | 'assistant', blocks: ContentBlockParam[]) => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    if (last?.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: [...blocks] });
-  };
+  const push = (role: 'user' | 'assistant', blocks: ContentBlockParam[]) => appendTurn(turns, role, blocks);
 
   input.forEach((m, i) => {
     const param = `messages[${i}]`;

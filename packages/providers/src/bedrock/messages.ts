@@ -6,6 +6,7 @@
  * Dropped on purpose: a message's `name` and an image's `detail` (Converse has neither).
  */
 import { UnsupportedParameterError } from '../adapter';
+import { appendTurn } from '../turns';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -101,12 +102,7 @@ function assistantBlocks(m: Obj, param: string): ContentBlock[] {
 export function translateMessages(input: readonly unknown[]): { system: Array<{ text: string }>; messages: ConverseMessage[] } {
   const system: Array<{ text: string }> = [];
   const messages: ConverseMessage[] = [];
-  const push = (role: 'user' | 'assistant', blocks: ContentBlock[]) => {
-    if (blocks.length === 0) return;
-    const last = messages[messages.length - 1];
-    if (last?.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: [...blocks] });
-  };
+  const push = (role: 'user' | 'assistant', blocks: ContentBlock[]) => appendTurn(messages, role, blocks);
   input.forEach((m, i) => {
     const param = `messages[${i}]`;
     if (!isObj(m)) throw invalid(param, `'${param}' must be an object.`);
