@@ -62,6 +62,18 @@ describe('config snapshot', () => {
     expect(revokedIn).toBeLessThan(1_000);
   });
 
+  it('keeps a rotated key working for its grace period beside the new one, then refuses it', async () => {
+    const { key, secret: oldSecret } = await consumer.dev.must('POST', `/api/apps/${consumer.app.id}/keys`, { name: 'to-rotate' });
+    await timeUntil(async () => (await chat(t.platform.gatewayUrl, oldSecret)) === 200);
+    const rotated = await consumer.dev.must('POST', `/api/apps/${consumer.app.id}/keys/${key.id}/rotate`, { graceSeconds: 1 });
+    await timeUntil(async () => (await chat(t.platform.gatewayUrl, rotated.secret)) === 200);
+    expect(await chat(t.platform.gatewayUrl, oldSecret)).toBe(200);
+    const endedIn = await timeUntil(async () => (await chat(t.platform.gatewayUrl, oldSecret)) === 401);
+    // The old key ends when its grace period does (measured from the rotation), not at once and not much later.
+    expect(endedIn).toBeLessThan(1_500);
+    expect(await chat(t.platform.gatewayUrl, rotated.secret)).toBe(200);
+  });
+
   it('runs zero database statements during 1,000 gateway requests, and meters all of them afterwards', async () => {
     const agent = new Agent({ connections: 20 });
     await t.platform.meter.flush();

@@ -67,6 +67,7 @@ const table: RouteCase[] = [
   { route: 'POST /api/apps/:appId/keys', access: 'team', body: () => ({ name: 'stolen' }) },
   { route: 'GET /api/apps/:appId/keys', access: 'team' },
   { route: 'POST /api/apps/:appId/keys/:keyId/revoke', access: 'team' },
+  { route: 'POST /api/apps/:appId/keys/:keyId/rotate', access: 'team', body: () => ({ graceSeconds: 60 }) },
   { route: 'GET /api/apps/:appId/usage', access: 'team' },
   { route: 'POST /api/apps/:appId/subscriptions', access: 'team', body: (w) => ({ planId: w.params.planId }) },
   { route: 'GET /api/apps/:appId/subscriptions', access: 'team' },

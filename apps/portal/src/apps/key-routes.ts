@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { apiKeys } from '@tollgate/db';
@@ -17,6 +17,12 @@ const createKeySchema = z.object({
     .transform((s) => Date.parse(s))
     .refine((ms) => ms > Date.now(), 'must be in the future')
     .optional(),
+});
+
+const rotateKeySchema = z.object({
+  /** How long the old key keeps working beside the new one: time to roll the new key out. */
+  graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+  name: nameSchema.optional(),
 });
 
 type KeyRow = typeof apiKeys.$inferSelect;
@@ -59,14 +65,45 @@ export function keyRoutes(ctx: PortalContext) {
     return c.json({ keys: rows.map(keyView) });
   });
 
-  app.post('/apps/:appId/keys/:keyId/revoke', (c) => {
+  /** The app (checked for the caller) and one of its keys, or 404 for either. */
+  const loadKey = (c: Context<PortalEnv>) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
-    const keyId = c.req.param('keyId');
+    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId') ?? ''), 'member', 'App');
+    const keyId = c.req.param('keyId') ?? '';
     const key = isId('key', keyId)
       ? ctx.db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.appId, owner.id))).get()
       : undefined;
     if (!key) throw notFound('Key');
+    return { actor, owner, key };
+  };
+
+  /**
+   * Rotation: a new key now, and the old one ends after a grace period instead of at once, so clients can
+   * switch without an outage. Both changes commit together.
+   */
+  app.post('/apps/:appId/keys/:keyId/rotate', async (c) => {
+    const { actor, owner, key } = loadKey(c);
+    const input = await readJson(c, rotateKeySchema);
+    const now = Date.now();
+    if (key.revokedAt !== null) throw conflict('The key is revoked; create a new key instead.');
+    if (key.expiresAt !== null && key.expiresAt <= now) throw conflict('The key has expired; create a new key instead.');
+    const oldEndsAt = Math.min(key.expiresAt ?? Number.POSITIVE_INFINITY, now + input.graceSeconds * 1_000);
+    const { secret, prefix, hash } = generateApiKey();
+    const id = newId('key');
+    const name = input.name ?? key.name;
+    const { created, previous } = ctx.commitChange(
+      actor.id,
+      { action: 'key.rotate', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, from: key.prefix, to: prefix, oldEndsAt } },
+      (tx) => ({
+        created: tx.insert(apiKeys).values({ id, appId: owner.id, name, prefix, hash, expiresAt: key.expiresAt }).returning().get(),
+        previous: tx.update(apiKeys).set({ expiresAt: oldEndsAt }).where(eq(apiKeys.id, key.id)).returning().get()!,
+      }),
+    );
+    return c.json({ key: keyView(created), secret, previous: keyView(previous) }, 201);
+  });
+
+  app.post('/apps/:appId/keys/:keyId/revoke', (c) => {
+    const { actor, owner, key } = loadKey(c);
     if (key.revokedAt !== null) throw conflict('The key is already revoked.');
     const row = ctx.commitChange(
       actor.id,

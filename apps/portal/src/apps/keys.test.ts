@@ -5,6 +5,8 @@ import { apiKeys, auditEvents } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { generateApiKey, hashApiKey } from './keys';
+import { insertCallRecords } from '../call-records/store';
+import { callRecord } from '../testing/call-record-factory';
 
 describe('generateApiKey', () => {
   it('makes a tg_ secret of 256 random bits with a 12-character prefix and its SHA-256', () => {
@@ -87,6 +89,42 @@ describe('keys API', () => {
     expect((await f.api('POST', `/api/apps/${appId}/keys/${key.id}/revoke`, { cookie: member.cookie })).status).toBe(409);
     expect((await f.api('POST', `/api/apps/${appId}/keys/${newId('key')}/revoke`, { cookie: member.cookie })).status).toBe(404);
     expect((await f.api('POST', `/api/apps/${appId}/keys/bad/revoke`, { cookie: member.cookie })).status).toBe(404);
+  });
+
+  it('rotates a key: a new key now, the old one ends after the grace period, both in one change', async () => {
+    const { key: old } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'rotating' }, expect: 201 })).body;
+    const revision = f.revision();
+    const before = Date.now();
+    const res = await f.api('POST', `/api/apps/${appId}/keys/${old.id}/rotate`, { cookie: member.cookie, body: { graceSeconds: 3_600 } });
+    expect(res.status).toBe(201);
+    expect(res.body.secret).toMatch(/^tg_/);
+    expect(res.body.key).toMatchObject({ name: 'rotating', expiresAt: null, revokedAt: null });
+    expect(res.body.previous.id).toBe(old.id);
+    expect(res.body.previous.expiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(res.body.previous.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(f.revision()).toBe(revision + 1);
+    expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'key.rotate')).get()?.targetId).toBe(old.id);
+    seen.push(res.body.secret);
+
+    // A grace period never extends a key that would have expired sooner.
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const { key: short } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'short', expiresAt: soon }, expect: 201 })).body;
+    const rotated = await f.api('POST', `/api/apps/${appId}/keys/${short.id}/rotate`, { cookie: member.cookie, body: { graceSeconds: 86_400 } });
+    expect(rotated.body.previous.expiresAt).toBe(Date.parse(soon));
+
+    expect((await f.api('POST', `/api/apps/${appId}/keys/${old.id}/rotate`, { cookie: member.cookie, body: { graceSeconds: -1 } })).status).toBe(400);
+    expect((await f.api('POST', `/api/apps/${appId}/keys/${old.id}/rotate`, { cookie: outsider.cookie, body: {} })).status).toBe(404);
+    await f.api('POST', `/api/apps/${appId}/keys/${res.body.key.id}/revoke`, { cookie: member.cookie, expect: 200 });
+    expect((await f.api('POST', `/api/apps/${appId}/keys/${res.body.key.id}/rotate`, { cookie: member.cookie, body: {} })).status).toBe(409);
+  });
+
+  it('records when a key was last used, from the call records the store takes in', async () => {
+    const { key } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'used' }, expect: 201 })).body;
+    insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 1_000 }), callRecord({ keyId: key.id, appId, startedAt: 5_000 })]);
+    insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 3_000 })]);
+    const list = await f.api('GET', `/api/apps/${appId}/keys`, { cookie: member.cookie });
+    // The latest use wins, whatever order the batches arrive in.
+    expect(list.body.keys.find((k: { id: string }) => k.id === key.id).lastUsedAt).toBe(5_000);
   });
 
   it('never repeats a secret in a later list', async () => {

@@ -1,6 +1,6 @@
 import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
-import { callRecords, type Db } from '@tollgate/db';
+import { apiKeys, callRecords, type Db } from '@tollgate/db';
 import type { CallRecord } from '@tollgate/domain';
 
 // The column list comes from the drizzle schema, so the statement cannot drift from the table.
@@ -17,8 +17,16 @@ const toSqlite = (value: unknown) => (typeof value === 'boolean' ? (value ? 1 : 
  */
 export function createCallRecordWriter(db: Db): (records: readonly CallRecord[]) => void {
   const insert = db.$client.prepare(insertSql);
+  // A key's last use comes from its calls: the gateway never writes the database, so the store does it here,
+  // once per key per batch.
+  const touchKey = db.$client.prepare(`UPDATE "${getTableConfig(apiKeys).name}" SET "last_used_at" = MAX(COALESCE("last_used_at", 0), ?) WHERE "id" = ?`);
   const writeBatch = db.$client.transaction((records: readonly CallRecord[]) => {
-    for (const record of records) insert.run(columns.map(([field]) => toSqlite(record[field])));
+    const lastUse = new Map<string, number>();
+    for (const record of records) {
+      insert.run(columns.map(([field]) => toSqlite(record[field])));
+      if (record.keyId) lastUse.set(record.keyId, Math.max(lastUse.get(record.keyId) ?? 0, record.startedAt));
+    }
+    for (const [keyId, at] of lastUse) touchKey.run(at, keyId);
   });
   return (records) => {
     if (records.length > 0) writeBatch(records);
