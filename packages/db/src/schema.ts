@@ -84,6 +84,9 @@ export const services = sqliteTable(
     visibility: text('visibility').$type<'public' | 'team'>().notNull().default('public'),
     /** AI services only: subscribers may also name `<provider>/<model>` for the providers the service routes to. */
     directModels: integer('direct_models', { mode: 'boolean' }).notNull().default(false),
+    /** When the service was deprecated, and the date after which it is to be retired (announced by the gateway). */
+    deprecatedAt: integer('deprecated_at'),
+    sunsetAt: integer('sunset_at'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },

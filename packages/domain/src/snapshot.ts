@@ -45,6 +45,9 @@ export interface SnapshotService {
   lifecycle: LifecycleState;
   /** Subscribers may call `<provider name>/<provider model>` on the providers this service routes to. */
   directModels?: boolean;
+  /** Epoch ms; set while deprecated. The gateway announces them as `Deprecation` and `Sunset` headers. */
+  deprecatedAt?: number | null;
+  sunsetAt?: number | null;
 }
 
 export interface PlanLimits {

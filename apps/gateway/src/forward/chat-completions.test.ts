@@ -70,6 +70,19 @@ describe('POST /v1/chat/completions through the gateway', () => {
     expect(usage?.completion_tokens).toBeGreaterThan(0);
   });
 
+  it('announces a deprecated service with Deprecation and Sunset headers, and still answers', async () => {
+    const data = testSnapshot({ revision: 90, providerUrl: upstream.url, providerKey: 'sk-upstream', lifecycle: 'deprecated' });
+    data.services[0]!.deprecatedAt = Date.UTC(2026, 10, 1);
+    data.services[0]!.sunsetAt = Date.UTC(2027, 0, 31);
+    gateway.snapshots.install(data);
+    const { response } = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    expect(response.headers.get('deprecation')).toBe(`@${Date.UTC(2026, 10, 1) / 1_000}`);
+    expect(response.headers.get('sunset')).toBe('Sun, 31 Jan 2027 00:00:00 GMT');
+    gateway.snapshots.install(testSnapshot({ revision: 91, providerUrl: upstream.url, providerKey: 'sk-upstream' }));
+    const plain = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+    expect(plain.response.headers.get('deprecation')).toBeNull();
+  });
+
   it('refuses a missing or unknown key with 401 in OpenAI shape', async () => {
     await expect(client('tg_wrong').chat.completions.create({ model: 'gpt-4o-mini', messages: [] })).rejects.toMatchObject({
       status: 401,

@@ -83,7 +83,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const adapter = chatAdapters[provider.type];
     const targetView = providerTarget(provider, target);
 
-    const headers = answerHeaders(requestId, provider, target, service.lifecycle === 'deprecated');
+    const headers = answerHeaders(requestId, provider, target, service);
     const retryAfter = response.headers['retry-after'];
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
     const contentType = String(response.headers['content-type'] ?? '');

@@ -62,7 +62,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     });
     call.record.providerId = provider.id;
     const adapter = embeddingsAdapters[provider.type]!;
-    const headers = answerHeaders(c.get('requestId'), provider, target, service.lifecycle === 'deprecated');
+    const headers = answerHeaders(c.get('requestId'), provider, target, service);
     const bytes = await readUpstreamBody(response.body, signal);
     call.record.ttftMs = call.elapsedMs();
     if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);

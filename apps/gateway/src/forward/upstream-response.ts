@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { costMicroUsd, findModelPrice, type ProviderTarget } from '@tollgate/providers';
-import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
+import type { ModelTarget, SnapshotProvider, SnapshotService, Usage } from '@tollgate/domain';
 import { GatewayError } from '../errors';
 import type { CallDraft } from '../steps/meter';
 import { clientClosed } from './upstream-call';
@@ -52,13 +52,19 @@ export function upstreamErrorResponse(
   return new Response(JSON.stringify(body), { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
-/** The headers every forwarded answer carries, naming who answered. */
-export function answerHeaders(requestId: string, provider: SnapshotProvider, target: ModelTarget, deprecated: boolean): Record<string, string> {
+/**
+ * The headers every forwarded answer carries, naming who answered; a deprecated service also says so with
+ * `Deprecation: @<epoch seconds>` (RFC 9745) and, when a retirement date is announced, `Sunset` (RFC 8594).
+ */
+export function answerHeaders(requestId: string, provider: SnapshotProvider, target: ModelTarget, service: SnapshotService): Record<string, string> {
   const headers: Record<string, string> = {
     'x-request-id': requestId,
     'x-tollgate-provider': headerValue(provider.name),
     'x-tollgate-model': headerValue(target.model),
   };
-  if (deprecated) headers.deprecation = 'true';
+  if (service.lifecycle === 'deprecated') {
+    headers.deprecation = service.deprecatedAt ? `@${Math.floor(service.deprecatedAt / 1_000)}` : 'true';
+    if (service.sunsetAt) headers.sunset = new Date(service.sunsetAt).toUTCString();
+  }
   return headers;
 }

@@ -4,6 +4,7 @@ import { auditEvents, releases } from '@tollgate/db';
 import { lifecycleStates, type LifecycleState, type ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { assertLifecycleTransition, lifecycleTransitions } from './lifecycle';
+import { compileSnapshot } from '../snapshot/compile';
 
 describe('lifecycle transitions', () => {
   const allowed: Array<[LifecycleState, LifecycleState]> = [
@@ -84,6 +85,27 @@ describe('lifecycle API', () => {
 
     const actions = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, serviceId)).orderBy(asc(auditEvents.at)).all().map((e) => e.action);
     expect(actions).toEqual(['service.create', 'service.publish', 'service.deprecate', 'service.publish', 'service.deprecate', 'service.retire']);
+  });
+
+  it('dates a deprecation and its announced sunset, and clears both when the service is published again', async () => {
+    const other = (await f.api('POST', `/api/teams/${(await f.api('GET', `/api/services/${serviceId}`, { cookie: owner.cookie })).body.service.teamId}/services`, {
+      cookie: owner.cookie,
+      body: { name: 'Dated', slug: 'dated', kind: 'ai' },
+      expect: 201,
+    })).body.service.id;
+    const to = (body: object) => f.api('POST', `/api/services/${other}/lifecycle`, { cookie: owner.cookie, body });
+    const sunset = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    expect((await to({ state: 'published', sunsetAt: sunset })).body.error.message).toMatch(/^sunsetAt: only a deprecation/);
+    await to({ state: 'published' });
+    expect((await to({ state: 'deprecated', sunsetAt: '2001-01-01T00:00:00Z' })).body.error.message).toMatch(/^sunsetAt: must be in the future/);
+    const before = Date.now();
+    const deprecated = await to({ state: 'deprecated', sunsetAt: sunset });
+    expect(deprecated.status).toBe(200);
+    expect(deprecated.body.service.sunsetAt).toBe(Date.parse(sunset));
+    expect(deprecated.body.service.deprecatedAt).toBeGreaterThanOrEqual(before);
+    expect(compileSnapshot(f.db, f.secrets).services.find((s) => s.id === other)).toMatchObject({ lifecycle: 'deprecated', sunsetAt: Date.parse(sunset) });
+    const back = await to({ state: 'published' });
+    expect(back.body.service).toMatchObject({ lifecycle: 'published', deprecatedAt: null, sunsetAt: null });
   });
 
   it('freezes the service, models and plans in each release', async () => {

@@ -46,6 +46,18 @@ function createRelease(tx: Tx, service: ServiceRow, createdBy: UserId) {
   return tx.insert(releases).values({ id: newId('release'), serviceId: service.id, version, config, createdBy }).returning().get();
 }
 
+const lifecycleSchema = z
+  .object({
+    state: z.enum(lifecycleStates),
+    /** Deprecation only: the announced retirement date, sent to callers as the `Sunset` header. */
+    sunsetAt: z.iso
+      .datetime({ offset: true })
+      .transform((s) => Date.parse(s))
+      .refine((ms) => ms > Date.now(), 'must be in the future')
+      .optional(),
+  })
+  .refine((o) => o.sunsetAt === undefined || o.state === 'deprecated', { message: 'only a deprecation announces a sunset date', path: ['sunsetAt'] });
+
 const lifecycleActions: Record<LifecycleState, string> = {
   draft: 'service.unpublish',
   published: 'service.publish',
@@ -59,15 +71,19 @@ export function lifecycleRoutes(ctx: PortalContext) {
   app.post('/services/:serviceId/lifecycle', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    const { state } = await readJson(c, z.object({ state: z.enum(lifecycleStates) }));
+    const { state, sunsetAt } = await readJson(c, lifecycleSchema);
     // Read again after awaiting the body: from here to the commit nothing else runs in this process.
     const service = findService(ctx.db, id)!;
     assertLifecycleTransition(service.lifecycle, state);
     const result = ctx.commitChange(
       actor.id,
-      { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state } },
+      { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt } },
       (tx) => {
-        const updated = tx.update(services).set({ lifecycle: state, updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get()!;
+        const now = Date.now();
+        // Deprecation dates belong to the deprecated state: set on entering it, cleared on going back to published.
+        const dates =
+          state === 'deprecated' ? { deprecatedAt: now, sunsetAt: sunsetAt ?? null } : state === 'published' ? { deprecatedAt: null, sunsetAt: null } : {};
+        const updated = tx.update(services).set({ lifecycle: state, updatedAt: now, ...dates }).where(eq(services.id, service.id)).returning().get()!;
         const release = state === 'published' ? createRelease(tx, updated, actor.id) : null;
         return { updated, release };
       },

@@ -9,6 +9,8 @@ export const serviceView = (s: ServiceRow) => ({
   description: s.description,
   visibility: s.visibility,
   directModels: s.directModels,
+  deprecatedAt: s.deprecatedAt,
+  sunsetAt: s.sunsetAt,
   lifecycle: s.lifecycle,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,

@@ -43,6 +43,8 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
           kind: services.kind,
           lifecycle: services.lifecycle,
           directModels: services.directModels,
+          deprecatedAt: services.deprecatedAt,
+          sunsetAt: services.sunsetAt,
         })
         .from(services)
         .all(),
