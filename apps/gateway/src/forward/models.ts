@@ -34,7 +34,14 @@ export function listModelsHandler(c: Context<GatewayEnv>) {
 
 export function retrieveModelHandler(c: Context<GatewayEnv>) {
   // Model names may contain slashes (`vendor/model`), so the id is everything after /v1/models/.
-  const id = decodeURIComponent(c.req.path.slice('/v1/models/'.length));
+  const raw = c.req.path.slice('/v1/models/'.length);
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    // Malformed percent-encoding names no model anyone has.
+    id = raw;
+  }
   const model = modelsFor(c).get(id);
   if (!model) throw new GatewayError(404, 'invalid_request_error', 'model_not_found', `The model '${id}' does not exist or you do not have access to it.`, 'model');
   return c.json(model, 200, { 'x-request-id': c.get('requestId') });

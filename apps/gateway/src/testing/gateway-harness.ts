@@ -1,13 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { pino } from 'pino';
 import type { CallRecord, SnapshotData } from '@tollgate/domain';
-import { createGatewayApp } from '../app';
+import { createGatewayApp, type GatewayDeps } from '../app';
 import { CallMeter } from '../meter/call-meter';
 import { MemoryLimiter } from '@tollgate/limiter';
 import { SnapshotHolder } from '../snapshot/snapshot-source';
 
 /** A gateway on a real loopback port with a collecting meter sink, for tests that need real sockets. */
-export async function startTestGateway(snapshot: SnapshotData | null, deps: { maxBodyBytes?: number } = {}) {
+export async function startTestGateway(snapshot: SnapshotData | null, deps: Partial<GatewayDeps> = {}) {
   const records: CallRecord[] = [];
   const snapshots = new SnapshotHolder();
   if (snapshot) snapshots.install(snapshot);
