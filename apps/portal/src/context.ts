@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Limiter } from '@tollgate/limiter';
 import type { Db } from '@tollgate/db';
 import type { Actor } from './auth/sessions';
-import type { CommitChange } from './changes/commit-change';
+import type { ChangeListener, CommitChange } from './changes/commit-change';
 import type { SecretBox } from './secrets/secret-box';
 import type { SnapshotPublisher } from './snapshot/publisher';
 
@@ -26,6 +26,8 @@ export interface PortalDeps {
   publisher: SnapshotPublisher;
   logger: Logger;
   settings: PortalSettings;
+  /** Told of every committed change (notifications listen here); a listener must not throw. */
+  changeListeners?: readonly ChangeListener[];
 }
 
 /** What every route module receives: the app's dependencies plus the one write path. */

@@ -5,6 +5,9 @@ import type {
   AppId,
   ApprovalMode,
   AuditEventId,
+  DeliveryId,
+  InvitationId,
+  NotificationId,
   KeyId,
   LifecycleState,
   ModelPrice,
@@ -23,6 +26,7 @@ import type {
   TeamId,
   TeamRole,
   UserId,
+  WebhookId,
 } from '@tollgate/domain';
 
 // Timestamps are epoch milliseconds in integer columns: sortable, zone-free and cheap to compare.
@@ -87,6 +91,12 @@ export const services = sqliteTable(
     /** When the service was deprecated, and the date after which it is to be retired (announced by the gateway). */
     deprecatedAt: integer('deprecated_at'),
     sunsetAt: integer('sunset_at'),
+    /** Free-form labels for the catalogue's filter and search. */
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** The OpenAPI 3.x document last imported, kept verbatim (as JSON) for the docs page and export. */
+    openapi: text('openapi', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** The release the gateway serves; null until the first publish. Rollback points it at an older one. */
+    liveReleaseId: text('live_release_id').$type<ReleaseId>(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -101,6 +111,8 @@ export const apis = sqliteTable(
     name: text('name').notNull(),
     methods: text('methods', { mode: 'json' }).$type<string[]>().notNull(),
     path: text('path').notNull(),
+    description: text('description').notNull().default(''),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
   },
   (t) => [index('apis_service_idx').on(t.serviceId)],
@@ -128,6 +140,8 @@ export const plans = sqliteTable(
     approval: text('approval').$type<ApprovalMode>().notNull(),
     limits: text('limits', { mode: 'json' }).$type<PlanLimits>().notNull(),
     state: text('state').$type<'active' | 'deprecated' | 'closed'>().notNull().default('active'),
+    /** `public` plans are offered to every team that sees the service; `team` plans only to the publishing team. */
+    visibility: text('visibility').$type<'public' | 'team'>().notNull().default('public'),
     createdAt: createdAt(),
   },
   (t) => [index('plans_service_idx').on(t.serviceId)],
@@ -175,6 +189,8 @@ export const subscriptions = sqliteTable(
     requestedBy: text('requested_by').$type<UserId>().references(() => users.id),
     decidedBy: text('decided_by').$type<UserId>().references(() => users.id),
     decidedAt: integer('decided_at'),
+    /** A plan change: the approved subscription this one replaces once approved; the old one works until then. */
+    replacesId: text('replaces_id').$type<SubscriptionId>(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -257,8 +273,81 @@ export const auditEvents = sqliteTable(
     targetType: text('target_type').notNull(),
     targetId: text('target_id').notNull(),
     summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The changed fields as they were and as they became; null for a creation's before or a deletion's after. */
+    before: text('before', { mode: 'json' }).$type<Record<string, unknown>>(),
+    after: text('after', { mode: 'json' }).$type<Record<string, unknown>>(),
   },
-  (t) => [index('audit_events_team_idx').on(t.teamId, t.at)],
+  (t) => [index('audit_events_team_idx').on(t.teamId, t.at), index('audit_events_target_idx').on(t.targetType, t.targetId)],
+);
+
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: text('id').$type<InvitationId>().primaryKey(),
+    teamId: text('team_id').$type<TeamId>().notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role').$type<TeamRole>().notNull(),
+    /** SHA-256 of the link's token: the link works once, and a leaked database does not hand out invitations. */
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: text('invited_by').$type<UserId>().references(() => users.id),
+    expiresAt: integer('expires_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    acceptedBy: text('accepted_by').$type<UserId>().references(() => users.id),
+    revokedAt: integer('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('invitations_team_idx').on(t.teamId)],
+);
+
+/** The in-portal notification list: one row per person told. */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: text('id').$type<NotificationId>().primaryKey(),
+    userId: text('user_id').$type<UserId>().notNull().references(() => users.id, { onDelete: 'cascade' }),
+    teamId: text('team_id').$type<TeamId>().references(() => teams.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    title: text('title').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    readAt: integer('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt)],
+);
+
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').$type<WebhookId>().primaryKey(),
+    teamId: text('team_id').$type<TeamId>().notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** AES-256-GCM ciphertext of the signing secret: it must be read back to sign, so it is sealed, not hashed. */
+    secret: text('secret').notNull(),
+    /** Event names delivered; empty means all. */
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    createdBy: text('created_by').$type<UserId>().references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhooks_team_idx').on(t.teamId)],
+);
+
+/** One row per webhook per event: the delivery's outcome, kept so a restart can resume what was not delivered. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').$type<DeliveryId>().primaryKey(),
+    webhookId: text('webhook_id').$type<WebhookId>().notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').$type<'pending' | 'delivered' | 'failed'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_state_idx').on(t.state)],
 );
 
 /** A single row counting config changes; the gateway's snapshot is compiled for a revision. */

@@ -20,6 +20,10 @@ export const idPrefixes = {
   callRecord: 'call',
   auditEvent: 'aud',
   request: 'req',
+  invitation: 'inv',
+  notification: 'ntf',
+  webhook: 'whk',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -38,6 +42,10 @@ export type ProviderId = Id<'provider'>;
 export type ModelRouteId = Id<'modelRoute'>;
 export type CallRecordId = Id<'callRecord'>;
 export type AuditEventId = Id<'auditEvent'>;
+export type InvitationId = Id<'invitation'>;
+export type NotificationId = Id<'notification'>;
+export type WebhookId = Id<'webhook'>;
+export type DeliveryId = Id<'delivery'>;
 
 // The gateway makes several ids per request; one getrandom call per 4 KiB instead of per id keeps
 // randomFillSync out of the profile. Bytes are handed out once and never reused.
