@@ -4,6 +4,7 @@ import { appRoutes } from './apps/routes';
 import { callRecordRoutes } from './call-records/routes';
 import { planRoutes } from './plans/routes';
 import { providerRoutes } from './providers/routes';
+import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
 import { serviceRoutes } from './services/routes';
@@ -23,6 +24,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     serviceRoutes,
     modelRouteRoutes,
     lifecycleRoutes,
+    releaseRoutes,
     planRoutes,
     appRoutes,
     subscriptionRoutes,

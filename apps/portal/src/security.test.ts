@@ -56,6 +56,11 @@ const table: RouteCase[] = [
   { route: 'GET /api/services/:serviceId/models', access: 'team' },
   { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', access: 'team' },
   { route: 'POST /api/services/:serviceId/lifecycle', access: 'team', body: () => ({ state: 'deprecated' }) },
+  { route: 'GET /api/services/:serviceId/releases', access: 'team' },
+  { route: 'GET /api/services/:serviceId/releases/diff', access: 'team' },
+  { route: 'GET /api/services/:serviceId/releases/:version', access: 'team' },
+  { route: 'POST /api/services/:serviceId/releases', access: 'team' },
+  { route: 'POST /api/services/:serviceId/releases/:version/publish', access: 'team' },
   { route: 'POST /api/services/:serviceId/plans', access: 'team', body: () => ({ name: 'Rogue plan', approval: 'auto' }) },
   { route: 'GET /api/services/:serviceId/plans', access: 'team' },
   { route: 'PATCH /api/plans/:planId', access: 'team', body: () => ({ approval: 'auto', name: 'Free for all' }) },
@@ -150,6 +155,7 @@ describe('tenant isolation', () => {
         appId: app.id,
         keyId: key.key.id,
         subscriptionId: sub.id,
+        version: '1',
       },
     };
     secrets = [

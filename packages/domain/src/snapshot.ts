@@ -48,6 +48,8 @@ export interface SnapshotService {
   /** Epoch ms; set while deprecated. The gateway announces them as `Deprecation` and `Sunset` headers. */
   deprecatedAt?: number | null;
   sunsetAt?: number | null;
+  /** The live release's number; absent while the service is a draft. Name, models and APIs come from it. */
+  release?: number;
 }
 
 export interface PlanLimits {

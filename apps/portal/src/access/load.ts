@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { apps, plans, providers, services, subscriptions, teams, type Db } from '@tollgate/db';
 import { isId } from '@tollgate/domain';
+import type { Reader } from '../changes/tx';
 import { notFound } from '../http/errors';
 
 /**
@@ -16,7 +17,7 @@ export function loadTeam(db: Db, id: string) {
 export type TeamRow = ReturnType<typeof loadTeam>;
 
 /** Returns undefined rather than throwing: whether the caller may even learn it is missing is policy's call. */
-export const findService = (db: Db, id: string) =>
+export const findService = (db: Reader, id: string) =>
   isId('service', id) ? db.select().from(services).where(eq(services.id, id)).get() : undefined;
 
 export type ServiceRow = NonNullable<ReturnType<typeof findService>>;

@@ -73,7 +73,8 @@ describe('lifecycle API', () => {
     const deprecated = await move('deprecated');
     expect(deprecated.body).toMatchObject({ service: { lifecycle: 'deprecated' }, release: null });
     expect((await move('draft')).body.error.message).toMatch(/allowed next states: published, retired/);
-    expect((await move('published')).body.release).toMatchObject({ version: 2 });
+    // Back from deprecated keeps the live release: un-deprecating must not ship unreleased edits.
+    expect((await move('published')).body.release).toBeNull();
     expect((await move('deprecated')).status).toBe(200);
     expect((await move('retired')).body.service.lifecycle).toBe('retired');
     for (const state of lifecycleStates) {
@@ -108,14 +109,15 @@ describe('lifecycle API', () => {
     expect(back.body.service).toMatchObject({ lifecycle: 'published', deprecatedAt: null, sunsetAt: null });
   });
 
-  it('freezes the service, models and plans in each release', async () => {
+  it('freezes the working copy as release 1 on the first publish only', async () => {
     const rows = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).orderBy(asc(releases.version)).all();
-    expect(rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.version)).toEqual([1]);
     expect(rows[0]!.createdBy).toBe(owner.id);
     expect(rows[0]!.config).toMatchObject({
-      service: { id: serviceId, slug: 'svc', lifecycle: 'published' },
+      service: { name: 'Svc', kind: 'ai', directModels: false },
+      apis: [{ methods: ['POST'], path: '/v1/chat/completions' }],
       models: [{ name: 'fast', targets: [{ model: 'gpt-4o-mini' }] }],
-      plans: [{ name: 'Free', approval: 'auto', limits: { requestsPerMinute: 60 }, state: 'active' }],
+      openapi: null,
     });
   });
 });

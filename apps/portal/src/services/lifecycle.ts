@@ -1,15 +1,14 @@
 import { Hono } from 'hono';
-import { asc, eq, max } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelRoutes, plans, releases, services } from '@tollgate/db';
-import { lifecycleStates, newId, type LifecycleState, type UserId } from '@tollgate/domain';
+import { services } from '@tollgate/db';
+import { lifecycleStates, type LifecycleState } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
-import { findService, type ServiceRow } from '../access/load';
-import type { Tx } from '../changes/tx';
+import { findService } from '../access/load';
 import { conflict } from '../http/errors';
 import { readJson } from '../http/validate';
-import { planView } from '../plans/routes';
+import { publishWorkingCopy } from '../releases/config';
 import { serviceView } from './views';
 
 /**
@@ -28,22 +27,6 @@ export function assertLifecycleTransition(from: LifecycleState, to: LifecycleSta
   if (allowed.includes(to)) return;
   const next = allowed.length ? `allowed next states: ${allowed.join(', ')}` : 'it is final';
   throw conflict(`A ${from} service cannot become ${to}; ${next}.`);
-}
-
-/** A release freezes what the service offered when it went live: its description, models and plans. */
-function createRelease(tx: Tx, service: ServiceRow, createdBy: UserId) {
-  const version = (tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, service.id)).get()?.v ?? 0) + 1;
-  const config = {
-    service: serviceView(service),
-    models: tx
-      .select({ name: modelRoutes.name, targets: modelRoutes.targets })
-      .from(modelRoutes)
-      .where(eq(modelRoutes.serviceId, service.id))
-      .orderBy(asc(modelRoutes.name))
-      .all(),
-    plans: tx.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(plans.id)).all().map(planView),
-  };
-  return tx.insert(releases).values({ id: newId('release'), serviceId: service.id, version, config, createdBy }).returning().get();
 }
 
 const lifecycleSchema = z
@@ -84,8 +67,9 @@ export function lifecycleRoutes(ctx: PortalContext) {
         const dates =
           state === 'deprecated' ? { deprecatedAt: now, sunsetAt: sunsetAt ?? null } : state === 'published' ? { deprecatedAt: null, sunsetAt: null } : {};
         const updated = tx.update(services).set({ lifecycle: state, updatedAt: now, ...dates }).where(eq(services.id, service.id)).returning().get()!;
-        const release = state === 'published' ? createRelease(tx, updated, actor.id) : null;
-        return { updated, release };
+        // The first publish freezes the working copy as release 1; going back from deprecated keeps the live one.
+        const release = service.lifecycle === 'draft' ? publishWorkingCopy(tx, service.id, actor.id) : null;
+        return { updated: release ? findService(tx, service.id)! : updated, release };
       },
     );
     const release = result.release && { id: result.release.id, version: result.release.version, createdAt: result.release.createdAt };

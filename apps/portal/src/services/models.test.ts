@@ -34,13 +34,17 @@ describe('model routes API', () => {
   });
   afterAll(() => f.close());
 
-  it('adds a model route with fallback targets and serves it to the gateway', async () => {
+  it('adds a model route with fallback targets, which the gateway serves once it is released', async () => {
     const revision = f.revision();
     const res = await addModel({ name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
     expect(res.status).toBe(201);
     expect(res.body.model).toMatchObject({ serviceId, name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
     expect(f.revision()).toBe(revision + 1);
     expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.model.id)).get()?.action).toBe('model_route.create');
+    await new Promise((resolve) => setImmediate(resolve));
+    // The service is live with release 1, which had no models: the edit waits in the working copy.
+    expect(f.publisher.current().modelRoutes).toEqual([]);
+    await f.api('POST', `/api/services/${serviceId}/releases`, { cookie: owner.cookie, expect: 201 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(f.publisher.current().modelRoutes).toEqual([{ serviceId, name: 'gpt-4o-mini', targets: res.body.model.targets }]);
   });

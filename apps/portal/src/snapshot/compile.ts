@@ -1,12 +1,12 @@
-import { isNull } from 'drizzle-orm';
+import { inArray, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   apiKeys,
   apps,
   configRevision,
-  modelRoutes,
   plans,
   providers,
+  releases,
   services,
   subscriptions,
   type Db,
@@ -14,6 +14,7 @@ import {
 import type { SnapshotData, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
+import { readReleaseConfig } from '../releases/config';
 
 /**
  * Compiles the gateway's view of the world from the database, in one read transaction so the snapshot is
@@ -25,6 +26,28 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
   return db.transaction((tx) => {
     const revision = tx.select().from(configRevision).get()?.revision ?? 0;
     const subscriptionRows = tx.select().from(subscriptions).all();
+    const serviceRows = tx
+      .select({
+        id: services.id,
+        teamId: services.teamId,
+        slug: services.slug,
+        name: services.name,
+        kind: services.kind,
+        lifecycle: services.lifecycle,
+        directModels: services.directModels,
+        deprecatedAt: services.deprecatedAt,
+        sunsetAt: services.sunsetAt,
+        liveReleaseId: services.liveReleaseId,
+      })
+      .from(services)
+      .all();
+    const liveIds = serviceRows.flatMap((s) => (s.liveReleaseId ? [s.liveReleaseId] : []));
+    const live = new Map(
+      (liveIds.length ? tx.select().from(releases).where(inArray(releases.id, liveIds)).all() : []).map((r) => [
+        r.id,
+        { version: r.version, config: readReleaseConfig(r.config) },
+      ]),
+    );
     return {
       revision,
       compiledAt: new Date().toISOString(),
@@ -34,20 +57,11 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         .where(isNull(apiKeys.revokedAt))
         .all(),
       apps: tx.select({ id: apps.id, teamId: apps.teamId, name: apps.name }).from(apps).all(),
-      services: tx
-        .select({
-          id: services.id,
-          teamId: services.teamId,
-          slug: services.slug,
-          name: services.name,
-          kind: services.kind,
-          lifecycle: services.lifecycle,
-          directModels: services.directModels,
-          deprecatedAt: services.deprecatedAt,
-          sunsetAt: services.sunsetAt,
-        })
-        .from(services)
-        .all(),
+      services: serviceRows.map(({ liveReleaseId, ...service }) => {
+        const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
+        if (!release) return service;
+        return { ...service, name: release.config.service.name, directModels: release.config.service.directModels, release: release.version };
+      }),
       plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),
       subscriptions: effectiveSubscriptions(subscriptionRows),
       providers: tx
@@ -67,10 +81,11 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
           }
           return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey: keys[0]!.key, keyPool: keys, priceOverrides: p.priceOverrides, settings: p.settings }];
         }),
-      modelRoutes: tx
-        .select({ serviceId: modelRoutes.serviceId, name: modelRoutes.name, targets: modelRoutes.targets })
-        .from(modelRoutes)
-        .all(),
+      // The gateway serves the live release's models, not the working copy's edits: those go live when released.
+      modelRoutes: serviceRows.flatMap((service) => {
+        const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
+        return release ? release.config.models.map((m) => ({ serviceId: service.id, name: m.name, targets: m.targets })) : [];
+      }),
     };
   });
 }

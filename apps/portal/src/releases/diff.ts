@@ -1,0 +1,47 @@
+import type { ReleaseConfig } from './config';
+
+export interface ReleaseChange {
+  /** Where the change is: `service.name`, `apis[GET /pets/{id}]`, `models[fast]`, `openapi`. */
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** JSON with object keys sorted, so two equal configs compare equal whatever order their keys were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Flattens a config into named entries: one per service field, per API (by methods and path) and per model. */
+function entries(config: ReleaseConfig): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [field, value] of Object.entries(config.service)) out.set(`service.${field}`, value);
+  for (const api of config.apis) {
+    const { methods, path, ...rest } = api;
+    out.set(`apis[${[...methods].sort().join(',')} ${path}]`, rest);
+  }
+  for (const model of config.models) out.set(`models[${model.name}]`, model.targets);
+  if (config.openapi) out.set('openapi', config.openapi);
+  return out;
+}
+
+/** What changed from `from` to `to`, in a stable order: service fields, then APIs, models and the document. */
+export function diffReleaseConfigs(from: ReleaseConfig, to: ReleaseConfig): ReleaseChange[] {
+  const a = entries(from);
+  const b = entries(to);
+  const changes: ReleaseChange[] = [];
+  for (const path of new Set([...a.keys(), ...b.keys()])) {
+    const inA = a.has(path);
+    const inB = b.has(path);
+    if (inA && !inB) changes.push({ path, change: 'removed', before: a.get(path) });
+    else if (!inA && inB) changes.push({ path, change: 'added', after: b.get(path) });
+    else if (canonical(a.get(path)) !== canonical(b.get(path))) changes.push({ path, change: 'changed', before: a.get(path), after: b.get(path) });
+  }
+  const rank = (p: string) => ['service.', 'apis[', 'models[', 'openapi'].findIndex((prefix) => p.startsWith(prefix));
+  return changes.sort((x, y) => rank(x.path) - rank(y.path) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { auditEvents, releases } from '@tollgate/db';
+import { newId, type ServiceId } from '@tollgate/domain';
+import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+import { compileSnapshot } from '../snapshot/compile';
+
+describe('releases API', () => {
+  let f: PortalFixture;
+  let owner: TestUser;
+  let member: TestUser;
+  let outsider: TestUser;
+  let serviceId: ServiceId;
+  let providerId: string;
+  let teamId: string;
+
+  const api = (method: string, path: string, cookie = owner.cookie, body?: unknown) => f.api(method, `/api/services/${serviceId}${path}`, { cookie, body });
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    [owner, member, outsider] = await Promise.all([f.createUser(), f.createUser(), f.createUser()]);
+    teamId = (await f.createTeam({ slug: 'rel', ownerUserId: owner.id })).id;
+    await f.addMember(teamId as never, member.id, 'member');
+    providerId = (await f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name: 'P', type: 'openai', baseUrl: 'https://example.test', apiKey: 'k' }, expect: 201 })).body.provider.id;
+    serviceId = (await f.api('POST', `/api/teams/${teamId}/services`, { cookie: owner.cookie, body: { name: 'Chat', slug: 'chat', kind: 'ai' }, expect: 201 })).body.service.id;
+    await api('POST', '/models', owner.cookie, { name: 'fast', targets: [{ providerId, model: 'gpt-4o-mini' }] });
+  });
+  afterAll(() => f.close());
+
+  it('refuses releases of a draft, names what to do, and serves the draft no models', async () => {
+    const res = await api('POST', '/releases');
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/draft: publish it/);
+    expect((await api('GET', '/releases/diff')).body.error.message).toMatch(/no live release yet/);
+    expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([]);
+    expect((await api('GET', '/releases')).body.releases).toEqual([]);
+  });
+
+  it('publishes the working copy as numbered releases, refusing an empty one', async () => {
+    await api('POST', '/lifecycle', owner.cookie, { state: 'published' });
+    const again = await api('POST', '/releases');
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe('Nothing to release: the working copy equals the live release 1.');
+
+    await api('PATCH', '', owner.cookie, { description: 'Fast chat' });
+    await api('POST', '/models', owner.cookie, { name: 'smart', targets: [{ providerId, model: 'gpt-4o' }] });
+    const diff = await api('GET', '/releases/diff');
+    expect(diff.status).toBe(200);
+    expect(diff.body).toMatchObject({ from: 'live', to: 'working' });
+    expect(diff.body.changes).toEqual([
+      { path: 'service.description', change: 'changed', before: '', after: 'Fast chat' },
+      { path: 'models[smart]', change: 'added', after: [{ providerId, model: 'gpt-4o' }] },
+    ]);
+    expect(compileSnapshot(f.db, f.secrets).modelRoutes.map((m) => m.name)).toEqual(['fast']);
+
+    expect((await api('POST', '/releases', member.cookie)).status).toBe(403);
+    const created = await api('POST', '/releases');
+    expect(created.status).toBe(201);
+    expect(created.body.release).toMatchObject({ version: 2, live: true, createdBy: owner.id });
+    expect(created.body.changes).toHaveLength(2);
+    const snapshot = compileSnapshot(f.db, f.secrets);
+    expect(snapshot.modelRoutes.map((m) => m.name).sort()).toEqual(['fast', 'smart']);
+    expect(snapshot.services.find((s) => s.id === serviceId)).toMatchObject({ release: 2 });
+
+    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.release'))).get();
+    expect(event).toMatchObject({ actorUserId: owner.id, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
+    expect(event!.summary).toEqual({ changes: ['changed service.description', 'added models[smart]'] });
+  });
+
+  it('diffs any two releases and shows each one, to team members only', async () => {
+    const diff = await api('GET', '/releases/diff?from=2&to=1', member.cookie);
+    expect(diff.body.changes).toEqual([
+      { path: 'service.description', change: 'changed', before: 'Fast chat', after: '' },
+      { path: 'models[smart]', change: 'removed', before: [{ providerId, model: 'gpt-4o' }] },
+    ]);
+    const one = await api('GET', '/releases/1', member.cookie);
+    expect(one.body.release).toMatchObject({ version: 1, live: false, config: { models: [{ name: 'fast' }], service: { name: 'Chat' } } });
+    for (const path of ['/releases', '/releases/1', '/releases/diff']) expect((await api('GET', path, outsider.cookie)).status, path).toBe(404);
+    expect((await api('GET', '/releases/9')).status).toBe(404);
+    expect((await api('GET', '/releases/latest')).status).toBe(404);
+    const bad = await api('GET', '/releases/diff?from=first');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^from:/);
+    expect((await api('GET', '/releases/diff?from=9')).status).toBe(404);
+  });
+
+  it('rolls back by publishing an older release, and forward again', async () => {
+    expect((await api('POST', '/releases/1/publish', member.cookie)).status).toBe(403);
+    expect((await api('POST', '/releases/1/publish', outsider.cookie)).status).toBe(404);
+    const back = await api('POST', '/releases/1/publish');
+    expect(back.status).toBe(200);
+    expect(back.body.release).toMatchObject({ version: 1, live: true });
+    expect(compileSnapshot(f.db, f.secrets).modelRoutes.map((m) => m.name)).toEqual(['fast']);
+    const twice = await api('POST', '/releases/1/publish');
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.message).toBe('Release 1 is already live.');
+    expect((await api('POST', '/releases/7/publish')).status).toBe(404);
+    // A new release after a rollback is numbered on: numbers are never reused.
+    await api('PATCH', '', owner.cookie, { name: 'Chat v3' });
+    expect((await api('POST', '/releases')).body.release.version).toBe(3);
+    const rollback = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.rollback'))).get();
+    expect(rollback).toMatchObject({ before: { liveVersion: 2 }, after: { liveVersion: 1 } });
+  });
+
+  it('reads releases frozen in the earlier shape (with plans and the whole service row)', async () => {
+    const legacy = newId('release');
+    f.db.insert(releases).values({
+      id: legacy,
+      serviceId,
+      version: 40,
+      config: { service: { id: serviceId, name: 'Old', slug: 'chat', kind: 'ai', directModels: true, lifecycle: 'published' }, models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], plans: [] },
+    }).run();
+    const shown = await api('GET', '/releases/40');
+    expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null });
+    expect((await api('POST', '/releases/40/publish')).status).toBe(200);
+    expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([{ serviceId, name: 'fast', targets: [{ providerId, model: 'old' }] }]);
+  });
+
+  it('takes no releases once the service is retired', async () => {
+    await api('POST', '/lifecycle', owner.cookie, { state: 'deprecated' });
+    await api('POST', '/lifecycle', owner.cookie, { state: 'retired' });
+    expect((await api('POST', '/releases')).body.error.message).toMatch(/retired/);
+    expect((await api('POST', '/releases/1/publish')).status).toBe(409);
+  });
+});
