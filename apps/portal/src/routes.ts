@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { PortalContext, PortalEnv } from './context';
 import { appRoutes } from './apps/routes';
+import { auditRoutes } from './audit/routes';
 import { callRecordRoutes } from './call-records/routes';
 import { planRoutes } from './plans/routes';
 import { providerRoutes } from './providers/routes';
@@ -8,6 +9,8 @@ import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
 import { serviceRoutes } from './services/routes';
+import { decisionRoutes } from './subscriptions/decisions';
+import { planChangeRoutes } from './subscriptions/plan-change';
 import { subscriptionRoutes } from './subscriptions/routes';
 import { teamRoutes } from './teams/routes';
 import { userRoutes } from './users/routes';
@@ -28,7 +31,10 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     planRoutes,
     appRoutes,
     subscriptionRoutes,
+    decisionRoutes,
+    planChangeRoutes,
     callRecordRoutes,
+    auditRoutes,
   ]) {
     app.route('/api', routes(ctx));
   }

@@ -18,7 +18,9 @@ type Access =
   /** Any signed-in user, no team data (providers). */
   | 'signed-in'
   /** Lists filtered to the caller: B gets 200 without team A's items. */
-  | 'list';
+  | 'list'
+  /** Acts on many ids at once: B gets 200 with each of team A's items refused (403/404), or a 4xx without a body. */
+  | 'bulk';
 
 interface RouteCase {
   route: string;
@@ -83,7 +85,10 @@ const table: RouteCase[] = [
   { route: 'POST /api/subscriptions/:subscriptionId/resume', access: 'team', body: () => ({}) },
   { route: 'POST /api/subscriptions/:subscriptionId/revoke', access: 'team', body: () => ({ reason: 'gone' }) },
   { route: 'POST /api/subscriptions/:subscriptionId/cancel', access: 'team', body: () => ({}) },
+  { route: 'POST /api/subscriptions/:subscriptionId/change-plan', access: 'team', body: (w) => ({ planId: w.params.planId }) },
+  { route: 'POST /api/subscriptions/bulk', access: 'bulk', body: (w) => ({ action: 'approve', ids: [w.params.subscriptionId], reason: 'sure' }) },
   { route: 'GET /api/call-records', access: 'list' },
+  { route: 'GET /api/audit-events', access: 'platform' },
 ];
 
 describe('tenant isolation', () => {
@@ -194,7 +199,14 @@ describe('tenant isolation', () => {
         if (c.access === 'team') expect([403, 404], label).toContain(res.status);
         if (c.access === 'platform') expect(res.status, label).toBe(403);
         if (c.access === 'signed-in' || c.access === 'list') expect(res.status, label).toBe(200);
-        expectNoLeak(JSON.stringify(res.body), label);
+        if (c.access === 'bulk' && withBody) {
+          expect(res.status, label).toBe(200);
+          for (const item of res.body.results) expect([403, 404], label).toContain(item.status);
+        }
+        if (c.access === 'bulk' && !withBody) expect(res.status, label).toBeGreaterThanOrEqual(400);
+        // A bulk answer names back the ids it was sent; nothing else of team A may be in it.
+        const shown = c.access === 'bulk' && withBody ? res.body.results.map(({ id: _sent, ...rest }: { id: string }) => rest) : res.body;
+        expectNoLeak(JSON.stringify(shown), label);
       }
     }
     expect(dumpTeamState()).toBe(before);

@@ -49,7 +49,7 @@ export function keyRoutes(ctx: PortalContext) {
     const id = newId('key');
     const row = ctx.commitChange(
       actor.id,
-      { action: 'key.create', targetType: 'key', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, name: input.name, prefix } },
+      { action: 'key.create', targetType: 'key', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, name: input.name, prefix }, after: { name: input.name, prefix, expiresAt: input.expiresAt ?? null } },
       (tx) =>
         tx.insert(apiKeys).values({ id, appId: owner.id, name: input.name, prefix, hash, expiresAt: input.expiresAt ?? null }).returning().get(),
     );
@@ -93,7 +93,7 @@ export function keyRoutes(ctx: PortalContext) {
     const name = input.name ?? key.name;
     const { created, previous } = ctx.commitChange(
       actor.id,
-      { action: 'key.rotate', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, from: key.prefix, to: prefix, oldEndsAt } },
+      { action: 'key.rotate', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, from: key.prefix, to: prefix, oldEndsAt }, before: { expiresAt: key.expiresAt }, after: { expiresAt: oldEndsAt, replacedBy: prefix } },
       (tx) => ({
         created: tx.insert(apiKeys).values({ id, appId: owner.id, name, prefix, hash, expiresAt: key.expiresAt }).returning().get(),
         previous: tx.update(apiKeys).set({ expiresAt: oldEndsAt }).where(eq(apiKeys.id, key.id)).returning().get()!,
@@ -105,10 +105,11 @@ export function keyRoutes(ctx: PortalContext) {
   app.post('/apps/:appId/keys/:keyId/revoke', (c) => {
     const { actor, owner, key } = loadKey(c);
     if (key.revokedAt !== null) throw conflict('The key is already revoked.');
+    const revokedAt = Date.now();
     const row = ctx.commitChange(
       actor.id,
-      { action: 'key.revoke', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, prefix: key.prefix } },
-      (tx) => tx.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, key.id)).returning().get(),
+      { action: 'key.revoke', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, prefix: key.prefix }, before: { revokedAt: null }, after: { revokedAt } },
+      (tx) => tx.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, key.id)).returning().get(),
     );
     return c.json({ key: keyView(row!) });
   });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { apps } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
+import { fieldsOf } from '../changes/commit-change';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { findApp, loadTeam, type AppRow } from '../access/load';
 import { nameSchema, readJson } from '../http/validate';
@@ -31,7 +32,7 @@ export function appRoutes(ctx: PortalContext) {
     const id = newId('app');
     const row = ctx.commitChange(
       actor.id,
-      { action: 'app.create', targetType: 'app', targetId: id, teamId: team.id, summary: { name: input.name } },
+      { action: 'app.create', targetType: 'app', targetId: id, teamId: team.id, summary: { name: input.name }, after: input },
       (tx) => tx.insert(apps).values({ id, teamId: team.id, ...input }).returning().get(),
     );
     return c.json({ app: appView(row) }, 201);
@@ -56,7 +57,7 @@ export function appRoutes(ctx: PortalContext) {
     const changes = await readJson(c, updateAppSchema);
     const row = ctx.commitChange(
       actor.id,
-      { action: 'app.update', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: changes },
+      { action: 'app.update', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },
       (tx) => tx.update(apps).set(changes).where(eq(apps.id, current.id)).returning().get(),
     );
     return c.json({ app: appView(row!) });
@@ -68,7 +69,7 @@ export function appRoutes(ctx: PortalContext) {
     // Keys and subscriptions go with the app (ON DELETE CASCADE); the next snapshot drops them from the gateway.
     ctx.commitChange(
       actor.id,
-      { action: 'app.delete', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: { name: current.name } },
+      { action: 'app.delete', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: { name: current.name }, before: fieldsOf(current, ['name', 'description']) },
       (tx) => tx.delete(apps).where(eq(apps.id, current.id)).run(),
     );
     return c.body(null, 204);

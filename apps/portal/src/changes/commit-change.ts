@@ -31,25 +31,36 @@ export interface CommittedChange extends ChangeDescription {
 
 export type ChangeListener = (change: CommittedChange) => void;
 
+/**
+ * Records a further change that is part of the same transaction (closing a plan ends its subscriptions): it
+ * gets its own audit event, and listeners hear of it after the commit like of the main one.
+ */
+export type RecordChange = (change: ChangeDescription) => void;
+
 export function createChangeCommitter(db: Db, onConfigChanged: () => void, listeners: readonly ChangeListener[] = []) {
-  return function commitChange<T>(actorId: UserId | null, change: ChangeDescription, apply: (tx: Tx) => T): T {
-    const committed: CommittedChange = { ...change, auditEventId: newId('auditEvent'), actorId, at: Date.now() };
+  return function commitChange<T>(actorId: UserId | null, change: ChangeDescription, apply: (tx: Tx, record: RecordChange) => T): T {
+    const at = Date.now();
+    const committed: CommittedChange[] = [];
+    const record: RecordChange = (c) => committed.push({ ...c, auditEventId: newId('auditEvent'), actorId, at });
     const result = db.transaction((tx) => {
-      const value = apply(tx);
-      tx.insert(auditEvents)
-        .values({
-          id: committed.auditEventId,
-          at: committed.at,
-          actorUserId: actorId,
-          teamId: change.teamId ?? null,
-          action: change.action,
-          targetType: change.targetType,
-          targetId: change.targetId,
-          summary: change.summary ?? {},
-          before: change.before ?? null,
-          after: change.after ?? null,
-        })
-        .run();
+      record(change);
+      const value = apply(tx, record);
+      for (const c of committed) {
+        tx.insert(auditEvents)
+          .values({
+            id: c.auditEventId,
+            at,
+            actorUserId: actorId,
+            teamId: c.teamId ?? null,
+            action: c.action,
+            targetType: c.targetType,
+            targetId: c.targetId,
+            summary: c.summary ?? {},
+            before: c.before ?? null,
+            after: c.after ?? null,
+          })
+          .run();
+      }
       if (change.affectsGateway !== false) {
         tx.update(configRevision)
           .set({ revision: sql`${configRevision.revision} + 1`, updatedAt: Date.now() })
@@ -59,9 +70,14 @@ export function createChangeCommitter(db: Db, onConfigChanged: () => void, liste
     });
     if (change.affectsGateway !== false) onConfigChanged();
     // After the commit, so a listener (notifications) never acts on a change that rolled back.
-    for (const listener of listeners) listener(committed);
+    for (const c of committed) for (const listener of listeners) listener(c);
     return result;
   };
+}
+
+/** The named fields of a row, for an audit event's `before` (or `after`). */
+export function fieldsOf<T extends object>(row: T, keys: Iterable<string>): Record<string, unknown> {
+  return Object.fromEntries([...keys].map((k) => [k, (row as Record<string, unknown>)[k]]));
 }
 
 export type CommitChange = ReturnType<typeof createChangeCommitter>;

@@ -2,12 +2,13 @@ import { Hono } from 'hono';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { plans } from '@tollgate/db';
-import { approvalModes, newId, type PlanLimits } from '@tollgate/domain';
+import { approvalModes, newId, type PlanLimits, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
-import { requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
+import { canReadTeam, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
 import { findPlan, findService, type PlanRow } from '../access/load';
 import { conflict, notFound } from '../http/errors';
 import { nameSchema, readJson } from '../http/validate';
+import { endSubscriptionsOfClosedPlan } from '../subscriptions/plan-closure';
 
 const limit = z.number().int().positive();
 /** Strict: a misspelt limit would otherwise vanish and the plan would be unlimited where it meant not to be. */
@@ -23,15 +24,34 @@ export const planLimitsSchema = z
   .strict() satisfies z.ZodType<PlanLimits>;
 
 export const planStates = ['active', 'deprecated', 'closed'] as const;
+export type PlanState = (typeof planStates)[number];
+const planVisibilities = ['public', 'team'] as const;
+
+/**
+ * Deprecating a plan stops new subscriptions and can be undone; closing it ends every subscription on it and
+ * is final, because those subscribers were told their plan is gone.
+ */
+export const planTransitions: Readonly<Record<PlanState, readonly PlanState[]>> = {
+  active: ['deprecated', 'closed'],
+  deprecated: ['active', 'closed'],
+  closed: [],
+};
+
+function assertPlanTransition(from: PlanState, to: PlanState): void {
+  if (from === to || planTransitions[from].includes(to)) return;
+  const allowed = planTransitions[from];
+  throw conflict(`A ${from} plan cannot become ${to}; ${allowed.length ? `allowed next states: ${allowed.join(', ')}` : 'closing is final'}.`);
+}
 
 const createPlanSchema = z.object({
   name: nameSchema,
   approval: z.enum(approvalModes),
   limits: planLimitsSchema.default({}),
+  visibility: z.enum(planVisibilities).default('public'),
 });
 
 const updatePlanSchema = z
-  .object({ name: nameSchema, limits: planLimitsSchema, state: z.enum(planStates) })
+  .object({ name: nameSchema, approval: z.enum(approvalModes), limits: planLimitsSchema, state: z.enum(planStates), visibility: z.enum(planVisibilities) })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -42,8 +62,13 @@ export const planView = (p: PlanRow) => ({
   approval: p.approval,
   limits: p.limits,
   state: p.state,
+  visibility: p.visibility,
   createdAt: p.createdAt,
 });
+
+/** A team-only plan is offered to the publishing team alone; to everyone else it does not exist. */
+export const planVisibleToTeam = (plan: Pick<PlanRow, 'visibility'>, service: { teamId: TeamId }, teamId: TeamId) =>
+  plan.visibility === 'public' || service.teamId === teamId;
 
 export function planRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
@@ -62,7 +87,7 @@ export function planRoutes(ctx: PortalContext) {
     const id = newId('plan');
     const plan = ctx.commitChange(
       actor.id,
-      { action: 'plan.create', targetType: 'plan', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, ...input } },
+      { action: 'plan.create', targetType: 'plan', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name }, after: input },
       (tx) => tx.insert(plans).values({ id, serviceId: service.id, ...input }).returning().get(),
     );
     return c.json({ plan: planView(plan) }, 201);
@@ -72,7 +97,8 @@ export function planRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
     const rows = ctx.db.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(plans.id)).all();
-    return c.json({ plans: rows.map(planView) });
+    const visible = canReadTeam(actor, service.teamId) ? rows : rows.filter((p) => p.visibility === 'public');
+    return c.json({ plans: visible.map(planView) });
   });
 
   app.patch('/plans/:planId', async (c) => {
@@ -81,13 +107,22 @@ export function planRoutes(ctx: PortalContext) {
     if (!found) throw notFound('Plan');
     requireTeamRole(actor, found.service.teamId, 'admin', 'Plan');
     const changes = await readJson(c, updatePlanSchema);
-    if (changes.name && changes.name !== found.plan.name) requireFreeName(found.service.id, changes.name);
-    const plan = ctx.commitChange(
+    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
+    const current = findPlan(ctx.db, found.plan.id)!.plan;
+    if (changes.state) assertPlanTransition(current.state, changes.state);
+    if (changes.name && changes.name !== current.name) requireFreeName(found.service.id, changes.name);
+    const before = Object.fromEntries(Object.keys(changes).map((k) => [k, current[k as keyof typeof changes]]));
+    const closing = changes.state === 'closed' && current.state !== 'closed';
+    const action = closing ? 'plan.close' : changes.state && changes.state !== current.state ? `plan.${changes.state === 'active' ? 'reactivate' : 'deprecate'}` : 'plan.update';
+    const { plan, ended } = ctx.commitChange(
       actor.id,
-      { action: 'plan.update', targetType: 'plan', targetId: found.plan.id, teamId: found.service.teamId, summary: changes },
-      (tx) => tx.update(plans).set(changes).where(eq(plans.id, found.plan.id)).returning().get(),
+      { action, targetType: 'plan', targetId: current.id, teamId: found.service.teamId, summary: changes, before, after: changes },
+      (tx, record) => ({
+        plan: tx.update(plans).set(changes).where(eq(plans.id, current.id)).returning().get()!,
+        ended: closing ? endSubscriptionsOfClosedPlan(tx, record, current, actor.id) : 0,
+      }),
     );
-    return c.json({ plan: planView(plan!) });
+    return c.json({ plan: planView(plan), endedSubscriptions: ended });
   });
 
   return app;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { modelRoutes, providers, services } from '@tollgate/db';
 import { newId, providerTypes, type ModelPrice, type ProviderId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
+import { fieldsOf } from '../changes/commit-change';
 import type { Actor } from '../auth/sessions';
 import { isPlatformAdmin, requirePlatformAdmin, requireSignedIn } from '../access/policy';
 import { loadProvider, type ProviderRow } from '../access/load';
@@ -126,7 +127,7 @@ export function providerRoutes(ctx: PortalContext) {
       () =>
         ctx.commitChange(
           actor.id,
-          { action: 'provider.create', targetType: 'provider', targetId: id, summary: { name: input.name, type: input.type, baseUrl: input.baseUrl } },
+          { action: 'provider.create', targetType: 'provider', targetId: id, summary: { name: input.name, type: input.type, baseUrl: input.baseUrl }, after: { name: input.name, type: input.type, baseUrl: input.baseUrl } },
           (tx) => tx.insert(providers).values({ id, ...input, credentials }).returning().get(),
         ),
       nameTaken,
@@ -159,7 +160,7 @@ export function providerRoutes(ctx: PortalContext) {
     const summary = { ...changes, ...(newKeys ? { apiKeyReplaced: true } : {}) };
     const row = withUniqueAsConflict(
       () =>
-        ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary }, (tx) =>
+        ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary, before: fieldsOf(current, Object.keys(changes)), after: summary }, (tx) =>
           tx.update(providers).set({ ...changes, ...credentials }).where(eq(providers.id, current.id)).returning().get(),
         ),
       nameTaken,
@@ -171,7 +172,7 @@ export function providerRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
     const current = loadProvider(ctx.db, c.req.param('providerId'));
-    ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name } }, (tx) => {
+    ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, (tx) => {
       // Checked in the transaction: a route added meanwhile would otherwise point at nothing.
       const using = routesUsing(tx, current.id);
       if (using.length) throw conflict(`The provider is used by model routes ${using.join(', ')}; change or delete them first.`);

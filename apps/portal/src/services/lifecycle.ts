@@ -60,7 +60,7 @@ export function lifecycleRoutes(ctx: PortalContext) {
     assertLifecycleTransition(service.lifecycle, state);
     const result = ctx.commitChange(
       actor.id,
-      { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt } },
+      { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt }, before: { lifecycle: service.lifecycle }, after: { lifecycle: state, ...(sunsetAt ? { sunsetAt } : {}) } },
       (tx) => {
         const now = Date.now();
         // Deprecation dates belong to the deprecated state: set on entering it, cleared on going back to published.

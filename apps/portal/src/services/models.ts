@@ -68,7 +68,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
       () =>
         ctx.commitChange(
           actor.id,
-          { action: 'model_route.create', targetType: 'model_route', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name, targets: input.targets } },
+          { action: 'model_route.create', targetType: 'model_route', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name, targets: input.targets }, after: { name: input.name, targets: input.targets } },
           (tx) => tx.insert(modelRoutes).values({ id, serviceId: service.id, name: input.name, targets: input.targets }).returning().get(),
         ),
       nameTaken(input.name),
@@ -93,7 +93,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
     if (!route) throw notFound('Model route');
     ctx.commitChange(
       actor.id,
-      { action: 'model_route.delete', targetType: 'model_route', targetId: route.id, teamId: service.teamId, summary: { serviceId: service.id, name: route.name } },
+      { action: 'model_route.delete', targetType: 'model_route', targetId: route.id, teamId: service.teamId, summary: { serviceId: service.id, name: route.name }, before: { name: route.name, targets: route.targets } },
       (tx) => tx.delete(modelRoutes).where(eq(modelRoutes.id, route.id)).run(),
     );
     return c.body(null, 204);

@@ -4,13 +4,13 @@ import { apps, plans, services, subscriptions, teams } from '@tollgate/db';
 import type { Reader } from '../changes/tx';
 import { actionsFrom } from './state-machine';
 
-const appTeams = alias(teams, 'app_teams');
+export const appTeams = alias(teams, 'app_teams');
 
 /**
  * Subscriptions with what a person needs to decide on or follow one: the app and its team, the service and
  * the plan. Newest first.
  */
-export function subscriptionDetails(db: Reader, where: SQL | undefined) {
+export function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 500) {
   return db
     .select({ s: subscriptions, app: apps, appTeam: appTeams, service: services, plan: plans })
     .from(subscriptions)
@@ -20,6 +20,7 @@ export function subscriptionDetails(db: Reader, where: SQL | undefined) {
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(where)
     .orderBy(desc(subscriptions.createdAt), desc(subscriptions.id))
+    .limit(limit)
     .all()
     .map(({ s, app, appTeam, service, plan }) => ({
       id: s.id,
@@ -29,12 +30,13 @@ export function subscriptionDetails(db: Reader, where: SQL | undefined) {
       requestedBy: s.requestedBy,
       decidedBy: s.decidedBy,
       decidedAt: s.decidedAt,
+      replacesId: s.replacesId,
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       actions: actionsFrom(s.state),
       app: { id: app.id, name: app.name, teamId: app.teamId, teamName: appTeam.name },
       service: { id: service.id, name: service.name, slug: service.slug, teamId: service.teamId, lifecycle: service.lifecycle },
-      plan: { id: plan.id, name: plan.name, approval: plan.approval },
+      plan: { id: plan.id, name: plan.name, approval: plan.approval, state: plan.state },
     }));
 }
 

@@ -1,37 +1,38 @@
-import { Hono, type Context } from 'hono';
-import { and, eq, inArray } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
-import { services, subscriptions } from '@tollgate/db';
+import { apps, services, subscriptions } from '@tollgate/db';
 import { newId, subscriptionStates, type LifecycleState, type SubscriptionId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
-import { requireOwned, requireSharedRole, requireSignedIn, serviceVisibleToTeam, teamsWithRole } from '../access/policy';
-import { findApp, findPlan, findSubscription } from '../access/load';
+import { requireOwned, requireSignedIn, serviceVisibleToTeam, teamsWithRole } from '../access/policy';
+import { findApp, findPlan } from '../access/load';
 import { conflict, notFound } from '../http/errors';
 import { idSchema } from '../http/ids';
-import { readOptionalJson } from '../http/optional-json';
 import { readJson, readQuery } from '../http/validate';
-import { subscriptionDetails } from './queries';
-import { applyAction, subscriptionActions, type SubscriptionAction } from './state-machine';
+import { planVisibleToTeam } from '../plans/routes';
+import { appTeams, subscriptionDetails } from './queries';
 
 const requestSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
-const reasonSchema = z.string().trim().min(1).max(2000);
-const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
-  approve: z.object({ reason: reasonSchema.optional() }),
-  // A rejected or revoked consumer deserves to know why; the reason is stored as the decision's reason.
-  reject: z.object({ reason: reasonSchema }),
-  pause: z.object({ reason: reasonSchema.optional() }),
-  resume: z.object({ reason: reasonSchema.optional() }),
-  revoke: z.object({ reason: reasonSchema }),
-  cancel: z.object({ reason: reasonSchema.optional() }),
-};
 /**
  * States in which an app holds a subscription to a service: while one exists, another is refused. A paused
  * one counts, or asking again for an auto-approved plan would undo the publisher's pause.
  */
-const liveStates = ['pending', 'approved', 'paused'] as const;
-const queueQuerySchema = z.object({ state: z.enum(subscriptionStates).optional(), serviceId: idSchema('service').optional() });
+export const liveStates = ['pending', 'approved', 'paused'] as const;
+const queueQuerySchema = z.object({
+  state: z.enum(subscriptionStates).optional(),
+  serviceId: idSchema('service').optional(),
+  planId: idSchema('plan').optional(),
+  /** The consumer's team. */
+  appTeamId: idSchema('team').optional(),
+  /** Case-insensitive text in the app's, its team's or the service's name, or in the request note. */
+  q: z.string().trim().min(1).max(100).optional(),
+  /** Epoch milliseconds: requests made at or after this time. */
+  since: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
-const notOpen: Record<Exclude<LifecycleState, 'published'>, string> = {
+export const notOpen: Record<Exclude<LifecycleState, 'published'>, string> = {
   draft: 'The service is still a draft: it takes subscriptions once its team publishes it.',
   deprecated: 'The service is deprecated: it takes no new subscriptions.',
   retired: 'The service is retired.',
@@ -47,7 +48,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
     const { planId, note } = await readJson(c, requestSchema);
     const found = findPlan(ctx.db, planId);
     // A plan the app's team cannot see in its catalogue is indistinguishable from no plan at all.
-    if (!found || !serviceVisibleToTeam(found.service, owner.teamId)) throw notFound('Plan');
+    if (!found || !serviceVisibleToTeam(found.service, owner.teamId) || !planVisibleToTeam(found.plan, found.service, owner.teamId)) throw notFound('Plan');
     const { plan, service } = found;
     if (service.lifecycle !== 'published') throw conflict(notOpen[service.lifecycle]);
     if (plan.state !== 'active') throw conflict(`The plan ${plan.name} is ${plan.state}: it takes no new subscriptions.`);
@@ -55,7 +56,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
     const state = plan.approval === 'auto' ? 'approved' : 'pending';
     ctx.commitChange(
       actor.id,
-      { action: 'subscription.request', targetType: 'subscription', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, serviceId: service.id, planId: plan.id, state } },
+      { action: 'subscription.request', targetType: 'subscription', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, serviceId: service.id, planId: plan.id, state }, after: { planId: plan.id, state, note } },
       (tx) => {
         const live = tx
           .select({ state: subscriptions.state })
@@ -91,41 +92,23 @@ export function subscriptionRoutes(ctx: PortalContext) {
   /** The approval queue: subscriptions to services the caller may decide on (team admin or owner). */
   app.get('/subscriptions', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { state, serviceId } = readQuery(c, queueQuerySchema);
+    const { state, serviceId, planId, appTeamId, q, since, limit } = readQuery(c, queueQuerySchema);
     const deciding = teamsWithRole(actor, 'admin');
     if (deciding !== null && deciding.length === 0) return c.json({ subscriptions: [] });
+    const text = q && `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const like = (column: SQLiteColumn) => sql`lower(${column}) like ${text} escape '\\'`;
+    // Filters only narrow the rows the caller may decide on; none of them can widen that set.
     const where = and(
       deciding === null ? undefined : inArray(services.teamId, deciding),
       state ? eq(subscriptions.state, state) : undefined,
       serviceId ? eq(subscriptions.serviceId, serviceId) : undefined,
+      planId ? eq(subscriptions.planId, planId) : undefined,
+      appTeamId ? eq(apps.teamId, appTeamId) : undefined,
+      since === undefined ? undefined : gte(subscriptions.createdAt, since),
+      text ? or(like(apps.name), like(appTeams.name), like(services.name), like(subscriptions.requestNote)) : undefined,
     );
-    return c.json({ subscriptions: subscriptionDetails(ctx.db, where) });
+    return c.json({ subscriptions: subscriptionDetails(ctx.db, where, limit) });
   });
-
-  const act = (action: SubscriptionAction) => async (c: Context<PortalEnv>) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const found = findSubscription(ctx.db, c.req.param('subscriptionId') ?? '');
-    if (!found) throw notFound('Subscription');
-    const rule = subscriptionActions[action];
-    const [acting, other] = rule.by === 'publisher' ? [found.service.teamId, found.app.teamId] : [found.app.teamId, found.service.teamId];
-    requireSharedRole(actor, acting, other, rule.by === 'publisher' ? 'admin' : 'member', 'Subscription');
-    const { reason } = await readOptionalJson(c, bodies[action]);
-    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
-    const current = findSubscription(ctx.db, found.subscription.id)!.subscription;
-    const to = applyAction(action, current.state);
-    const now = Date.now();
-    const decision = rule.by === 'publisher' ? { decidedBy: actor.id, decidedAt: now, decisionReason: reason ?? null } : {};
-    ctx.commitChange(
-      actor.id,
-      { action: `subscription.${action}`, targetType: 'subscription', targetId: current.id, teamId: acting, summary: { from: current.state, to, ...(reason ? { reason } : {}) } },
-      (tx) => tx.update(subscriptions).set({ state: to, updatedAt: now, ...decision }).where(eq(subscriptions.id, current.id)).run(),
-    );
-    return c.json({ subscription: details(current.id) });
-  };
-
-  for (const action of Object.keys(subscriptionActions) as SubscriptionAction[]) {
-    app.post(`/subscriptions/:subscriptionId/${action}`, act(action));
-  }
 
   return app;
 }

@@ -27,6 +27,12 @@ export const subscriptionActions = {
 
 export type SubscriptionAction = keyof typeof subscriptionActions;
 
+/**
+ * A plan change starts a second subscription that replaces this one once approved; only a working (approved)
+ * subscription can ask for one. Approving the replacement cancels this one (`cancel` above).
+ */
+export const planChangeFrom: readonly SubscriptionState[] = ['approved'];
+
 /** The actions open from `state`, for a UI to offer and for error messages to name. */
 export const actionsFrom = (state: SubscriptionState): SubscriptionAction[] =>
   (Object.keys(subscriptionActions) as SubscriptionAction[]).filter((a) =>

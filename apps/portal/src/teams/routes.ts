@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { and, sql, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { auditEvents, teamMembers, teams, users } from '@tollgate/db';
+import { teamMembers, teams, users } from '@tollgate/db';
 import { newId, type TeamId, type TeamRole } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
@@ -10,19 +10,13 @@ import { loadTeam, type TeamRow } from '../access/load';
 import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
-import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
+import { nameSchema, readJson, slugSchema } from '../http/validate';
 import { memberRoutes } from './members';
 
 const createTeamSchema = z.object({
   name: nameSchema,
   slug: slugSchema,
   ownerUserId: idSchema('user').optional(),
-});
-
-const auditQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** Epoch milliseconds: events strictly older than this, for paging back. */
-  before: z.coerce.number().int().nonnegative().optional(),
 });
 
 /** A team as its members see it; `role` is the caller's own role in it (null for a platform admin outside it). */
@@ -55,7 +49,7 @@ export function teamRoutes(ctx: PortalContext) {
       () =>
         ctx.commitChange(
           actor.id,
-          { action: 'team.create', targetType: 'team', targetId: id, teamId: id, summary: { name: input.name, slug: input.slug, ownerUserId: ownerId }, affectsGateway: false },
+          { action: 'team.create', targetType: 'team', targetId: id, teamId: id, summary: { name: input.name, slug: input.slug, ownerUserId: ownerId }, after: { name: input.name, slug: input.slug, ownerUserId: ownerId }, affectsGateway: false },
           (tx) => {
             const row = tx.insert(teams).values({ id, name: input.name, slug: input.slug }).returning().get();
             tx.insert(teamMembers).values({ teamId: id, userId: ownerId, role: 'owner' }).run();
@@ -80,23 +74,6 @@ export function teamRoutes(ctx: PortalContext) {
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
     return c.json({ team: teamView(team, myRole(actor, team.id)) });
-  });
-
-  app.get('/teams/:teamId/audit-events', (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
-    requireTeamRole(actor, team.id, 'admin');
-    const { limit, before } = readQuery(c, auditQuerySchema);
-    const rows = ctx.db
-      .select({ event: auditEvents, actorEmail: users.email })
-      .from(auditEvents)
-      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
-      .where(and(eq(auditEvents.teamId, team.id), before === undefined ? undefined : lt(auditEvents.at, before)))
-      // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
-      .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
-      .limit(limit)
-      .all();
-    return c.json({ events: rows.map(({ event, actorEmail }) => ({ ...event, actorEmail })) });
   });
 
   app.route('/', memberRoutes(ctx));

@@ -30,7 +30,7 @@ export async function ensureFirstAdmin(db: Db, email = 'admin@localhost'): Promi
   try {
     commit(
       null,
-    { action: 'user.bootstrap_admin', targetType: 'user', targetId: id, summary: { email: normalised }, affectsGateway: false },
+    { action: 'user.bootstrap_admin', targetType: 'user', targetId: id, summary: { email: normalised }, after: { email: normalised, role: 'admin' }, affectsGateway: false },
       (tx) => {
         // Checked again inside the transaction: another installer run may have won the race meanwhile, and
         // throwing rolls back the audit event too.

@@ -47,7 +47,7 @@ export function userRoutes(ctx: PortalContext) {
       () =>
         ctx.commitChange(
           actor.id,
-          { action: 'user.create', targetType: 'user', targetId: id, summary: { email: input.email, role: input.role }, affectsGateway: false },
+          { action: 'user.create', targetType: 'user', targetId: id, summary: { email: input.email, role: input.role }, after: { email: input.email, name: input.name, role: input.role }, affectsGateway: false },
           (tx) => tx.insert(users).values({ id, email: input.email, name: input.name, role: input.role, passwordHash }).returning().get(),
         ),
       'A user with this email exists.',

@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { auditEvents, users } from '@tollgate/db';
+import type { PortalContext, PortalEnv } from '../context';
+import { requirePlatformAdmin, requireSignedIn, requireTeamRole } from '../access/policy';
+import { loadTeam } from '../access/load';
+import { idSchema } from '../http/ids';
+import { readQuery } from '../http/validate';
+
+const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Epoch milliseconds: events strictly older than this, for paging back. */
+  before: z.coerce.number().int().nonnegative().optional(),
+  /** Epoch milliseconds: events at or after this. */
+  since: z.coerce.number().int().nonnegative().optional(),
+  /** An exact action (`plan.close`) or a family ending in a dot (`subscription.`). */
+  action: z.string().regex(/^[a-z_]+(\.[a-z_]*)?$/, 'an action such as plan.close, or a family such as subscription.').optional(),
+  targetType: z.string().regex(/^[a-z_]+$/, 'a target type such as subscription').optional(),
+  targetId: z.string().min(1).max(100).optional(),
+  actorUserId: idSchema('user').optional(),
+});
+
+/** Admins may also pick one team, or events that belong to no team (users, providers). */
+const platformQuerySchema = auditQuerySchema.extend({ teamId: z.union([idSchema('team'), z.literal('none')]).optional() });
+
+type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+function auditFilters(q: AuditQuery): Array<SQL | undefined> {
+  return [
+    q.before === undefined ? undefined : lt(auditEvents.at, q.before),
+    q.since === undefined ? undefined : gte(auditEvents.at, q.since),
+    q.action === undefined ? undefined : q.action.endsWith('.') ? sql`substr(${auditEvents.action}, 1, ${q.action.length}) = ${q.action}` : eq(auditEvents.action, q.action),
+    q.targetType === undefined ? undefined : eq(auditEvents.targetType, q.targetType),
+    q.targetId === undefined ? undefined : eq(auditEvents.targetId, q.targetId),
+    q.actorUserId === undefined ? undefined : eq(auditEvents.actorUserId, q.actorUserId),
+  ];
+}
+
+/**
+ * The audit log: who changed what and when, with each change's before and after. A team's admins read their
+ * team's events; platform admins read everything, including changes that belong to no team.
+ */
+export function auditRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  const events = (where: SQL | undefined, limit: number) =>
+    ctx.db
+      .select({ event: auditEvents, actorEmail: users.email })
+      .from(auditEvents)
+      .leftJoin(users, eq(users.id, auditEvents.actorUserId))
+      .where(where)
+      // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
+      .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
+      .limit(limit)
+      .all()
+      .map(({ event, actorEmail }) => ({ ...event, actorEmail }));
+
+  app.get('/teams/:teamId/audit-events', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const q = readQuery(c, auditQuerySchema);
+    return c.json({ events: events(and(eq(auditEvents.teamId, team.id), ...auditFilters(q)), q.limit) });
+  });
+
+  app.get('/audit-events', (c) => {
+    requirePlatformAdmin(requireSignedIn(c.get('actor')));
+    const q = readQuery(c, platformQuerySchema);
+    const team = q.teamId === undefined ? undefined : q.teamId === 'none' ? sql`${auditEvents.teamId} is null` : eq(auditEvents.teamId, q.teamId);
+    return c.json({ events: events(and(team, ...auditFilters(q)), q.limit) });
+  });
+
+  return app;
+}

@@ -1,0 +1,108 @@
+import { Hono, type Context } from 'hono';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { subscriptions } from '@tollgate/db';
+import type { PortalContext, PortalEnv } from '../context';
+import type { Actor } from '../auth/sessions';
+import { requireSharedRole, requireSignedIn } from '../access/policy';
+import { findSubscription } from '../access/load';
+import { ApiError, notFound } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { readOptionalJson } from '../http/optional-json';
+import { readJson } from '../http/validate';
+import { endReplacedSubscription } from './plan-change';
+import { subscriptionDetails } from './queries';
+import { applyAction, subscriptionActions, type SubscriptionAction } from './state-machine';
+
+const reasonSchema = z.string().trim().min(1).max(2000);
+const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
+  approve: z.object({ reason: reasonSchema.optional() }),
+  // A rejected or revoked consumer deserves to know why; the reason is stored as the decision's reason.
+  reject: z.object({ reason: reasonSchema }),
+  pause: z.object({ reason: reasonSchema.optional() }),
+  resume: z.object({ reason: reasonSchema.optional() }),
+  revoke: z.object({ reason: reasonSchema }),
+  cancel: z.object({ reason: reasonSchema.optional() }),
+};
+
+const bulkSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('approve'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema.optional() }),
+  z.object({ action: z.literal('reject'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema }),
+]);
+
+/** Loads the subscription and checks that `actor` may take `action` on it; returns it with the acting team. */
+function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction) {
+  const found = findSubscription(ctx.db, id);
+  if (!found) throw notFound('Subscription');
+  const rule = subscriptionActions[action];
+  const [acting, other] = rule.by === 'publisher' ? [found.service.teamId, found.app.teamId] : [found.app.teamId, found.service.teamId];
+  requireSharedRole(actor, acting, other, rule.by === 'publisher' ? 'admin' : 'member', 'Subscription');
+  return { ...found, acting, rule };
+}
+
+/**
+ * Applies one action to one subscription for `actor`: the access check, the state machine and the write, with
+ * a plan change's follow-up (approving the new plan ends the old subscription) in the same transaction.
+ */
+function decide(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction, reason: string | undefined) {
+  const { subscription: current, app, acting, rule } = authorizeAction(ctx, actor, id, action);
+  const to = applyAction(action, current.state);
+  const now = Date.now();
+  const decision = rule.by === 'publisher' ? { decidedBy: actor.id, decidedAt: now, decisionReason: reason ?? null } : {};
+  ctx.commitChange(
+    actor.id,
+    {
+      action: `subscription.${action}`,
+      targetType: 'subscription',
+      targetId: current.id,
+      teamId: acting,
+      summary: { from: current.state, to, ...(reason ? { reason } : {}) },
+      before: { state: current.state },
+      after: { state: to },
+    },
+    (tx, record) => {
+      tx.update(subscriptions).set({ state: to, updatedAt: now, ...decision }).where(eq(subscriptions.id, current.id)).run();
+      if (to === 'approved' && current.replacesId) endReplacedSubscription(tx, record, current.replacesId, current.id, app.teamId);
+    },
+  );
+  return subscriptionDetails(ctx.db, eq(subscriptions.id, current.id))[0]!;
+}
+
+export function decisionRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  const act = (action: SubscriptionAction) => async (c: Context<PortalEnv>) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const id = c.req.param('subscriptionId') ?? '';
+    // Access first, so a stranger learns nothing from how the body is judged.
+    authorizeAction(ctx, actor, id, action);
+    const { reason } = await readOptionalJson(c, bodies[action]);
+    // Decided on a fresh read after awaiting the body: from there to the commit nothing else runs in this process.
+    return c.json({ subscription: decide(ctx, actor, id, action, reason) });
+  };
+
+  for (const action of Object.keys(subscriptionActions) as SubscriptionAction[]) {
+    app.post(`/subscriptions/:subscriptionId/${action}`, act(action));
+  }
+
+  /**
+   * Approve or reject many queue items at once. Each item is decided on its own (its own check, transition and
+   * transaction), so one refused item does not hold back the rest; the answer reports every item.
+   */
+  app.post('/subscriptions/bulk', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { action, ids, reason } = await readJson(c, bulkSchema);
+    const results = [...new Set(ids)].map((id) => {
+      try {
+        return { id, status: 200, subscription: decide(ctx, actor, id, action, reason) };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        return { id, status: err.status, error: { code: err.code, message: err.message } };
+      }
+    });
+    const succeeded = results.filter((r) => r.status === 200).length;
+    return c.json({ action, succeeded, failed: results.length - succeeded, results });
+  });
+
+  return app;
+}

@@ -1,0 +1,102 @@
+import { Hono } from 'hono';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { subscriptions } from '@tollgate/db';
+import { newId, type SubscriptionId, type TeamId } from '@tollgate/domain';
+import type { RecordChange } from '../changes/commit-change';
+import type { Tx } from '../changes/tx';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireSharedRole, requireSignedIn } from '../access/policy';
+import { findPlan, findSubscription } from '../access/load';
+import { badRequest, conflict, notFound } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { readJson } from '../http/validate';
+import { planVisibleToTeam } from '../plans/routes';
+import { subscriptionDetails } from './queries';
+import { notOpen } from './routes';
+import { actionsFrom, applyAction, planChangeFrom } from './state-machine';
+
+const changePlanSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
+
+/**
+ * A consumer moves an approved subscription to another plan of the same service. On an auto plan the switch
+ * is immediate; on a manual plan a new pending subscription waits in the approval queue while the old one
+ * keeps working, and approving it cancels the old one (see decisions.ts).
+ */
+/**
+ * Ends the subscription a plan change replaces, once the new plan is approved: as cancelled, since the consumer
+ * asked to leave it. One that already ended (revoked meanwhile, say) stays as it is.
+ */
+export function endReplacedSubscription(tx: Tx, record: RecordChange, oldId: SubscriptionId, replacementId: SubscriptionId, consumerTeam: TeamId): void {
+  const old = tx.select({ state: subscriptions.state }).from(subscriptions).where(eq(subscriptions.id, oldId)).get();
+  if (!old || !actionsFrom(old.state).includes('cancel')) return;
+  const to = applyAction('cancel', old.state);
+  const reason = `Replaced by the plan change ${replacementId}.`;
+  tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: Date.now() }).where(eq(subscriptions.id, oldId)).run();
+  record({ action: 'subscription.cancel', targetType: 'subscription', targetId: oldId, teamId: consumerTeam, summary: { from: old.state, to, reason, replacedBy: replacementId }, before: { state: old.state }, after: { state: to } });
+}
+
+export function planChangeRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.post('/subscriptions/:subscriptionId/change-plan', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const found = findSubscription(ctx.db, c.req.param('subscriptionId'));
+    if (!found) throw notFound('Subscription');
+    requireSharedRole(actor, found.app.teamId, found.service.teamId, 'member', 'Subscription');
+    const { planId, note } = await readJson(c, changePlanSchema);
+    const { subscription: current, app: consumer, service } = findSubscription(ctx.db, found.subscription.id)!;
+    if (!planChangeFrom.includes(current.state)) {
+      throw conflict(`Only an approved subscription can change plan; this one is ${current.state}.`);
+    }
+    const target = findPlan(ctx.db, planId);
+    if (!target || !planVisibleToTeam(target.plan, target.service, consumer.teamId)) throw notFound('Plan');
+    if (target.service.id !== service.id) throw badRequest('planId: the plan belongs to another service; subscribe to that service instead.');
+    if (target.plan.id === current.planId) throw conflict(`The subscription is already on the plan ${target.plan.name}.`);
+    if (service.lifecycle !== 'published') throw conflict(notOpen[service.lifecycle]);
+    if (target.plan.state !== 'active') throw conflict(`The plan ${target.plan.name} is ${target.plan.state}: it takes no new subscriptions.`);
+
+    const id = newId('subscription');
+    const state = target.plan.approval === 'auto' ? 'approved' : 'pending';
+    const now = Date.now();
+    ctx.commitChange(
+      actor.id,
+      {
+        action: 'subscription.change_plan',
+        targetType: 'subscription',
+        targetId: id,
+        teamId: consumer.teamId,
+        summary: { replaces: current.id, fromPlanId: current.planId, toPlanId: target.plan.id, state },
+        after: { planId: target.plan.id, state },
+      },
+      (tx, record) => {
+        const waiting = tx
+          .select({ id: subscriptions.id })
+          .from(subscriptions)
+          .where(and(eq(subscriptions.replacesId, current.id), eq(subscriptions.state, 'pending')))
+          .get();
+        if (waiting) throw conflict(`A plan change for this subscription is already pending (${waiting.id}); cancel it first.`);
+        tx.insert(subscriptions)
+          .values({
+            id,
+            appId: current.appId,
+            serviceId: current.serviceId,
+            planId: target.plan.id,
+            state,
+            requestNote: note,
+            requestedBy: actor.id,
+            decidedAt: state === 'approved' ? now : null,
+            replacesId: current.id,
+            updatedAt: now,
+          })
+          .run();
+        if (state === 'approved') endReplacedSubscription(tx, record, current.id, id, consumer.teamId);
+      },
+    );
+    const [subscription] = subscriptionDetails(ctx.db, eq(subscriptions.id, id));
+    const [replaces] = subscriptionDetails(ctx.db, eq(subscriptions.id, current.id));
+    return c.json({ subscription, replaces }, 201);
+  });
+
+  return app;
+}

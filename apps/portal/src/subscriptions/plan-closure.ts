@@ -1,0 +1,38 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { services, subscriptions } from '@tollgate/db';
+import type { UserId } from '@tollgate/domain';
+import type { RecordChange } from '../changes/commit-change';
+import type { Tx } from '../changes/tx';
+import type { PlanRow } from '../access/load';
+import { applyAction, type SubscriptionAction } from './state-machine';
+
+/**
+ * Closing a plan ends its subscriptions inside the closing transaction: a pending request is rejected and an
+ * approved or paused subscription revoked, each through the state machine and each with its own audit event
+ * (so its team hears of it). Returns how many ended.
+ */
+export function endSubscriptionsOfClosedPlan(tx: Tx, record: RecordChange, plan: PlanRow, actorId: UserId): number {
+  const service = tx.select({ teamId: services.teamId }).from(services).where(eq(services.id, plan.serviceId)).get()!;
+  const live = tx
+    .select({ id: subscriptions.id, state: subscriptions.state })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.planId, plan.id), inArray(subscriptions.state, ['pending', 'approved', 'paused'])))
+    .all();
+  const reason = `The plan ${plan.name} was closed by the service's publisher.`;
+  const now = Date.now();
+  for (const sub of live) {
+    const action: SubscriptionAction = sub.state === 'pending' ? 'reject' : 'revoke';
+    const to = applyAction(action, sub.state);
+    tx.update(subscriptions).set({ state: to, decisionReason: reason, decidedBy: actorId, decidedAt: now, updatedAt: now }).where(eq(subscriptions.id, sub.id)).run();
+    record({
+      action: `subscription.${action}`,
+      targetType: 'subscription',
+      targetId: sub.id,
+      teamId: service.teamId,
+      summary: { from: sub.state, to, reason, planClosed: plan.id },
+      before: { state: sub.state },
+      after: { state: to },
+    });
+  }
+  return live.length;
+}
