@@ -8,6 +8,8 @@ import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
+import { apiRoutes } from './services/apis';
+import { openapiRoutes } from './services/openapi';
 import { serviceRoutes } from './services/routes';
 import { decisionRoutes } from './subscriptions/decisions';
 import { planChangeRoutes } from './subscriptions/plan-change';
@@ -25,6 +27,8 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     teamRoutes,
     providerRoutes,
     serviceRoutes,
+    apiRoutes,
+    openapiRoutes,
     modelRouteRoutes,
     lifecycleRoutes,
     releaseRoutes,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiKeys, apps, auditEvents, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { apiKeys, apis, apps, auditEvents, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
 import { insertCallRecords } from './call-records/store';
 import { callRecord } from './testing/call-record-factory';
 import { createPortalFixture, type PortalFixture, type TestUser } from './testing/portal-fixture';
@@ -54,6 +54,10 @@ const table: RouteCase[] = [
   { route: 'GET /api/services/:serviceId', access: 'team' },
   { route: 'PATCH /api/services/:serviceId', access: 'team', body: () => ({ visibility: 'public' }) },
   { route: 'GET /api/services/:serviceId/apis', access: 'team' },
+  { route: 'POST /api/services/:serviceId/apis', access: 'team', body: () => ({ name: 'Rogue', methods: ['GET'], path: '/rogue' }) },
+  { route: 'DELETE /api/services/:serviceId/apis/:apiId', access: 'team' },
+  { route: 'PUT /api/services/:serviceId/openapi', access: 'team', body: () => ({ openapi: '3.1.0', info: { title: 'Rogue', version: '1' }, paths: {} }) },
+  { route: 'GET /api/services/:serviceId/openapi', access: 'team' },
   { route: 'POST /api/services/:serviceId/models', access: 'team', body: (w) => ({ name: 'rogue', targets: [{ providerId: w.providerId, model: 'x' }] }) },
   { route: 'GET /api/services/:serviceId/models', access: 'team' },
   { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', access: 'team' },
@@ -110,7 +114,7 @@ describe('tenant isolation', () => {
   };
   const auditCountOf = (user: TestUser) => f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id)).all().length;
   const dumpTeamState = () =>
-    JSON.stringify([teams, teamMembers, services, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
+    JSON.stringify([teams, teamMembers, services, apis, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -128,7 +132,9 @@ describe('tenant isolation', () => {
     const teamA = (await f.createTeam({ slug: 'alpha-confidential', name: 'Alpha Confidential Team', ownerUserId: ownerA.id })).id;
     await f.addMember(teamA, memberA.id, 'member');
     const draft = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Hidden Draft', slug: 'alpha-hidden-draft', kind: 'rest', description: 'alpha draft description' })).body.service;
-    const svc = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Team LLM', slug: 'alpha-team-llm', kind: 'ai', visibility: 'team' })).body.service;
+    const svc = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Team LLM', slug: 'alpha-team-llm', kind: 'ai', visibility: 'team', tags: ['alpha-classified'] })).body.service;
+    const api = (await a('POST', `/api/services/${svc.id}/apis`, { name: 'Alpha Secret Operation', methods: ['GET'], path: '/alpha-secret-path' })).body.api;
+    await a('PUT', `/api/services/${draft.id}/openapi`, { openapi: '3.1.0', info: { title: 'Alpha Draft Spec', version: '1' }, paths: { '/alpha-draft-path': { get: {} } } }, 200);
     const model = (await a('POST', `/api/services/${svc.id}/models`, { name: 'alpha-secret-model', targets: [{ providerId, model: 'gpt-4o-mini' }] })).body.model;
     const plan = (await a('POST', `/api/services/${svc.id}/plans`, { name: 'Alpha Gold Plan', approval: 'manual' })).body.plan;
     await a('POST', `/api/services/${svc.id}/lifecycle`, { state: 'published' }, 200);
@@ -156,6 +162,7 @@ describe('tenant isolation', () => {
         providerId,
         serviceId: svc.id,
         modelRouteId: model.id,
+        apiId: api.id,
         planId: plan.id,
         appId: app.id,
         keyId: key.key.id,
@@ -166,7 +173,7 @@ describe('tenant isolation', () => {
     secrets = [
       teamA, 'alpha-confidential', 'Alpha Confidential Team', ownerA.id, ownerA.email, memberA.id, memberA.email,
       draft.id, 'alpha-hidden-draft', 'Alpha Hidden Draft', 'alpha draft description',
-      svc.id, 'alpha-team-llm', 'Alpha Team LLM', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
+      svc.id, 'alpha-team-llm', 'Alpha Team LLM', 'alpha-classified', api.id, 'Alpha Secret Operation', '/alpha-secret-path', 'Alpha Draft Spec', '/alpha-draft-path', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
       app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
       'call_alpha_record',
     ];
@@ -220,6 +227,14 @@ describe('tenant isolation', () => {
     expect(catalogue.body.services.map((s: { id: string }) => s.id)).toEqual([own.service]);
     const filtered = await f.api('GET', `/api/services?teamId=${world.params.teamId}`, { cookie: ownerB.cookie });
     expect(filtered.body.services).toEqual([]);
+    // Catalogue filters narrow the visibility rule, never widen it: team A's team-only and draft services stay hidden.
+    const searches = await Promise.all(
+      ['tag=alpha-classified', 'q=alpha-classified', 'q=Alpha%20Team%20LLM', 'q=alpha', 'q=hidden%20draft', 'q=alpha%20draft%20description'].map((query) =>
+        f.api('GET', `/api/services?${query}`, { cookie: ownerB.cookie }),
+      ),
+    );
+    for (const res of searches) expect(res.body.services).toEqual([]);
+    expect((await f.api('GET', '/api/services?q=bravo', { cookie: ownerB.cookie })).body.services.map((s: { id: string }) => s.id)).toEqual([own.service]);
     const queue = await f.api('GET', '/api/subscriptions', { cookie: ownerB.cookie });
     expect(queue.body.subscriptions.map((s: { id: string }) => s.id)).toEqual([own.subscription]);
     const records = await f.api('GET', '/api/call-records', { cookie: ownerB.cookie });
@@ -228,7 +243,7 @@ describe('tenant isolation', () => {
     expect(filteredRecords.body.records).toEqual([]);
     const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
     expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
-    for (const res of [teamsList, catalogue, filtered, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
+    for (const res of [teamsList, catalogue, filtered, ...searches, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
   });
 
   it('refuses platform-admin routes to a team owner who is not a platform admin', async () => {

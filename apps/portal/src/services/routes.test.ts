@@ -122,4 +122,84 @@ describe('services API', () => {
     expect(rest.status).toBe(400);
     expect(rest.body.error.message).toMatch(/^directModels:/);
   });
+
+  it('takes tags on create and edit: lowercase, deduplicated, at most 20, audited before and after', async () => {
+    const res = await createService({ name: 'Tagged', slug: 'tagged', kind: 'rest', tags: ['maps', 'geo-2', 'maps'] });
+    expect(res.status).toBe(201);
+    expect(res.body.service.tags).toEqual(['maps', 'geo-2']);
+    const cases: Array<[unknown, RegExp]> = [
+      [['ok', 'Upper'], /^tags\.1:/],
+      [['-dash'], /^tags\.0:/],
+      [['a'.repeat(41)], /^tags\.0:/],
+      [[''], /^tags\.0:/],
+      [['has space'], /^tags\.0:/],
+      ['maps', /^tags:/],
+      [Array.from({ length: 21 }, (_, i) => `t${i}`), /^tags: at most 20 tags/],
+    ];
+    for (const [tags, message] of cases) {
+      const created = await createService({ name: 'Bad tags', slug: 'bad-tags', kind: 'rest', tags });
+      expect(created.status, JSON.stringify(tags)).toBe(400);
+      expect(created.body.error.message).toMatch(message);
+      const patched = await f.api('PATCH', `/api/services/${res.body.service.id}`, { cookie: owner.cookie, body: { tags } });
+      expect(patched.status, JSON.stringify(tags)).toBe(400);
+      expect(patched.body.error.message).toMatch(message);
+    }
+    // Twenty distinct tags are fine even when sent with duplicates.
+    const twenty = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    expect((await f.api('PATCH', `/api/services/${res.body.service.id}`, { cookie: owner.cookie, body: { tags: [...twenty, 't0'] } })).body.service.tags).toEqual(twenty);
+    const patched = await f.api('PATCH', `/api/services/${res.body.service.id}`, { cookie: owner.cookie, body: { tags: ['cartography'], description: 'Now with maps' } });
+    expect(patched.body.service).toMatchObject({ tags: ['cartography'], description: 'Now with maps' });
+    const events = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.service.id)).all().filter((e) => e.action === 'service.update');
+    expect(events.at(-1)).toMatchObject({
+      before: { tags: twenty, description: '' },
+      after: { tags: ['cartography'], description: 'Now with maps' },
+    });
+  });
+
+  it('filters the catalogue by tag and by search text, never beyond what the caller may see', async () => {
+    const make = async (body: Record<string, unknown>, publishIt = true) => {
+      const id = (await createService({ kind: 'rest', ...body })).body.service.id;
+      if (publishIt) await publish(id);
+      return id;
+    };
+    await make({ name: 'Ferry Times', slug: 'ferry-times', description: 'Boats between islands', tags: ['transport', 'sea'] });
+    await make({ name: 'Bus Times', slug: 'bus-times', description: '100% punctual_ish', tags: ['transport'] });
+    await make({ name: 'Ferry Secrets', slug: 'ferry-secrets', visibility: 'team', tags: ['transport', 'secret-cargo'] });
+    await make({ name: 'Ferry Draft', slug: 'ferry-draft', tags: ['transport'] }, false);
+    const list = async (query: string, cookie: string) => {
+      const res = await f.api('GET', `/api/services?${query}`, { cookie });
+      expect(res.status, query).toBe(200);
+      return slugs(res.body);
+    };
+
+    expect(await list('tag=transport', member.cookie)).toEqual(['bus-times', 'ferry-draft', 'ferry-secrets', 'ferry-times']);
+    expect(await list('tag=transport', outsider.cookie)).toEqual(['bus-times', 'ferry-times']);
+    expect(await list('tag=sea', outsider.cookie)).toEqual(['ferry-times']);
+    expect(await list('tag=secret-cargo', outsider.cookie)).toEqual([]);
+    expect(await list('tag=secret-cargo', member.cookie)).toEqual(['ferry-secrets']);
+    expect(await list('tag=trans', member.cookie)).toEqual([]); // tags match whole, unlike q
+
+    // q: case-insensitive substring of name, slug, description or a tag.
+    expect(await list('q=FERRY', member.cookie)).toEqual(['ferry-draft', 'ferry-secrets', 'ferry-times']);
+    expect(await list('q=ferry', outsider.cookie)).toEqual(['ferry-times']);
+    expect(await list('q=islands', outsider.cookie)).toEqual(['ferry-times']);
+    expect(await list('q=bus-t', outsider.cookie)).toEqual(['bus-times']);
+    expect(await list('q=spor', outsider.cookie)).toEqual(['bus-times', 'ferry-times']);
+    expect(await list('q=cargo', outsider.cookie)).toEqual([]);
+    expect(await list('q=Secrets', outsider.cookie)).toEqual([]);
+    expect(await list('q=ferry&tag=sea', member.cookie)).toEqual(['ferry-times']);
+    expect(await list(`q=ferry&teamId=${otherTeamId}`, member.cookie)).toEqual([]);
+    // LIKE wildcards in q are literal characters.
+    expect(await list(`q=${encodeURIComponent('%')}`, outsider.cookie)).toEqual(['bus-times']);
+    expect(await list('q=_', outsider.cookie)).toEqual(['bus-times']);
+    expect(await list(`q=${encodeURIComponent('0%_p')}`, outsider.cookie)).toEqual([]);
+    expect(await list(`q=${encodeURIComponent('% p')}`, outsider.cookie)).toEqual(['bus-times']);
+    expect(await list('q=', outsider.cookie)).toEqual(await list('', outsider.cookie));
+
+    for (const [query, field] of [['tag=Transport', 'tag'], [`q=${'x'.repeat(101)}`, 'q']]) {
+      const bad = await f.api('GET', `/api/services?${query}`, { cookie: member.cookie });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(new RegExp(`^${field}:`));
+    }
+  });
 });

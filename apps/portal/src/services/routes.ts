@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { and, asc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { apis, services } from '@tollgate/db';
 import { newId, serviceKinds } from '@tollgate/domain';
@@ -10,7 +10,9 @@ import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
-import { serviceView } from './views';
+import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
+import { listApis } from './apis';
+import { apiView, serviceView } from './views';
 
 const descriptionSchema = z.string().trim().max(2000);
 const visibilitySchema = z.enum(['public', 'team']);
@@ -22,19 +24,41 @@ const createServiceSchema = z.object({
   description: descriptionSchema.default(''),
   visibility: visibilitySchema.default('public'),
   directModels: z.boolean().default(false),
+  tags: serviceTagsSchema.default([]),
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean() })
+  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
 const catalogueQuerySchema = z.object({
   teamId: idSchema('team').optional(),
+  tag: serviceTagSchema.optional(),
+  q: z.string().trim().max(100).optional(),
 });
 
-/** The operation every AI service exposes: the gateway's OpenAI-compatible endpoint. */
-const chatCompletionsApi = { name: 'Chat completions', methods: ['POST'], path: '/v1/chat/completions' };
+/** `q` is matched literally: its `%`, `_` and `\` must not act as LIKE wildcards. */
+const likeContaining = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/** Narrowing conditions for the catalogue; they are ANDed with the visibility rule, never ORed. */
+function catalogueFilters(tag: string | undefined, q: string | undefined): SQL[] {
+  const filters: SQL[] = [];
+  if (tag) filters.push(sql`exists (select 1 from json_each(${services.tags}) where json_each.value = ${tag})`);
+  if (q) {
+    const pattern = likeContaining(q);
+    const like = (column: SQL) => sql`lower(${column}) like ${pattern} escape '\\'`;
+    filters.push(
+      or(
+        like(sql`${services.name}`),
+        like(sql`${services.slug}`),
+        like(sql`${services.description}`),
+        sql`exists (select 1 from json_each(${services.tags}) where ${like(sql`json_each.value`)})`,
+      )!,
+    );
+  }
+  return filters;
+}
 
 export function serviceRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
@@ -69,14 +93,14 @@ export function serviceRoutes(ctx: PortalContext) {
   /** The catalogue: listed public services from everyone, plus every service of the caller's own teams. */
   app.get('/services', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { teamId } = readQuery(c, catalogueQuerySchema);
+    const { teamId, tag, q } = readQuery(c, catalogueQuerySchema);
     const mine = readableTeams(actor);
     const listed = and(eq(services.visibility, 'public'), inArray(services.lifecycle, [...listedLifecycles]));
     const visible: SQL | undefined = mine === null ? undefined : mine.length ? or(listed, inArray(services.teamId, mine)) : listed;
     const rows = ctx.db
       .select()
       .from(services)
-      .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined))
+      .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(tag, q)))
       .orderBy(asc(services.name), asc(services.id))
       .all();
     return c.json({ services: rows.map(serviceView) });
@@ -93,9 +117,10 @@ export function serviceRoutes(ctx: PortalContext) {
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const changes = await readJson(c, updateServiceSchema);
     if (changes.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
+    const before = Object.fromEntries(Object.keys(changes).map((k) => [k, service[k as keyof typeof changes]]));
     const updated = ctx.commitChange(
       actor.id,
-      { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: changes },
+      { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: changes, before, after: changes },
       (tx) => tx.update(services).set({ ...changes, updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
     );
     return c.json({ service: serviceView(updated!) });
@@ -104,8 +129,7 @@ export function serviceRoutes(ctx: PortalContext) {
   app.get('/services/:serviceId/apis', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    const rows = ctx.db.select().from(apis).where(eq(apis.serviceId, service.id)).orderBy(asc(apis.path), asc(apis.id)).all();
-    return c.json({ apis: rows });
+    return c.json({ apis: listApis(ctx.db, service.id).map(apiView) });
   });
 
   return app;

@@ -1,3 +1,4 @@
+import type { apis } from '@tollgate/db';
 import type { ServiceRow } from '../access/load';
 
 export const serviceView = (s: ServiceRow) => ({
@@ -9,9 +10,21 @@ export const serviceView = (s: ServiceRow) => ({
   description: s.description,
   visibility: s.visibility,
   directModels: s.directModels,
+  tags: s.tags,
   deprecatedAt: s.deprecatedAt,
   sunsetAt: s.sunsetAt,
   lifecycle: s.lifecycle,
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
+});
+
+export const apiView = (a: typeof apis.$inferSelect) => ({
+  id: a.id,
+  serviceId: a.serviceId,
+  name: a.name,
+  methods: a.methods,
+  path: a.path,
+  description: a.description,
+  tags: a.tags,
+  createdAt: a.createdAt,
 });

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import YAML, { YAMLParseError } from 'yaml';
+import { ApiError, badRequest } from '../http/errors';
+import { createApiSchema, httpMethods, type ApiInput } from './apis-schemas';
+
+/**
+ * Reading an OpenAPI 3.x document sent to the import route: the raw text becomes a plain object (JSON or
+ * YAML by content type), is checked with zod, and each operation becomes one API. Every failure is a 4xx that
+ * says where in the document the problem is, e.g. `paths./pets.get.tags: ...`.
+ */
+
+export const yamlMediaTypes = ['application/yaml', 'application/x-yaml', 'text/yaml'] as const;
+export const acceptedMediaTypes = ['application/json', ...yamlMediaTypes] as const;
+
+/** More than any hand-written API has; beyond it an import is more likely a mistake than a service. */
+export const maxOperations = 500;
+
+export function parseDocumentText(contentType: string | undefined, text: string): unknown {
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/json') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badRequest('The request body is not valid JSON.', 'invalid_json');
+    }
+  }
+  if ((yamlMediaTypes as readonly string[]).includes(mediaType)) return parseYaml(text);
+  throw new ApiError(415, 'unsupported_media_type', `Send the OpenAPI document as ${acceptedMediaTypes.join(', ')}.`);
+}
+
+function parseYaml(text: string): unknown {
+  try {
+    return YAML.parse(text);
+  } catch (err) {
+    // The library's first line already reads "<what> at line L, column C"; the rest is a source excerpt.
+    const what = err instanceof YAMLParseError ? err.message.split('\n')[0]!.replace(/:$/, '') : err instanceof Error ? err.message : 'unreadable';
+    throw badRequest(`The request body is not valid YAML: ${what}.`, 'invalid_yaml');
+  }
+}
+
+const operationSchema = z.looseObject({
+  summary: z.string().optional(),
+  operationId: z.string().optional(),
+  description: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+/** Only the method keys matter here; `parameters`, `servers`, `x-*` and unknown keys are left alone. */
+const pathItemSchema = z.looseObject(Object.fromEntries(httpMethods.map((m) => [m.toLowerCase(), operationSchema.optional()])));
+
+const documentSchema = z.looseObject({
+  openapi: z.string().regex(/^3\.[01](\.|$)/, 'only OpenAPI 3.0.x and 3.1.x are supported'),
+  info: z.looseObject({ title: z.string().trim().min(1), version: z.string().min(1) }),
+  paths: z.record(z.string(), pathItemSchema).superRefine((paths, ctx) => {
+    for (const path of Object.keys(paths)) {
+      if (!path.startsWith('/')) ctx.addIssue({ code: 'custom', path: [path], message: 'a path must start with /' });
+    }
+  }),
+});
+
+const describeIssues = (error: z.ZodError) =>
+  error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'document'}: ${issue.message}`)
+    .join('; ');
+
+export interface ImportedDocument {
+  /** The body exactly as parsed (key order, unknown fields and all), not zod's normalised copy. */
+  document: Record<string, unknown>;
+  info: { title: string; version: string };
+  apis: ApiInput[];
+}
+
+/** Checks the document and returns it with the APIs its operations describe, in document order. */
+export function readOpenApiDocument(body: unknown): ImportedDocument {
+  if (body && typeof body === 'object' && !Array.isArray(body) && 'swagger' in body && !('openapi' in body)) {
+    throw badRequest('This is a Swagger 2.0 document; only OpenAPI 3.x (3.0 or 3.1) is supported. Convert it first.', 'unsupported_openapi_version');
+  }
+  const parsed = documentSchema.safeParse(body);
+  if (!parsed.success) throw badRequest(describeIssues(parsed.error), 'invalid_openapi');
+  const apis: ApiInput[] = [];
+  for (const [path, item] of Object.entries(parsed.data.paths)) {
+    for (const method of httpMethods) {
+      const operation = item[method.toLowerCase()];
+      if (!operation) continue;
+      if (apis.length === maxOperations) {
+        throw badRequest(`paths: the document has more than ${maxOperations} operations; split it into several services.`, 'invalid_openapi');
+      }
+      const location = `paths.${path}.${method.toLowerCase()}`;
+      apis.push(toApi(location, path, method, operation));
+    }
+  }
+  return { document: body as Record<string, unknown>, info: parsed.data.info, apis };
+}
+
+/** Through the same schema as a manually created API, so both ways give APIs of one shape. */
+function toApi(location: string, path: string, method: (typeof httpMethods)[number], op: z.infer<typeof operationSchema>): ApiInput {
+  const name = (op.summary?.trim() || op.operationId?.trim() || `${method} ${path}`).slice(0, 120);
+  const parsed = createApiSchema.safeParse({ name, methods: [method], path, description: op.description ?? '', tags: op.tags ?? [] });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path[0] === 'path' ? `paths.${path}` : [location, ...issue.path].join('.');
+  throw badRequest(`${where}: ${issue.message}`, 'invalid_openapi');
+}
