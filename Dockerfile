@@ -11,6 +11,7 @@ COPY packages/db/package.json packages/db/
 COPY packages/domain/package.json packages/domain/
 COPY packages/providers/package.json packages/providers/
 COPY packages/limiter/package.json packages/limiter/
+COPY packages/jobs/package.json packages/jobs/
 RUN npm ci --no-audit --no-fund --omit=dev
 
 FROM node:20-bookworm-slim

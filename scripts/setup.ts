@@ -6,5 +6,5 @@ import { announceFirstAdmin, createPortalRuntime, parsePortalConfig } from '@tol
 const config = parsePortalConfig(process.env);
 const runtime = await createPortalRuntime(config, pino({ level: 'warn' }));
 announceFirstAdmin(runtime);
-runtime.close();
+await runtime.close();
 process.stdout.write(`Data directory ready: ${config.dataDir}\n`);

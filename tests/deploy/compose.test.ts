@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gatewayEnvSchema } from '../../apps/gateway/src/config';
@@ -36,5 +36,21 @@ describe('docker-compose.yml', () => {
     const gateway = gatewayEnvSchema.parse(gatewayEnv);
     expect(new URL(gateway.TOLLGATE_PORTAL_URL!).host).toBe(`portal:${portalEnv.TOLLGATE_PORTAL_PORT}`);
     expect(portalEnv.TOLLGATE_INTERNAL_TOKEN).toBe(gatewayEnv.TOLLGATE_INTERNAL_TOKEN);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('copies every workspace package.json before npm ci, so the image installs every workspace', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { workspaces: string[] };
+    const workspaces = root.workspaces.flatMap((pattern) => {
+      const dir = pattern.replace(/\/\*$/, '');
+      return readdirSync(new URL(`../../${dir}`, import.meta.url), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(new URL(`../../${dir}/${d.name}/package.json`, import.meta.url)))
+        .map((d) => `${dir}/${d.name}`);
+    });
+    expect(workspaces.length).toBeGreaterThan(5);
+    for (const ws of workspaces) expect(beforeInstall, ws).toContain(`COPY ${ws}/package.json ${ws}/`);
   });
 });

@@ -54,7 +54,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
       await Promise.all([drainServer(portalServer), drainServer(gatewayServer)]);
       // Flush before the database closes: no call record is lost on a clean stop.
       await gateway.close();
-      portal.close();
+      await portal.close();
     },
   };
 }

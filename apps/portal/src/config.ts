@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultWebhookDelivery, type WebhookDeliverySettings } from './webhooks/settings';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -21,6 +22,15 @@ export const portalEnvSchema = z.object({
   // Not z.email(): the default admin@localhost has no dot in its domain.
   TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+$/, 'an email address').default('admin@localhost'),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Set: notification jobs go through BullMQ in Redis; unset: an in-process runner with the same semantics.
+  // An empty value (a compose file's `TOLLGATE_REDIS_URL=`) means unset.
+  TOLLGATE_REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional(),
+  ),
+  TOLLGATE_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(defaultWebhookDelivery.attempts),
+  TOLLGATE_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(defaultWebhookDelivery.backoffMs),
+  TOLLGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(defaultWebhookDelivery.timeoutMs),
 });
 
 export interface PortalConfig {
@@ -38,6 +48,9 @@ export interface PortalConfig {
   revisionPollMs: number;
   adminEmail: string;
   logLevel: string;
+  /** BullMQ's Redis for notification jobs; absent → the in-process runner. */
+  redisUrl?: string;
+  webhookDelivery: WebhookDeliverySettings;
 }
 
 export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
@@ -60,5 +73,11 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,
     logLevel: e.TOLLGATE_LOG_LEVEL,
+    redisUrl: e.TOLLGATE_REDIS_URL,
+    webhookDelivery: {
+      attempts: e.TOLLGATE_WEBHOOK_ATTEMPTS,
+      backoffMs: e.TOLLGATE_WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.TOLLGATE_WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

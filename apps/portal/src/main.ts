@@ -15,9 +15,9 @@ const server = serve({ fetch: runtime.app.fetch, hostname: config.host, port: co
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void drainServer(server).finally(() => {
-      runtime.close();
-      process.exit(0);
-    });
+    void drainServer(server)
+      .catch((err) => logger.error({ err }, 'draining the server failed'))
+      .then(() => runtime.close())
+      .finally(() => process.exit(0));
   });
 }

@@ -3,11 +3,13 @@ import type { PortalContext, PortalEnv } from './context';
 import { appRoutes } from './apps/routes';
 import { auditRoutes } from './audit/routes';
 import { callRecordRoutes } from './call-records/routes';
+import { invitationRoutes } from './invitations/routes';
 import { planRoutes } from './plans/routes';
 import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
+import { notificationRoutes } from './notifications/routes';
 import { apiRoutes } from './services/apis';
 import { openapiRoutes } from './services/openapi';
 import { serviceRoutes } from './services/routes';
@@ -16,6 +18,7 @@ import { planChangeRoutes } from './subscriptions/plan-change';
 import { subscriptionRoutes } from './subscriptions/routes';
 import { teamRoutes } from './teams/routes';
 import { userRoutes } from './users/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 /**
  * The portal's resource API under /api. Each module declares its full paths (`/teams/:teamId/apps`), so a
@@ -25,6 +28,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
   for (const routes of [
     userRoutes,
     teamRoutes,
+    invitationRoutes,
     providerRoutes,
     serviceRoutes,
     apiRoutes,
@@ -39,6 +43,8 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     planChangeRoutes,
     callRecordRoutes,
     auditRoutes,
+    webhookRoutes,
+    notificationRoutes,
   ]) {
     app.route('/api', routes(ctx));
   }

@@ -28,7 +28,7 @@ describe('portal runtime', () => {
     expect(res.status).toBe(413);
 
     const close = vi.spyOn(MemoryLimiter.prototype, 'close');
-    runtime.close();
+    await runtime.close();
     expect(close).toHaveBeenCalledTimes(1);
   });
 });

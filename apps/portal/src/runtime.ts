@@ -2,8 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createDb, type Db } from '@tollgate/db';
+import type { JobQueue } from '@tollgate/jobs';
 import type { PortalConfig } from './config';
 import { createPortalApp } from './app';
+import { createNotifier } from './notifications/notifier';
+import { createNotificationQueue } from './notifications/queue';
 import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from './secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
 import { ensureFirstAdmin } from './users/bootstrap';
@@ -24,9 +27,12 @@ export interface PortalRuntime {
   secrets: SecretBox;
   publisher: SnapshotPublisher;
   app: ReturnType<typeof createPortalApp>;
+  /** Notification jobs: BullMQ when TOLLGATE_REDIS_URL is set, else in-process. */
+  jobs: JobQueue;
   /** Set when this start created the first admin: shown once, then never again. */
   firstAdmin?: { email: string; password: string };
-  close(): void;
+  /** Waits for running notification jobs before the database closes. */
+  close(): Promise<void>;
 }
 
 /** Data directory, master key, migrated database, first admin, snapshot publisher and the portal app. */
@@ -41,11 +47,15 @@ export async function createPortalRuntime(
   const db = createDb({ path: config.dbPath, onStatement: hooks.onStatement });
   const admin = await ensureFirstAdmin(db, config.adminEmail);
   const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
+  const jobs = createNotificationQueue(config.redisUrl, logger);
+  const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
+  await notifier.start();
   const app = createPortalApp({
     db,
     secrets,
     publisher,
     logger,
+    changeListeners: [notifier.listener],
     settings: {
       cookieSecure: config.cookieSecure,
       sessionTtlMs: config.sessionTtlMs,
@@ -58,10 +68,13 @@ export async function createPortalRuntime(
     secrets,
     publisher,
     app,
+    jobs,
     firstAdmin: admin.created && admin.password ? { email: admin.email, password: admin.password } : undefined,
-    close() {
+    async close() {
       app.close();
       publisher.close();
+      await jobs.close();
+      await notifier.close();
       db.$client.close();
     },
   };

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { apiKeys, apis, apps, auditEvents, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { eq, ne } from 'drizzle-orm';
+import { apiKeys, apis, apps, auditEvents, invitations, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { notifications, webhookDeliveries, webhooks } from '@tollgate/db';
 import { insertCallRecords } from './call-records/store';
+import { waitFor } from './notifications/test-market';
 import { callRecord } from './testing/call-record-factory';
 import { createPortalFixture, type PortalFixture, type TestUser } from './testing/portal-fixture';
 
@@ -44,6 +46,10 @@ const table: RouteCase[] = [
   { route: 'GET /api/teams/:teamId/members', access: 'team' },
   { route: 'POST /api/teams/:teamId/members', access: 'team', body: (w) => ({ userId: w.loner.id, role: 'owner' }) },
   { route: 'DELETE /api/teams/:teamId/members/:userId', access: 'team' },
+  { route: 'PATCH /api/teams/:teamId/members/:userId', access: 'team', body: () => ({ role: 'owner' }) },
+  { route: 'POST /api/teams/:teamId/invitations', access: 'team', body: () => ({ email: 'intruder-invite@example.test', role: 'owner' }) },
+  { route: 'GET /api/teams/:teamId/invitations', access: 'team' },
+  { route: 'DELETE /api/teams/:teamId/invitations/:invitationId', access: 'team' },
   { route: 'POST /api/providers', access: 'platform', body: () => ({ name: 'Rogue', type: 'openai', baseUrl: 'https://rogue.example.test', apiKey: 'k' }) },
   { route: 'GET /api/providers', access: 'signed-in' },
   { route: 'GET /api/providers/:providerId', access: 'signed-in' },
@@ -92,6 +98,14 @@ const table: RouteCase[] = [
   { route: 'POST /api/subscriptions/:subscriptionId/change-plan', access: 'team', body: (w) => ({ planId: w.params.planId }) },
   { route: 'POST /api/subscriptions/bulk', access: 'bulk', body: (w) => ({ action: 'approve', ids: [w.params.subscriptionId], reason: 'sure' }) },
   { route: 'GET /api/call-records', access: 'list' },
+  { route: 'POST /api/teams/:teamId/webhooks', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook' }) },
+  { route: 'GET /api/teams/:teamId/webhooks', access: 'team' },
+  { route: 'PATCH /api/webhooks/:webhookId', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook', active: true }) },
+  { route: 'DELETE /api/webhooks/:webhookId', access: 'team' },
+  { route: 'GET /api/webhooks/:webhookId/deliveries', access: 'team' },
+  { route: 'GET /api/notifications', access: 'list' },
+  { route: 'POST /api/notifications/read-all', access: 'list' },
+  { route: 'POST /api/notifications/:notificationId/read', access: 'team' },
   { route: 'GET /api/audit-events', access: 'platform' },
 ];
 
@@ -113,8 +127,10 @@ describe('tenant isolation', () => {
     for (const secret of secrets) expect(text, `${route} leaks ${secret}`).not.toContain(secret);
   };
   const auditCountOf = (user: TestUser) => f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id)).all().length;
+  /** Webhooks, their deliveries and notifications: a refused call changes none of them. */
+  const dumpNotifyState = () => JSON.stringify([webhooks, webhookDeliveries, notifications].map((t) => f.db.select().from(t).all()));
   const dumpTeamState = () =>
-    JSON.stringify([teams, teamMembers, services, apis, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
+    JSON.stringify([teams, teamMembers, invitations, services, apis, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -142,6 +158,15 @@ describe('tenant isolation', () => {
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
     const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
     insertCallRecords(f.db, [callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA })]);
+    // A webhook to a closed loopback port (its deliveries fail fast), and a request by the member so the owner
+    // (a publisher admin) gets a notification and the webhook a delivery.
+    const hook = (await a('POST', `/api/teams/${teamA}/webhooks`, { url: 'http://127.0.0.1:9/alpha-hook-path' })).body;
+    const secondApp = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Second App' })).body.app;
+    await f.api('POST', `/api/apps/${secondApp.id}/subscriptions`, { cookie: memberA.cookie, body: { planId: plan.id, note: 'alpha second note' }, expect: 201 });
+    const notification = await waitFor(() => f.db.select().from(notifications).where(eq(notifications.userId, ownerA.id)).get(), 'team A’s notification');
+    // Settled (failed, unless something answers on port 9), so the state dumps below do not move on their own.
+    const delivery = await waitFor(() => f.db.select().from(webhookDeliveries).where(ne(webhookDeliveries.state, 'pending')).get(), 'team A’s delivery to settle');
+    const invited = (await a('POST', `/api/teams/${teamA}/invitations`, { email: 'alpha-invitee@example.test', role: 'admin' })).body;
 
     // Team B has its own things, so the lists it reads are not empty by accident.
     teamB = (await f.createTeam({ slug: 'bravo', name: 'Bravo', ownerUserId: ownerB.id })).id;
@@ -152,6 +177,7 @@ describe('tenant isolation', () => {
     const bSub = (await b('POST', `/api/apps/${bApp.id}/subscriptions`, { planId: bPlan.id })).body.subscription;
     insertCallRecords(f.db, [callRecord({ id: 'call_bravo_record', appId: bApp.id, serviceId: bSvc.id })]);
     Object.assign(own, { service: bSvc.id, app: bApp.id, subscription: bSub.id });
+    own.webhook = (await b('POST', `/api/teams/${teamB}/webhooks`, { url: 'http://127.0.0.1:9/bravo-hook' })).body.webhook.id;
 
     world = {
       providerId,
@@ -167,6 +193,7 @@ describe('tenant isolation', () => {
         appId: app.id,
         keyId: key.key.id,
         subscriptionId: sub.id,
+        invitationId: invited.invitation.id,
         version: '1',
       },
     };
@@ -175,14 +202,16 @@ describe('tenant isolation', () => {
       draft.id, 'alpha-hidden-draft', 'Alpha Hidden Draft', 'alpha draft description',
       svc.id, 'alpha-team-llm', 'Alpha Team LLM', 'alpha-classified', api.id, 'Alpha Secret Operation', '/alpha-secret-path', 'Alpha Draft Spec', '/alpha-draft-path', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
       app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
-      'call_alpha_record',
+      'call_alpha_record', invited.invitation.id, 'alpha-invitee@example.test', invited.token,
     ];
+    Object.assign(world.params, { webhookId: hook.webhook.id, notificationId: notification.id });
+    secrets.push(hook.webhook.id, 'alpha-hook-path', hook.secret, delivery.id, notification.id, secondApp.id, 'Alpha Second App', 'alpha second note');
   });
   afterAll(() => f.close());
 
   it('covers every resource route the portal mounts', () => {
     const registered = f.app.routes
-      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/') && !/^\/api\/(auth|internal)\//.test(r.path))
+      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/api/') && !/^\/api\/(auth|internal|invitations)\//.test(r.path))
       .map((r) => `${r.method} ${r.path}`);
     expect([...new Set(registered)].sort()).toEqual(table.map((c) => c.route).sort());
   });
@@ -197,6 +226,7 @@ describe('tenant isolation', () => {
 
   it('refuses team B everything of team A, changing nothing and leaking nothing', async () => {
     const before = dumpTeamState();
+    const notifyBefore = dumpNotifyState();
     const auditBefore = auditCountOf(ownerB);
     for (const c of table) {
       // Twice: with a valid body, and with none, so access is checked before the body is read.
@@ -217,6 +247,7 @@ describe('tenant isolation', () => {
       }
     }
     expect(dumpTeamState()).toBe(before);
+    expect(dumpNotifyState()).toBe(notifyBefore);
     expect(auditCountOf(ownerB)).toBe(auditBefore);
   });
 
@@ -244,6 +275,18 @@ describe('tenant isolation', () => {
     const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
     expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
     for (const res of [teamsList, catalogue, filtered, ...searches, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
+  });
+
+  it('shows team B only its own webhooks and notifications', async () => {
+    const hooks = await f.api('GET', `/api/teams/${teamB}/webhooks`, { cookie: ownerB.cookie, expect: 200 });
+    expect(hooks.body.webhooks.map((w: { id: string }) => w.id)).toEqual([own.webhook]);
+    const deliveries = await f.api('GET', `/api/webhooks/${own.webhook}/deliveries`, { cookie: ownerB.cookie, expect: 200 });
+    const inbox = await f.api('GET', '/api/notifications', { cookie: ownerB.cookie, expect: 200 });
+    expect(inbox.body.notifications.filter((n: { teamId: string }) => n.teamId !== teamB)).toEqual([]);
+    for (const res of [hooks, deliveries, inbox]) expectNoLeak(JSON.stringify(res.body), 'webhooks and notifications');
+    // Team A's notification is still unread after team B's read-all.
+    const ownerAInbox = await f.api('GET', '/api/notifications?unread=true', { cookie: ownerA.cookie, expect: 200 });
+    expect(ownerAInbox.body.notifications.map((n: { id: string }) => n.id)).toContain(world.params.notificationId);
   });
 
   it('refuses platform-admin routes to a team owner who is not a platform admin', async () => {

@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { users } from '@tollgate/db';
+import type { UserId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { ApiError } from '../http/errors';
 import { readJson } from '../http/validate';
@@ -32,6 +33,18 @@ function secureCookie(setting: 'auto' | boolean, request: Request): boolean {
   return url.protocol === 'https:' || loopbackHosts.includes(url.hostname) || forwarded.includes('https');
 }
 
+/** Signs `userId` in on this response: a new session and its cookie. Accepting an invitation as a new user does the same. */
+export function startSession(c: Context<PortalEnv>, ctx: PortalContext, userId: UserId): void {
+  const session = createSession(ctx.db, userId, ctx.settings.sessionTtlMs);
+  setCookie(c, sessionCookieName, session.token, {
+    httpOnly: true,
+    secure: secureCookie(ctx.settings.cookieSecure, c.req.raw),
+    sameSite: 'Strict',
+    path: '/',
+    expires: new Date(session.expiresAt),
+  });
+}
+
 export function authRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
@@ -41,14 +54,7 @@ export function authRoutes(ctx: PortalContext) {
     const user = ctx.db.select().from(users).where(eq(users.email, email)).get();
     const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
     if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
-    const session = createSession(ctx.db, user.id, ctx.settings.sessionTtlMs);
-    setCookie(c, sessionCookieName, session.token, {
-      httpOnly: true,
-      secure: secureCookie(ctx.settings.cookieSecure, c.req.raw),
-      sameSite: 'Strict',
-      path: '/',
-      expires: new Date(session.expiresAt),
-    });
+    startSession(c, ctx, user.id);
     return c.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role } });
   });
 

@@ -17,8 +17,10 @@ const addMemberSchema = z.object({
   role: z.enum(teamRoles),
 });
 
+const changeRoleSchema = z.object({ role: z.enum(teamRoles) });
+
 // Owners can hand out or take away ownership; a team admin cannot promote themselves past their own role.
-function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
+export function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
   if (!isPlatformAdmin(actor) && actor.teams.get(teamId) !== 'owner') throw forbidden(`Only a team owner may ${what}.`);
 }
 
@@ -63,6 +65,41 @@ export function memberRoutes(ctx: PortalContext) {
       'The user is already a member of this team.',
     );
     return c.json({ member: { userId, email: user.email, name: user.name, role: member.role, createdAt: member.createdAt } }, 201);
+  });
+
+  app.patch('/teams/:teamId/members/:userId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const userId = c.req.param('userId');
+    if (!isId('user', userId)) throw notFound('Member');
+    const isMember = and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId));
+    const member = ctx.db
+      .select({ role: teamMembers.role, createdAt: teamMembers.createdAt, email: users.email, name: users.name })
+      .from(teamMembers)
+      .innerJoin(users, eq(users.id, teamMembers.userId))
+      .where(isMember)
+      .get();
+    if (!member) throw notFound('Member');
+    const { role } = await readJson(c, changeRoleSchema);
+    if (role === 'owner' && member.role !== 'owner') requireOwnerFor(actor, team.id, 'make someone an owner');
+    if (member.role === 'owner' && role !== 'owner') requireOwnerFor(actor, team.id, 'demote an owner');
+    const view = { userId, email: member.email, name: member.name, role, createdAt: member.createdAt };
+    // Setting the role a member already has changes nothing, so it writes nothing (and no audit event).
+    if (role === member.role) return c.json({ member: view });
+    ctx.commitChange(
+      actor.id,
+      { action: 'team.member_role', targetType: 'user', targetId: userId, teamId: team.id, summary: { email: member.email }, before: { role: member.role }, after: { role }, affectsGateway: false },
+      (tx) => {
+        // Counted inside the transaction, like the DELETE route, so two owners demoting each other cannot orphan the team.
+        const owners = tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.role, 'owner'))).all();
+        if (member.role === 'owner' && owners.length <= 1) throw conflict('This is the last owner of the team; make another member owner first.');
+        // Conditional on the role read above, so a concurrent change is not silently overwritten.
+        const { changes } = tx.update(teamMembers).set({ role }).where(and(isMember, eq(teamMembers.role, member.role))).run();
+        if (changes === 0) throw conflict('The member was changed or removed meanwhile; reload and try again.');
+      },
+    );
+    return c.json({ member: view });
   });
 
   app.delete('/teams/:teamId/members/:userId', (c) => {

@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { configRevision, createDb, type Db } from '@tollgate/db';
 import type { PlatformRole, TeamId, TeamRole, UserId } from '@tollgate/domain';
+import { createInProcessQueue, type JobQueue } from '@tollgate/jobs';
 import { createPortalApp } from '../app';
 import { defaultMaxBodyBytes } from '../config';
 import type { PortalSettings } from '../context';
+import { createNotifier, type Notifier } from '../notifications/notifier';
+import type { WebhookDeliverySettings } from '../webhooks/settings';
 import { createSecretBox, type SecretBox } from '../secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../snapshot/publisher';
 import { ensureFirstAdmin } from '../users/bootstrap';
@@ -64,14 +67,23 @@ export interface PortalFixture {
   addMember(teamId: TeamId, userId: UserId, role: TeamRole): Promise<void>;
   /** The config revision the next snapshot will carry. */
   revision(): number;
-  /** Stops the app's and the publisher's timers and closes the database. */
-  close(): void;
+  /** The notification job queue (in-process unless the test passed its own) and the notifier on it. */
+  jobs: JobQueue;
+  notifier: Notifier;
+  /** Stops the app's and the publisher's timers, waits for running jobs and closes the database. */
+  close(): Promise<void>;
 }
 
 export interface PortalFixtureOptions {
   settings?: Partial<PortalSettings>;
   adminEmail?: string;
+  /** Webhook retry tuning; the fixture's defaults retry fast (3 attempts, 20 ms base) so tests see outcomes. */
+  delivery?: Partial<WebhookDeliverySettings>;
+  /** A job queue to run notifications on (a BullMQ one, say); the fixture closes it. Default: in-process. */
+  jobs?: JobQueue;
 }
+
+export const fastDelivery: WebhookDeliverySettings = { attempts: 3, backoffMs: 20, timeoutMs: 2_000 };
 
 let userCounter = 0;
 
@@ -80,11 +92,15 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
   const secrets = createSecretBox(randomBytes(32));
   const logger = pino({ level: 'silent' });
   const publisher = createSnapshotPublisher({ db, secrets, logger });
+  const jobs = options.jobs ?? createInProcessQueue({ logger });
+  const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: { ...fastDelivery, ...options.delivery } });
+  await notifier.start();
   const app = createPortalApp({
     db,
     secrets,
     publisher,
     logger,
+    changeListeners: [notifier.listener],
     settings: { cookieSecure: false, sessionTtlMs: 3600_000, maxBodyBytes: defaultMaxBodyBytes, ...options.settings },
   });
 
@@ -159,9 +175,13 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
       await api('POST', `/api/teams/${teamId}/members`, { cookie: adminCookie, body: { userId, role }, expect: 201 });
     },
     revision: () => db.select().from(configRevision).get()!.revision,
-    close() {
+    jobs,
+    notifier,
+    async close() {
       app.close();
       publisher.close();
+      await jobs.close();
+      await notifier.close();
       db.$client.close();
     },
   };
@@ -171,10 +191,10 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
  * For test files that need a fresh portal per test: `const fixture = fixturePerTest(afterEach)`, then
  * `await fixture(options)` inside a test; every fixture made during a test is closed after it.
  */
-export function fixturePerTest(afterEach: (fn: () => void) => void) {
+export function fixturePerTest(afterEach: (fn: () => Promise<void>) => void) {
   const open: PortalFixture[] = [];
-  afterEach(() => {
-    for (const f of open.splice(0)) f.close();
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((f) => f.close()));
   });
   return async (options?: Parameters<typeof createPortalFixture>[0]) => {
     const f = await createPortalFixture(options);

@@ -1,0 +1,113 @@
+import { Hono } from 'hono';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { invitations, teamMembers, teams, users } from '@tollgate/db';
+import { newId, type UserId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import type { Actor } from '../auth/sessions';
+import type { ChangeDescription } from '../changes/commit-change';
+import { hashPassword } from '../auth/passwords';
+import { startSession } from '../auth/routes';
+import { conflict, forbidden } from '../http/errors';
+import { withUniqueAsConflict } from '../http/unique';
+import { nameSchema, readJson } from '../http/validate';
+import { userView } from '../users/routes';
+import { claimInvitation, requireOpenInvitation, type InvitationRow } from './model';
+
+const newAccountSchema = z.object({
+  name: nameSchema,
+  // The same rule as POST /api/users: a chosen password must not be the weak link.
+  password: z.string().min(12).max(200),
+});
+
+const accountExists = 'An account with this email exists: sign in (POST /api/auth/login) and accept the invitation again.';
+
+const acceptChange = (invitation: InvitationRow, userId: UserId, now: number): ChangeDescription => ({
+  action: 'team.invitation_accept',
+  targetType: 'invitation',
+  targetId: invitation.id,
+  teamId: invitation.teamId,
+  summary: { email: invitation.email, role: invitation.role, userId },
+  before: { acceptedAt: null, acceptedBy: null },
+  after: { acceptedAt: now, acceptedBy: userId },
+  affectsGateway: false,
+});
+
+const teamOf = (ctx: PortalContext, invitation: InvitationRow) =>
+  ctx.db.select({ id: teams.id, name: teams.name, slug: teams.slug }).from(teams).where(eq(teams.id, invitation.teamId)).get()!;
+
+/**
+ * The invitation link. No session is needed: the token is the credential, so these routes are outside the
+ * team policy (and outside security.test.ts's table); invitations.test.ts covers them instead. An unknown token
+ * is 404; a used, revoked or expired one is 410 saying which.
+ */
+export function invitationLinkRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  app.get('/invitations/:token', (c) => {
+    const invitation = requireOpenInvitation(ctx.db, c.req.param('token'));
+    const team = teamOf(ctx, invitation);
+    const inviter = invitation.invitedBy
+      ? ctx.db.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy)).get()
+      : undefined;
+    return c.json({
+      team: { name: team.name, slug: team.slug },
+      email: invitation.email,
+      role: invitation.role,
+      expiresAt: invitation.expiresAt,
+      invitedBy: inviter?.name ?? null,
+    });
+  });
+
+  app.post('/invitations/:token/accept', async (c) => {
+    const invitation = requireOpenInvitation(ctx.db, c.req.param('token'));
+    const actor = c.get('actor');
+    if (actor) return c.json(acceptSignedIn(ctx, invitation, actor));
+    // Before reading the body: someone who has an account is told to sign in, not asked for a password.
+    if (ctx.db.select({ id: users.id }).from(users).where(eq(users.email, invitation.email)).get()) throw conflict(accountExists);
+    const { name, password } = await readJson(c, newAccountSchema);
+    const passwordHash = await hashPassword(password);
+    const userId = newId('user');
+    const now = Date.now();
+    const user = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(userId, acceptChange(invitation, userId, now), (tx, record) => {
+          // Claimed first: of two racing accepts the loser gets 410 here, before its user insert could collide.
+          claimInvitation(tx, invitation, now, null);
+          const row = tx.insert(users).values({ id: userId, email: invitation.email, name, role: 'user', passwordHash }).returning().get();
+          tx.update(invitations).set({ acceptedBy: userId }).where(eq(invitations.id, invitation.id)).run();
+          tx.insert(teamMembers).values({ teamId: invitation.teamId, userId, role: invitation.role }).run();
+          record({ action: 'user.create', targetType: 'user', targetId: userId, summary: { email: row.email, role: row.role, invitationId: invitation.id }, after: { email: row.email, name: row.name, role: row.role }, affectsGateway: false });
+          return row;
+        }),
+      accountExists,
+    );
+    startSession(c, ctx, user.id);
+    return c.json({ user: userView(user), team: teamOf(ctx, invitation), role: invitation.role }, 201);
+  });
+
+  return app;
+}
+
+/**
+ * The invitation names an address, so only the account with that address may take it: a forwarded link must
+ * not let someone else join. The 403 names the invited address: whoever holds the token can read it from
+ * GET /api/invitations/:token anyway, and it tells the person which account to sign in with.
+ */
+function acceptSignedIn(ctx: PortalContext, invitation: InvitationRow, actor: Actor) {
+  if (actor.email.toLowerCase() !== invitation.email) {
+    throw forbidden(`This invitation is for another address (${invitation.email}); you are signed in as ${actor.email}. Sign in as the invited address to accept it.`);
+  }
+  const role = actor.teams.get(invitation.teamId);
+  if (role) throw conflict(`You are already a member of this team (role ${role}).`);
+  const now = Date.now();
+  withUniqueAsConflict(
+    () =>
+      ctx.commitChange(actor.id, acceptChange(invitation, actor.id, now), (tx) => {
+        claimInvitation(tx, invitation, now, actor.id);
+        tx.insert(teamMembers).values({ teamId: invitation.teamId, userId: actor.id, role: invitation.role }).run();
+      }),
+    'You are already a member of this team.',
+  );
+  return { user: { id: actor.id, email: actor.email, name: actor.name, role: actor.role }, team: teamOf(ctx, invitation), role: invitation.role };
+}

@@ -1,0 +1,153 @@
+import { Hono } from 'hono';
+import { asc, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { webhookDeliveries, webhooks } from '@tollgate/db';
+import { isId, newId } from '@tollgate/domain';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
+import { loadTeam } from '../access/load';
+import { readJson, readQuery } from '../http/validate';
+import { notificationEvents } from '../notifications/events';
+import { newWebhookSecret } from './signature';
+import { auditableUrl, webhookUrlSchema } from './url';
+
+const eventsSchema = z
+  .array(z.enum(notificationEvents))
+  .max(notificationEvents.length)
+  .refine((list) => new Set(list).size === list.length, 'list each event once');
+const createSchema = z.object({ url: webhookUrlSchema, events: eventsSchema.default([]) });
+const updateSchema = z
+  .object({ url: webhookUrlSchema, events: eventsSchema, active: z.boolean() })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+const deliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+type WebhookRow = typeof webhooks.$inferSelect;
+type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+/** Never the secret, sealed or not: it is shown once, at creation. */
+const webhookView = (w: WebhookRow) => ({
+  id: w.id,
+  teamId: w.teamId,
+  url: w.url,
+  events: w.events,
+  active: w.active,
+  createdBy: w.createdBy,
+  createdAt: w.createdAt,
+});
+
+const deliveryView = (d: DeliveryRow) => ({
+  id: d.id,
+  webhookId: d.webhookId,
+  event: d.event,
+  state: d.state,
+  attempts: d.attempts,
+  lastStatus: d.lastStatus,
+  lastError: d.lastError,
+  deliveredAt: d.deliveredAt,
+  createdAt: d.createdAt,
+  payload: JSON.parse(d.payload) as unknown,
+});
+
+/** What the audit log keeps of a webhook: never the secret, and only the URL's origin. */
+const auditView = (w: Pick<WebhookRow, 'url' | 'events' | 'active'>) => ({ url: auditableUrl(w.url), events: w.events, active: w.active });
+
+/** Team webhooks: a team admin manages them, since they send the team's subscription business elsewhere. */
+export function webhookRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+  const findWebhook = (id: string) => (isId('webhook', id) ? ctx.db.select().from(webhooks).where(eq(webhooks.id, id)).get() : undefined);
+
+  app.post('/teams/:teamId/webhooks', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const input = await readJson(c, createSchema);
+    const id = newId('webhook');
+    const secret = newWebhookSecret();
+    const row = ctx.commitChange(
+      actor.id,
+      {
+        action: 'webhook.create',
+        targetType: 'webhook',
+        targetId: id,
+        teamId: team.id,
+        summary: { url: auditableUrl(input.url) },
+        after: auditView({ ...input, active: true }),
+        affectsGateway: false,
+      },
+      (tx) =>
+        tx
+          .insert(webhooks)
+          .values({ id, teamId: team.id, url: input.url, events: input.events, secret: ctx.secrets.seal(secret), active: true, createdBy: actor.id })
+          .returning()
+          .get(),
+    );
+    return c.json({ webhook: webhookView(row), secret }, 201);
+  });
+
+  app.get('/teams/:teamId/webhooks', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const rows = ctx.db.select().from(webhooks).where(eq(webhooks.teamId, team.id)).orderBy(asc(webhooks.createdAt), asc(webhooks.id)).all();
+    return c.json({ webhooks: rows.map(webhookView) });
+  });
+
+  app.patch('/webhooks/:webhookId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    const changes = await readJson(c, updateSchema);
+    const next = { ...current, ...changes };
+    const row = ctx.commitChange(
+      actor.id,
+      {
+        action: 'webhook.update',
+        targetType: 'webhook',
+        targetId: current.id,
+        teamId: current.teamId,
+        summary: { fields: Object.keys(changes) },
+        before: auditView(current),
+        after: auditView(next),
+        affectsGateway: false,
+      },
+      (tx) => tx.update(webhooks).set(changes).where(eq(webhooks.id, current.id)).returning().get(),
+    );
+    return c.json({ webhook: webhookView(row!) });
+  });
+
+  app.delete('/webhooks/:webhookId', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    // Its deliveries go with it (ON DELETE CASCADE); a queued attempt then finds no row and does nothing.
+    ctx.commitChange(
+      actor.id,
+      {
+        action: 'webhook.delete',
+        targetType: 'webhook',
+        targetId: current.id,
+        teamId: current.teamId,
+        summary: { url: auditableUrl(current.url) },
+        before: auditView(current),
+        affectsGateway: false,
+      },
+      (tx) => tx.delete(webhooks).where(eq(webhooks.id, current.id)).run(),
+    );
+    return c.body(null, 204);
+  });
+
+  app.get('/webhooks/:webhookId/deliveries', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const hook = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    const { limit } = readQuery(c, deliveriesQuerySchema);
+    const rows = ctx.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.webhookId, hook.id))
+      .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+      .limit(limit)
+      .all();
+    return c.json({ deliveries: rows.map(deliveryView) });
+  });
+
+  return app;
+}
