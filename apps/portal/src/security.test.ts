@@ -42,6 +42,7 @@ const table: RouteCase[] = [
   { route: 'POST /api/teams', access: 'platform', body: () => ({ name: 'Intruders', slug: 'intruders' }) },
   { route: 'GET /api/teams', access: 'list' },
   { route: 'GET /api/teams/:teamId', access: 'team' },
+  { route: 'PATCH /api/teams/:teamId', access: 'team', body: () => ({ costBudgetMicroUsdPerMonth: 1 }) },
   { route: 'GET /api/teams/:teamId/audit-events', access: 'team' },
   { route: 'GET /api/teams/:teamId/members', access: 'team' },
   { route: 'POST /api/teams/:teamId/members', access: 'team', body: (w) => ({ userId: w.loner.id, role: 'owner' }) },

@@ -15,6 +15,7 @@ import type {
   ModelTarget,
   PlanId,
   PlanLimits,
+  RateLimits,
   PlatformRole,
   ProviderId,
   ProviderType,
@@ -60,6 +61,8 @@ export const teams = sqliteTable('teams', {
   id: text('id').$type<TeamId>().primaryKey(),
   name: text('name').notNull(),
   slug: text('slug').notNull().unique(),
+  /** Spend cap per calendar month across all the team's apps; null = none. */
+  costBudgetMicroUsdPerMonth: integer('cost_budget_micro_usd_per_month'),
   createdAt: createdAt(),
 });
 
@@ -97,6 +100,8 @@ export const services = sqliteTable(
     openapi: text('openapi', { mode: 'json' }).$type<Record<string, unknown>>(),
     /** The release the gateway serves; null until the first publish. Rollback points it at an older one. */
     liveReleaseId: text('live_release_id').$type<ReleaseId>(),
+    /** Limits over all subscribers together, protecting the service itself. */
+    limits: text('limits', { mode: 'json' }).$type<RateLimits>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -154,6 +159,8 @@ export const apps = sqliteTable(
     teamId: text('team_id').$type<TeamId>().notNull().references(() => teams.id),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
+    /** Spend cap per calendar month across all the app's subscriptions; null = none. */
+    costBudgetMicroUsdPerMonth: integer('cost_budget_micro_usd_per_month'),
     createdAt: createdAt(),
   },
   (t) => [index('apps_team_idx').on(t.teamId)],

@@ -34,6 +34,9 @@ export interface SnapshotApp {
   id: AppId;
   teamId: TeamId;
   name: string;
+  /** Monthly cost budgets (micro-USD) of the app and of its team, across every service; absent = none. */
+  costBudgetMicroUsdPerMonth?: number | null;
+  teamCostBudgetMicroUsdPerMonth?: number | null;
 }
 
 export interface SnapshotService {
@@ -50,15 +53,33 @@ export interface SnapshotService {
   sunsetAt?: number | null;
   /** The live release's number; absent while the service is a draft. Name, models and APIs come from it. */
   release?: number;
+  /** Totals across every subscriber of the service. */
+  limits?: RateLimits;
 }
 
-export interface PlanLimits {
+/** Request and token limits over sliding windows. Tokens count input plus output (cached and reasoning included). */
+export interface RateLimits {
   requestsPerSecond?: number;
   requestsPerMinute?: number;
   requestsPerDay?: number;
   tokensPerMinute?: number;
   tokensPerDay?: number;
+}
+
+/** What the gateway does with a limit while Redis is unreachable: admit, refuse, or count in its own memory. */
+export type LimiterUnavailableMode = 'open' | 'closed' | 'local';
+
+/**
+ * A plan's limits. The top-level ones count per subscription; `perKey`, `perIp` and `perModel` count the same
+ * kinds of limit per API key, per client IP and per model within the subscription. The cost budget is per
+ * calendar month (UTC).
+ */
+export interface PlanLimits extends RateLimits {
   costBudgetMicroUsdPerMonth?: number;
+  perKey?: RateLimits;
+  perIp?: RateLimits;
+  perModel?: RateLimits;
+  onLimiterUnavailable?: LimiterUnavailableMode;
 }
 
 export interface SnapshotPlan {

@@ -8,17 +8,25 @@ import { fieldsOf } from '../changes/commit-change';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { findApp, loadTeam, type AppRow } from '../access/load';
 import { nameSchema, readJson } from '../http/validate';
+import { monthlyBudgetSchema } from '../plans/limits-schema';
 import { keyRoutes } from './key-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
-const createAppSchema = z.object({ name: nameSchema, description: descriptionSchema.default('') });
+const createAppSchema = z.object({ name: nameSchema, description: descriptionSchema.default(''), costBudgetMicroUsdPerMonth: monthlyBudgetSchema.default(null) });
 const updateAppSchema = z
-  .object({ name: nameSchema, description: descriptionSchema })
+  .object({ name: nameSchema, description: descriptionSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
-export const appView = (a: AppRow) => ({ id: a.id, teamId: a.teamId, name: a.name, description: a.description, createdAt: a.createdAt });
+export const appView = (a: AppRow) => ({
+  id: a.id,
+  teamId: a.teamId,
+  name: a.name,
+  description: a.description,
+  costBudgetMicroUsdPerMonth: a.costBudgetMicroUsdPerMonth,
+  createdAt: a.createdAt,
+});
 
 /** Consumer apps: any team member may create and manage them; deleting one (and its keys) takes a team admin. */
 export function appRoutes(ctx: PortalContext) {

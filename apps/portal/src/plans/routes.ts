@@ -2,26 +2,14 @@ import { Hono } from 'hono';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { plans } from '@tollgate/db';
-import { approvalModes, newId, type PlanLimits, type TeamId } from '@tollgate/domain';
+import { approvalModes, newId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { canReadTeam, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
 import { findPlan, findService, type PlanRow } from '../access/load';
 import { conflict, notFound } from '../http/errors';
 import { nameSchema, readJson } from '../http/validate';
+import { planLimitsSchema } from './limits-schema';
 import { endSubscriptionsOfClosedPlan } from '../subscriptions/plan-closure';
-
-const limit = z.number().int().positive();
-/** Strict: a misspelt limit would otherwise vanish and the plan would be unlimited where it meant not to be. */
-export const planLimitsSchema = z
-  .object({
-    requestsPerSecond: limit.optional(),
-    requestsPerMinute: limit.optional(),
-    requestsPerDay: limit.optional(),
-    tokensPerMinute: limit.optional(),
-    tokensPerDay: limit.optional(),
-    costBudgetMicroUsdPerMonth: limit.optional(),
-  })
-  .strict() satisfies z.ZodType<PlanLimits>;
 
 export const planStates = ['active', 'deprecated', 'closed'] as const;
 export type PlanState = (typeof planStates)[number];

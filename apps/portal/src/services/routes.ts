@@ -10,6 +10,7 @@ import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
+import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
 import { listApis } from './apis';
 import { apiView, serviceView } from './views';
@@ -25,10 +26,11 @@ const createServiceSchema = z.object({
   visibility: visibilitySchema.default('public'),
   directModels: z.boolean().default(false),
   tags: serviceTagsSchema.default([]),
+  limits: rateLimitsSchema.default({}),
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema })
+  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 

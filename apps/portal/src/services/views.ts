@@ -11,6 +11,7 @@ export const serviceView = (s: ServiceRow) => ({
   visibility: s.visibility,
   directModels: s.directModels,
   tags: s.tags,
+  limits: s.limits,
   deprecatedAt: s.deprecatedAt,
   sunsetAt: s.sunsetAt,
   lifecycle: s.lifecycle,

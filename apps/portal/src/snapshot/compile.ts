@@ -1,4 +1,4 @@
-import { inArray, isNull } from 'drizzle-orm';
+import { eq, inArray, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   apiKeys,
@@ -9,6 +9,7 @@ import {
   releases,
   services,
   subscriptions,
+  teams,
   type Db,
 } from '@tollgate/db';
 import type { SnapshotData, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
@@ -37,6 +38,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         directModels: services.directModels,
         deprecatedAt: services.deprecatedAt,
         sunsetAt: services.sunsetAt,
+        limits: services.limits,
         liveReleaseId: services.liveReleaseId,
       })
       .from(services)
@@ -56,7 +58,17 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         .from(apiKeys)
         .where(isNull(apiKeys.revokedAt))
         .all(),
-      apps: tx.select({ id: apps.id, teamId: apps.teamId, name: apps.name }).from(apps).all(),
+      apps: tx
+        .select({
+          id: apps.id,
+          teamId: apps.teamId,
+          name: apps.name,
+          costBudgetMicroUsdPerMonth: apps.costBudgetMicroUsdPerMonth,
+          teamCostBudgetMicroUsdPerMonth: teams.costBudgetMicroUsdPerMonth,
+        })
+        .from(apps)
+        .innerJoin(teams, eq(teams.id, apps.teamId))
+        .all(),
       services: serviceRows.map(({ liveReleaseId, ...service }) => {
         const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
         if (!release) return service;

@@ -11,7 +11,14 @@ import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, slugSchema } from '../http/validate';
+import { fieldsOf } from '../changes/commit-change';
+import { monthlyBudgetSchema } from '../plans/limits-schema';
 import { memberRoutes } from './members';
+
+const updateTeamSchema = z
+  .object({ name: nameSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
 const createTeamSchema = z.object({
   name: nameSchema,
@@ -24,6 +31,7 @@ export const teamView = (team: TeamRow, role: TeamRole | null) => ({
   id: team.id,
   name: team.name,
   slug: team.slug,
+  costBudgetMicroUsdPerMonth: team.costBudgetMicroUsdPerMonth,
   createdAt: team.createdAt,
   role,
 });
@@ -74,6 +82,22 @@ export function teamRoutes(ctx: PortalContext) {
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
     return c.json({ team: teamView(team, myRole(actor, team.id)) });
+  });
+
+  /** Team admins rename the team and set its monthly spend cap across all its apps (enforced by the gateway). */
+  app.patch('/teams/:teamId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    requireTeamRole(actor, team.id, 'admin');
+    const changes = await readJson(c, updateTeamSchema);
+    const current = loadTeam(ctx.db, team.id);
+    const row = ctx.commitChange(
+      actor.id,
+      // The budget reaches the gateway's snapshot; a rename alone does not, but one revision bump costs little.
+      { action: 'team.update', targetType: 'team', targetId: team.id, teamId: team.id, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },
+      (tx) => tx.update(teams).set(changes).where(eq(teams.id, team.id)).returning().get()!,
+    );
+    return c.json({ team: teamView(row, myRole(actor, team.id)) });
   });
 
   app.route('/', memberRoutes(ctx));
