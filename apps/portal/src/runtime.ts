@@ -10,6 +10,7 @@ import { createNotificationQueue } from './notifications/queue';
 import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from './secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
 import { ensureFirstAdmin } from './users/bootstrap';
+import { releaseWhatWasServedBeforeUpgrade } from './releases/upgrade';
 
 /**
  * The master key for provider credentials: from TOLLGATE_MASTER_KEY, else `<data dir>/master.key`, which is
@@ -46,6 +47,8 @@ export async function createPortalRuntime(
   const secrets = createSecretBox(loadMasterKey(config));
   const db = createDb({ path: config.dbPath, onStatement: hooks.onStatement });
   const admin = await ensureFirstAdmin(db, config.adminEmail);
+  const upgraded = releaseWhatWasServedBeforeUpgrade(db);
+  if (upgraded.length) logger.info({ services: upgraded }, 'released the working copies the gateway served before releases were served');
   const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
   const jobs = createNotificationQueue(config.redisUrl, logger);
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelRoutes, providers, services } from '@tollgate/db';
+import { modelRoutes, providers, releases, services } from '@tollgate/db';
 import { newId, providerTypes, type ModelPrice, type ProviderId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { fieldsOf } from '../changes/commit-change';
@@ -112,6 +112,20 @@ function routesUsing(db: Reader, providerId: ProviderId): string[] {
     .map((r) => `${r.slug}/${r.name}`);
 }
 
+/** Live releases (as `service-slug@version`) whose models send traffic to a provider: what the gateway serves. */
+function liveReleasesUsing(db: Reader, providerId: ProviderId): string[] {
+  return db
+    .select({ slug: services.slug, version: releases.version })
+    .from(services)
+    .innerJoin(releases, eq(releases.id, services.liveReleaseId))
+    .where(
+      sql`exists (select 1 from json_each(${releases.config}, '$.models') m, json_each(json_extract(m.value, '$.targets')) t
+        where json_extract(t.value, '$.providerId') = ${providerId})`,
+    )
+    .all()
+    .map((r) => `${r.slug}@${r.version}`);
+}
+
 export function providerRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
   const nameTaken = 'A provider with this name exists.';
@@ -176,6 +190,9 @@ export function providerRoutes(ctx: PortalContext) {
       // Checked in the transaction: a route added meanwhile would otherwise point at nothing.
       const using = routesUsing(tx, current.id);
       if (using.length) throw conflict(`The provider is used by model routes ${using.join(', ')}; change or delete them first.`);
+      // The working copy may have moved on while the gateway still serves a release that routes here.
+      const live = liveReleasesUsing(tx, current.id);
+      if (live.length) throw conflict(`The provider is used by the live releases ${live.join(', ')}; release the services without it first.`);
       tx.delete(providers).where(eq(providers.id, current.id)).run();
     });
     return c.body(null, 204);

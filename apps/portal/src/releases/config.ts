@@ -39,7 +39,8 @@ export function workingConfig(db: Reader, serviceId: ServiceId): ReleaseConfig {
 }
 
 /** Freezes the working copy as the next numbered release and makes it the live one. */
-export function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: UserId) {
+/** `createdBy` is null for a release the platform made itself (the upgrade step). */
+export function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: UserId | null) {
   const version = (tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, serviceId)).get()?.v ?? 0) + 1;
   const config = workingConfig(tx, serviceId);
   const release = tx.insert(releases).values({ id: newId('release'), serviceId, version, config, createdBy }).returning().get();

@@ -123,3 +123,67 @@ describe('releases API', () => {
     expect((await api('POST', '/releases/1/publish')).status).toBe(409);
   });
 });
+
+describe('releases and providers', () => {
+  it('keeps a provider the live release routes to, and refuses to roll back to a release whose provider is gone', async () => {
+    const f = await createPortalFixture();
+    try {
+      const owner = await f.createUser();
+      const team = await f.createTeam({ slug: 'prov', ownerUserId: owner.id });
+      const provider = async (name: string) =>
+        (await f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name, type: 'openai', baseUrl: 'https://example.test', apiKey: 'k' }, expect: 201 })).body.provider.id as string;
+      const [old, replacement] = [await provider('Old'), await provider('New')];
+      const svc = (await f.api('POST', `/api/teams/${team.id}/services`, { cookie: owner.cookie, body: { name: 'S', slug: 'ss', kind: 'ai' }, expect: 201 })).body.service.id;
+      const model = (await f.api('POST', `/api/services/${svc}/models`, { cookie: owner.cookie, body: { name: 'm', targets: [{ providerId: old, model: 'x' }] }, expect: 201 })).body.model.id;
+      await f.api('POST', `/api/services/${svc}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
+      // The working copy moves to the new provider; release 1, still live, routes to the old one.
+      await f.api('DELETE', `/api/services/${svc}/models/${model}`, { cookie: owner.cookie, expect: 204 });
+      await f.api('POST', `/api/services/${svc}/models`, { cookie: owner.cookie, body: { name: 'm', targets: [{ providerId: replacement, model: 'x' }] }, expect: 201 });
+      const refused = await f.api('DELETE', `/api/providers/${old}`, { cookie: f.admin.cookie });
+      expect([refused.status, refused.body.error.message]).toEqual([409, 'The provider is used by the live releases ss@1; release the services without it first.']);
+
+      await f.api('POST', `/api/services/${svc}/releases`, { cookie: owner.cookie, expect: 201 });
+      expect((await f.api('DELETE', `/api/providers/${old}`, { cookie: f.admin.cookie })).status).toBe(204);
+      const rollback = await f.api('POST', `/api/services/${svc}/releases/1/publish`, { cookie: owner.cookie });
+      expect(rollback.status).toBe(409);
+      expect(rollback.body.error.message).toBe(`Release 1 routes to providers that were deleted (${old}); it cannot go live again.`);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
+describe('what other teams see of a service', () => {
+  it('is its live release: unreleased names, descriptions, APIs and models stay inside the team', async () => {
+    const f = await createPortalFixture();
+    try {
+      const [owner, outsider] = [await f.createUser(), await f.createUser()];
+      const team = await f.createTeam({ slug: 'face', ownerUserId: owner.id });
+      const svc = (await f.api('POST', `/api/teams/${team.id}/services`, { cookie: owner.cookie, body: { name: 'Maps', slug: 'maps', kind: 'rest', description: 'v1 maps' }, expect: 201 })).body.service.id;
+      await f.api('POST', `/api/services/${svc}/apis`, { cookie: owner.cookie, body: { name: 'Tiles', methods: ['GET'], path: '/tiles' }, expect: 201 });
+      await f.api('POST', `/api/services/${svc}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
+      await f.api('PATCH', `/api/services/${svc}`, { cookie: owner.cookie, body: { name: 'Maps Secret Rename', description: 'internal plans' }, expect: 200 });
+      await f.api('POST', `/api/services/${svc}/apis`, { cookie: owner.cookie, body: { name: 'Internal admin', methods: ['POST'], path: '/internal-admin' }, expect: 201 });
+
+      const theirs = async () => ({
+        one: (await f.api('GET', `/api/services/${svc}`, { cookie: outsider.cookie })).body.service,
+        list: (await f.api('GET', '/api/services', { cookie: outsider.cookie })).body.services,
+        apis: (await f.api('GET', `/api/services/${svc}/apis`, { cookie: outsider.cookie })).body.apis,
+      });
+      const before = await theirs();
+      expect(before.one).toMatchObject({ name: 'Maps', description: 'v1 maps' });
+      expect(before.list.map((s: { name: string }) => s.name)).toEqual(['Maps']);
+      expect(before.apis.map((a: { path: string }) => a.path)).toEqual(['/tiles']);
+      expect(JSON.stringify(before)).not.toMatch(/Secret Rename|internal plans|internal-admin/);
+      const mine = (await f.api('GET', `/api/services/${svc}/apis`, { cookie: owner.cookie })).body.apis.map((a: { path: string }) => a.path);
+      expect(mine).toEqual(['/internal-admin', '/tiles']);
+
+      await f.api('POST', `/api/services/${svc}/releases`, { cookie: owner.cookie, expect: 201 });
+      const after = await theirs();
+      expect(after.one).toMatchObject({ name: 'Maps Secret Rename', description: 'internal plans' });
+      expect(after.apis.map((a: { path: string }) => a.path)).toEqual(['/internal-admin', '/tiles']);
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { and, desc, eq, max } from 'drizzle-orm';
+import { and, desc, eq, inArray, max } from 'drizzle-orm';
 import { z } from 'zod';
-import { releases, services, users } from '@tollgate/db';
+import { providers, releases, services, users } from '@tollgate/db';
 import type { ServiceId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
@@ -119,6 +119,10 @@ export function releaseRoutes(ctx: PortalContext) {
     requireReleasable(service);
     const fromVersion = liveVersion(service);
     if (release.id === service.liveReleaseId) throw conflict(`Release ${release.version} is already live.`);
+    const wanted = new Set(readReleaseConfig(release.config).models.flatMap((m) => m.targets.map((t) => t.providerId)));
+    const present = new Set(wanted.size ? ctx.db.select({ id: providers.id }).from(providers).where(inArray(providers.id, [...wanted])).all().map((p) => p.id) : []);
+    const gone = [...wanted].filter((id) => !present.has(id));
+    if (gone.length) throw conflict(`Release ${release.version} routes to providers that were deleted (${gone.join(', ')}); it cannot go live again.`);
     ctx.commitChange(
       actor.id,
       {

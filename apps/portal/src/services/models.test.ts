@@ -69,13 +69,19 @@ describe('model routes API', () => {
     expect((await addModel({ name: 'm2', targets: [{ providerId: providerA, model: 'x' }] }, outsider.cookie)).status).toBe(404);
   });
 
-  it('lists models; consumers see names, not the provider targets', async () => {
+  it('lists models: the team sees its working copy with targets, others the released names only', async () => {
+    await addModel({ name: 'unreleased', targets: [{ providerId: providerA, model: 'x' }] });
     const mine = await f.api('GET', `/api/services/${serviceId}/models`, { cookie: member.cookie });
-    expect(mine.body.models).toEqual([expect.objectContaining({ name: 'gpt-4o-mini', targets: expect.any(Array) })]);
+    expect(mine.body.models).toEqual([
+      expect.objectContaining({ name: 'gpt-4o-mini', targets: expect.any(Array) }),
+      expect.objectContaining({ name: 'unreleased', targets: expect.any(Array) }),
+    ]);
     const theirs = await f.api('GET', `/api/services/${serviceId}/models`, { cookie: outsider.cookie });
     expect(theirs.status).toBe(200);
-    expect(theirs.body.models).toEqual([{ id: expect.any(String), serviceId, name: 'gpt-4o-mini', createdAt: expect.any(Number) }]);
+    expect(theirs.body.models).toEqual([{ serviceId, name: 'gpt-4o-mini' }]);
     expect(JSON.stringify(theirs.body)).not.toContain(providerA);
+    const route = mine.body.models.find((m: { name: string }) => m.name === 'unreleased');
+    await f.api('DELETE', `/api/services/${serviceId}/models/${route.id}`, { cookie: owner.cookie, expect: 204 });
   });
 
   it('deletes a model route of the service only', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { modelRoutes, providers } from '@tollgate/db';
 import { isId, newId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
+import { liveConfigFor } from '../releases/published';
 import type { Actor } from '../auth/sessions';
 import { canReadTeam, requireOwned, requireSignedIn, requireVisibleService } from '../access/policy';
 import { findService } from '../access/load';
@@ -79,6 +80,9 @@ export function modelRouteRoutes(ctx: PortalContext) {
   app.get('/services/:serviceId/models', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
+    const live = liveConfigFor(ctx.db, actor, service);
+    // Outside the team: the models the gateway serves for this service, by name (never their targets).
+    if (live) return c.json({ models: live.models.map((m) => ({ serviceId: service.id, name: m.name })) });
     const rows = ctx.db.select().from(modelRoutes).where(eq(modelRoutes.serviceId, service.id)).orderBy(asc(modelRoutes.name)).all();
     return c.json({ models: rows.map((m) => modelRouteView(actor, service.teamId, m)) });
   });

@@ -10,6 +10,7 @@ import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
+import { liveConfigFor, publishedFaces } from '../releases/published';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
 import { listApis } from './apis';
@@ -105,13 +106,13 @@ export function serviceRoutes(ctx: PortalContext) {
       .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(tag, q)))
       .orderBy(asc(services.name), asc(services.id))
       .all();
-    return c.json({ services: rows.map(serviceView) });
+    return c.json({ services: publishedFaces(ctx.db, actor, rows).map(serviceView) });
   });
 
   app.get('/services/:serviceId', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    return c.json({ service: serviceView(service) });
+    return c.json({ service: serviceView(publishedFaces(ctx.db, actor, [service])[0]!) });
   });
 
   app.patch('/services/:serviceId', async (c) => {
@@ -131,6 +132,9 @@ export function serviceRoutes(ctx: PortalContext) {
   app.get('/services/:serviceId/apis', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
+    const live = liveConfigFor(ctx.db, actor, service);
+    // Outside the team: the released operations, as callers can use them (they carry no row ids).
+    if (live) return c.json({ apis: live.apis.map((a) => ({ serviceId: service.id, ...a })) });
     return c.json({ apis: listApis(ctx.db, service.id).map(apiView) });
   });
 

@@ -102,22 +102,33 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
   });
 }
 
+type SubscriptionRow = SnapshotSubscription & { updatedAt: number; replacesId: string | null; decidedAt: number | null };
+
 /**
- * One subscription per app and service reaches the gateway: the approved one when there is one (a plan change
- * waiting for approval keeps the old plan working), else the most recent, whose state the 403 names.
+ * A plan-change request that never took over (still pending, rejected, or withdrawn before a decision) says
+ * nothing about whether the app may call; one that was approved at some point does.
  */
-function effectiveSubscriptions(
-  rows: Array<SnapshotSubscription & { updatedAt: number }>,
-): SnapshotSubscription[] {
-  const chosen = new Map<string, SnapshotSubscription & { updatedAt: number }>();
+const tookEffect = (s: SubscriptionRow) =>
+  s.replacesId === null || s.state === 'approved' || s.state === 'paused' || s.state === 'revoked' || (s.state === 'cancelled' && s.decidedAt !== null);
+
+/**
+ * Which of two subscriptions of one app to one service the gateway should know: an approved one first (a plan
+ * change waiting for approval keeps the old plan working); else one that took effect (a rejected plan change
+ * must not hide why the subscription itself stopped); else the most recent. The 403 names its state.
+ */
+function outranks(row: SubscriptionRow, current: SubscriptionRow): boolean {
+  const approved = (s: SubscriptionRow) => s.state === 'approved';
+  if (approved(row) !== approved(current)) return approved(row);
+  if (tookEffect(row) !== tookEffect(current)) return tookEffect(row);
+  return row.updatedAt > current.updatedAt;
+}
+
+function effectiveSubscriptions(rows: SubscriptionRow[]): SnapshotSubscription[] {
+  const chosen = new Map<string, SubscriptionRow>();
   for (const row of rows) {
     const key = `${row.appId} ${row.serviceId}`;
     const current = chosen.get(key);
-    const better =
-      !current ||
-      (row.state === 'approved' && current.state !== 'approved') ||
-      (row.state === 'approved') === (current.state === 'approved') && row.updatedAt > current.updatedAt;
-    if (better) chosen.set(key, row);
+    if (!current || outranks(row, current)) chosen.set(key, row);
   }
   return [...chosen.values()].map(({ id, appId, serviceId, planId, state }) => ({ id, appId, serviceId, planId, state }));
 }

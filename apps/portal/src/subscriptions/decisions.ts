@@ -6,13 +6,13 @@ import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
 import { requireSharedRole, requireSignedIn } from '../access/policy';
 import { findSubscription } from '../access/load';
-import { ApiError, notFound } from '../http/errors';
+import { ApiError, conflict, notFound } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { readOptionalJson } from '../http/optional-json';
 import { readJson } from '../http/validate';
-import { endReplacedSubscription } from './plan-change';
+import { endPendingReplacements, endReplacedSubscription } from './plan-change';
 import { subscriptionDetails } from './queries';
-import { applyAction, subscriptionActions, type SubscriptionAction } from './state-machine';
+import { applyAction, planChangeFrom, subscriptionActions, type SubscriptionAction } from './state-machine';
 
 const reasonSchema = z.string().trim().min(1).max(2000);
 const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
@@ -45,8 +45,15 @@ function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: S
  * a plan change's follow-up (approving the new plan ends the old subscription) in the same transaction.
  */
 function decide(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction, reason: string | undefined) {
-  const { subscription: current, app, acting, rule } = authorizeAction(ctx, actor, id, action);
+  const { subscription: current, app, service, acting, rule } = authorizeAction(ctx, actor, id, action);
   const to = applyAction(action, current.state);
+  if (action === 'approve' && current.replacesId) {
+    // A plan change is approved only while the subscription it replaces still works (see endPendingReplacements).
+    const replaced = findSubscription(ctx.db, current.replacesId)?.subscription;
+    if (replaced && !planChangeFrom.includes(replaced.state)) {
+      throw conflict(`This plan change replaces a subscription that is now ${replaced.state}; it can only be rejected.`);
+    }
+  }
   const now = Date.now();
   const decision = rule.by === 'publisher' ? { decidedBy: actor.id, decidedAt: now, decisionReason: reason ?? null } : {};
   ctx.commitChange(
@@ -63,6 +70,10 @@ function decide(ctx: PortalContext, actor: Actor, id: string, action: Subscripti
     (tx, record) => {
       tx.update(subscriptions).set({ state: to, updatedAt: now, ...decision }).where(eq(subscriptions.id, current.id)).run();
       if (to === 'approved' && current.replacesId) endReplacedSubscription(tx, record, current.replacesId, current.id, app.teamId);
+      if (current.state === 'approved' && to !== 'approved') {
+        const how = action === 'cancel' ? 'cancel' : 'reject';
+        endPendingReplacements(tx, record, current.id, how, to, actor.id, { consumer: app.teamId, publisher: service.teamId });
+      }
     },
   );
   return subscriptionDetails(ctx.db, eq(subscriptions.id, current.id))[0]!;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, subscriptions } from '@tollgate/db';
 import { fixturePerTest } from '../testing/portal-fixture';
 import { createMarket } from '../testing/market';
 
@@ -35,6 +35,9 @@ describe('plan changes', () => {
     expect(oldNow.body.subscriptions.find((s: { id: string }) => s.id === old.id)).toMatchObject({ state: 'cancelled', decisionReason: `Replaced by the plan change ${change.body.subscription.id}.` });
     const cancelEvent = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, old.id), eq(auditEvents.action, 'subscription.cancel'))).get();
     expect(cancelEvent).toMatchObject({ actorUserId: m.pOwner.id, teamId: m.consumerTeam, before: { state: 'approved' }, after: { state: 'cancelled' } });
+    // The new subscription is now the one that counts: revoking it is what the gateway names, not the old cancel.
+    await m.act(change.body.subscription.id, 'revoke', m.pOwner.cookie, { reason: 'late payments' });
+    expect(await m.gatewayView(appId)).toMatchObject({ id: change.body.subscription.id, state: 'revoked' });
   });
 
   it('a rejected plan change leaves the old subscription working', async () => {
@@ -99,5 +102,49 @@ describe('plan changes', () => {
     const notApproved = await change({ planId: free }, m.cMember.cookie, pending.id);
     expect([notApproved.status, notApproved.body.error.message]).toEqual([409, 'Only an approved subscription can change plan; this one is pending.']);
     expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.change_plan')).all()).toEqual([]);
+  });
+
+  it('ends a waiting plan change when the subscription it replaces stops working, so approving it cannot undo that', async () => {
+    const f = await fixture();
+    const m = await createMarket(f);
+    const [free, gold] = [await m.plan('Free', 'auto'), await m.plan('Gold', 'manual')];
+    const change = async (sub: { id: string }) => (await f.api('POST', `/api/subscriptions/${sub.id}/change-plan`, { cookie: m.cMember.cookie, body: { planId: gold }, expect: 201 })).body.subscription;
+    const stateOf = async (appId: string, id: string) =>
+      (await f.api('GET', `/api/apps/${appId}/subscriptions`, { cookie: m.cMember.cookie })).body.subscriptions.find((s: { id: string }) => s.id === id);
+
+    for (const [action, by, body, expected] of [
+      ['revoke', m.pOwner, { reason: 'abuse' }, { state: 'rejected', decisionReason: 'The subscription this plan change would replace was revoked.' }],
+      ['pause', m.pOwner, { reason: 'hold' }, { state: 'rejected', decisionReason: 'The subscription this plan change would replace was paused.' }],
+      ['cancel', m.cMember, {}, { state: 'cancelled', decisionReason: 'The subscription this plan change would replace was cancelled.' }],
+    ] as const) {
+      const appId = await m.app();
+      const old = await m.subscribe(appId, free);
+      const waiting = await change(old);
+      expect((await m.act(old.id, action, by.cookie, body)).status, action).toBe(200);
+      expect(await stateOf(appId, waiting.id), action).toMatchObject(expected);
+      // The queue no longer offers it, and approving it is refused by the state machine.
+      expect((await m.act(waiting.id, 'approve')).status, action).toBe(409);
+      expect((await m.gatewayView(appId))?.state, action).toBe(action === 'cancel' ? 'cancelled' : action === 'pause' ? 'paused' : 'revoked');
+    }
+
+    // Closing the old plan ends its waiting changes too.
+    const appId = await m.app();
+    const old = await m.subscribe(appId, free);
+    const waiting = await change(old);
+    await f.api('PATCH', `/api/plans/${free}`, { cookie: m.pOwner.cookie, body: { state: 'closed' }, expect: 200 });
+    expect(await stateOf(appId, waiting.id)).toMatchObject({ state: 'rejected' });
+  });
+
+  it('refuses to approve a plan change whose old subscription stopped working by another path', async () => {
+    const f = await fixture();
+    const m = await createMarket(f);
+    const [free, gold] = [await m.plan('Free', 'auto'), await m.plan('Gold', 'manual')];
+    const appId = await m.app();
+    const old = await m.subscribe(appId, free);
+    const waiting = (await f.api('POST', `/api/subscriptions/${old.id}/change-plan`, { cookie: m.cMember.cookie, body: { planId: gold }, expect: 201 })).body.subscription;
+    // Written behind the API's back (as an older version or a manual fix might): the approval still checks.
+    f.db.update(subscriptions).set({ state: 'revoked' }).where(eq(subscriptions.id, old.id)).run();
+    const refused = await m.act(waiting.id, 'approve');
+    expect([refused.status, refused.body.error.message]).toEqual([409, 'This plan change replaces a subscription that is now revoked; it can only be rejected.']);
   });
 });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { subscriptions } from '@tollgate/db';
-import { newId, type SubscriptionId, type TeamId } from '@tollgate/domain';
+import { newId, type SubscriptionId, type TeamId, type UserId } from '@tollgate/domain';
 import type { RecordChange } from '../changes/commit-change';
 import type { Tx } from '../changes/tx';
 import type { PortalContext, PortalEnv } from '../context';
@@ -13,8 +13,7 @@ import { idSchema } from '../http/ids';
 import { readJson } from '../http/validate';
 import { planVisibleToTeam } from '../plans/routes';
 import { subscriptionDetails } from './queries';
-import { notOpen } from './routes';
-import { actionsFrom, applyAction, planChangeFrom } from './state-machine';
+import { actionsFrom, applyAction, notOpen, planChangeFrom } from './state-machine';
 
 const changePlanSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
 
@@ -36,6 +35,39 @@ export function endReplacedSubscription(tx: Tx, record: RecordChange, oldId: Sub
   record({ action: 'subscription.cancel', targetType: 'subscription', targetId: oldId, teamId: consumerTeam, summary: { from: old.state, to, reason, replacedBy: replacementId }, before: { state: old.state }, after: { state: to } });
 }
 
+/**
+ * A plan change waits on the subscription it replaces: when that one stops being approved (paused, revoked,
+ * cancelled, its plan closed), the waiting change ends too, or approving it later would undo the pause or
+ * revocation. The publisher's moves reject it; the consumer's cancel withdraws (cancels) it.
+ */
+export function endPendingReplacements(
+  tx: Tx,
+  record: RecordChange,
+  oldId: SubscriptionId,
+  how: 'reject' | 'cancel',
+  why: string,
+  decidedBy: UserId | null,
+  teams: { consumer: TeamId; publisher: TeamId },
+): void {
+  const waiting = tx.select({ id: subscriptions.id, state: subscriptions.state }).from(subscriptions).where(and(eq(subscriptions.replacesId, oldId), eq(subscriptions.state, 'pending'))).all();
+  const now = Date.now();
+  for (const sub of waiting) {
+    const to = applyAction(how, sub.state);
+    const reason = `The subscription this plan change would replace was ${why}.`;
+    const decision = how === 'reject' ? { decidedBy, decidedAt: now } : {};
+    tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: now, ...decision }).where(eq(subscriptions.id, sub.id)).run();
+    record({
+      action: `subscription.${how}`,
+      targetType: 'subscription',
+      targetId: sub.id,
+      teamId: how === 'reject' ? teams.publisher : teams.consumer,
+      summary: { from: sub.state, to, reason, replaces: oldId },
+      before: { state: sub.state },
+      after: { state: to },
+    });
+  }
+}
+
 export function planChangeRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
@@ -45,7 +77,10 @@ export function planChangeRoutes(ctx: PortalContext) {
     if (!found) throw notFound('Subscription');
     requireSharedRole(actor, found.app.teamId, found.service.teamId, 'member', 'Subscription');
     const { planId, note } = await readJson(c, changePlanSchema);
-    const { subscription: current, app: consumer, service } = findSubscription(ctx.db, found.subscription.id)!;
+    // Read again after awaiting the body; the app (and so the subscription) may have been deleted meanwhile.
+    const fresh = findSubscription(ctx.db, found.subscription.id);
+    if (!fresh) throw notFound('Subscription');
+    const { subscription: current, app: consumer, service } = fresh;
     if (!planChangeFrom.includes(current.state)) {
       throw conflict(`Only an approved subscription can change plan; this one is ${current.state}.`);
     }

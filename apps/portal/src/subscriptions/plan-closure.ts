@@ -1,9 +1,10 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { services, subscriptions } from '@tollgate/db';
+import { apps, services, subscriptions } from '@tollgate/db';
 import type { UserId } from '@tollgate/domain';
 import type { RecordChange } from '../changes/commit-change';
 import type { Tx } from '../changes/tx';
 import type { PlanRow } from '../access/load';
+import { endPendingReplacements } from './plan-change';
 import { applyAction, type SubscriptionAction } from './state-machine';
 
 /**
@@ -14,8 +15,9 @@ import { applyAction, type SubscriptionAction } from './state-machine';
 export function endSubscriptionsOfClosedPlan(tx: Tx, record: RecordChange, plan: PlanRow, actorId: UserId): number {
   const service = tx.select({ teamId: services.teamId }).from(services).where(eq(services.id, plan.serviceId)).get()!;
   const live = tx
-    .select({ id: subscriptions.id, state: subscriptions.state })
+    .select({ id: subscriptions.id, state: subscriptions.state, consumer: apps.teamId })
     .from(subscriptions)
+    .innerJoin(apps, eq(apps.id, subscriptions.appId))
     .where(and(eq(subscriptions.planId, plan.id), inArray(subscriptions.state, ['pending', 'approved', 'paused'])))
     .all();
   const reason = `The plan ${plan.name} was closed by the service's publisher.`;
@@ -33,6 +35,7 @@ export function endSubscriptionsOfClosedPlan(tx: Tx, record: RecordChange, plan:
       before: { state: sub.state },
       after: { state: to },
     });
+    if (sub.state === 'approved') endPendingReplacements(tx, record, sub.id, 'reject', to, actorId, { consumer: sub.consumer, publisher: service.teamId });
   }
   return live.length;
 }

@@ -3,7 +3,7 @@ import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { apps, services, subscriptions } from '@tollgate/db';
-import { newId, subscriptionStates, type LifecycleState, type SubscriptionId } from '@tollgate/domain';
+import { newId, subscriptionStates, type SubscriptionId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn, serviceVisibleToTeam, teamsWithRole } from '../access/policy';
 import { findApp, findPlan } from '../access/load';
@@ -12,6 +12,7 @@ import { idSchema } from '../http/ids';
 import { readJson, readQuery } from '../http/validate';
 import { planVisibleToTeam } from '../plans/routes';
 import { appTeams, subscriptionDetails } from './queries';
+import { notOpen } from './state-machine';
 
 const requestSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
 /**
@@ -32,11 +33,6 @@ const queueQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const notOpen: Record<Exclude<LifecycleState, 'published'>, string> = {
-  draft: 'The service is still a draft: it takes subscriptions once its team publishes it.',
-  deprecated: 'The service is deprecated: it takes no new subscriptions.',
-  retired: 'The service is retired.',
-};
 
 export function subscriptionRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();

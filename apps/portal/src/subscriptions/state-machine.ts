@@ -1,4 +1,4 @@
-import type { SubscriptionState } from '@tollgate/domain';
+import type { LifecycleState, SubscriptionState } from '@tollgate/domain';
 import { conflict } from '../http/errors';
 
 /** Which side of a subscription may take an action: the consumer's app team or the publisher's service team. */
@@ -52,3 +52,10 @@ export function applyAction(action: SubscriptionAction, current: SubscriptionSta
       (open.length ? `From ${current} you can: ${open.join(', ')}.` : `${current} is final.`),
   );
 }
+
+/** Why a service that is not published takes no new subscriptions (requests and plan changes alike). */
+export const notOpen: Record<Exclude<LifecycleState, 'published'>, string> = {
+  draft: 'The service is still a draft: it takes subscriptions once its team publishes it.',
+  deprecated: 'The service is deprecated: it takes no new subscriptions.',
+  retired: 'The service is retired.',
+};

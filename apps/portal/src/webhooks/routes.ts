@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { webhookDeliveries, webhooks } from '@tollgate/db';
 import { isId, newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
+import { notFound } from '../http/errors';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { loadTeam } from '../access/load';
 import { readJson, readQuery } from '../http/validate';
@@ -110,9 +111,14 @@ export function webhookRoutes(ctx: PortalContext) {
         after: auditView(next),
         affectsGateway: false,
       },
-      (tx) => tx.update(webhooks).set(changes).where(eq(webhooks.id, current.id)).returning().get(),
+      (tx) => {
+        const updated = tx.update(webhooks).set(changes).where(eq(webhooks.id, current.id)).returning().get();
+        // Deleted by someone else while this request's body was read: nothing to update, nothing to audit.
+        if (!updated) throw notFound('Webhook');
+        return updated;
+      },
     );
-    return c.json({ webhook: webhookView(row!) });
+    return c.json({ webhook: webhookView(row) });
   });
 
   app.delete('/webhooks/:webhookId', (c) => {
