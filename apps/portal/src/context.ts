@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Limiter } from '@tollgate/limiter';
 import type { Db } from '@tollgate/db';
 import type { Actor } from './auth/sessions';
-import type { ChangeListener, CommitChange } from './changes/commit-change';
+import type { ChangeListener, CommitChange, TransactionalChangeListener } from './changes/commit-change';
 import type { SecretBox } from './secrets/secret-box';
 import type { SnapshotPublisher } from './snapshot/publisher';
 
@@ -28,6 +28,8 @@ export interface PortalDeps {
   settings: PortalSettings;
   /** Told of every committed change (notifications listen here); a listener must not throw. */
   changeListeners?: readonly ChangeListener[];
+  /** Told of every change inside its transaction (the notification outbox); throwing rolls the change back. */
+  transactionalChangeListeners?: readonly TransactionalChangeListener[];
 }
 
 /** What every route module receives: the app's dependencies plus the one write path. */

@@ -59,6 +59,7 @@ export async function createPortalRuntime(
     publisher,
     logger,
     changeListeners: [notifier.listener],
+    transactionalChangeListeners: [notifier.transactionalListener],
     settings: {
       cookieSecure: config.cookieSecure,
       sessionTtlMs: config.sessionTtlMs,

@@ -357,6 +357,18 @@ export const webhookDeliveries = sqliteTable(
   (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_state_idx').on(t.state)],
 );
 
+/**
+ * Changes whose notifications are not yet written: the row commits with the change and is deleted in the
+ * transaction that writes the notifications, so a lost or repeated `notify` job neither loses nor doubles one.
+ */
+export const notificationOutbox = sqliteTable('notification_outbox', {
+  auditEventId: text('audit_event_id')
+    .$type<AuditEventId>()
+    .primaryKey()
+    .references(() => auditEvents.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});
+
 /** A single row counting config changes; the gateway's snapshot is compiled for a revision. */
 export const configRevision = sqliteTable('config_revision', {
   id: integer('id').primaryKey(),

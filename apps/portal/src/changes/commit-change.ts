@@ -32,12 +32,24 @@ export interface CommittedChange extends ChangeDescription {
 export type ChangeListener = (change: CommittedChange) => void;
 
 /**
+ * Hears every change recorded in a transaction, inside it, after its audit event is written: what it writes
+ * commits or rolls back with the change (the notification outbox lives here). It runs under the write lock, so
+ * it must be quick and synchronous; throwing rolls the whole change back.
+ */
+export type TransactionalChangeListener = (tx: Tx, change: CommittedChange) => void;
+
+/**
  * Records a further change that is part of the same transaction (closing a plan ends its subscriptions): it
  * gets its own audit event, and listeners hear of it after the commit like of the main one.
  */
 export type RecordChange = (change: ChangeDescription) => void;
 
-export function createChangeCommitter(db: Db, onConfigChanged: () => void, listeners: readonly ChangeListener[] = []) {
+export function createChangeCommitter(
+  db: Db,
+  onConfigChanged: () => void,
+  listeners: readonly ChangeListener[] = [],
+  transactionalListeners: readonly TransactionalChangeListener[] = [],
+) {
   return function commitChange<T>(actorId: UserId | null, change: ChangeDescription, apply: (tx: Tx, record: RecordChange) => T): T {
     const at = Date.now();
     const committed: CommittedChange[] = [];
@@ -60,6 +72,7 @@ export function createChangeCommitter(db: Db, onConfigChanged: () => void, liste
             after: c.after ?? null,
           })
           .run();
+        for (const listener of transactionalListeners) listener(tx, c);
       }
       if (change.affectsGateway !== false) {
         tx.update(configRevision)

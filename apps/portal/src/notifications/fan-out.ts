@@ -3,6 +3,7 @@ import { auditEvents, notifications, plans, teamMembers, webhookDeliveries, webh
 import { isId, newId, type DeliveryId, type TeamId, type TeamRole } from '@tollgate/domain';
 import { findSubscription } from '../access/load';
 import { eventsForChange, titleFor, type Audience, type NotificationEvent } from './events';
+import { claimOutboxRow } from './outbox';
 
 /** The JSON body of a webhook delivery and the `data` of an in-portal notification: one shape for both. */
 export interface NotificationPayload {
@@ -31,24 +32,29 @@ const rolesFor: Record<Audience, readonly TeamRole[]> = {
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /**
- * Turns one committed change (by its audit event id) into notification rows and pending webhook deliveries,
- * written in one transaction, so a run that fails part way leaves nothing and its retry starts clean. Returns
+ * Turns one committed change (by its audit event id) into notification rows and pending webhook deliveries.
+ * The claim on the change's outbox row, the notifications and the deliveries commit together: a run that fails
+ * part way leaves the row for a retry, and a second run (a job BullMQ ran twice, a sweep racing the job) finds
+ * no row and writes nothing, so nobody hears of a change twice nor gets a second delivery id for it. Returns
  * the deliveries to enqueue. The person who made the change is not notified of it in the portal: they already know.
  */
 export function fanOut(db: Db, auditEventId: string): DeliveryId[] {
   if (!isId('auditEvent', auditEventId)) return [];
-  const change = db.select().from(auditEvents).where(eq(auditEvents.id, auditEventId)).get();
-  if (!change || change.targetType !== 'subscription') return [];
-  const found = findSubscription(db, change.targetId);
-  if (!found) return [];
-  const { subscription, app, service } = found;
-  const plan = db.select({ id: plans.id, name: plans.name }).from(plans).where(eq(plans.id, subscription.planId)).get()!;
-  // The state the change left, not the state now: a job that runs late must not tell a newer story.
-  const stateAfter = text(change.summary.to) ?? text(change.summary.state) ?? subscription.state;
-  const routes = eventsForChange(change.action, stateAfter);
   const deliveries: DeliveryId[] = [];
 
   db.transaction((tx) => {
+    if (!claimOutboxRow(tx, auditEventId)) return;
+    // A change that cannot be told any more (its subscription is gone) still gives up its row: nothing to retry.
+    const change = tx.select().from(auditEvents).where(eq(auditEvents.id, auditEventId)).get();
+    if (!change || change.targetType !== 'subscription') return;
+    // One better-sqlite3 connection: reading through `db` here still reads inside this transaction.
+    const found = findSubscription(db, change.targetId);
+    if (!found) return;
+    const { subscription, app, service } = found;
+    const plan = tx.select({ id: plans.id, name: plans.name }).from(plans).where(eq(plans.id, subscription.planId)).get()!;
+    // The state the change left, not the state now: a job that runs late must not tell a newer story.
+    const stateAfter = text(change.summary.to) ?? text(change.summary.state) ?? subscription.state;
+    const routes = eventsForChange(change.action, stateAfter);
     for (const { event, audience } of routes) {
       const teamId: TeamId = audience === 'publisher' ? service.teamId : app.teamId;
       const payload: NotificationPayload = {

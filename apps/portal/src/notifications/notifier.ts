@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { webhookDeliveries, type Db } from '@tollgate/db';
 import type { DeliveryId } from '@tollgate/domain';
@@ -9,6 +9,7 @@ import { createWebhookDeliverer, deliverJob, type DeliverJobData } from '../webh
 import type { WebhookDeliverySettings } from '../webhooks/settings';
 import { notifiedActions } from './events';
 import { fanOut } from './fan-out';
+import { outboxEntries, recordInOutbox } from './outbox';
 
 export const notifyJob = 'notify';
 interface NotifyJobData extends Record<string, unknown> {
@@ -21,15 +22,23 @@ export interface NotifierDeps {
   queue: JobQueue;
   logger: Logger;
   delivery: WebhookDeliverySettings;
+  /** Outbox sweep: how often it runs (default 30 s) and how old a row must be to count as missed (default 5 s). */
+  outbox?: { sweepEveryMs?: number; missedAfterMs?: number };
 }
 
 /**
- * Subscription changes → `notify` jobs → notification rows and `deliver` jobs. Jobs carry ids, never
- * payloads: the database holds the facts, so a job that runs late, twice, or after a restart reads the same
- * truth, and Redis never holds a webhook body or secret.
+ * Subscription changes → outbox rows and `notify` jobs → notification rows and `deliver` jobs. Jobs carry ids,
+ * never payloads: the database holds the facts, so a job that runs late, twice, or after a restart reads the
+ * same truth, and Redis never holds a webhook body or secret. The outbox row, written with the change, is what
+ * guarantees the notification; the job is only the fast path, and the sweep and `start` redo what it missed.
  */
 export function createNotifier(deps: NotifierDeps) {
   const { db, queue, logger, delivery } = deps;
+  const sweepEveryMs = deps.outbox?.sweepEveryMs ?? 30_000;
+  const missedAfterMs = deps.outbox?.missedAfterMs ?? 5_000;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping = false;
+  let closed = false;
   const deliverer = createWebhookDeliverer({ db, secrets: deps.secrets, settings: delivery, logger });
   const retry = { attempts: delivery.attempts, backoffMs: delivery.backoffMs };
 
@@ -44,37 +53,97 @@ export function createNotifier(deps: NotifierDeps) {
     }
   }
 
+  /**
+   * The audit event id is the jobId: while its job waits or runs, adding it again (the sweep, a restart) is a
+   * no-op on both queues. Never throws; a job that could not be added stays in the outbox for the sweep.
+   */
+  async function enqueueNotify(auditEventId: string): Promise<void> {
+    try {
+      await queue.add(notifyJob, { auditEventId } satisfies NotifyJobData, { ...retry, jobId: auditEventId });
+    } catch (err) {
+      logger.error({ err, auditEventId }, 'could not enqueue a notification');
+    }
+  }
+
   /** Runs inside the HTTP request that committed the change: only enqueues, and never throws. */
   const listener: ChangeListener = (change) => {
     if (!notifiedActions.has(change.action)) return;
-    try {
-      queue
-        .add(notifyJob, { auditEventId: change.auditEventId } satisfies NotifyJobData, { ...retry, jobId: change.auditEventId })
-        .catch((err) => logger.error({ err, auditEventId: change.auditEventId }, 'could not enqueue a notification'));
-    } catch (err) {
-      logger.error({ err, auditEventId: change.auditEventId }, 'could not enqueue a notification');
-    }
+    void enqueueNotify(change.auditEventId);
   };
 
-  /** Registers the handlers, then re-enqueues every delivery still pending (timers of a stopped runner are gone). */
+  /** Re-enqueues outbox rows (all of them, or those older than `createdBefore`); never throws. */
+  async function requeueOutbox(createdBefore?: number): Promise<number> {
+    let waiting: string[];
+    try {
+      waiting = outboxEntries(db, createdBefore);
+    } catch (err) {
+      logger.error({ err }, 'could not read the notification outbox');
+      return 0;
+    }
+    for (const id of waiting) {
+      if (closed) break;
+      await enqueueNotify(id);
+    }
+    return waiting.length;
+  }
+
+  /**
+   * Catches what the fast path missed (a `queue.add` that failed while Redis was down) without a restart. Only
+   * rows older than `missedAfterMs`: younger ones are most likely in a job right now.
+   */
+  /** Deliveries still pending, oldest first; `createdBefore` keeps the sweep off ones whose job is on its way. */
+  const pendingDeliveries = (createdBefore = Number.POSITIVE_INFINITY) =>
+    db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.state, 'pending'), lt(webhookDeliveries.createdAt, createdBefore)))
+      .orderBy(asc(webhookDeliveries.createdAt))
+      .all()
+      .map((row) => row.id);
+
+  async function sweep(): Promise<void> {
+    if (sweeping || closed) return;
+    sweeping = true;
+    try {
+      const count = await requeueOutbox(Date.now() - missedAfterMs);
+      if (count > 0) logger.warn({ count }, 're-enqueued notifications still in the outbox (a queue add may have failed)');
+      // A delivery whose `deliver` add failed stays pending; re-adding one whose job waits or retries is a no-op.
+      await enqueueAll(pendingDeliveries(Date.now() - missedAfterMs));
+    } finally {
+      sweeping = false;
+    }
+  }
+
+  /**
+   * Registers the handlers, re-enqueues every change still in the outbox and every delivery still pending
+   * (timers of a stopped runner are gone), then starts the sweep. Calling it again is harmless.
+   */
   async function start(): Promise<void> {
     queue.process<NotifyJobData>(notifyJob, async ({ auditEventId }) => enqueueAll(fanOut(db, auditEventId)));
     queue.process<DeliverJobData>(deliverJob, (data) => deliverer.deliver(data));
-    const pending = db
-      .select({ id: webhookDeliveries.id })
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.state, 'pending'))
-      .orderBy(asc(webhookDeliveries.createdAt))
-      .all();
+    const outboxed = await requeueOutbox();
+    if (outboxed > 0) logger.info({ count: outboxed }, 're-enqueueing notifications still in the outbox');
+    const pending = pendingDeliveries();
     if (pending.length > 0) logger.info({ count: pending.length }, 're-enqueueing pending webhook deliveries');
-    await enqueueAll(pending.map((row) => row.id));
+    await enqueueAll(pending);
+    if (sweepTimer) clearInterval(sweepTimer);
+    sweepTimer = setInterval(() => void sweep(), sweepEveryMs);
+    // The sweep is housekeeping: it must not keep a process alive that has nothing else to do.
+    sweepTimer.unref();
   }
 
   return {
     listener,
+    /** For `transactionalChangeListeners`: writes the outbox row inside the change's transaction. */
+    transactionalListener: recordInOutbox,
     start,
-    /** Closes what the notifier owns (the HTTP agent); close the queue first, so no delivery is mid-flight. */
-    close: () => deliverer.close(),
+    /** Stops the sweep and closes the HTTP agent; close the queue first, so no delivery is mid-flight. */
+    close: async () => {
+      closed = true;
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = undefined;
+      await deliverer.close();
+    },
   };
 }
 

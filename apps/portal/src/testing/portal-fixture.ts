@@ -6,7 +6,7 @@ import { createInProcessQueue, type JobQueue } from '@tollgate/jobs';
 import { createPortalApp } from '../app';
 import { defaultMaxBodyBytes } from '../config';
 import type { PortalSettings } from '../context';
-import { createNotifier, type Notifier } from '../notifications/notifier';
+import { createNotifier, type Notifier, type NotifierDeps } from '../notifications/notifier';
 import type { WebhookDeliverySettings } from '../webhooks/settings';
 import { createSecretBox, type SecretBox } from '../secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from '../snapshot/publisher';
@@ -81,6 +81,8 @@ export interface PortalFixtureOptions {
   delivery?: Partial<WebhookDeliverySettings>;
   /** A job queue to run notifications on (a BullMQ one, say); the fixture closes it. Default: in-process. */
   jobs?: JobQueue;
+  /** Notification outbox sweep tuning (tests of the sweep make it fast). */
+  outbox?: NotifierDeps['outbox'];
 }
 
 export const fastDelivery: WebhookDeliverySettings = { attempts: 3, backoffMs: 20, timeoutMs: 2_000 };
@@ -93,7 +95,7 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
   const logger = pino({ level: 'silent' });
   const publisher = createSnapshotPublisher({ db, secrets, logger });
   const jobs = options.jobs ?? createInProcessQueue({ logger });
-  const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: { ...fastDelivery, ...options.delivery } });
+  const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: { ...fastDelivery, ...options.delivery }, outbox: options.outbox });
   await notifier.start();
   const app = createPortalApp({
     db,
@@ -101,6 +103,7 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
     publisher,
     logger,
     changeListeners: [notifier.listener],
+    transactionalChangeListeners: [notifier.transactionalListener],
     settings: { cookieSecure: false, sessionTtlMs: 3600_000, maxBodyBytes: defaultMaxBodyBytes, ...options.settings },
   });
 
