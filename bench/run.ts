@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { startRedisServer } from '@tollgate/jobs/testing';
 
 /**
  * `npm run bench`: the gateway with its full chain against a bare node:http proxy, both in front of the same
@@ -12,6 +13,8 @@ import autocannon from 'autocannon';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const children: ChildProcess[] = [];
+// A private redis-server for the gateway with the shared (Redis) limiter.
+const redis = await startRedisServer();
 
 async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<string[]> {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
@@ -50,20 +53,26 @@ try {
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   );
 
+  const [redisGatewayPort, redisKey] = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
+
   const results = [
     await load('mock upstream (direct)', upstreamUrl, { authorization: 'Bearer sk-bench' }),
     await load('bare node:http proxy', `http://127.0.0.1:${proxyPort}`, {}),
     await load('tollgate gateway (full chain)', `http://127.0.0.1:${gatewayPort}`, { authorization: `Bearer ${key}` }),
+    await load('gateway, Redis limiter', `http://127.0.0.1:${redisGatewayPort}`, { authorization: `Bearer ${redisKey}` }),
   ];
   console.log(`\nPOST /v1/chat/completions, ${connections} connections, ${seconds} s each, one run on ${(await import('node:os')).cpus().length} cores\n`);
   console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx');
   for (const r of results) {
     console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}`);
   }
-  const [, bare, gateway] = results as [Figures, Figures, Figures];
-  console.log(`\ngateway / bare proxy: throughput ${(gateway.rps / bare.rps).toFixed(2)}×, p50 ${(gateway.p50 / bare.p50).toFixed(2)}×, p99 ${(gateway.p99 / bare.p99).toFixed(2)}×`);
+  const [, bare, gateway, withRedis] = results as [Figures, Figures, Figures, Figures];
+  const ratio = (a: Figures, b: Figures) => `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×`;
+  console.log(`\ngateway / bare proxy: ${ratio(gateway, bare)}`);
+  console.log(`Redis limiter / in-memory limiter: ${ratio(withRedis, gateway)}`);
   if (results.some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+  await redis.close();
 }

@@ -8,12 +8,14 @@ import { startAllInOne } from '@tollgate/all-in-one';
 import { PortalClient } from '@tollgate/all-in-one/portal-client';
 
 /**
- * The gateway under test with its full chain: key lookup, subscription check, a plan limit that is counted
- * (set high enough never to refuse), and metering into SQLite. Seeded through the portal's HTTP API.
+ * The gateway under test with its full chain: key lookup, subscription check, plan limits that are counted
+ * (a request limit and a token limit, reserved and settled, set high enough never to refuse), and metering
+ * into SQLite. Seeded through the portal's HTTP API. A second argument is a Redis URL for the shared limiter.
  */
 const upstreamUrl = process.argv[2]!;
+const redisUrl = process.argv[3];
 const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
-const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent' };
+const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent', ...(redisUrl ? { TOLLGATE_REDIS_URL: redisUrl } : {}) };
 const platform = await startAllInOne(parsePortalConfig(env), parseGatewayConfig(env), pino({ level: 'silent' }));
 const admin = new PortalClient(platform.portalUrl);
 await admin.login(platform.portal.firstAdmin!.email, platform.portal.firstAdmin!.password);
@@ -22,7 +24,7 @@ const { provider } = await admin.must('POST', '/api/providers', { name: 'bench-o
 const { team } = await admin.must('POST', '/api/teams', { name: 'Bench', slug: 'bench' });
 const { service } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Bench LLM', slug: 'bench-llm', kind: 'ai' });
 await admin.must('POST', `/api/services/${service.id}/models`, { name: 'gpt-4o-mini', targets: [{ providerId: provider.id, model: 'gpt-4o-mini' }] });
-const { plan } = await admin.must('POST', `/api/services/${service.id}/plans`, { name: 'unlimited', approval: 'auto', limits: { requestsPerMinute: 1_000_000_000 } });
+const { plan } = await admin.must('POST', `/api/services/${service.id}/plans`, { name: 'unlimited', approval: 'auto', limits: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000_000 } });
 await admin.must('POST', `/api/services/${service.id}/lifecycle`, { state: 'published' }, 200);
 const { app } = await admin.must('POST', `/api/teams/${team.id}/apps`, { name: 'bench' });
 const { secret } = await admin.must('POST', `/api/apps/${app.id}/keys`, { name: 'bench' });

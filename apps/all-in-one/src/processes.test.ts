@@ -1,35 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startEntry, stopProcess } from './testing/processes';
 
 // The entry points as an operator runs them: real processes, real ports, stopped with SIGTERM.
-const root = new URL('../../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-proc-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-function start(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: root,
-    env: { PATH: process.env.PATH, TOLLGATE_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  return { child, output: () => text };
-}
+const start = startEntry;
+const stop = stopProcess;
 
 async function waitOk(url: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -39,12 +19,6 @@ async function waitOk(url: string, ms = 15_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url} not ready within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  child.kill('SIGTERM');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
 }
 
 describe('entry points', () => {

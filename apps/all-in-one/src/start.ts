@@ -39,6 +39,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     logger,
     overrides: hooks.gateway,
   });
+  await gateway.limiterReady();
   const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
   const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
   const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);

@@ -6,6 +6,7 @@ import { GatewayError, renderGatewayError } from './errors';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 import type { CallMeter } from './meter/call-meter';
 import type { Limiter } from '@tollgate/limiter';
+import type { LimiterUnavailableMode } from '@tollgate/domain';
 import { contextStep } from './steps/context';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
@@ -21,6 +22,10 @@ export interface GatewayDeps {
   snapshots: SnapshotSource;
   meter: CallMeter;
   limiter: Limiter;
+  /** For limits whose plan does not choose: what to do while Redis is unreachable (default: count locally). */
+  limiterUnavailable?: LimiterUnavailableMode;
+  /** Output tokens reserved for a chat call that sets no `max_tokens` (default 1,024); settled after the call. */
+  reserveOutputTokens?: number;
   logger: Logger;
   /** Addresses whose `x-forwarded-for` / `x-envoy-external-address` are believed. */
   trustedProxies?: readonly string[];
@@ -59,11 +64,12 @@ export function createGatewayApp(deps: GatewayDeps) {
     keys: new KeyPools(),
     retry: deps.retry ?? { rounds: 1, maxBackoffMs: 2_000 },
   };
-  const chatDeps = { limiter: deps.limiter, meter: deps.meter, upstream, maxBodyBytes };
+  const limits = { limiter: deps.limiter, onUnavailable: deps.limiterUnavailable ?? 'local', reserveOutputTokens: deps.reserveOutputTokens ?? 1_024 } as const;
+  const chatDeps = { limits, meter: deps.meter, upstream, maxBodyBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
-  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limiter: deps.limiter, upstream, maxBodyBytes }));
+  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);
 

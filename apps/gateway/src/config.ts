@@ -23,6 +23,11 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_PORTAL_URL: z.string().url().optional(),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
   TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(1_000),
+  /** Shared rate-limit counters for every gateway; unset: each gateway counts in its own memory. Empty = unset. */
+  TOLLGATE_REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional()),
+  TOLLGATE_LIMITER_ON_UNAVAILABLE: z.enum(['open', 'closed', 'local']).default('local'),
+  TOLLGATE_LIMITER_TIMEOUT_MS: z.coerce.number().int().min(5).max(5_000).default(50),
+  TOLLGATE_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().positive().max(1_000_000).default(1_024),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

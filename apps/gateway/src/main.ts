@@ -18,6 +18,7 @@ const channel = { portalUrl: config.TOLLGATE_PORTAL_URL, internalToken: config.T
 const snapshots = createPortalSnapshotClient({ ...channel, pollMs: config.TOLLGATE_SNAPSHOT_POLL_MS, logger });
 snapshots.start();
 const gateway = createGatewayRuntime(config, { snapshots: snapshots.source, sink: createPortalCallRecordSink(channel), logger });
+await gateway.limiterReady();
 const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEWAY_HOST, port: config.TOLLGATE_GATEWAY_PORT }, (info) =>
   logger.info({ port: info.port }, 'gateway listening'),
 );

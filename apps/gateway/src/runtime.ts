@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfigEnv } from './config';
 import { createGatewayApp, type GatewayDeps } from './app';
 import { CallMeter, type CallRecordSink } from './meter/call-meter';
-import { MemoryLimiter } from '@tollgate/limiter';
+import { MemoryLimiter, RedisLimiter, type Limiter } from '@tollgate/limiter';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 
 /**
@@ -21,7 +21,10 @@ export function createGatewayRuntime(
     batchSize: config.TOLLGATE_METER_BATCH_SIZE,
     maxBuffered: config.TOLLGATE_METER_MAX_BUFFERED,
   });
-  const limiter = new MemoryLimiter();
+  // With Redis every gateway shares one set of counters; without it each counts alone (the embedded default).
+  const limiter: Limiter = config.TOLLGATE_REDIS_URL
+    ? new RedisLimiter(config.TOLLGATE_REDIS_URL, { commandTimeoutMs: config.TOLLGATE_LIMITER_TIMEOUT_MS, logger: parts.logger })
+    : new MemoryLimiter();
   const app = createGatewayApp({
     snapshots: parts.snapshots,
     meter,
@@ -31,15 +34,30 @@ export function createGatewayRuntime(
     upstreamTimeoutMs: config.TOLLGATE_UPSTREAM_TIMEOUT_MS,
     retry: { rounds: config.TOLLGATE_UPSTREAM_RETRIES, maxBackoffMs: config.TOLLGATE_UPSTREAM_MAX_BACKOFF_MS },
     circuitBreaker: { failureThreshold: config.TOLLGATE_CIRCUIT_FAILURES, openMs: config.TOLLGATE_CIRCUIT_OPEN_MS },
+    limiterUnavailable: config.TOLLGATE_LIMITER_ON_UNAVAILABLE,
+    reserveOutputTokens: config.TOLLGATE_RESERVE_OUTPUT_TOKENS,
     ...parts.overrides,
   });
   return {
     app,
     meter,
+    /**
+     * Waits (up to `waitMs`) for the shared limiter's connection, so a starting gateway does not count its first
+     * calls alone; past that it serves anyway, each limit degrading as its plan chose until Redis answers.
+     */
+    async limiterReady(waitMs = 3_000): Promise<void> {
+      if (!(limiter instanceof RedisLimiter)) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs)));
+      const late = await Promise.race([limiter.ready().then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late) parts.logger.warn({ waitMs }, 'Redis is not answering: serving with each limit in its degraded mode until it does');
+    },
     /** Stops counting and flushes what the meter still holds: no call record is lost on a clean stop. */
     async close() {
-      limiter.close();
+      // The meter first: its records settle reservations, which the limiter then flushes as it closes.
       await meter.close();
+      await limiter.close();
     },
   };
 }

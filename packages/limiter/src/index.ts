@@ -1,2 +1,3 @@
-export type { LimitDecision, LimitRule, Limiter } from './limiter';
-export { MemoryLimiter } from './memory-limiter';
+export type { LimitDecision, LimitRule, Limiter, Reservation, ReservedCell, RuleState } from './limiter';
+export { MemoryLimiter, type MemoryLimiterOptions } from './memory-limiter';
+export { RedisLimiter, fastFailRedisOptions, type LimiterLogger, type RedisLimiterOptions, type RedisLimiterStats } from './redis/redis-limiter';

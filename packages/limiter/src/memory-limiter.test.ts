@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { limiterContract } from './limiter-contract';
 import { MemoryLimiter } from './memory-limiter';
+
+limiterContract('MemoryLimiter', { create: () => ({ limiter: new MemoryLimiter() }), source: 'memory' });
 
 const minute = 60_000;
 const rule = (limit: number, key = 'sub:1') => ({ key, limit, windowMs: minute, policy: `${limit}/min` });

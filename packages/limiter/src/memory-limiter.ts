@@ -1,9 +1,9 @@
-import type { LimitDecision, LimitRule, Limiter } from './limiter';
+import type { LimitDecision, LimitRule, Limiter, Reservation, ReservedCell } from './limiter';
+import { amount, decide, fits, isFixed, windowStart, type Cells } from './sliding-window';
 
-interface Window {
-  start: number;
-  current: number;
-  previous: number;
+export interface MemoryLimiterOptions {
+  /** How often idle windows are forgotten. */
+  sweepMs?: number;
 }
 
 /**
@@ -12,37 +12,57 @@ interface Window {
  * requests cannot slip past the limit (JavaScript runs this to the end before anything else).
  */
 export class MemoryLimiter implements Limiter {
-  readonly #windows = new Map<string, Window>();
+  readonly #windows = new Map<string, Cells>();
+  readonly #settled = new WeakSet<Reservation>();
   readonly #sweep: NodeJS.Timeout;
 
-  constructor(sweepMs = 60_000) {
-    this.#sweep = setInterval(() => this.#forgetIdle(Date.now()), sweepMs);
+  constructor(options: MemoryLimiterOptions = {}) {
+    this.#sweep = setInterval(() => this.#forgetIdle(Date.now()), options.sweepMs ?? 60_000);
     this.#sweep.unref();
   }
 
   hit(rules: readonly LimitRule[], now = Date.now()): LimitDecision {
-    const windows: Window[] = [];
-    for (const rule of rules) {
-      const w = this.#roll(rule, now);
-      const weight = 1 - (now - w.start) / rule.windowMs;
-      const estimate = w.previous * weight + w.current;
-      if (estimate + 1 > rule.limit) return { allowed: false, refusedBy: rule, retryAfterMs: retryAfter(rule, w, now) };
-      windows.push(w);
-    }
-    for (const w of windows) w.current++;
-    return { allowed: true, retryAfterMs: 0 };
+    const windows = rules.map((rule) => this.#roll(rule, now));
+    const before = windows.map((w) => ({ ...w }));
+    const allowed = rules.every((rule, i) => fits(rule, windows[i]!, now));
+    const decision = decide(rules, before, now, allowed, 'memory');
+    if (!allowed || rules.length === 0) return decision;
+    const cells: ReservedCell[] = rules.map((rule, i) => {
+      const cost = amount(rule.cost);
+      windows[i]!.current += cost;
+      return { key: rule.key, windowMs: rule.windowMs, windowStart: windows[i]!.start, amount: cost, store: 'memory' };
+    });
+    return { ...decision, reservation: { cells } };
   }
 
-  #roll(rule: LimitRule, now: number): Window {
-    const start = now - (now % rule.windowMs);
-    const mapKey = `${rule.key}|${rule.windowMs}`;
-    let w = this.#windows.get(mapKey);
+  settle(reservation: Reservation, actual: Record<string, number>): void {
+    if (this.#settled.has(reservation)) return;
+    this.#settled.add(reservation);
+    for (const cell of reservation.cells) {
+      if (cell.store !== 'memory' || !(cell.key in actual)) continue;
+      this.adjust(cell, amount(actual[cell.key], 0) - cell.amount);
+    }
+  }
+
+  /** Adds `delta` to the cell a reservation counted in, wherever it stands now; never below 0. */
+  adjust(cell: ReservedCell, delta: number): void {
+    const w = this.#windows.get(mapKey(cell.key, cell.windowMs));
+    if (!w || delta === 0) return;
+    // The window object rolls lazily: its `start` says whether the reserved cell is now current or previous.
+    if (w.start === cell.windowStart) w.current = Math.max(0, w.current + delta);
+    else if (w.start === cell.windowStart + cell.windowMs) w.previous = Math.max(0, w.previous + delta);
+  }
+
+  #roll(rule: LimitRule, now: number): Cells {
+    const start = windowStart(rule, now);
+    const key = mapKey(rule.key, rule.windowMs);
+    let w = this.#windows.get(key);
     if (!w) {
       w = { start, current: 0, previous: 0 };
-      this.#windows.set(mapKey, w);
+      this.#windows.set(key, w);
     } else if (w.start !== start) {
       // One window later the current cell becomes the previous one; any later and both are stale.
-      w.previous = start - w.start === rule.windowMs ? w.current : 0;
+      w.previous = start - w.start === rule.windowMs && !isFixed(rule) ? w.current : 0;
       w.current = 0;
       w.start = start;
     }
@@ -61,19 +81,4 @@ export class MemoryLimiter implements Limiter {
   }
 }
 
-/**
- * Time until one more hit fits if nothing else arrives: first while the previous cell decays in this window,
- * else once this window's count has become the decaying previous cell of the next one.
- */
-function retryAfter(rule: LimitRule, w: Window, now: number): number {
-  const room = rule.limit - 1 - w.current;
-  const nextStart = w.start + rule.windowMs;
-  let at: number;
-  if (room >= 0 && w.previous > 0) {
-    at = w.start + rule.windowMs * (1 - room / w.previous);
-  } else {
-    const overflow = w.current > rule.limit - 1 ? 1 - (rule.limit - 1) / w.current : 0;
-    at = nextStart + rule.windowMs * overflow;
-  }
-  return Math.max(1, Math.ceil(at - now));
-}
+const mapKey = (key: string, windowMs: number) => `${key}|${windowMs}`;

@@ -9,12 +9,12 @@ import {
   type ProviderTarget,
   type UpstreamRequest,
 } from '@tollgate/providers';
-import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import type { ChatIngress } from './ingress';
 import { authorizeModel } from '../steps/authorize';
-import { enforceLimits, planRequestRules } from '../steps/limit';
+import { enforceLimits, type LimitSettings } from '../steps/limit';
+import { estimateTokens } from '../limits/estimate';
 import type { CallMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { relayStream } from './stream-relay';
@@ -22,7 +22,7 @@ import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErr
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
-  limiter: Limiter;
+  limits: LimitSettings & { reserveOutputTokens: number };
   meter: CallMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
@@ -62,7 +62,17 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
     call.record.serviceId = service.id;
     call.record.subscriptionId = subscription.id;
-    await enforceLimits(deps.limiter, planRequestRules(plan, subscription));
+    const first = route.targets[0];
+    const maxOutput = request.max_completion_tokens ?? request.max_tokens;
+    const limitHeaders = await enforceLimits(c, deps.limits, {
+      service,
+      plan,
+      subscription,
+      model: request.model,
+      tokens: estimateTokens(call.record.bytesIn, typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
+      provider: first && config.providers.get(first.providerId),
+      target: first,
+    });
 
     const requestId = c.get('requestId');
     const signal = clientDisconnectSignal(c);
@@ -83,7 +93,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const adapter = chatAdapters[provider.type];
     const targetView = providerTarget(provider, target);
 
-    const headers = answerHeaders(requestId, provider, target, service);
+    const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
     const retryAfter = response.headers['retry-after'];
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
     const contentType = String(response.headers['content-type'] ?? '');
@@ -108,7 +118,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
           priceCall(call, outcome.usage, provider, target);
           if (!outcome.completed) call.fail(outcome.errorCode ?? 'stream_interrupted', outcome.errorMessage ?? '');
           call.record.latencyMs = call.elapsedMs();
-          deps.meter.record(call.record);
+          call.finish(deps.meter);
         },
       });
       return new Response(stream, {

@@ -1,17 +1,17 @@
 import type { Context } from 'hono';
 import { embeddingsAdapters, UpstreamFormatError, type EmbeddingsCall, type EmbeddingsRequest } from '@tollgate/providers';
-import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
-import { enforceLimits, planRequestRules } from '../steps/limit';
+import { enforceLimits, type LimitSettings } from '../steps/limit';
+import { estimateTokens } from '../limits/estimate';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { parseJsonObject, requireModel } from './request-body';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 
 export interface EmbeddingsDeps {
-  limiter: Limiter;
+  limits: LimitSettings;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
 }
@@ -48,7 +48,16 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       return type !== undefined && embeddingsAdapters[type] !== undefined;
     });
     if (targets.length === 0) throw invalidRequest(`The model '${request.model}' is not an embeddings model: its providers have no embeddings API.`, 'model');
-    await enforceLimits(deps.limiter, planRequestRules(plan, subscription));
+    // Embeddings produce no output tokens: the reservation is the input estimate alone.
+    const limitHeaders = await enforceLimits(c, deps.limits, {
+      service,
+      plan,
+      subscription,
+      model: request.model,
+      tokens: estimateTokens(call.record.bytesIn, 0, 0),
+      provider: config.providers.get(targets[0]!.providerId),
+      target: targets[0],
+    });
 
     const signal = clientDisconnectSignal(c);
     const { target, provider, response } = await callUpstream({
@@ -62,7 +71,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     });
     call.record.providerId = provider.id;
     const adapter = embeddingsAdapters[provider.type]!;
-    const headers = answerHeaders(c.get('requestId'), provider, target, service);
+    const headers = { ...limitHeaders, ...answerHeaders(c.get('requestId'), provider, target, service) };
     const bytes = await readUpstreamBody(response.body, signal);
     call.record.ttftMs = call.elapsedMs();
     if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);

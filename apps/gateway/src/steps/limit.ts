@@ -1,35 +1,74 @@
-import type { SnapshotPlan, SnapshotSubscription } from '@tollgate/domain';
-import type { LimitRule, Limiter } from '@tollgate/limiter';
+import type { Context } from 'hono';
+import type { LimiterUnavailableMode, ModelTarget, SnapshotPlan, SnapshotProvider, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import type { Limiter } from '@tollgate/limiter';
+import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
+import { actualUsage, estimateUsage } from '../limits/estimate';
+import { rateLimitHeaders } from '../limits/headers';
+import { limitSpecs, type LimitSpec } from '../limits/rules';
 
-const windows = [
-  ['requestsPerSecond', 1_000, 's'],
-  ['requestsPerMinute', 60_000, 'min'],
-  ['requestsPerDay', 86_400_000, 'day'],
-] as const;
-
-/** The request limits of a subscription's plan, counted per subscription. Token and cost limits come later. */
-export function planRequestRules(plan: SnapshotPlan, subscription: SnapshotSubscription): LimitRule[] {
-  const rules: LimitRule[] = [];
-  for (const [field, windowMs, unit] of windows) {
-    const limit = plan.limits[field];
-    if (limit) rules.push({ key: `sub:${subscription.id}:${unit}`, limit, windowMs, policy: `plan '${plan.name}': ${limit} requests per ${unit}` });
-  }
-  return rules;
+export interface LimitSettings {
+  limiter: Limiter;
+  /** For limits whose plan does not choose: what to do while Redis is unreachable. */
+  onUnavailable: LimiterUnavailableMode;
 }
 
-/** The limit step: every rule checked and counted in one limiter call; a refusal is a 429 with Retry-After. */
-export async function enforceLimits(limiter: Limiter, rules: LimitRule[]): Promise<void> {
-  if (rules.length === 0) return;
-  const decision = await limiter.hit(rules);
-  if (decision.allowed) return;
-  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
-  throw new GatewayError(
-    429,
-    'rate_limit_error',
-    'rate_limit_exceeded',
-    `Rate limit exceeded: ${decision.refusedBy?.policy}. Retry after ${seconds} s.`,
-    null,
-    { 'retry-after': String(seconds) },
+export interface LimitedCall {
+  service: SnapshotService;
+  plan: SnapshotPlan;
+  subscription: SnapshotSubscription;
+  model?: string;
+  /** Expected tokens (input estimate, allowed output) and the first target that would serve them, for the price. */
+  tokens: { input: number; output: number };
+  provider?: SnapshotProvider;
+  target?: ModelTarget;
+}
+
+/** What the limiter is told for each unit when the call ends: the real tokens or spend, in place of the estimate. */
+function settlement(specs: readonly LimitSpec[], record: Parameters<typeof actualUsage>[0]): Record<string, number> {
+  const used = actualUsage(record);
+  const actual: Record<string, number> = {};
+  for (const spec of specs) {
+    if (spec.unit === 'tokens') actual[spec.rule.key] = used.tokens;
+    if (spec.unit === 'micro-usd') actual[spec.rule.key] = used.costMicroUsd;
+  }
+  return actual;
+}
+
+/**
+ * The limit step: every limit that applies (DESIGN §2 step 5) checked and counted in one limiter call. Token
+ * and spend limits reserve the estimate now and are settled with the real usage when the call's record is
+ * complete, streams included, so concurrent calls cannot overshoot by more than what is in flight. Answers
+ * the rate-limit headers for the response, or throws a 429 (never a 503) naming the exceeded limit.
+ */
+export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSettings, call: LimitedCall): Promise<Record<string, string>> {
+  const specs = limitSpecs(
+    {
+      service: call.service,
+      plan: call.plan,
+      subscription: call.subscription,
+      app: c.get('app'),
+      keyId: c.get('key').id,
+      clientIp: c.get('clientIp'),
+      model: call.model,
+      onUnavailable: settings.onUnavailable,
+    },
+    estimateUsage(call.tokens, call.provider, call.target),
   );
+  if (specs.length === 0) return {};
+  const decision = await settings.limiter.hit(specs.map((s) => s.rule));
+  const headers = rateLimitHeaders(specs, decision.states, decision.refusedBy?.key);
+  if (!decision.allowed) {
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
+    const policy = decision.refusedBy?.policy ?? 'a limit';
+    const message =
+      decision.source === 'degraded'
+        ? `Rate limit store unavailable: ${policy} refuses calls while it cannot be counted. Retry after ${seconds} s.`
+        : `Rate limit exceeded: ${policy}. Retry after ${seconds} s.`;
+    throw new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', message, null, { ...headers, 'retry-after': String(seconds) });
+  }
+  const { reservation } = decision;
+  const settles = specs.some((s) => s.unit !== 'requests');
+  if (reservation && settles) c.get('call').onFinish((record) => settings.limiter.settle(reservation, settlement(specs, record)));
+  return headers;
 }

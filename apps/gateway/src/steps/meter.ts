@@ -10,6 +10,7 @@ export class CallDraft {
   readonly #started = performance.now();
   /** Set by a step that finishes the call later (a stream): the meter step then leaves it alone. */
   deferred = false;
+  readonly #finishers: Array<(record: CallRecord) => void> = [];
 
   constructor(requestId: string, method: string, path: string) {
     this.record = blankCallRecord(newId('callRecord'), requestId, method, path);
@@ -17,6 +18,17 @@ export class CallDraft {
 
   elapsedMs(): number {
     return Math.round(performance.now() - this.#started);
+  }
+
+  /** Runs when the call's record is complete (settling a limit reservation with the real usage, say). */
+  onFinish(fn: (record: CallRecord) => void): void {
+    this.#finishers.push(fn);
+  }
+
+  /** Completes the call: the finishers see the final record, then the meter buffers it. */
+  finish(meter: CallMeter): void {
+    for (const fn of this.#finishers) fn(this.record);
+    meter.record(this.record);
   }
 
   fail(code: string, message: string): void {
@@ -55,6 +67,6 @@ export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
       call.record.failed = true;
     }
     call.record.latencyMs = call.elapsedMs();
-    meter.record(call.record);
+    call.finish(meter);
   };
 }

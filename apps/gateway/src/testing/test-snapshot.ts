@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelTarget, ProviderType, SnapshotData, SubscriptionState } from '@tollgate/domain';
+import type { ModelPrice, ModelTarget, PlanLimits, ProviderType, RateLimits, SnapshotData, SubscriptionState } from '@tollgate/domain';
 
 export const testKeys = { approved: 'tg_test_key_approved_0001', pending: 'tg_test_key_pending_00001', unsubscribed: 'tg_test_key_nosub_000001' };
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -12,6 +12,13 @@ export interface TestSnapshotOptions {
   /** A second provider tried after the first fails. */
   fallbackProviderUrl?: string;
   requestsPerMinute?: number;
+  /** The plan's limits in full (wins over `requestsPerMinute`), the service's totals and the monthly budgets. */
+  planLimits?: PlanLimits;
+  serviceLimits?: RateLimits;
+  appCostBudget?: number;
+  teamCostBudget?: number;
+  /** Prices of the primary provider, by model. */
+  priceOverrides?: Record<string, ModelPrice>;
   pendingState?: SubscriptionState;
   lifecycle?: 'published' | 'deprecated' | 'retired';
   /** The provider-side model behind the public name `gpt-4o-mini`. */
@@ -26,7 +33,13 @@ export interface TestSnapshotOptions {
  * approved subscription, one whose subscription is in `pendingState`, one with none.
  */
 export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
-  const app = (n: string) => ({ id: `app_${n}000000000` as const, teamId: 'team_consumer00' as const, name: `${n} app` });
+  const app = (n: string) => ({
+    id: `app_${n}000000000` as const,
+    teamId: 'team_consumer00' as const,
+    name: `${n} app`,
+    costBudgetMicroUsdPerMonth: o.appCostBudget ?? null,
+    teamCostBudgetMicroUsdPerMonth: o.teamCostBudget ?? null,
+  });
   const targets: ModelTarget[] = [{ providerId: 'prv_primary0000', model: o.upstreamModel ?? 'gpt-4o-mini' }];
   if (o.fallbackProviderUrl) targets.push({ providerId: 'prv_fallback000', model: 'gpt-4o-mini' });
   return {
@@ -38,8 +51,8 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
       { id: 'key_nosub000000', appId: app('nosub').id, hash: sha(testKeys.unsubscribed), prefix: 'tg_test_key_', expiresAt: null },
     ],
     apps: [app('approved'), app('pending'), app('nosub')],
-    services: [{ id: 'svc_llm00000000', teamId: 'team_publisher0', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: o.lifecycle ?? 'published' }],
-    plans: [{ id: 'plan_gold000000', serviceId: 'svc_llm00000000', name: 'gold', limits: o.requestsPerMinute ? { requestsPerMinute: o.requestsPerMinute } : {} }],
+    services: [{ id: 'svc_llm00000000', teamId: 'team_publisher0', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: o.lifecycle ?? 'published', limits: o.serviceLimits }],
+    plans: [{ id: 'plan_gold000000', serviceId: 'svc_llm00000000', name: 'gold', limits: o.planLimits ?? (o.requestsPerMinute ? { requestsPerMinute: o.requestsPerMinute } : {}) }],
     subscriptions: [
       { id: 'sub_approved000', appId: app('approved').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: 'approved' },
       { id: 'sub_pending0000', appId: app('pending').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: o.pendingState ?? 'pending' },
@@ -51,7 +64,7 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
         type: o.providerType ?? 'openai',
         baseUrl: o.providerUrl,
         apiKey: o.providerKey ?? 'sk-mock',
-        priceOverrides: {},
+        priceOverrides: o.priceOverrides ?? {},
         settings: o.providerSettings ?? {},
       },
       ...(o.fallbackProviderUrl

@@ -71,14 +71,15 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedisServer(options: { timeoutMs?: number } = {}): Promise<TestRedis> {
+/** `port` restarts a server where a stopped one was (clients reconnecting to the same address); default a free one. */
+export async function startRedisServer(options: { timeoutMs?: number; port?: number } = {}): Promise<TestRedis> {
   const binary = onPath('redis-server');
   if (!binary) {
     const url = process.env.REDIS_URL;
     if (url) return { url, private: false, close: async () => {} };
     throw new Error('This test needs Redis: install it (`apt-get install redis-server`) or set REDIS_URL.');
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

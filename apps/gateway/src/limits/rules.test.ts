@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import { limitSpecs, monthWindow, type LimitScope } from './rules';
+import { rateLimitHeaders } from './headers';
+import { actualUsage, estimateTokens, estimateUsage } from './estimate';
+
+const sub: SnapshotSubscription = { id: 'sub_s', appId: 'app_a', serviceId: 'svc_v', planId: 'plan_p', state: 'approved' };
+const service: SnapshotService = { id: 'svc_v', teamId: 'team_p', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: 'published' };
+const app: SnapshotApp = { id: 'app_a', teamId: 'team_c', name: 'Chatbot' };
+const plan = (limits: SnapshotPlan['limits']): SnapshotPlan => ({ id: 'plan_p', serviceId: 'svc_v', name: 'gold', limits });
+const scope = (over: Partial<LimitScope> = {}): LimitScope => ({
+  service,
+  plan: plan({}),
+  subscription: sub,
+  app,
+  keyId: 'key_k',
+  clientIp: '10.0.0.7',
+  model: 'gpt-4o-mini',
+  onUnavailable: 'local',
+  ...over,
+});
+const estimate = { tokens: 1_500, costMicroUsd: 900 };
+const now = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+describe('limit rules', () => {
+  it('has no rules when nothing is limited', () => {
+    expect(limitSpecs(scope(), estimate, now)).toEqual([]);
+  });
+
+  it('turns every limit into a rule per dimension, counting requests once and tokens and spend by the estimate', () => {
+    const specs = limitSpecs(
+      scope({
+        plan: plan({
+          requestsPerSecond: 5,
+          tokensPerMinute: 10_000,
+          costBudgetMicroUsdPerMonth: 50_000_000,
+          perKey: { requestsPerMinute: 60 },
+          perIp: { requestsPerDay: 1_000 },
+          perModel: { tokensPerDay: 200_000 },
+          onLimiterUnavailable: 'closed',
+        }),
+        service: { ...service, limits: { requestsPerMinute: 6_000 } },
+        app: { ...app, costBudgetMicroUsdPerMonth: 20_000_000, teamCostBudgetMicroUsdPerMonth: 100_000_000 },
+      }),
+      estimate,
+      now,
+    );
+    const month = monthWindow(now);
+    expect(specs.map((s) => [s.id, s.unit, s.rule.key, s.rule.limit, s.rule.windowMs, s.rule.cost ?? 1])).toEqual([
+      ['plan-requests-s', 'requests', 'sub:sub_s:req:s', 5, 1_000, 1],
+      ['plan-tokens-min', 'tokens', 'sub:sub_s:tok:min', 10_000, 60_000, 1_500],
+      ['key-requests-min', 'requests', 'sub:sub_s:key:key_k:req:min', 60, 60_000, 1],
+      ['ip-requests-day', 'requests', 'sub:sub_s:ip:10.0.0.7:req:day', 1_000, 86_400_000, 1],
+      ['model-tokens-day', 'tokens', 'sub:sub_s:model:gpt-4o-mini:tok:day', 200_000, 86_400_000, 1_500],
+      ['service-requests-min', 'requests', 'svc:svc_v:req:min', 6_000, 60_000, 1],
+      ['plan-budget-month', 'micro-usd', `sub:sub_s:usd:${month.startMs}`, 50_000_000, month.lengthMs, 900],
+      ['app-budget-month', 'micro-usd', `app:app_a:usd:${month.startMs}`, 20_000_000, month.lengthMs, 900],
+      ['team-budget-month', 'micro-usd', `team:team_c:usd:${month.startMs}`, 100_000_000, month.lengthMs, 900],
+    ]);
+    // The plan's choice of failure mode wins over the gateway's default, for every rule of the call.
+    expect(new Set(specs.map((s) => s.rule.onUnavailable))).toEqual(new Set(['closed']));
+    expect(specs.find((s) => s.id === 'app-budget-month')!.rule.policy).toBe("app 'Chatbot': budget of 20 USD per month");
+  });
+
+  it('uses UTC calendar months for budgets', () => {
+    expect(monthWindow(Date.UTC(2026, 1, 14))).toEqual({ startMs: Date.UTC(2026, 1, 1), lengthMs: 28 * 86_400_000 });
+    expect(monthWindow(Date.UTC(2026, 11, 31, 23, 59))).toEqual({ startMs: Date.UTC(2026, 11, 1), lengthMs: 31 * 86_400_000 });
+  });
+
+  it('estimates generously and prices the estimate at the target model', () => {
+    expect(estimateTokens(300, 50, 1_024)).toEqual({ input: 100, output: 50 });
+    expect(estimateTokens(301, undefined, 1_024)).toEqual({ input: 101, output: 1_024 });
+    const provider = { id: 'prv_p', name: 'p', type: 'openai', baseUrl: 'x', apiKey: 'k', priceOverrides: { m: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } }, settings: {} } as const;
+    expect(estimateUsage({ input: 100, output: 50 }, provider, { providerId: 'prv_p', model: 'm' })).toEqual({ tokens: 150, costMicroUsd: 200 });
+    expect(estimateUsage({ input: 100, output: 50 }, provider, { providerId: 'prv_p', model: 'unpriced-model' })).toEqual({ tokens: 150, costMicroUsd: 0 });
+    expect(actualUsage({ inputTokens: 10, cacheReadTokens: 5, cacheWriteTokens: 1, outputTokens: 7, reasoningTokens: 3, costMicroUsd: 42 })).toEqual({ tokens: 26, costMicroUsd: 42 });
+  });
+});
+
+describe('rate-limit headers', () => {
+  const specs = limitSpecs(scope({ plan: plan({ requestsPerMinute: 100, tokensPerDay: 10_000 }) }), estimate, now);
+  const states = [
+    { rule: specs[0]!.rule, remaining: 90, resetMs: 30_500 },
+    { rule: specs[1]!.rule, remaining: 500, resetMs: 3_600_000 },
+  ];
+
+  it('lists every policy and its state, and picks the one closest to running out for X-RateLimit-*', () => {
+    expect(rateLimitHeaders(specs, states)).toEqual({
+      'ratelimit-policy': '"plan-requests-min";q=100;w=60, "plan-tokens-day";q=10000;w=86400;qu="tokens"',
+      ratelimit: '"plan-requests-min";r=90;t=31, "plan-tokens-day";r=500;t=3600',
+      'x-ratelimit-limit': '10000',
+      'x-ratelimit-remaining': '500',
+      'x-ratelimit-reset': '3600',
+    });
+  });
+
+  it('names the refusing limit in X-RateLimit-* when one refused', () => {
+    const refused = rateLimitHeaders(specs, [{ ...states[0]!, remaining: 0 }, states[1]!], specs[0]!.rule.key);
+    expect(refused).toMatchObject({ 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '31' });
+  });
+});

@@ -1,0 +1,105 @@
+import type { LimiterUnavailableMode, RateLimits, SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import type { LimitRule } from '@tollgate/limiter';
+
+/** What a limit counts: each request once, tokens (reserved, then settled), or spend in micro-USD (likewise). */
+export type LimitUnit = 'requests' | 'tokens' | 'micro-usd';
+
+/** A rule with what the response headers call it (`RateLimit-Policy: "plan-requests-min";q=…`) and its unit. */
+export interface LimitSpec {
+  rule: LimitRule;
+  id: string;
+  unit: LimitUnit;
+}
+
+export interface LimitScope {
+  service: SnapshotService;
+  plan: SnapshotPlan;
+  subscription: SnapshotSubscription;
+  app: SnapshotApp;
+  keyId: string;
+  clientIp: string;
+  /** The public model name of an AI call. */
+  model?: string;
+  /** The gateway's default for limits whose plan does not say what to do without Redis. */
+  onUnavailable: LimiterUnavailableMode;
+}
+
+/** What this call is expected to use, reserved before it runs and settled with the real usage after. */
+export interface UsageEstimate {
+  tokens: number;
+  costMicroUsd: number;
+}
+
+const windows = [
+  ['PerSecond', 1_000, 's', 'second'],
+  ['PerMinute', 60_000, 'min', 'minute'],
+  ['PerDay', 86_400_000, 'day', 'day'],
+] as const;
+
+/** UTC calendar month: budgets are per month as people read a bill, not a sliding 30 days. */
+export function monthWindow(now: number): { startMs: number; lengthMs: number } {
+  const d = new Date(now);
+  const startMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return { startMs, lengthMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - startMs };
+}
+
+/**
+ * Every limit that applies to one call, as limiter rules: the plan's per subscription, per key, per client IP
+ * and per model; the service's totals; and the monthly budgets of the subscription, the app and its team.
+ * Request limits count 1; token and budget limits count the estimate, settled with the real usage afterwards.
+ */
+export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Date.now()): LimitSpec[] {
+  const { plan, subscription, service, app } = scope;
+  const onUnavailable = plan.limits.onLimiterUnavailable ?? scope.onUnavailable;
+  const specs: LimitSpec[] = [];
+  const rate = (limits: RateLimits | undefined, keyBase: string, idBase: string, who: string) => {
+    if (!limits) return;
+    for (const [suffix, windowMs, short, word] of windows) {
+      const requests = limits[`requests${suffix}`];
+      if (requests) {
+        specs.push({
+          id: `${idBase}-requests-${short}`,
+          unit: 'requests',
+          rule: { key: `${keyBase}:req:${short}`, limit: requests, windowMs, policy: `${who}: ${requests} requests per ${word}`, onUnavailable },
+        });
+      }
+      const tokens = suffix === 'PerSecond' ? undefined : limits[`tokens${suffix as 'PerMinute' | 'PerDay'}`];
+      if (tokens) {
+        specs.push({
+          id: `${idBase}-tokens-${short}`,
+          unit: 'tokens',
+          rule: { key: `${keyBase}:tok:${short}`, limit: tokens, windowMs, cost: estimate.tokens, policy: `${who}: ${tokens} tokens per ${word}`, onUnavailable },
+        });
+      }
+    }
+  };
+  const planName = `plan '${plan.name}'`;
+  const sub = `sub:${subscription.id}`;
+  rate(plan.limits, sub, 'plan', planName);
+  rate(plan.limits.perKey, `${sub}:key:${scope.keyId}`, 'key', `${planName} per key`);
+  rate(plan.limits.perIp, `${sub}:ip:${scope.clientIp}`, 'ip', `${planName} per client IP`);
+  if (scope.model) rate(plan.limits.perModel, `${sub}:model:${scope.model}`, 'model', `${planName} per model (${scope.model})`);
+  rate(service.limits, `svc:${service.id}`, 'service', `service '${service.name}' (all subscribers)`);
+
+  const month = monthWindow(now);
+  const budget = (limit: number | null | undefined, keyBase: string, id: string, who: string) => {
+    if (!limit) return;
+    specs.push({
+      id,
+      unit: 'micro-usd',
+      rule: {
+        key: `${keyBase}:usd:${month.startMs}`,
+        limit,
+        windowMs: month.lengthMs,
+        fixedWindowStart: month.startMs,
+        cost: estimate.costMicroUsd,
+        policy: `${who}: budget of ${limit / 1e6} USD per month`,
+        onUnavailable,
+      },
+    });
+  };
+  budget(plan.limits.costBudgetMicroUsdPerMonth, sub, 'plan-budget-month', planName);
+  budget(app.costBudgetMicroUsdPerMonth, `app:${app.id}`, 'app-budget-month', `app '${app.name}'`);
+  budget(app.teamCostBudgetMicroUsdPerMonth, `team:${app.teamId}`, 'team-budget-month', "the app's team");
+  return specs;
+}
