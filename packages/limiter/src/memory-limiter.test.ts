@@ -48,6 +48,15 @@ describe('MemoryLimiter', () => {
     expect(limiter.hit([wide], t0 + 4).allowed).toBe(false);
   });
 
+  it('never rolls a window back: a hit stamped earlier than the window counts in it', () => {
+    limiter = new MemoryLimiter();
+    const perSecond = { key: 'sub:stale', limit: 5, windowMs: 1_000, policy: '5/s' };
+    for (let i = 0; i < 5; i++) expect(limiter.hit([perSecond], 10_500 + i).allowed).toBe(true);
+    // A caller that waited (a Redis timeout) hands in a time from the previous second: still full.
+    expect(limiter.hit([perSecond], 9_990).allowed).toBe(false);
+    expect(limiter.hit([perSecond], 10_600).allowed).toBe(false);
+  });
+
   it('keeps keys apart', () => {
     limiter = new MemoryLimiter();
     expect(limiter.hit([rule(1, 'a')], 0).allowed).toBe(true);

@@ -60,12 +60,14 @@ export class MemoryLimiter implements Limiter {
     if (!w) {
       w = { start, current: 0, previous: 0 };
       this.#windows.set(key, w);
-    } else if (w.start !== start) {
+    } else if (start > w.start) {
       // One window later the current cell becomes the previous one; any later and both are stale.
       w.previous = start - w.start === rule.windowMs && !isFixed(rule) ? w.current : 0;
       w.current = 0;
       w.start = start;
     }
+    // A hit with an older time than the window's (a caller that waited, a clock stepped back) counts in the
+    // window as it stands: rolling back would throw away what the newer hits counted.
     return w;
   }
 

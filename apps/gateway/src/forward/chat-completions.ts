@@ -15,6 +15,7 @@ import type { ChatIngress } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
+import { limitModelKey } from '../limits/rules';
 import type { CallMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { relayStream } from './stream-relay';
@@ -62,16 +63,17 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
     call.record.serviceId = service.id;
     call.record.subscriptionId = subscription.id;
-    const first = route.targets[0];
     const maxOutput = request.max_completion_tokens ?? request.max_tokens;
+    // `n` choices each produce up to the output allowance; capped where providers cap it.
+    const choices = typeof request.n === 'number' && request.n > 1 ? Math.min(Math.floor(request.n), 128) : 1;
     const limitHeaders = await enforceLimits(c, deps.limits, {
       service,
       plan,
       subscription,
-      model: request.model,
-      tokens: estimateTokens(call.record.bytesIn, typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
-      provider: first && config.providers.get(first.providerId),
-      target: first,
+      model: limitModelKey(route.targets),
+      modelName: request.model,
+      tokens: estimateTokens(call.record.bytesIn, typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens, choices),
+      targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 
     const requestId = c.get('requestId');
@@ -90,6 +92,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       signal,
     });
     call.record.providerId = provider.id;
+    call.upstreamAnswered = response.statusCode < 300;
     const adapter = chatAdapters[provider.type];
     const targetView = providerTarget(provider, target);
 

@@ -5,6 +5,7 @@ import { GatewayError, invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
+import { limitModelKey } from '../limits/rules';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { parseJsonObject, requireModel } from './request-body';
@@ -53,10 +54,10 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       service,
       plan,
       subscription,
-      model: request.model,
+      model: limitModelKey(targets),
+      modelName: request.model,
       tokens: estimateTokens(call.record.bytesIn, 0, 0),
-      provider: config.providers.get(targets[0]!.providerId),
-      target: targets[0],
+      targets: targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 
     const signal = clientDisconnectSignal(c);
@@ -70,6 +71,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       signal,
     });
     call.record.providerId = provider.id;
+    call.upstreamAnswered = response.statusCode < 300;
     const adapter = embeddingsAdapters[provider.type]!;
     const headers = { ...limitHeaders, ...answerHeaders(c.get('requestId'), provider, target, service) };
     const bytes = await readUpstreamBody(response.body, signal);

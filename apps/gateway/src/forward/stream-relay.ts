@@ -54,6 +54,18 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     });
   };
 
+  // A client that leaves while nothing is being pulled (the first chunk already queued) would otherwise never
+  // end the call: the server drops a stream whose socket is gone without cancelling it.
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      if (ended) return;
+      options.upstream.destroy();
+      end({ completed: false, errorCode: 'client_closed', errorMessage: 'the client closed the stream before it ended' });
+    },
+    { once: true },
+  );
+
   const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
     ttftMs ??= options.elapsedMs();
     const bytes = encoder.encode(text);

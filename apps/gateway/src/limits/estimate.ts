@@ -8,16 +8,27 @@ import type { UsageEstimate } from './rules';
  * (`max_completion_tokens` or `max_tokens`) or `defaultOutputTokens`. Over-reserving only holds budget back
  * until the call settles; under-reserving would let concurrent calls overshoot it.
  */
-export function estimateTokens(requestBytes: number, maxOutputTokens: number | undefined, defaultOutputTokens: number): { input: number; output: number } {
-  return { input: Math.ceil(requestBytes / 3), output: maxOutputTokens ?? defaultOutputTokens };
+export function estimateTokens(requestBytes: number, maxOutputTokens: number | undefined, defaultOutputTokens: number, choices = 1): { input: number; output: number } {
+  return { input: Math.ceil(requestBytes / 3), output: (maxOutputTokens ?? defaultOutputTokens) * choices };
 }
 
-/** The reservation for a call to `target`: its tokens, and their price at the target's rates (0 when unpriced). */
-export function estimateUsage(tokens: { input: number; output: number }, provider: SnapshotProvider | undefined, target: ModelTarget | undefined): UsageEstimate {
-  const price = provider && target ? findModelPrice(target.model, provider.priceOverrides, provider.type) : null;
-  const cost = price
-    ? costMicroUsd({ inputTokens: tokens.input, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: tokens.output, reasoningTokens: 0 }, price)
-    : 0;
+/** A target the call may end up on (a fallback, a weighted pick), with its provider when the snapshot has it. */
+export interface PricedTarget {
+  provider: SnapshotProvider | undefined;
+  target: ModelTarget;
+}
+
+/**
+ * The reservation for a call: its tokens, and their price at the dearest rates among the targets it may use
+ * (a fallback can cost more than the first choice; unpriced targets count 0).
+ */
+export function estimateUsage(tokens: { input: number; output: number }, targets: readonly PricedTarget[]): UsageEstimate {
+  const usage = { inputTokens: tokens.input, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: tokens.output, reasoningTokens: 0 };
+  let cost = 0;
+  for (const { provider, target } of targets) {
+    const price = provider ? findModelPrice(target.model, provider.priceOverrides, provider.type) : null;
+    if (price) cost = Math.max(cost, costMicroUsd(usage, price));
+  }
   return { tokens: tokens.input + tokens.output, costMicroUsd: cost };
 }
 

@@ -88,6 +88,41 @@ const askStream = (max_tokens: number) => ({ ...ask(max_tokens), stream: true as
     await gateway.close();
   });
 
+  it('carries the rate-limit headers on an error the gateway answers after the limit step', async () => {
+    const limiter = await limiters[kind]!();
+    // A provider that refuses connections: every target fails after the limit was counted.
+    const started = await startTestGateway(testSnapshot({ providerUrl: 'http://127.0.0.1:9/v1', planLimits: { requestsPerMinute: 10 } }), { limiter, retry: { rounds: 0, maxBackoffMs: 0 } });
+    const res = await fetch(`${started.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testKeys.approved}`, 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('ratelimit-policy')).toBe('"plan-requests-min";q=10;w=60');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('9');
+    await started.close();
+    await limiter.close();
+  });
+
+  it('keeps the reservation of a stream the client left before its usage arrived: no free tokens', async () => {
+    const slow = await startMockOpenAi({ apiKey: 'sk-up', chunkDelayMs: 15 });
+    const limiter = await limiters[kind]!();
+    const started = await startTestGateway(testSnapshot({ providerUrl: slow.url, providerKey: 'sk-up', planLimits: { tokensPerMinute: 2_000 } }), { limiter });
+    const client = new OpenAI({ apiKey: testKeys.approved, baseURL: `${started.url}/v1`, maxRetries: 0 });
+    const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: words }], max_tokens: 300, stream: true });
+    for await (const _chunk of stream) break; // one chunk, then the client leaves
+    const deadline = Date.now() + 3_000;
+    while (!(await started.flushed()).some((r) => r.errorCode === 'client_closed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (limiter instanceof RedisLimiter) await limiter.flush();
+    const next = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }).withResponse();
+    // The abandoned stream still holds its ~300-token reservation (settling it to 0 would leave ~1,990).
+    expect(Number(next.response.headers.get('x-ratelimit-remaining'))).toBeLessThan(2_000 - 300);
+    await started.close();
+    await limiter.close();
+    await slow.close();
+  });
+
   it('keeps a token budget under concurrent streams to within one reservation', async () => {
     const limit = 400;
     const { gateway, client } = await gatewayWith({ planLimits: { tokensPerMinute: limit } });

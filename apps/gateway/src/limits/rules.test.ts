@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
-import { limitSpecs, monthWindow, type LimitScope } from './rules';
+import { limitModelKey, limitSpecs, monthWindow, type LimitScope } from './rules';
 import { rateLimitHeaders } from './headers';
 import { actualUsage, estimateTokens, estimateUsage } from './estimate';
 
@@ -62,6 +62,13 @@ describe('limit rules', () => {
     expect(specs.find((s) => s.id === 'app-budget-month')!.rule.policy).toBe("app 'Chatbot': budget of 20 USD per month");
   });
 
+  it('counts per-model limits under the resolved target, so an alias and a direct name share one count', () => {
+    expect(limitModelKey([{ providerId: 'prv_p', model: 'gpt-4o-2024-08-06' }, { providerId: 'prv_q', model: 'x' }])).toBe('prv_p/gpt-4o-2024-08-06');
+    expect(limitModelKey([])).toBeUndefined();
+    const spec = limitSpecs(scope({ plan: plan({ perModel: { requestsPerMinute: 5 } }), model: 'prv_p/gpt-4o', modelName: 'openai/gpt-4o' }), estimate, now)[0]!;
+    expect([spec.rule.key, spec.rule.policy]).toEqual(['sub:sub_s:model:prv_p/gpt-4o:req:min', "plan 'gold' per model (openai/gpt-4o): 5 requests per minute"]);
+  });
+
   it('uses UTC calendar months for budgets', () => {
     expect(monthWindow(Date.UTC(2026, 1, 14))).toEqual({ startMs: Date.UTC(2026, 1, 1), lengthMs: 28 * 86_400_000 });
     expect(monthWindow(Date.UTC(2026, 11, 31, 23, 59))).toEqual({ startMs: Date.UTC(2026, 11, 1), lengthMs: 31 * 86_400_000 });
@@ -71,8 +78,14 @@ describe('limit rules', () => {
     expect(estimateTokens(300, 50, 1_024)).toEqual({ input: 100, output: 50 });
     expect(estimateTokens(301, undefined, 1_024)).toEqual({ input: 101, output: 1_024 });
     const provider = { id: 'prv_p', name: 'p', type: 'openai', baseUrl: 'x', apiKey: 'k', priceOverrides: { m: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } }, settings: {} } as const;
-    expect(estimateUsage({ input: 100, output: 50 }, provider, { providerId: 'prv_p', model: 'm' })).toEqual({ tokens: 150, costMicroUsd: 200 });
-    expect(estimateUsage({ input: 100, output: 50 }, provider, { providerId: 'prv_p', model: 'unpriced-model' })).toEqual({ tokens: 150, costMicroUsd: 0 });
+    const at = (model: string) => ({ provider, target: { providerId: 'prv_p' as const, model } });
+    expect(estimateUsage({ input: 100, output: 50 }, [at('m')])).toEqual({ tokens: 150, costMicroUsd: 200 });
+    expect(estimateUsage({ input: 100, output: 50 }, [at('unpriced-model')])).toEqual({ tokens: 150, costMicroUsd: 0 });
+    // A fallback that costs more sets the reservation: the call may end up there.
+    const dear = { ...provider, priceOverrides: { ...provider.priceOverrides, big: { input_cost_per_token: 1e-5, output_cost_per_token: 2e-5 } } };
+    expect(estimateUsage({ input: 100, output: 50 }, [at('m'), { provider: dear, target: { providerId: 'prv_p', model: 'big' } }])).toEqual({ tokens: 150, costMicroUsd: 2_000 });
+    // n choices multiply the output allowance.
+    expect(estimateTokens(300, 50, 1_024, 4)).toEqual({ input: 100, output: 200 });
     expect(actualUsage({ inputTokens: 10, cacheReadTokens: 5, cacheWriteTokens: 1, outputTokens: 7, reasoningTokens: 3, costMicroUsd: 42 })).toEqual({ tokens: 26, costMicroUsd: 42 });
   });
 });

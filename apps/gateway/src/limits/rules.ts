@@ -1,4 +1,4 @@
-import type { LimiterUnavailableMode, RateLimits, SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import type { LimiterUnavailableMode, ModelTarget, RateLimits, SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
 import type { LimitRule } from '@tollgate/limiter';
 
 /** What a limit counts: each request once, tokens (reserved, then settled), or spend in micro-USD (likewise). */
@@ -18,8 +18,9 @@ export interface LimitScope {
   app: SnapshotApp;
   keyId: string;
   clientIp: string;
-  /** The public model name of an AI call. */
+  /** What per-model limits count under (see limitModelKey), and the name the caller used, for messages. */
   model?: string;
+  modelName?: string;
   /** The gateway's default for limits whose plan does not say what to do without Redis. */
   onUnavailable: LimiterUnavailableMode;
 }
@@ -35,6 +36,15 @@ const windows = [
   ['PerMinute', 60_000, 'min', 'minute'],
   ['PerDay', 86_400_000, 'day', 'day'],
 ] as const;
+
+/**
+ * What a per-model limit counts under: the model the call resolves to (its first target's provider and model),
+ * not the name the caller typed, so an alias and a direct `provider/model` name share one count.
+ */
+export function limitModelKey(targets: readonly ModelTarget[]): string | undefined {
+  const first = targets[0];
+  return first && `${first.providerId}/${first.model}`;
+}
 
 /** UTC calendar month: budgets are per month as people read a bill, not a sliding 30 days. */
 export function monthWindow(now: number): { startMs: number; lengthMs: number } {
@@ -78,7 +88,7 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
   rate(plan.limits, sub, 'plan', planName);
   rate(plan.limits.perKey, `${sub}:key:${scope.keyId}`, 'key', `${planName} per key`);
   rate(plan.limits.perIp, `${sub}:ip:${scope.clientIp}`, 'ip', `${planName} per client IP`);
-  if (scope.model) rate(plan.limits.perModel, `${sub}:model:${scope.model}`, 'model', `${planName} per model (${scope.model})`);
+  if (scope.model) rate(plan.limits.perModel, `${sub}:model:${scope.model}`, 'model', `${planName} per model (${scope.modelName ?? scope.model})`);
   rate(service.limits, `svc:${service.id}`, 'service', `service '${service.name}' (all subscribers)`);
 
   const month = monthWindow(now);

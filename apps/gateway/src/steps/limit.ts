@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
-import type { LimiterUnavailableMode, ModelTarget, SnapshotPlan, SnapshotProvider, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import type { LimiterUnavailableMode, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
 import type { Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
-import { actualUsage, estimateUsage } from '../limits/estimate';
+import { actualUsage, estimateUsage, type PricedTarget } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/headers';
 import { limitSpecs, type LimitSpec } from '../limits/rules';
 
@@ -18,10 +18,10 @@ export interface LimitedCall {
   plan: SnapshotPlan;
   subscription: SnapshotSubscription;
   model?: string;
-  /** Expected tokens (input estimate, allowed output) and the first target that would serve them, for the price. */
+  modelName?: string;
+  /** Expected tokens (input estimate, allowed output) and the targets that may serve them, for the price. */
   tokens: { input: number; output: number };
-  provider?: SnapshotProvider;
-  target?: ModelTarget;
+  targets: readonly PricedTarget[];
 }
 
 /** What the limiter is told for each unit when the call ends: the real tokens or spend, in place of the estimate. */
@@ -51,9 +51,10 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
       keyId: c.get('key').id,
       clientIp: c.get('clientIp'),
       model: call.model,
+      modelName: call.modelName,
       onUnavailable: settings.onUnavailable,
     },
-    estimateUsage(call.tokens, call.provider, call.target),
+    estimateUsage(call.tokens, call.targets),
   );
   if (specs.length === 0) return {};
   const decision = await settings.limiter.hit(specs.map((s) => s.rule));
@@ -67,8 +68,18 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
         : `Rate limit exceeded: ${policy}. Retry after ${seconds} s.`;
     throw new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', message, null, { ...headers, 'retry-after': String(seconds) });
   }
+  // Also on the context, so an error the gateway itself answers later (all targets failed, say) carries them.
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
   const { reservation } = decision;
   const settles = specs.some((s) => s.unit !== 'requests');
-  if (reservation && settles) c.get('call').onFinish((record) => settings.limiter.settle(reservation, settlement(specs, record)));
+  const draft = c.get('call');
+  if (reservation && settles) {
+    draft.onFinish((record) => {
+      // A provider that answered bills the call even when its usage never arrived (the client left before the
+      // stream's last chunk, the body could not be read): the reservation stands rather than a free call.
+      const usageLost = draft.upstreamAnswered && actualUsage(record).tokens === 0;
+      settings.limiter.settle(reservation, usageLost ? {} : settlement(specs, record));
+    });
+  }
   return headers;
 }

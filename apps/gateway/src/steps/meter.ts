@@ -10,6 +10,8 @@ export class CallDraft {
   readonly #started = performance.now();
   /** Set by a step that finishes the call later (a stream): the meter step then leaves it alone. */
   deferred = false;
+  /** The provider began a successful answer: it bills this call whether or not its usage reached us. */
+  upstreamAnswered = false;
   readonly #finishers: Array<(record: CallRecord) => void> = [];
 
   constructor(requestId: string, method: string, path: string) {
