@@ -12,6 +12,7 @@ COPY packages/domain/package.json packages/domain/
 COPY packages/providers/package.json packages/providers/
 COPY packages/limiter/package.json packages/limiter/
 COPY packages/jobs/package.json packages/jobs/
+COPY packages/prompts/package.json packages/prompts/
 RUN npm ci --no-audit --no-fund --omit=dev
 
 FROM node:20-bookworm-slim
