@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
@@ -17,6 +17,7 @@ import { KeyPools } from './routing/key-pools';
 import { anthropicIngress, openAiIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
+import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -55,8 +56,10 @@ export function createGatewayApp(deps: GatewayDeps) {
     return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
   });
 
-  app.use('/v1/*', contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) }));
-  app.use('/v1/*', meterStep(deps.meter));
+  const context = contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) });
+  const meter = meterStep(deps.meter);
+  app.use('/v1/*', context);
+  app.use('/v1/*', meter);
   const upstream: UpstreamRouting = {
     dispatcher,
     timeoutMs: deps.upstreamTimeoutMs ?? 120_000,
@@ -72,6 +75,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);
+
+  // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
+  // path that reached here already ran context and meter above; the route step then answers its 404.
+  const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (c.req.path.startsWith('/v1/') ? next() : step(c, next));
+  app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler({ limits, meter: deps.meter, upstream, maxBodyBytes }));
 
   app.notFound((c) =>
     renderGatewayError(new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`), c),

@@ -5,6 +5,8 @@ import { auditRoutes } from './audit/routes';
 import { callRecordRoutes } from './call-records/routes';
 import { invitationRoutes } from './invitations/routes';
 import { planRoutes } from './plans/routes';
+import { promptRoutes } from './prompts/routes';
+import { promptVersionRoutes } from './prompts/version-routes';
 import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
@@ -34,6 +36,8 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     apiRoutes,
     openapiRoutes,
     modelRouteRoutes,
+    promptRoutes,
+    promptVersionRoutes,
     lifecycleRoutes,
     releaseRoutes,
     planRoutes,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, ne } from 'drizzle-orm';
-import { apiKeys, apis, apps, auditEvents, invitations, modelRoutes, plans, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { apiKeys, apis, apps, auditEvents, invitations, modelRoutes, plans, promptVersions, prompts, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
 import { notifications, webhookDeliveries, webhooks } from '@tollgate/db';
 import { insertCallRecords } from './call-records/store';
 import { waitFor } from './notifications/test-market';
@@ -36,6 +36,8 @@ interface World {
   loner: TestUser;
 }
 
+const promptSpec = (model: string) => ({ messages: [{ role: 'user', content: 'Say {{word}}' }], variables: { type: 'object', properties: { word: { type: 'string' } } }, model });
+
 const table: RouteCase[] = [
   { route: 'POST /api/users', access: 'platform', body: () => ({ email: 'intruder@example.test', name: 'Intruder' }) },
   { route: 'GET /api/users', access: 'platform' },
@@ -68,6 +70,16 @@ const table: RouteCase[] = [
   { route: 'POST /api/services/:serviceId/models', access: 'team', body: (w) => ({ name: 'rogue', targets: [{ providerId: w.providerId, model: 'x' }] }) },
   { route: 'GET /api/services/:serviceId/models', access: 'team' },
   { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', access: 'team' },
+  { route: 'POST /api/services/:serviceId/prompts', access: 'team', body: () => ({ name: 'Rogue prompt', path: '/rogue', draft: promptSpec('alpha-secret-model') }) },
+  { route: 'GET /api/services/:serviceId/prompts', access: 'team' },
+  { route: 'GET /api/prompts/:promptId', access: 'team' },
+  { route: 'PATCH /api/prompts/:promptId', access: 'team', body: () => ({ name: 'Hijacked' }) },
+  { route: 'DELETE /api/prompts/:promptId', access: 'team' },
+  { route: 'POST /api/prompts/:promptId/versions', access: 'team' },
+  { route: 'GET /api/prompts/:promptId/versions', access: 'team' },
+  { route: 'GET /api/prompts/:promptId/versions/diff', access: 'team' },
+  { route: 'GET /api/prompts/:promptId/versions/:version', access: 'team' },
+  { route: 'POST /api/prompts/:promptId/publish', access: 'team', body: () => ({ version: 1 }) },
   { route: 'POST /api/services/:serviceId/lifecycle', access: 'team', body: () => ({ state: 'deprecated' }) },
   { route: 'GET /api/services/:serviceId/releases', access: 'team' },
   { route: 'GET /api/services/:serviceId/releases/diff', access: 'team' },
@@ -131,7 +143,7 @@ describe('tenant isolation', () => {
   /** Webhooks, their deliveries and notifications: a refused call changes none of them. */
   const dumpNotifyState = () => JSON.stringify([webhooks, webhookDeliveries, notifications].map((t) => f.db.select().from(t).all()));
   const dumpTeamState = () =>
-    JSON.stringify([teams, teamMembers, invitations, services, apis, plans, modelRoutes, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
+    JSON.stringify([teams, teamMembers, invitations, services, apis, plans, modelRoutes, prompts, promptVersions, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -154,6 +166,8 @@ describe('tenant isolation', () => {
     await a('PUT', `/api/services/${draft.id}/openapi`, { openapi: '3.1.0', info: { title: 'Alpha Draft Spec', version: '1' }, paths: { '/alpha-draft-path': { get: {} } } }, 200);
     const model = (await a('POST', `/api/services/${svc.id}/models`, { name: 'alpha-secret-model', targets: [{ providerId, model: 'gpt-4o-mini' }] })).body.model;
     const plan = (await a('POST', `/api/services/${svc.id}/plans`, { name: 'Alpha Gold Plan', approval: 'manual' })).body.plan;
+    const prompt = (await a('POST', `/api/services/${svc.id}/prompts`, { name: 'Alpha Secret Prompt', path: '/alpha-secret-prompt', draft: promptSpec('alpha-secret-model') })).body.prompt;
+    await a('POST', `/api/prompts/${prompt.id}/versions`);
     await a('POST', `/api/services/${svc.id}/lifecycle`, { state: 'published' }, 200);
     const app = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Checkout App' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
@@ -195,6 +209,7 @@ describe('tenant isolation', () => {
         keyId: key.key.id,
         subscriptionId: sub.id,
         invitationId: invited.invitation.id,
+        promptId: prompt.id,
         version: '1',
       },
     };
@@ -204,6 +219,7 @@ describe('tenant isolation', () => {
       svc.id, 'alpha-team-llm', 'Alpha Team LLM', 'alpha-classified', api.id, 'Alpha Secret Operation', '/alpha-secret-path', 'Alpha Draft Spec', '/alpha-draft-path', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
       app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
       'call_alpha_record', invited.invitation.id, 'alpha-invitee@example.test', invited.token,
+      prompt.id, 'Alpha Secret Prompt', '/alpha-secret-prompt',
     ];
     Object.assign(world.params, { webhookId: hook.webhook.id, notificationId: notification.id });
     secrets.push(hook.webhook.id, 'alpha-hook-path', hook.secret, delivery.id, notification.id, secondApp.id, 'Alpha Second App', 'alpha second note');
@@ -276,6 +292,25 @@ describe('tenant isolation', () => {
     const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
     expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
     for (const res of [teamsList, catalogue, filtered, ...searches, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
+
+    // Made last, since a public published service of team A shows in team B's catalogue: its prompt is versioned
+    // and published in the working copy but not released, so team B sees none of it, nor its docs.
+    const a = (method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200) => f.api(method, path, { cookie: ownerA.cookie, body, expect });
+    const pub = (await a('POST', `/api/teams/${world.params.teamId}/services`, { name: 'Open Writer', slug: 'open-writer', kind: 'ai' })).body.service;
+    await a('POST', `/api/services/${pub.id}/models`, { name: 'writer-model', targets: [{ providerId: world.providerId, model: 'gpt-4o-mini' }] });
+    await a('POST', `/api/services/${pub.id}/lifecycle`, { state: 'published' }, 200);
+    const unreleased = (await a('POST', `/api/services/${pub.id}/prompts`, { name: 'Unreleased Alpha Prompt', path: '/unreleased-alpha', draft: promptSpec('writer-model') })).body.prompt;
+    await a('POST', `/api/prompts/${unreleased.id}/versions`);
+    await a('POST', `/api/prompts/${unreleased.id}/publish`, { version: 1 }, 200);
+    expect((await f.api('GET', `/api/services/${pub.id}/prompts`, { cookie: ownerA.cookie, expect: 200 })).body.prompts).toHaveLength(1);
+    const bPrompts = await f.api('GET', `/api/services/${pub.id}/prompts`, { cookie: ownerB.cookie, expect: 200 });
+    expect(bPrompts.body.prompts).toEqual([]);
+    const bRead = await f.api('GET', `/api/prompts/${unreleased.id}`, { cookie: ownerB.cookie });
+    expect(bRead.status).toBe(404);
+    const bDocs = await f.api('GET', `/api/services/${pub.id}/openapi`, { cookie: ownerB.cookie, expect: 200 });
+    for (const res of [bPrompts, bRead, bDocs]) {
+      for (const secret of [unreleased.id, 'Unreleased Alpha Prompt', '/unreleased-alpha', 'Say {{word}}']) expect(JSON.stringify(res.body), secret).not.toContain(secret);
+    }
   });
 
   it('shows team B only its own webhooks and notifications', async () => {

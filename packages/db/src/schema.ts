@@ -18,6 +18,9 @@ import type {
   RateLimits,
   PlatformRole,
   ProviderId,
+  PromptId,
+  PromptSpecJson,
+  PromptVersionId,
   ProviderType,
   ReleaseId,
   ServiceId,
@@ -161,6 +164,8 @@ export const apps = sqliteTable(
     description: text('description').notNull().default(''),
     /** Spend cap per calendar month across all the app's subscriptions; null = none. */
     costBudgetMicroUsdPerMonth: integer('cost_budget_micro_usd_per_month'),
+    /** Request and token limits across all the app's subscriptions: the consumer's own safety cap. */
+    limits: text('limits', { mode: 'json' }).$type<RateLimits>().notNull().default({}),
     createdAt: createdAt(),
   },
   (t) => [index('apps_team_idx').on(t.teamId)],
@@ -229,6 +234,42 @@ export const modelRoutes = sqliteTable(
   (t) => [uniqueIndex('model_routes_service_name_idx').on(t.serviceId, t.name)],
 );
 
+/**
+ * A prompt API of an AI service: a template served as `POST /<service slug><path>`. The row is part of the
+ * service's working copy; what the gateway serves is the version a release froze (ADR 0011).
+ */
+export const prompts = sqliteTable(
+  'prompts',
+  {
+    id: text('id').$type<PromptId>().primaryKey(),
+    serviceId: text('service_id').$type<ServiceId>().notNull().references(() => services.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    path: text('path').notNull(),
+    description: text('description').notNull().default(''),
+    /** The spec being edited; versions freeze copies of it. */
+    draft: text('draft', { mode: 'json' }).$type<PromptSpecJson>().notNull(),
+    /** The version the service's next release will serve; null = not served. */
+    publishedVersion: integer('published_version'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('prompts_service_path_idx').on(t.serviceId, t.path)],
+);
+
+/** Immutable, numbered copies of a prompt's draft: what publishing and releases point at. */
+export const promptVersions = sqliteTable(
+  'prompt_versions',
+  {
+    id: text('id').$type<PromptVersionId>().primaryKey(),
+    promptId: text('prompt_id').$type<PromptId>().notNull().references(() => prompts.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    spec: text('spec', { mode: 'json' }).$type<PromptSpecJson>().notNull(),
+    createdBy: text('created_by').$type<UserId>().references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('prompt_versions_prompt_version_idx').on(t.promptId, t.version)],
+);
+
 export const callRecords = sqliteTable(
   'call_records',
   {
@@ -260,6 +301,8 @@ export const callRecords = sqliteTable(
     costMicroUsd: integer('cost_micro_usd').notNull(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
+    promptId: text('prompt_id'),
+    promptVersion: integer('prompt_version'),
   },
   (t) => [
     index('call_records_started_idx').on(t.startedAt),

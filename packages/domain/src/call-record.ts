@@ -28,6 +28,9 @@ export interface CallRecord extends Usage {
   costMicroUsd: number;
   errorCode: string | null;
   errorMessage: string | null;
+  /** A prompt API call: the prompt and the version the live release served. */
+  promptId: string | null;
+  promptVersion: number | null;
 }
 
 /** A call record with nothing measured yet: the meter fills it in as the call goes through the steps. */
@@ -61,5 +64,7 @@ export function blankCallRecord(id: string, requestId: string, method: string, p
     costMicroUsd: 0,
     errorCode: null,
     errorMessage: null,
+    promptId: null,
+    promptVersion: null,
   };
 }

@@ -24,6 +24,8 @@ export const idPrefixes = {
   notification: 'ntf',
   webhook: 'whk',
   delivery: 'dlv',
+  prompt: 'prm',
+  promptVersion: 'pmv',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -46,6 +48,8 @@ export type InvitationId = Id<'invitation'>;
 export type NotificationId = Id<'notification'>;
 export type WebhookId = Id<'webhook'>;
 export type DeliveryId = Id<'delivery'>;
+export type PromptId = Id<'prompt'>;
+export type PromptVersionId = Id<'promptVersion'>;
 
 // The gateway makes several ids per request; one getrandom call per 4 KiB instead of per id keeps
 // randomFillSync out of the profile. Bytes are handed out once and never reused.

@@ -1,4 +1,4 @@
-import type { AppId, KeyId, PlanId, ProviderId, ServiceId, SubscriptionId, TeamId } from './ids';
+import type { AppId, KeyId, PlanId, PromptId, ProviderId, ServiceId, SubscriptionId, TeamId } from './ids';
 import type { LifecycleState, ProviderType, ServiceKind, SubscriptionState } from './states';
 
 /**
@@ -17,6 +17,7 @@ export interface SnapshotData {
   subscriptions: SnapshotSubscription[];
   providers: SnapshotProvider[];
   modelRoutes: SnapshotModelRoute[];
+  prompts: SnapshotPrompt[];
 }
 
 /** Only usable keys are compiled in: a revoked key is simply absent, so the gateway answers 401 for it. */
@@ -37,6 +38,8 @@ export interface SnapshotApp {
   /** Monthly cost budgets (micro-USD) of the app and of its team, across every service; absent = none. */
   costBudgetMicroUsdPerMonth?: number | null;
   teamCostBudgetMicroUsdPerMonth?: number | null;
+  /** Limits across all the app's subscriptions, set by its own team. */
+  limits?: RateLimits;
 }
 
 export interface SnapshotService {
@@ -137,4 +140,28 @@ export interface SnapshotModelRoute {
   serviceId: ServiceId;
   name: string;
   targets: ModelTarget[];
+}
+
+/**
+ * A prompt template as JSON, shaped like `@tollgate/prompts`' PromptSpec. Typed loosely here so the domain
+ * package does not depend on the prompt engine; the engine checks a spec before it is ever stored.
+ */
+export interface PromptSpecJson {
+  messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  /** A JSON Schema object describing the variables a caller sends. */
+  variables: Record<string, unknown>;
+  /** A model route name of the prompt's service. */
+  model: string;
+  parameters?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown> | null;
+}
+
+/** A prompt API the gateway serves as `POST /<service slug><path>`: the version the live release froze. */
+export interface SnapshotPrompt {
+  serviceId: ServiceId;
+  id: PromptId;
+  name: string;
+  path: string;
+  version: number;
+  spec: PromptSpecJson;
 }

@@ -18,7 +18,7 @@ import { estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
 import type { CallMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
-import { relayStream } from './stream-relay';
+import { finishStreamedCall, relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
@@ -37,7 +37,7 @@ export interface ChatDeps {
  * A parameter the target provider cannot honour is a 400 naming it, not a silent drop; a provider whose own
  * configuration cannot make the request is the platform's problem, a 502 (the record keeps the detail).
  */
-async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): Promise<UpstreamRequest> {
+export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): Promise<UpstreamRequest> {
   try {
     return await adapter.buildChatRequest(chat, target);
   } catch (err) {
@@ -113,16 +113,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         translator: ingress.stream(adapter.createChatStreamTranslator(chat, targetView), chat),
         errorEvent: ingress.streamError,
         elapsedMs: () => call.elapsedMs(),
-        onEnd: (outcome) => {
-          call.record.status = 200;
-          call.record.upstreamModel = outcome.upstreamModel;
-          call.record.ttftMs = outcome.ttftMs;
-          call.record.bytesOut = outcome.bytesOut;
-          priceCall(call, outcome.usage, provider, target);
-          if (!outcome.completed) call.fail(outcome.errorCode ?? 'stream_interrupted', outcome.errorMessage ?? '');
-          call.record.latencyMs = call.elapsedMs();
-          call.finish(deps.meter);
-        },
+        onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
       });
       return new Response(stream, {
         status: 200,

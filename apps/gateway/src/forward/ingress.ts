@@ -12,6 +12,7 @@ import {
 import { invalidRequest } from '../errors';
 import { parseChatBody } from './chat-body';
 import { parseJsonObject as parseBodyObject } from './request-body';
+import { reshapeStream } from './stream-relay';
 
 /**
  * How a caller speaks to the gateway. Every ingress turns its request into the unified call, and the
@@ -41,22 +42,7 @@ export const openAiIngress: ChatIngress = {
 /** Anthropic-format answers are built from the unified one, so usage must reach the converter. */
 function wrapAnthropicStream(inner: ChatStreamTranslator, model: string): ChatStreamTranslator {
   const convert = createUnifiedToAnthropicStream(model);
-  return {
-    push: (chunk) => convert.push(inner.push(chunk)),
-    end: () => convert.push(inner.end()),
-    get usage() {
-      return inner.usage;
-    },
-    get model() {
-      return inner.model;
-    },
-    get completed() {
-      return inner.completed;
-    },
-    get error() {
-      return inner.error;
-    },
-  };
+  return reshapeStream(inner, { push: (text) => convert.push(text), end: (text) => convert.push(text) });
 }
 
 /** `/v1/messages`: the Anthropic Messages API in front of any provider. */

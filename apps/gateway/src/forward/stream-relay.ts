@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ChatStreamTranslator } from '@tollgate/providers';
-import type { Usage } from '@tollgate/domain';
+import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
+import type { CallMeter } from '../meter/call-meter';
+import type { CallDraft } from '../steps/meter';
+import { priceCall } from './upstream-response';
 
 export interface StreamOutcome {
   completed: boolean;
@@ -112,4 +115,39 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
       end({ completed: false, errorCode: 'client_closed', errorMessage: 'the client closed the stream before it ended' });
     },
   });
+}
+
+/**
+ * A translator that reshapes another's output (into Anthropic's events, a prompt API's events) while the
+ * stream's state (usage, model, completion, error) stays the inner translator's.
+ */
+export function reshapeStream(inner: ChatStreamTranslator, reshape: { push(text: string): string; end(text: string): string }): ChatStreamTranslator {
+  return {
+    push: (chunk) => reshape.push(inner.push(chunk)),
+    end: () => reshape.end(inner.end()),
+    get usage() {
+      return inner.usage;
+    },
+    get model() {
+      return inner.model;
+    },
+    get completed() {
+      return inner.completed;
+    },
+    get error() {
+      return inner.error;
+    },
+  };
+}
+
+/** Completes the record of a relayed stream when it ends, however it ended, and hands it to the meter. */
+export function finishStreamedCall(call: CallDraft, outcome: StreamOutcome, provider: SnapshotProvider, target: ModelTarget, meter: CallMeter): void {
+  call.record.status = 200;
+  call.record.upstreamModel = outcome.upstreamModel;
+  call.record.ttftMs = outcome.ttftMs;
+  call.record.bytesOut = outcome.bytesOut;
+  priceCall(call, outcome.usage, provider, target);
+  if (!outcome.completed) call.fail(outcome.errorCode ?? 'stream_interrupted', outcome.errorMessage ?? '');
+  call.record.latencyMs = call.elapsedMs();
+  call.finish(meter);
 }

@@ -90,6 +90,7 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
   rate(plan.limits.perIp, `${sub}:ip:${scope.clientIp}`, 'ip', `${planName} per client IP`);
   if (scope.model) rate(plan.limits.perModel, `${sub}:model:${scope.model}`, 'model', `${planName} per model (${scope.modelName ?? scope.model})`);
   rate(service.limits, `svc:${service.id}`, 'service', `service '${service.name}' (all subscribers)`);
+  rate(app.limits, `app:${app.id}`, 'app', `app '${app.name}' (all its services)`);
 
   const month = monthWindow(now);
   const budget = (limit: number | null | undefined, keyBase: string, id: string, who: string) => {

@@ -8,10 +8,19 @@ import type {
   SnapshotKey,
   SnapshotModelRoute,
   SnapshotPlan,
+  SnapshotPrompt,
   SnapshotProvider,
   SnapshotService,
   SnapshotSubscription,
 } from '@tollgate/domain';
+import { compilePrompt, type CompiledPrompt } from '@tollgate/prompts';
+
+/** A prompt API ready to serve: its validators compiled once per snapshot, off the request path. */
+export interface ServedPrompt {
+  prompt: SnapshotPrompt;
+  service: SnapshotService;
+  compiled: CompiledPrompt;
+}
 
 /** A snapshot indexed for constant-time lookups on the request path. Built once per revision, never mutated. */
 export interface GatewayConfig {
@@ -29,6 +38,8 @@ export interface GatewayConfig {
   readonly providersByName: ReadonlyMap<string, SnapshotProvider>;
   /** Services offering direct `<provider>/<model>` names → the providers their routes use. */
   readonly directProvidersByService: ReadonlyMap<ServiceId, ReadonlySet<ProviderId>>;
+  /** `/<service slug><prompt path>` → the prompt API served there. */
+  readonly promptsByPath: ReadonlyMap<string, ServedPrompt>;
 }
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
@@ -60,7 +71,23 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     modelRoutesByService,
     providersByName: new Map(data.providers.map((p) => [p.name, p])),
     directProvidersByService,
+    promptsByPath: indexPrompts(data),
   };
+}
+
+function indexPrompts(data: SnapshotData): Map<string, ServedPrompt> {
+  const services = byId(data.services) as Map<ServiceId, SnapshotService>;
+  const served = new Map<string, ServedPrompt>();
+  for (const prompt of data.prompts ?? []) {
+    const service = services.get(prompt.serviceId);
+    if (!service) continue;
+    try {
+      served.set(`/${service.slug}${prompt.path}`, { prompt, service, compiled: compilePrompt(prompt.spec) });
+    } catch {
+      // The portal checks every spec before storing it; one that still fails to compile is not served.
+    }
+  }
+  return served;
 }
 
 function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {

@@ -48,6 +48,23 @@ export function authorizeModel(config: GatewayConfig, app: SnapshotApp, model: s
   throw notSubscribed(app, model, candidates);
 }
 
+/**
+ * The authorize step for an API of one service (a prompt API): the same rules as for a model, by service.
+ * `what` names the API in messages.
+ */
+export function authorizeService(config: GatewayConfig, app: SnapshotApp, service: SnapshotService, what: string): { subscription: SnapshotSubscription; plan: SnapshotPlan } {
+  const sub = config.subscriptionsByApp.get(app.id)?.get(service.id);
+  const plan = sub && config.plans.get(sub.planId);
+  if (!sub || !plan) {
+    throw new GatewayError(403, 'permission_error', 'not_subscribed', `App '${app.name}' is not subscribed to service '${service.name}', which offers '${what}'. Subscribe to it in the portal.`);
+  }
+  if (sub.state !== 'approved') throw refusal(app, what, sub, service);
+  if (service.lifecycle === 'retired') {
+    throw new GatewayError(410, 'invalid_request_error', 'service_retired', `The service '${service.name}' offering '${what}' has been retired and no longer answers calls.`);
+  }
+  return { subscription: sub, plan };
+}
+
 function refusal(app: SnapshotApp, model: string, sub: SnapshotSubscription, service: SnapshotService): GatewayError {
   const words = subscriptionRefusals[sub.state as Exclude<typeof sub.state, 'approved'>];
   return new GatewayError(

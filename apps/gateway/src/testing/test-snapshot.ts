@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ModelPrice, ModelTarget, PlanLimits, ProviderType, RateLimits, SnapshotData, SubscriptionState } from '@tollgate/domain';
+import type { ModelPrice, ModelTarget, PlanLimits, PromptSpecJson, ProviderType, RateLimits, SnapshotData, SubscriptionState } from '@tollgate/domain';
 
 export const testKeys = { approved: 'tg_test_key_approved_0001', pending: 'tg_test_key_pending_00001', unsubscribed: 'tg_test_key_nosub_000001' };
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -17,6 +17,8 @@ export interface TestSnapshotOptions {
   serviceLimits?: RateLimits;
   appCostBudget?: number;
   teamCostBudget?: number;
+  /** Prompt APIs of the service (slug `llm`), served at `/llm<path>`. */
+  prompts?: Array<{ path: string; spec: PromptSpecJson; version?: number }>;
   /** Prices of the primary provider, by model. */
   priceOverrides?: Record<string, ModelPrice>;
   pendingState?: SubscriptionState;
@@ -72,5 +74,13 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
         : []),
     ],
     modelRoutes: [{ serviceId: 'svc_llm00000000', name: 'gpt-4o-mini', targets }],
+    prompts: (o.prompts ?? []).map((p, i) => ({
+      serviceId: 'svc_llm00000000' as const,
+      id: `prm_test${String(i).padStart(8, '0')}` as const,
+      name: p.path.slice(1),
+      path: p.path,
+      version: p.version ?? 1,
+      spec: p.spec,
+    })),
   };
 }

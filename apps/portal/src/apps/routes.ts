@@ -8,14 +8,19 @@ import { fieldsOf } from '../changes/commit-change';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { findApp, loadTeam, type AppRow } from '../access/load';
 import { nameSchema, readJson } from '../http/validate';
-import { monthlyBudgetSchema } from '../plans/limits-schema';
+import { monthlyBudgetSchema, rateLimitsSchema } from '../plans/limits-schema';
 import { keyRoutes } from './key-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
-const createAppSchema = z.object({ name: nameSchema, description: descriptionSchema.default(''), costBudgetMicroUsdPerMonth: monthlyBudgetSchema.default(null) });
+const createAppSchema = z.object({
+  name: nameSchema,
+  description: descriptionSchema.default(''),
+  costBudgetMicroUsdPerMonth: monthlyBudgetSchema.default(null),
+  limits: rateLimitsSchema.default({}),
+});
 const updateAppSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema })
+  .object({ name: nameSchema, description: descriptionSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema, limits: rateLimitsSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -25,6 +30,7 @@ export const appView = (a: AppRow) => ({
   name: a.name,
   description: a.description,
   costBudgetMicroUsdPerMonth: a.costBudgetMicroUsdPerMonth,
+  limits: a.limits,
   createdAt: a.createdAt,
 });
 

@@ -21,7 +21,7 @@ describe('limits and budgets for the gateway', () => {
     const plan = await m.plan('Gold', 'auto', { limits });
     await f.api('PATCH', `/api/services/${m.serviceId}`, { cookie: m.pOwner.cookie, body: { limits: { requestsPerSecond: 100 } }, expect: 200 });
     const appId = await m.app();
-    await f.api('PATCH', `/api/apps/${appId}`, { cookie: m.cMember.cookie, body: { costBudgetMicroUsdPerMonth: 5_000_000 }, expect: 200 });
+    await f.api('PATCH', `/api/apps/${appId}`, { cookie: m.cMember.cookie, body: { costBudgetMicroUsdPerMonth: 5_000_000, limits: { requestsPerMinute: 30 } }, expect: 200 });
     const team = await f.api('PATCH', `/api/teams/${m.consumerTeam}`, { cookie: m.cOwner.cookie, body: { costBudgetMicroUsdPerMonth: 9_000_000 } });
     expect(team.status).toBe(200);
     expect(team.body.team).toMatchObject({ costBudgetMicroUsdPerMonth: 9_000_000 });
@@ -29,7 +29,7 @@ describe('limits and budgets for the gateway', () => {
     const snapshot = compileSnapshot(f.db, f.secrets);
     expect(snapshot.plans.find((p) => p.id === plan)?.limits).toEqual(limits);
     expect(snapshot.services.find((s) => s.id === m.serviceId)?.limits).toEqual({ requestsPerSecond: 100 });
-    expect(snapshot.apps.find((a) => a.id === appId)).toMatchObject({ costBudgetMicroUsdPerMonth: 5_000_000, teamCostBudgetMicroUsdPerMonth: 9_000_000 });
+    expect(snapshot.apps.find((a) => a.id === appId)).toMatchObject({ costBudgetMicroUsdPerMonth: 5_000_000, teamCostBudgetMicroUsdPerMonth: 9_000_000, limits: { requestsPerMinute: 30 } });
 
     // null removes a budget.
     await f.api('PATCH', `/api/apps/${appId}`, { cookie: m.cMember.cookie, body: { costBudgetMicroUsdPerMonth: null }, expect: 200 });

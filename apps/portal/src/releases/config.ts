@@ -1,6 +1,6 @@
-import { asc, eq, max } from 'drizzle-orm';
-import { apis, modelRoutes, releases, services } from '@tollgate/db';
-import { newId, type ModelTarget, type ServiceId, type ServiceKind, type UserId } from '@tollgate/domain';
+import { and, asc, eq, isNotNull, max } from 'drizzle-orm';
+import { apis, modelRoutes, promptVersions, prompts, releases, services } from '@tollgate/db';
+import { newId, type ModelTarget, type PromptId, type PromptSpecJson, type ServiceId, type ServiceKind, type UserId } from '@tollgate/domain';
 import type { Reader, Tx } from '../changes/tx';
 
 /**
@@ -14,6 +14,8 @@ export interface ReleaseConfig {
   apis: Array<{ name: string; methods: string[]; path: string; description: string; tags: string[] }>;
   models: Array<{ name: string; targets: ModelTarget[] }>;
   openapi: Record<string, unknown> | null;
+  /** The prompt APIs served: each prompt's published version with its frozen spec (ADR 0011). */
+  prompts: Array<{ id: PromptId; name: string; path: string; description: string; version: number; spec: PromptSpecJson }>;
 }
 
 /** The service's working copy: the tables as the publisher last edited them, in a stable order. */
@@ -35,7 +37,19 @@ export function workingConfig(db: Reader, serviceId: ServiceId): ReleaseConfig {
       .orderBy(asc(modelRoutes.name))
       .all(),
     openapi: service.openapi ?? null,
+    prompts: workingPrompts(db, serviceId),
   };
+}
+
+/** The prompts the next release would serve: those with a published version, with that version's spec. */
+export function workingPrompts(db: Reader, serviceId: ServiceId): ReleaseConfig['prompts'] {
+  return db
+    .select({ id: prompts.id, name: prompts.name, path: prompts.path, description: prompts.description, version: promptVersions.version, spec: promptVersions.spec })
+    .from(prompts)
+    .innerJoin(promptVersions, and(eq(promptVersions.promptId, prompts.id), eq(promptVersions.version, prompts.publishedVersion)))
+    .where(and(eq(prompts.serviceId, serviceId), isNotNull(prompts.publishedVersion)))
+    .orderBy(asc(prompts.path))
+    .all();
 }
 
 /** Freezes the working copy as the next numbered release and makes it the live one. */
@@ -64,5 +78,6 @@ export function readReleaseConfig(stored: unknown): ReleaseConfig {
     apis: (c.apis ?? []).map((a) => ({ ...a, description: a.description ?? '', tags: a.tags ?? [] })),
     models: c.models ?? [],
     openapi: c.openapi ?? null,
+    prompts: c.prompts ?? [],
   };
 }

@@ -1,7 +1,7 @@
 import type { ReleaseConfig } from './config';
 
 export interface ReleaseChange {
-  /** Where the change is: `service.name`, `apis[GET /pets/{id}]`, `models[fast]`, `openapi`. */
+  /** Where the change is: `service.name`, `apis[GET /pets/{id}]`, `models[fast]`, `prompts[/summarize]`, `openapi`. */
   path: string;
   change: 'added' | 'removed' | 'changed';
   before?: unknown;
@@ -26,11 +26,13 @@ function entries(config: ReleaseConfig): Map<string, unknown> {
     out.set(`apis[${[...methods].sort().join(',')} ${path}]`, rest);
   }
   for (const model of config.models) out.set(`models[${model.name}]`, model.targets);
+  // Keyed by path, the address callers use; the id is left out so only what the gateway serves can differ.
+  for (const { path, id: _id, ...prompt } of config.prompts) out.set(`prompts[${path}]`, prompt);
   if (config.openapi) out.set('openapi', config.openapi);
   return out;
 }
 
-/** What changed from `from` to `to`, in a stable order: service fields, then APIs, models and the document. */
+/** What changed from `from` to `to`, in a stable order: service fields, then APIs, models, prompts and the document. */
 export function diffReleaseConfigs(from: ReleaseConfig, to: ReleaseConfig): ReleaseChange[] {
   const a = entries(from);
   const b = entries(to);
@@ -42,6 +44,6 @@ export function diffReleaseConfigs(from: ReleaseConfig, to: ReleaseConfig): Rele
     else if (!inA && inB) changes.push({ path, change: 'added', after: b.get(path) });
     else if (canonical(a.get(path)) !== canonical(b.get(path))) changes.push({ path, change: 'changed', before: a.get(path), after: b.get(path) });
   }
-  const rank = (p: string) => ['service.', 'apis[', 'models[', 'openapi'].findIndex((prefix) => p.startsWith(prefix));
+  const rank = (p: string) => ['service.', 'apis[', 'models[', 'prompts[', 'openapi'].findIndex((prefix) => p.startsWith(prefix));
   return changes.sort((x, y) => rank(x.path) - rank(y.path) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }

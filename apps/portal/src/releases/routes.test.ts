@@ -111,7 +111,7 @@ describe('releases API', () => {
       config: { service: { id: serviceId, name: 'Old', slug: 'chat', kind: 'ai', directModels: true, lifecycle: 'published' }, models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], plans: [] },
     }).run();
     const shown = await api('GET', '/releases/40');
-    expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null });
+    expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null, prompts: [] });
     expect((await api('POST', '/releases/40/publish')).status).toBe(200);
     expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([{ serviceId, name: 'fast', targets: [{ providerId, model: 'old' }] }]);
   });
@@ -121,6 +121,34 @@ describe('releases API', () => {
     await api('POST', '/lifecycle', owner.cookie, { state: 'retired' });
     expect((await api('POST', '/releases')).body.error.message).toMatch(/retired/);
     expect((await api('POST', '/releases/1/publish')).status).toBe(409);
+  });
+});
+
+describe('releases and prompts', () => {
+  it('freeze the published prompt version, diff it by path, and roll back with the release', async () => {
+    const f = await createPortalFixture();
+    try {
+      const owner = await f.createUser();
+      const team = await f.createTeam({ slug: 'prm', ownerUserId: owner.id });
+      const as = (method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200) => f.api(method, path, { cookie: owner.cookie, body, expect });
+      const providerId = (await f.api('POST', '/api/providers', { cookie: f.admin.cookie, body: { name: 'P', type: 'openai', baseUrl: 'https://example.test', apiKey: 'k' }, expect: 201 })).body.provider.id;
+      const svc = (await as('POST', `/api/teams/${team.id}/services`, { name: 'Writer', slug: 'writer', kind: 'ai' })).body.service.id;
+      await as('POST', `/api/services/${svc}/models`, { name: 'fast', targets: [{ providerId, model: 'x' }] });
+      await as('POST', `/api/services/${svc}/lifecycle`, { state: 'published' }, 200);
+      const spec = { messages: [{ role: 'user', content: 'Hi' }], variables: { type: 'object', properties: {} }, model: 'fast' };
+      const prompt = (await as('POST', `/api/services/${svc}/prompts`, { name: 'Hello', path: '/hello', draft: spec })).body.prompt;
+      await as('POST', `/api/prompts/${prompt.id}/versions`);
+      await as('POST', `/api/prompts/${prompt.id}/publish`, { version: 1 }, 200);
+      const created = (await as('POST', `/api/services/${svc}/releases`)).body;
+      expect(created.changes.map((c: { path: string; change: string }) => `${c.change} ${c.path}`)).toEqual(['added prompts[/hello]']);
+      const frozen = (await as('GET', `/api/services/${svc}/releases/2`)).body.release.config.prompts;
+      expect(frozen).toEqual([{ id: prompt.id, name: 'Hello', path: '/hello', description: '', version: 1, spec }]);
+      expect(compileSnapshot(f.db, f.secrets).prompts.map((p) => [p.path, p.version])).toEqual([['/hello', 1]]);
+      await as('POST', `/api/services/${svc}/releases/1/publish`, undefined, 200);
+      expect(compileSnapshot(f.db, f.secrets).prompts).toEqual([]);
+    } finally {
+      await f.close();
+    }
   });
 });
 

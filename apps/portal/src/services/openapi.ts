@@ -6,7 +6,8 @@ import { newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
 import type { Reader } from '../changes/tx';
-import { readReleaseConfig } from '../releases/config';
+import { readReleaseConfig, workingPrompts } from '../releases/config';
+import { withPromptOperations } from '../prompts/openapi';
 import { canReadTeam, requireOwned, requireSignedIn, requireVisibleService } from '../access/policy';
 import { findService, type ServiceRow } from '../access/load';
 import { readQuery } from '../http/validate';
@@ -24,10 +25,10 @@ const exportQuerySchema = z.object({ format: z.enum(['json', 'yaml']).optional()
  */
 function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<string, unknown> {
   if (canReadTeam(actor, service.teamId) || !service.liveReleaseId) {
-    return service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id));
+    return withPromptOperations(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
   }
   const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config);
-  return live.openapi ?? generateOpenApiDocument(live.service, live.apis);
+  return withPromptOperations(live.openapi ?? generateOpenApiDocument(live.service, live.apis), service.slug, live.prompts);
 }
 
 /** A service's OpenAPI document: importing one replaces the service's APIs (ADR 0006); exporting never fails. */

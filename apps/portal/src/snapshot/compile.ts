@@ -65,6 +65,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
           name: apps.name,
           costBudgetMicroUsdPerMonth: apps.costBudgetMicroUsdPerMonth,
           teamCostBudgetMicroUsdPerMonth: teams.costBudgetMicroUsdPerMonth,
+          limits: apps.limits,
         })
         .from(apps)
         .innerJoin(teams, eq(teams.id, apps.teamId))
@@ -97,6 +98,11 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
       modelRoutes: serviceRows.flatMap((service) => {
         const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
         return release ? release.config.models.map((m) => ({ serviceId: service.id, name: m.name, targets: m.targets })) : [];
+      }),
+      // Likewise prompts: the version the live release froze, whatever the working copy publishes since.
+      prompts: serviceRows.flatMap((service) => {
+        const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
+        return release ? release.config.prompts.map((p) => ({ serviceId: service.id, id: p.id, name: p.name, path: p.path, version: p.version, spec: p.spec })) : [];
       }),
     };
   });

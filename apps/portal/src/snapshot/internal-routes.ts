@@ -39,6 +39,9 @@ const callRecordSchema = z.object({
   costMicroUsd: count,
   errorCode: nullableText,
   errorMessage: nullableText,
+  // Defaults keep records from gateways older than prompt APIs acceptable.
+  promptId: nullableText.default(null),
+  promptVersion: count.nullable().default(null),
 }) satisfies z.ZodType<CallRecord>;
 
 /**

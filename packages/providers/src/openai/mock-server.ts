@@ -237,7 +237,8 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
       );
     }
     modelSwitch(model);
-    const plan = compat.plan(planChat(model, messages, maxTokens), messages);
+    const format = isObj(body.response_format) ? body.response_format.type : undefined;
+    const plan = compat.plan(planChat(model, messages, maxTokens, format === 'json_schema' || format === 'json_object'), messages);
     if (!stream) return sendJson(res, 200, compat.completion(plan));
     const includeUsage = isObj(body.stream_options) && body.stream_options.include_usage === true;
     await streamChat(res, compat.frames(plan, includeUsage), model === 'mock-cut-stream');

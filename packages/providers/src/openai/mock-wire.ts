@@ -57,6 +57,15 @@ export function replyPieces(content: string): string[] {
   return pieces;
 }
 
+function jsonAnswer(text: string): string {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return '{}';
+  }
+}
+
 /** What the request asked for, once validated; everything the mock's answer depends on. */
 export interface ChatPlan {
   model: string;
@@ -76,6 +85,8 @@ export function planChat(
   model: string,
   messages: ReadonlyArray<Record<string, unknown>>,
   maxTokens: number | undefined,
+  /** `response_format` asked for JSON: like the real API, the answer is JSON — the last user message when it is JSON, else `{}`. */
+  jsonMode = false,
 ): ChatPlan {
   let promptTokens = 0;
   let lastUser = '';
@@ -84,7 +95,7 @@ export function planChat(
     promptTokens += countWords(text) + 3;
     if (m.role === 'user') lastUser = text;
   }
-  let pieces = replyPieces(`Echo: ${lastUser}`);
+  let pieces = replyPieces(jsonMode ? jsonAnswer(lastUser) : `Echo: ${lastUser}`);
   let finishReason: ChatPlan['finishReason'] = 'stop';
   if (maxTokens !== undefined && pieces.length > maxTokens) {
     pieces = pieces.slice(0, maxTokens);

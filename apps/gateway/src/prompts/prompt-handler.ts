@@ -1,0 +1,224 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { chatAdapters, costMicroUsd, findModelPrice, UpstreamFormatError, type ChatAdapter, type ChatCall, type ChatStreamTranslator } from '@tollgate/providers';
+import type { ModelTarget, ProviderType, SnapshotProvider, Usage } from '@tollgate/domain';
+import type { PromptMessage } from '@tollgate/prompts';
+import type { GatewayEnv } from '../env';
+import { GatewayError } from '../errors';
+import type { CallMeter } from '../meter/call-meter';
+import type { ServedPrompt } from '../snapshot/gateway-config';
+import { authorizeService } from '../steps/authorize';
+import { enforceLimits, type LimitSettings } from '../steps/limit';
+import { estimateTokens } from '../limits/estimate';
+import { limitModelKey } from '../limits/rules';
+import { buildProviderRequest } from '../forward/chat-completions';
+import { openAiIngress } from '../forward/ingress';
+import { finishStreamedCall, relayStream } from '../forward/stream-relay';
+import { callUpstream, type UpstreamRouting } from '../forward/upstream-call';
+import { answerHeaders, priceCall, providerTarget, readUpstreamBody } from '../forward/upstream-response';
+import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { readPromptBody } from './prompt-body';
+import { promptEvent, promptStreamTranslator } from './prompt-stream';
+
+export interface PromptDeps {
+  limits: LimitSettings & { reserveOutputTokens: number };
+  meter: CallMeter;
+  upstream: UpstreamRouting;
+  maxBodyBytes: number;
+}
+
+/**
+ * Providers whose Chat Completions take `response_format: {type: "json_schema"}`. The others get the plain
+ * request, and an answer that does not parse or match the schema gets one repair round.
+ */
+const structuredOutput: ReadonlySet<ProviderType> = new Set(['openai', 'azure-openai']);
+
+const sum = (a: Usage, b: Usage | null): Usage =>
+  b
+    ? {
+        inputTokens: a.inputTokens + b.inputTokens,
+        cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+        cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+        outputTokens: a.outputTokens + b.outputTokens,
+        reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+      }
+    : a;
+const none: Usage = { inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+
+/** The usage and cost a prompt API answers with, in the plain words a non-LLM client reads. */
+function usageView(u: Usage, provider: SnapshotProvider, target: ModelTarget) {
+  const price = findModelPrice(target.model, provider.priceOverrides, provider.type);
+  return {
+    usage: {
+      input_tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens,
+      cached_input_tokens: u.cacheReadTokens,
+      output_tokens: u.outputTokens + u.reasoningTokens,
+      reasoning_tokens: u.reasoningTokens,
+      total_tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens + u.reasoningTokens,
+    },
+    cost: { micro_usd: price ? costMicroUsd(u, price) : 0 },
+  };
+}
+
+const answerText = (unified: string | Buffer): string => {
+  const body = JSON.parse(typeof unified === 'string' ? unified : unified.toString('utf8')) as { choices?: Array<{ message?: { content?: unknown } }> };
+  const content = body.choices?.[0]?.message?.content;
+  return typeof content === 'string' ? content : '';
+};
+
+/**
+ * The route step for prompt APIs: an unknown path is a 404 before anything asks who is calling (DESIGN §2:
+ * route, then identify). `/v1/*` is the unified API's and never a prompt.
+ */
+export const promptRouteStep: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+  if (c.req.path.startsWith('/v1/') || !c.get('config').promptsByPath.has(c.req.path)) {
+    throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`);
+  }
+  await next();
+};
+
+/**
+ * `POST /<service slug><prompt path>`: a prompt version published as a REST API. The same steps as every call
+ * (identify, authorize the app's subscription to the service, limits, metering) around a prompt-specific
+ * middle: check and fill in the variables, render the messages (values inserted once, as data), call the
+ * model through its route, and answer `{id, output, model, usage, cost}` or a stream of `delta` events.
+ */
+export function promptHandler(deps: PromptDeps) {
+  return async (c: Context<GatewayEnv>) => {
+    const config = c.get('config');
+    const served: ServedPrompt | undefined = config.promptsByPath.get(c.req.path);
+    if (!served) throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`);
+    const { prompt, service, compiled } = served;
+    const call = c.get('call');
+    call.record.serviceId = service.id;
+    call.record.model = prompt.spec.model;
+    call.record.promptId = prompt.id;
+    call.record.promptVersion = prompt.version;
+    const { subscription, plan } = authorizeService(config, c.get('app'), service, `POST ${c.req.path}`);
+    call.record.subscriptionId = subscription.id;
+
+    const text = await readBodyText(c, deps.maxBodyBytes);
+    call.record.bytesIn = Buffer.byteLength(text);
+    const { values, stream } = readPromptBody(text, compiled);
+    call.record.stream = stream;
+    const messages = compiled.render(values);
+    const route = config.modelRoutesByService.get(service.id)?.find((r) => r.name === prompt.spec.model);
+    if (!route) {
+      throw new GatewayError(502, 'upstream_error', 'prompt_misconfigured', `The prompt's model '${prompt.spec.model}' is not offered by service '${service.name}'; its publisher must fix the prompt.`);
+    }
+
+    const parameters = prompt.spec.parameters ?? {};
+    const chatFor = (type: ProviderType, msgs: PromptMessage[], streaming: boolean): ChatCall => {
+      const request = {
+        ...parameters,
+        model: prompt.spec.model,
+        messages: msgs,
+        ...(structuredOutput.has(type) ? compiled.responseFormat() : {}),
+        ...(streaming ? { stream: true, stream_options: { include_usage: true } } : {}),
+      };
+      return { ...openAiIngress.parse(JSON.stringify(request)), clientWantsUsage: false };
+    };
+    const maxOutput = parameters.max_completion_tokens ?? parameters.max_tokens;
+    const limitHeaders = await enforceLimits(c, deps.limits, {
+      service,
+      plan,
+      subscription,
+      model: limitModelKey(route.targets),
+      modelName: prompt.spec.model,
+      tokens: estimateTokens(Buffer.byteLength(JSON.stringify(messages)), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
+      targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
+    });
+
+    const requestId = c.get('requestId');
+    const signal = clientDisconnectSignal(c);
+    const ask = (msgs: PromptMessage[], streaming: boolean) =>
+      callUpstream({
+        config,
+        targets: route.targets,
+        requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chatFor(p.type, msgs, streaming), providerTarget(p, t, key)),
+        headers: { 'x-request-id': requestId, ...c.get('trace').headers },
+        ...deps.upstream,
+        onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
+        signal,
+      });
+
+    const first = await ask(messages, stream);
+    const { provider, target } = first;
+    call.record.providerId = provider.id;
+    call.upstreamAnswered = first.response.statusCode < 300;
+    const adapter = chatAdapters[provider.type];
+    const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
+
+    if (stream && first.response.statusCode === 200) {
+      call.deferred = true;
+      const finish = (answer: string, inner: ChatStreamTranslator) => {
+        const base = { id: call.record.id, model: inner.model ?? target.model, ...usageView(inner.usage ?? none, provider, target) };
+        if (!prompt.spec.outputSchema) return promptEvent('done', { ...base, output: answer });
+        const parsed = compiled.parseOutput(answer);
+        return parsed.ok ? promptEvent('done', { ...base, output: parsed.value }) : promptEvent('error', { code: 'invalid_output', message: `The model's answer does not match the output schema: ${parsed.error}` });
+      };
+      const chat = chatFor(provider.type, messages, true);
+      const body = relayStream({
+        signal,
+        upstream: first.response.body,
+        translator: promptStreamTranslator(adapter.createChatStreamTranslator(chat, providerTarget(provider, target)), finish),
+        errorEvent: (message) => promptEvent('error', { code: 'stream_interrupted', message }),
+        elapsedMs: () => call.elapsedMs(),
+        onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
+      });
+      return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
+    }
+
+    let answer = await answerOf(adapter, first, chatFor(provider.type, messages, false), call);
+    call.record.ttftMs = call.elapsedMs();
+    let usage = sum(none, answer.usage);
+    let output: unknown = answer.text;
+    if (prompt.spec.outputSchema) {
+      let parsed = compiled.parseOutput(answer.text);
+      if (!parsed.ok) {
+        // One repair round: the model sees its answer and the validation error and answers again.
+        const repair = compiled.repairMessages(messages, answer.text, parsed.error);
+        const second = await ask(repair, false);
+        answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
+        usage = sum(usage, answer.usage);
+        parsed = compiled.parseOutput(answer.text);
+      }
+      if (!parsed.ok) {
+        priceCall(call, usage, provider, target);
+        throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema after one repair attempt: ${parsed.error}`);
+      }
+      output = parsed.value;
+    }
+    call.record.upstreamModel = answer.model;
+    priceCall(call, usage, provider, target);
+    const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(usage, provider, target) });
+    call.record.bytesOut = Buffer.byteLength(result);
+    return new Response(result, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+  };
+}
+
+/** The text, usage and model of a non-streaming answer; a provider's refusal becomes the REST error it means. */
+async function answerOf(
+  adapter: ChatAdapter,
+  attempt: Awaited<ReturnType<typeof callUpstream>>,
+  chat: ChatCall,
+  call: GatewayEnv['Variables']['call'],
+): Promise<{ text: string; usage: Usage | null; model: string | null }> {
+  const bytes = await readUpstreamBody(attempt.response.body, undefined);
+  const status = attempt.response.statusCode;
+  if (status >= 400) {
+    call.fail('upstream_error', `upstream ${status}: ${bytes.toString('utf8').slice(0, 2_000)}`);
+    if (status === 401 || status === 403) {
+      throw new GatewayError(502, 'upstream_error', 'upstream_auth_error', "The provider refused the gateway's credentials; the platform admin must fix the provider.");
+    }
+    const translated = adapter.translateError(status, bytes);
+    const error = (translated.body as { error?: { message?: string; code?: string | null } }).error;
+    throw new GatewayError(translated.status as 400, 'upstream_error', error?.code ?? 'upstream_error', error?.message ?? `The provider answered ${status}.`);
+  }
+  try {
+    const translated = adapter.translateChatResponse(bytes, chat, providerTarget(attempt.provider, attempt.target));
+    return { text: answerText(translated.body), usage: translated.usage, model: translated.model };
+  } catch (err) {
+    if (err instanceof UpstreamFormatError || err instanceof SyntaxError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', (err as Error).message, null, {}, err);
+    throw err;
+  }
+}

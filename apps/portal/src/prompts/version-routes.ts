@@ -1,0 +1,159 @@
+import { Hono, type Context } from 'hono';
+import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { promptVersions, prompts, users } from '@tollgate/db';
+import { newId, type PromptSpecJson } from '@tollgate/domain';
+import { diffPromptSpecs } from '@tollgate/prompts';
+import type { PortalContext, PortalEnv } from '../context';
+import { requireOwned, requireSignedIn } from '../access/policy';
+import type { Reader } from '../changes/tx';
+import { conflict, notFound } from '../http/errors';
+import { withUniqueAsConflict } from '../http/unique';
+import { readJson, readQuery } from '../http/validate';
+import { liveReleaseConfig } from './live';
+import { findPrompt, latestVersionOf, type PromptRow } from './load';
+import { isRoutedModel } from './spec';
+import { promptView } from './views';
+
+const versionNumberSchema = z.coerce.number().int().positive().max(1_000_000);
+/** A version number, `draft` (the spec being edited) or `published` (the version the next release serves). */
+const sideSchema = z.union([z.literal('draft'), z.literal('published'), versionNumberSchema]);
+const diffQuerySchema = z.object({ from: sideSchema.optional(), to: sideSchema.default('draft') });
+const publishSchema = z.object({ version: z.number().int().positive().nullable() });
+
+type VersionRow = typeof promptVersions.$inferSelect;
+
+const versionView = (v: VersionRow, createdByEmail: string | null) => ({
+  id: v.id,
+  promptId: v.promptId,
+  version: v.version,
+  spec: v.spec,
+  createdBy: v.createdBy,
+  createdByEmail,
+  createdAt: v.createdAt,
+});
+
+function findVersion(db: Reader, prompt: PromptRow, version: number) {
+  const row = db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))).get();
+  if (!row) throw notFound(`Prompt version ${version}`);
+  return row;
+}
+
+/**
+ * Versions are numbered, immutable copies of a prompt's draft; publishing points the working copy at one, and
+ * the service's next release freezes that choice for the gateway (ADR 0011). There is no route that edits or
+ * deletes a version: a release or an audit event may name it.
+ */
+export function promptVersionRoutes(ctx: PortalContext) {
+  const app = new Hono<PortalEnv>();
+
+  const loadFor = (c: Context<PortalEnv>, minRole: 'member' | 'admin') => {
+    const actor = requireSignedIn(c.get('actor'));
+    const found = findPrompt(ctx.db, c.req.param('promptId') ?? '');
+    const service = requireOwned(actor, found?.service, minRole, 'Prompt');
+    return { actor, prompt: found!.prompt, service };
+  };
+
+  const specOf = (prompt: PromptRow, side: z.infer<typeof sideSchema>): PromptSpecJson => {
+    if (side === 'draft') return prompt.draft;
+    if (side === 'published') {
+      if (prompt.publishedVersion === null) throw conflict('The prompt has no published version: publish one first (POST /publish).');
+      return findVersion(ctx.db, prompt, prompt.publishedVersion).spec;
+    }
+    return findVersion(ctx.db, prompt, side).spec;
+  };
+
+  app.post('/prompts/:promptId/versions', (c) => {
+    const { actor, prompt, service } = loadFor(c, 'admin');
+    const latest = latestVersionOf(ctx.db, prompt.id);
+    if (latest !== null && diffPromptSpecs(findVersion(ctx.db, prompt, latest).spec, prompt.draft).length === 0) {
+      throw conflict(`Nothing to version: the draft equals version ${latest}.`);
+    }
+    const version = (latest ?? 0) + 1;
+    const id = newId('promptVersion');
+    const row = withUniqueAsConflict(
+      () =>
+        ctx.commitChange(
+          actor.id,
+          {
+            action: 'prompt.version_create',
+            targetType: 'prompt',
+            targetId: prompt.id,
+            teamId: service.teamId,
+            summary: { serviceId: service.id, path: prompt.path, version },
+            after: { version, spec: prompt.draft },
+          },
+          (tx) => tx.insert(promptVersions).values({ id, promptId: prompt.id, version, spec: prompt.draft, createdBy: actor.id }).returning().get(),
+        ),
+      `Version ${version} was just created by another request; try again.`,
+    );
+    return c.json({ version: versionView(row, null) }, 201);
+  });
+
+  app.get('/prompts/:promptId/versions', (c) => {
+    const { prompt } = loadFor(c, 'member');
+    const rows = ctx.db
+      .select({ version: promptVersions, email: users.email })
+      .from(promptVersions)
+      .leftJoin(users, eq(users.id, promptVersions.createdBy))
+      .where(eq(promptVersions.promptId, prompt.id))
+      .orderBy(desc(promptVersions.version))
+      .all();
+    return c.json({ publishedVersion: prompt.publishedVersion, versions: rows.map((r) => versionView(r.version, r.email)) });
+  });
+
+  // Registered before `/:version` so `diff` is not read as a version number.
+  app.get('/prompts/:promptId/versions/diff', (c) => {
+    const { prompt } = loadFor(c, 'member');
+    const query = readQuery(c, diffQuerySchema);
+    let from = query.from;
+    if (from === undefined) {
+      const latest = latestVersionOf(ctx.db, prompt.id);
+      if (latest === null) throw conflict('The prompt has no versions yet: name `from` (for example from=draft) or create one (POST /versions).');
+      from = latest;
+    }
+    return c.json({ from, to: query.to, changes: diffPromptSpecs(specOf(prompt, from), specOf(prompt, query.to)) });
+  });
+
+  app.get('/prompts/:promptId/versions/:version', (c) => {
+    const { prompt } = loadFor(c, 'member');
+    const version = versionNumberSchema.safeParse(c.req.param('version'));
+    if (!version.success) throw notFound('Prompt version');
+    const row = findVersion(ctx.db, prompt, version.data);
+    const email = row.createdBy ? (ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.createdBy)).get()?.email ?? null) : null;
+    return c.json({ version: versionView(row, email) });
+  });
+
+  app.post('/prompts/:promptId/publish', async (c) => {
+    const { actor, prompt, service } = loadFor(c, 'admin');
+    const { version } = await readJson(c, publishSchema);
+    // A release would freeze a prompt the gateway cannot route; refuse it while the fix is still easy to name.
+    const model = version === null ? null : findVersion(ctx.db, prompt, version).spec.model;
+    if (model !== null && !isRoutedModel(ctx.db, service.id, model)) {
+      throw conflict(`Version ${version} uses the model ${model}, which the service no longer routes: add that model route again or publish another version.`);
+    }
+    const row = ctx.commitChange(
+      actor.id,
+      {
+        action: version === null ? 'prompt.unpublish' : 'prompt.publish',
+        targetType: 'prompt',
+        targetId: prompt.id,
+        teamId: service.teamId,
+        summary: { serviceId: service.id, path: prompt.path, version },
+        before: { publishedVersion: prompt.publishedVersion },
+        after: { publishedVersion: version },
+      },
+      (tx) => tx.update(prompts).set({ publishedVersion: version, updatedAt: Date.now() }).where(eq(prompts.id, prompt.id)).returning().get(),
+    );
+    // The live release still serves what it froze; say so, and what serves now, so nobody expects an instant change.
+    const liveVersion = liveReleaseConfig(ctx.db, service)?.prompts.find((p) => p.id === prompt.id)?.version ?? null;
+    const what = version === null ? 'The prompt is unpublished' : `Version ${version} is published`;
+    return c.json({
+      prompt: promptView(row, latestVersionOf(ctx.db, row.id)),
+      liveVersion,
+      message: `${what} in the working copy; it takes effect with the service's next release (POST /api/services/${service.id}/releases).`,
+    });
+  });
+
+  return app;
+}
