@@ -45,6 +45,9 @@ describe('prompt APIs end to end', () => {
     };
     const res = await greet();
     expect(res.status).toBe(200);
+    // The catalogue lists the prompt API among the service's operations, as callers reach it.
+    const { apis } = await consumer.dev.must('GET', `/api/services/${svc}/apis`);
+    expect(apis).toContainEqual(expect.objectContaining({ kind: 'prompt', name: 'Greet', methods: ['POST'], path: '/llm/greet', tags: ['prompts'] }));
     const body = (await res.json()) as { output: string; id: string };
     expect(body.output).toBe('Echo: Hello Ada');
 
@@ -72,5 +75,41 @@ describe('prompt APIs end to end', () => {
     const promptCalls = records.filter((r: { path: string }) => r.path === '/llm/greet');
     expect(promptCalls.length).toBeGreaterThanOrEqual(3);
     expect(promptCalls.find((r: { id: string }) => r.id === body.id)).toMatchObject({ promptId: prompt.id, promptVersion: 1, status: 200 });
+  });
+
+  it('test-runs a draft or a version with sample variables in the gateway, metered to the service team, before anything is published', async () => {
+    const { team } = await t.admin.must('POST', '/api/teams', { name: 'Drafters', slug: 'drafters' });
+    const { providers } = await t.admin.must('GET', '/api/providers');
+    const { service } = await t.admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Draft LLM', slug: 'draft-llm', kind: 'ai' });
+    await t.admin.must('POST', `/api/services/${service.id}/models`, { name: 'fast', targets: [{ providerId: providers[0].id, model: 'gpt-4o-mini' }] });
+    const spec = (word: string) => ({
+      messages: [{ role: 'user', content: `${word} {{name}}` }],
+      variables: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } }, required: ['name'] },
+      model: 'fast',
+    });
+    const { prompt } = await t.admin.must('POST', `/api/services/${service.id}/prompts`, { name: 'Hi', path: '/hi', draft: spec('Hi') });
+    await t.admin.must('POST', `/api/prompts/${prompt.id}/versions`);
+    await t.admin.must('PATCH', `/api/prompts/${prompt.id}`, { draft: spec('Hey') }, 200);
+
+    const draftRun = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'Ada' } });
+    expect(draftRun.status).toBe(200);
+    expect(draftRun.body).toMatchObject({ output: 'Echo: Hey Ada', model: 'gpt-4o-mini', usage: { total_tokens: expect.any(Number) } });
+    const versionRun = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'Ada' }, version: 1 });
+    expect(versionRun.body.output).toBe('Echo: Hi Ada');
+    const bad = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'x'.repeat(21) } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_variables', message: expect.stringContaining('name') });
+    expect((await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { version: 9 })).status).toBe(404);
+    // The gateway does not serve the draft service's prompt to callers: a test run is the only way in.
+    expect((await fetch(`${t.platform.gatewayUrl}/draft-llm/hi`, { method: 'POST', body: '{}' })).status).toBe(404);
+
+    await t.platform.meter.flush();
+    const { records } = await t.admin.must('GET', `/api/call-records?serviceId=${service.id}`);
+    expect(records.map((r: { promptVersion: number | null; teamId: string; appId: string | null; status: number }) => [r.promptVersion, r.teamId, r.appId, r.status]).sort()).toEqual(
+      [[null, team.id, null, 200], [1, team.id, null, 200], [null, team.id, null, 400]].sort(),
+    );
+    // Someone outside the team cannot run it.
+    const outsider = await createConsumer(t.admin, 'outsiders');
+    expect((await outsider.dev.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'Ada' } })).status).toBe(404);
   });
 });

@@ -1,8 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SnapshotHolder, createGatewayRuntime, drainServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
-import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime } from '@tollgate/portal';
+import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
 
 export interface AllInOne {
   portal: PortalRuntime;
@@ -30,15 +31,28 @@ export interface AllInOneHooks {
  * shape uses over HTTP.
  */
 export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: GatewayConfigEnv, logger: Logger, hooks: AllInOneHooks = {}): Promise<AllInOne> {
-  const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement });
+  // Prompt test runs go from the portal to the gateway in memory, authenticated like the split shape's channel.
+  const runToken = gatewayConfig.TOLLGATE_INTERNAL_TOKEN ?? randomBytes(32).toString('base64url');
+  let gatewayApp: ReturnType<typeof createGatewayRuntime>['app'] | undefined;
+  const promptRunner: PromptRunner = async (run) => {
+    if (!gatewayApp) return { status: 503, body: { error: { code: 'starting', message: 'The gateway is still starting.', requestId: '' } } };
+    const res = await gatewayApp.request('/internal/prompt-runs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(run),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement, promptRunner });
   const snapshots = new SnapshotHolder();
   portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
   const gateway = createGatewayRuntime(gatewayConfig, {
     snapshots,
     sink: { write: createCallRecordWriter(portal.db) },
     logger,
-    overrides: hooks.gateway,
+    overrides: { internalToken: runToken, ...hooks.gateway },
   });
+  gatewayApp = gateway.app;
   await gateway.limiterReady();
   const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
   const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });

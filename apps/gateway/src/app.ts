@@ -18,6 +18,7 @@ import { anthropicIngress, openAiIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
+import { promptTestRunHandler } from './prompts/prompt-test-run';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   retry?: RetryPolicy;
   circuitBreaker?: CircuitBreakerOptions;
   maxBodyBytes?: number;
+  /** The token the portal presents to test-run prompts (`POST /internal/prompt-runs`); unset, the route is off. */
+  internalToken?: string;
 }
 
 /**
@@ -79,7 +82,9 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
   // path that reached here already ran context and meter above; the route step then answers its 404.
   const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (c.req.path.startsWith('/v1/') ? next() : step(c, next));
-  app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler({ limits, meter: deps.meter, upstream, maxBodyBytes }));
+  const promptDeps = { limits, meter: deps.meter, upstream, maxBodyBytes };
+  app.post('/internal/prompt-runs', context, meter, promptTestRunHandler({ ...promptDeps, internalToken: deps.internalToken }));
+  app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler(promptDeps));
 
   app.notFound((c) =>
     renderGatewayError(new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`), c),

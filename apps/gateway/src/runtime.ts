@@ -36,6 +36,7 @@ export function createGatewayRuntime(
     circuitBreaker: { failureThreshold: config.TOLLGATE_CIRCUIT_FAILURES, openMs: config.TOLLGATE_CIRCUIT_OPEN_MS },
     limiterUnavailable: config.TOLLGATE_LIMITER_ON_UNAVAILABLE,
     reserveOutputTokens: config.TOLLGATE_RESERVE_OUTPUT_TOKENS,
+    internalToken: config.TOLLGATE_INTERNAL_TOKEN,
     ...parts.overrides,
   });
   return {

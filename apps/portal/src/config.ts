@@ -17,6 +17,8 @@ export const portalEnvSchema = z.object({
   TOLLGATE_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(168),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
+  /** A portal on its own: a gateway to run prompt test runs in (with TOLLGATE_INTERNAL_TOKEN). Empty = unset. */
+  TOLLGATE_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   TOLLGATE_PORTAL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(defaultMaxBodyBytes),
   TOLLGATE_REVISION_POLL_MS: z.coerce.number().int().positive().default(2_000),
   // Not z.email(): the default admin@localhost has no dot in its domain.
@@ -42,6 +44,7 @@ export interface PortalConfig {
   cookieSecure: 'auto' | boolean;
   sessionTtlMs: number;
   internalToken?: string;
+  gatewayUrl?: string;
   /** Largest request body the portal API reads; larger ones are refused with 413. */
   maxBodyBytes: number;
   /** How often the portal looks for config changes made by another portal process. */
@@ -69,6 +72,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     cookieSecure: e.TOLLGATE_COOKIE_SECURE === 'auto' ? 'auto' : e.TOLLGATE_COOKIE_SECURE === 'true',
     sessionTtlMs: e.TOLLGATE_SESSION_TTL_HOURS * 3_600_000,
     internalToken: e.TOLLGATE_INTERNAL_TOKEN,
+    gatewayUrl: e.TOLLGATE_GATEWAY_URL,
     maxBodyBytes: e.TOLLGATE_PORTAL_MAX_BODY_BYTES,
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,

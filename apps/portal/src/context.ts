@@ -6,6 +6,7 @@ import type { Actor } from './auth/sessions';
 import type { ChangeListener, CommitChange, TransactionalChangeListener } from './changes/commit-change';
 import type { SecretBox } from './secrets/secret-box';
 import type { SnapshotPublisher } from './snapshot/publisher';
+import type { PromptRunner } from './prompts/test-run';
 
 export interface PortalSettings {
   /**
@@ -26,6 +27,8 @@ export interface PortalDeps {
   publisher: SnapshotPublisher;
   logger: Logger;
   settings: PortalSettings;
+  /** Runs a prompt test in a gateway (in-process in the all-in-one, over HTTP otherwise); unset, test runs are off. */
+  promptRunner?: PromptRunner;
   /** Told of every committed change (notifications listen here); a listener must not throw. */
   changeListeners?: readonly ChangeListener[];
   /** Told of every change inside its transaction (the notification outbox); throwing rolls the change back. */

@@ -6,3 +6,4 @@ export { createCallRecordWriter, insertCallRecords } from './call-records/store'
 export { compileSnapshot } from './snapshot/compile';
 export { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
 export { createSecretBox } from './secrets/secret-box';
+export type { PromptRunner, PromptRunRequest } from './prompts/test-run';

@@ -7,6 +7,7 @@ import { invitationRoutes } from './invitations/routes';
 import { planRoutes } from './plans/routes';
 import { promptRoutes } from './prompts/routes';
 import { promptVersionRoutes } from './prompts/version-routes';
+import { promptTestRunRoutes } from './prompts/test-run';
 import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
 import { lifecycleRoutes } from './services/lifecycle';
@@ -38,6 +39,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     modelRouteRoutes,
     promptRoutes,
     promptVersionRoutes,
+    promptTestRunRoutes,
     lifecycleRoutes,
     releaseRoutes,
     planRoutes,

@@ -11,6 +11,7 @@ import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } fr
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
 import { ensureFirstAdmin } from './users/bootstrap';
 import { releaseWhatWasServedBeforeUpgrade } from './releases/upgrade';
+import { createHttpPromptRunner, type PromptRunner } from './prompts/test-run';
 
 /**
  * The master key for provider credentials: from TOLLGATE_MASTER_KEY, else `<data dir>/master.key`, which is
@@ -40,7 +41,7 @@ export interface PortalRuntime {
 export async function createPortalRuntime(
   config: PortalConfig,
   logger: Logger,
-  hooks: { onStatement?: (sql: string) => void } = {},
+  hooks: { onStatement?: (sql: string) => void; promptRunner?: PromptRunner } = {},
 ): Promise<PortalRuntime> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(config.dbPath), { recursive: true });
@@ -53,7 +54,10 @@ export async function createPortalRuntime(
   const jobs = createNotificationQueue(config.redisUrl, logger);
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
   await notifier.start();
+  const promptRunner =
+    hooks.promptRunner ?? (config.gatewayUrl && config.internalToken ? createHttpPromptRunner(config.gatewayUrl, config.internalToken) : undefined);
   const app = createPortalApp({
+    promptRunner,
     db,
     secrets,
     publisher,

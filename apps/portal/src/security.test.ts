@@ -80,6 +80,7 @@ const table: RouteCase[] = [
   { route: 'GET /api/prompts/:promptId/versions/diff', access: 'team' },
   { route: 'GET /api/prompts/:promptId/versions/:version', access: 'team' },
   { route: 'POST /api/prompts/:promptId/publish', access: 'team', body: () => ({ version: 1 }) },
+  { route: 'POST /api/prompts/:promptId/test-run', access: 'team', body: () => ({ variables: {} }) },
   { route: 'POST /api/services/:serviceId/lifecycle', access: 'team', body: () => ({ state: 'deprecated' }) },
   { route: 'GET /api/services/:serviceId/releases', access: 'team' },
   { route: 'GET /api/services/:serviceId/releases/diff', access: 'team' },

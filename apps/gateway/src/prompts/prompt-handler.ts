@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { chatAdapters, costMicroUsd, findModelPrice, UpstreamFormatError, type ChatAdapter, type ChatCall, type ChatStreamTranslator } from '@tollgate/providers';
-import type { ModelTarget, ProviderType, SnapshotProvider, Usage } from '@tollgate/domain';
+import type { ModelTarget, ProviderType, SnapshotPlan, SnapshotProvider, SnapshotSubscription, Usage } from '@tollgate/domain';
 import type { PromptMessage } from '@tollgate/prompts';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
@@ -16,7 +16,7 @@ import { finishStreamedCall, relayStream } from '../forward/stream-relay';
 import { callUpstream, type UpstreamRouting } from '../forward/upstream-call';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody } from '../forward/upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
-import { readPromptBody } from './prompt-body';
+import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
 
 export interface PromptDeps {
@@ -98,102 +98,117 @@ export function promptHandler(deps: PromptDeps) {
 
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
-    const { values, stream } = readPromptBody(text, compiled);
-    call.record.stream = stream;
-    const messages = compiled.render(values);
     const route = config.modelRoutesByService.get(service.id)?.find((r) => r.name === prompt.spec.model);
     if (!route) {
       throw new GatewayError(502, 'upstream_error', 'prompt_misconfigured', `The prompt's model '${prompt.spec.model}' is not offered by service '${service.name}'; its publisher must fix the prompt.`);
     }
+    return servePrompt(c, deps, served, route.targets, readPromptBody(text, compiled), { plan, subscription });
+  };
+}
 
-    const parameters = prompt.spec.parameters ?? {};
-    const chatFor = (type: ProviderType, msgs: PromptMessage[], streaming: boolean): ChatCall => {
-      const request = {
-        ...parameters,
-        model: prompt.spec.model,
-        messages: msgs,
-        ...(structuredOutput.has(type) ? compiled.responseFormat() : {}),
-        ...(streaming ? { stream: true, stream_options: { include_usage: true } } : {}),
-      };
-      return { ...openAiIngress.parse(JSON.stringify(request)), clientWantsUsage: false };
+/**
+ * The prompt-specific middle shared by prompt APIs and the portal's test runs: render, limit (a test run has
+ * no subscription, so no plan limits), call the model route, check the output, answer or stream.
+ */
+export async function servePrompt(
+  c: Context<GatewayEnv>,
+  deps: PromptDeps,
+  { prompt, service, compiled }: ServedPrompt,
+  targets: readonly ModelTarget[],
+  { values, stream }: PromptCall,
+  subscribed: { plan: SnapshotPlan; subscription: SnapshotSubscription } | null,
+): Promise<Response> {
+  const config = c.get('config');
+  const call = c.get('call');
+  call.record.stream = stream;
+  const messages = compiled.render(values);
+
+  const parameters = prompt.spec.parameters ?? {};
+  const chatFor = (type: ProviderType, msgs: PromptMessage[], streaming: boolean): ChatCall => {
+    const request = {
+      ...parameters,
+      model: prompt.spec.model,
+      messages: msgs,
+      ...(structuredOutput.has(type) ? compiled.responseFormat() : {}),
+      ...(streaming ? { stream: true, stream_options: { include_usage: true } } : {}),
     };
-    const maxOutput = parameters.max_completion_tokens ?? parameters.max_tokens;
-    const limitHeaders = await enforceLimits(c, deps.limits, {
-      service,
-      plan,
-      subscription,
-      model: limitModelKey(route.targets),
-      modelName: prompt.spec.model,
-      tokens: estimateTokens(Buffer.byteLength(JSON.stringify(messages)), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
-      targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
+    return { ...openAiIngress.parse(JSON.stringify(request)), clientWantsUsage: false };
+  };
+  const maxOutput = parameters.max_completion_tokens ?? parameters.max_tokens;
+  const limitHeaders = !subscribed ? {} : await enforceLimits(c, deps.limits, {
+    service,
+    ...subscribed,
+    model: limitModelKey(targets),
+    modelName: prompt.spec.model,
+    tokens: estimateTokens(Buffer.byteLength(JSON.stringify(messages)), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
+    targets: targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
+  });
+
+  const requestId = c.get('requestId');
+  const signal = clientDisconnectSignal(c);
+  const ask = (msgs: PromptMessage[], streaming: boolean) =>
+    callUpstream({
+      config,
+      targets,
+      requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chatFor(p.type, msgs, streaming), providerTarget(p, t, key)),
+      headers: { 'x-request-id': requestId, ...c.get('trace').headers },
+      ...deps.upstream,
+      onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
+      signal,
     });
 
-    const requestId = c.get('requestId');
-    const signal = clientDisconnectSignal(c);
-    const ask = (msgs: PromptMessage[], streaming: boolean) =>
-      callUpstream({
-        config,
-        targets: route.targets,
-        requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chatFor(p.type, msgs, streaming), providerTarget(p, t, key)),
-        headers: { 'x-request-id': requestId, ...c.get('trace').headers },
-        ...deps.upstream,
-        onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
-        signal,
-      });
+  const first = await ask(messages, stream);
+  const { provider, target } = first;
+  call.record.providerId = provider.id;
+  call.upstreamAnswered = first.response.statusCode < 300;
+  const adapter = chatAdapters[provider.type];
+  const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
 
-    const first = await ask(messages, stream);
-    const { provider, target } = first;
-    call.record.providerId = provider.id;
-    call.upstreamAnswered = first.response.statusCode < 300;
-    const adapter = chatAdapters[provider.type];
-    const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
+  if (stream && first.response.statusCode === 200) {
+    call.deferred = true;
+    const finish = (answer: string, inner: ChatStreamTranslator) => {
+      const base = { id: call.record.id, model: inner.model ?? target.model, ...usageView(inner.usage ?? none, provider, target) };
+      if (!prompt.spec.outputSchema) return promptEvent('done', { ...base, output: answer });
+      const parsed = compiled.parseOutput(answer);
+      return parsed.ok ? promptEvent('done', { ...base, output: parsed.value }) : promptEvent('error', { code: 'invalid_output', message: `The model's answer does not match the output schema: ${parsed.error}` });
+    };
+    const chat = chatFor(provider.type, messages, true);
+    const body = relayStream({
+      signal,
+      upstream: first.response.body,
+      translator: promptStreamTranslator(adapter.createChatStreamTranslator(chat, providerTarget(provider, target)), finish),
+      errorEvent: (message) => promptEvent('error', { code: 'stream_interrupted', message }),
+      elapsedMs: () => call.elapsedMs(),
+      onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
+    });
+    return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
+  }
 
-    if (stream && first.response.statusCode === 200) {
-      call.deferred = true;
-      const finish = (answer: string, inner: ChatStreamTranslator) => {
-        const base = { id: call.record.id, model: inner.model ?? target.model, ...usageView(inner.usage ?? none, provider, target) };
-        if (!prompt.spec.outputSchema) return promptEvent('done', { ...base, output: answer });
-        const parsed = compiled.parseOutput(answer);
-        return parsed.ok ? promptEvent('done', { ...base, output: parsed.value }) : promptEvent('error', { code: 'invalid_output', message: `The model's answer does not match the output schema: ${parsed.error}` });
-      };
-      const chat = chatFor(provider.type, messages, true);
-      const body = relayStream({
-        signal,
-        upstream: first.response.body,
-        translator: promptStreamTranslator(adapter.createChatStreamTranslator(chat, providerTarget(provider, target)), finish),
-        errorEvent: (message) => promptEvent('error', { code: 'stream_interrupted', message }),
-        elapsedMs: () => call.elapsedMs(),
-        onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
-      });
-      return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
+  let answer = await answerOf(adapter, first, chatFor(provider.type, messages, false), call);
+  call.record.ttftMs = call.elapsedMs();
+  let usage = sum(none, answer.usage);
+  let output: unknown = answer.text;
+  if (prompt.spec.outputSchema) {
+    let parsed = compiled.parseOutput(answer.text);
+    if (!parsed.ok) {
+      // One repair round: the model sees its answer and the validation error and answers again.
+      const repair = compiled.repairMessages(messages, answer.text, parsed.error);
+      const second = await ask(repair, false);
+      answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
+      usage = sum(usage, answer.usage);
+      parsed = compiled.parseOutput(answer.text);
     }
-
-    let answer = await answerOf(adapter, first, chatFor(provider.type, messages, false), call);
-    call.record.ttftMs = call.elapsedMs();
-    let usage = sum(none, answer.usage);
-    let output: unknown = answer.text;
-    if (prompt.spec.outputSchema) {
-      let parsed = compiled.parseOutput(answer.text);
-      if (!parsed.ok) {
-        // One repair round: the model sees its answer and the validation error and answers again.
-        const repair = compiled.repairMessages(messages, answer.text, parsed.error);
-        const second = await ask(repair, false);
-        answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
-        usage = sum(usage, answer.usage);
-        parsed = compiled.parseOutput(answer.text);
-      }
-      if (!parsed.ok) {
-        priceCall(call, usage, provider, target);
-        throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema after one repair attempt: ${parsed.error}`);
-      }
-      output = parsed.value;
+    if (!parsed.ok) {
+      priceCall(call, usage, provider, target);
+      throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema after one repair attempt: ${parsed.error}`);
     }
-    call.record.upstreamModel = answer.model;
-    priceCall(call, usage, provider, target);
-    const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(usage, provider, target) });
-    call.record.bytesOut = Buffer.byteLength(result);
-    return new Response(result, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
-  };
+    output = parsed.value;
+  }
+  call.record.upstreamModel = answer.model;
+  priceCall(call, usage, provider, target);
+  const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(usage, provider, target) });
+  call.record.bytesOut = Buffer.byteLength(result);
+  return new Response(result, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 /** The text, usage and model of a non-streaming answer; a provider's refusal becomes the REST error it means. */

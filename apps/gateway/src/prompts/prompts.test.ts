@@ -174,4 +174,22 @@ describe('prompt APIs', () => {
     expect(record!.outputTokens).toBeGreaterThan(0);
     await gateway.close();
   });
+
+  it('runs the portal test runs only for the internal token, metered to the service team without an app', async () => {
+    const token = 'test-run-token-0123456789abcdef0123456789';
+    const gateway = await startTestGateway(testSnapshot({ providerUrl: upstream.url, providerKey: 'sk-up' }), { internalToken: token });
+    const run = { serviceId: 'svc_llm00000000', promptId: 'prm_draft0000000', version: null, name: 'Draft', path: '/draft', spec: summarize, targets: [{ providerId: 'prv_primary0000', model: 'gpt-4o-mini' }], variables: { text: 'try me' } };
+    const post = (auth: string | null, body: unknown = run) =>
+      fetch(`${gateway.url}/internal/prompt-runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(body) });
+    for (const auth of [null, 'wrong-token', testKeys.approved]) expect((await post(auth)).status, String(auth)).toBe(404);
+    const ok = await post(token);
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).output).toBe('Echo: Summarize: try me');
+    const badSpec = await post(token, { ...run, spec: { ...summarize, messages: [{ role: 'user', content: '{{undeclared}}' }] } });
+    expect([badSpec.status, (await json(badSpec)).error.code]).toEqual([400, 'invalid_request']);
+    const [record] = (await gateway.flushed()).filter((r) => r.path === '/internal/prompt-runs' && r.status === 200);
+    expect(record).toMatchObject({ teamId: 'team_publisher0', appId: null, promptId: 'prm_draft0000000', promptVersion: null });
+    await gateway.close();
+  });
 });
+

@@ -54,7 +54,8 @@ export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
     c.set('call', call);
     await next();
     if (call.deferred) return;
-    if (!call.record.appId) {
+    // A test run from the portal has no app but belongs to the service's team: it is stored too.
+    if (!call.record.appId && !call.record.teamId) {
       meter.countUnattributed();
       return;
     }

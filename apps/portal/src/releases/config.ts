@@ -52,8 +52,10 @@ export function workingPrompts(db: Reader, serviceId: ServiceId): ReleaseConfig[
     .all();
 }
 
-/** Freezes the working copy as the next numbered release and makes it the live one. */
-/** `createdBy` is null for a release the platform made itself (the upgrade step). */
+/**
+ * Freezes the working copy as the next numbered release and makes it the live one. `createdBy` is null for a
+ * release the platform made itself (the upgrade step).
+ */
 export function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: UserId | null) {
   const version = (tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, serviceId)).get()?.v ?? 0) + 1;
   const config = workingConfig(tx, serviceId);

@@ -11,6 +11,7 @@ import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
 import { liveConfigFor, publishedFaces } from '../releases/published';
+import { workingPrompts } from '../releases/config';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
 import { listApis } from './apis';
@@ -133,9 +134,20 @@ export function serviceRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
     const live = liveConfigFor(ctx.db, actor, service);
+    // Prompt APIs are operations of the service too, at `POST /<slug><path>` on the gateway.
+    const promptApis = (live ? live.prompts : workingPrompts(ctx.db, service.id)).map((p) => ({
+      serviceId: service.id,
+      kind: 'prompt' as const,
+      promptId: p.id,
+      name: p.name,
+      methods: ['POST'],
+      path: `/${service.slug}${p.path}`,
+      description: p.description,
+      tags: ['prompts'],
+    }));
     // Outside the team: the released operations, as callers can use them (they carry no row ids).
-    if (live) return c.json({ apis: live.apis.map((a) => ({ serviceId: service.id, ...a })) });
-    return c.json({ apis: listApis(ctx.db, service.id).map(apiView) });
+    if (live) return c.json({ apis: [...live.apis.map((a) => ({ serviceId: service.id, ...a })), ...promptApis] });
+    return c.json({ apis: [...listApis(ctx.db, service.id).map(apiView), ...promptApis] });
   });
 
   return app;
