@@ -63,6 +63,32 @@ export interface ChatStreamTranslator {
   readonly error: string | null;
 }
 
+/** What a translator knows about its stream so far, read when the stream ends. */
+export type StreamState = Pick<ChatStreamTranslator, 'usage' | 'model' | 'completed' | 'error'>;
+
+/**
+ * A translator from its two steps and a view of its state: translators keep their state in local variables
+ * and hand over a function that reads them, so each does not repeat the four getters.
+ */
+export function streamTranslator(push: (chunk: Uint8Array) => string, end: () => string, state: () => StreamState): ChatStreamTranslator {
+  return {
+    push,
+    end,
+    get usage() {
+      return state().usage;
+    },
+    get model() {
+      return state().model;
+    },
+    get completed() {
+      return state().completed;
+    },
+    get error() {
+      return state().error;
+    },
+  };
+}
+
 /** The OpenAI error body the caller sees on `/v1/*`. */
 export interface UnifiedErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

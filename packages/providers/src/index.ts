@@ -23,7 +23,7 @@ export type {
   EmbeddingsCall,
   EmbeddingsRequest,
 } from './adapter';
-export { UpstreamFormatError, UnsupportedParameterError, ProviderConfigError } from './adapter';
+export { UpstreamFormatError, UnsupportedParameterError, ProviderConfigError, streamTranslator } from './adapter';
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
 export { chatAdapters, embeddingsAdapters } from './registry';
 export * from './anthropic-ingress';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ChatStreamTranslator } from '@tollgate/providers';
+import { streamTranslator, type ChatStreamTranslator } from '@tollgate/providers';
 import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
 import type { CallMeter } from '../meter/call-meter';
 import type { CallDraft } from '../steps/meter';
@@ -122,22 +122,11 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
  * stream's state (usage, model, completion, error) stays the inner translator's.
  */
 export function reshapeStream(inner: ChatStreamTranslator, reshape: { push(text: string): string; end(text: string): string }): ChatStreamTranslator {
-  return {
-    push: (chunk) => reshape.push(inner.push(chunk)),
-    end: () => reshape.end(inner.end()),
-    get usage() {
-      return inner.usage;
-    },
-    get model() {
-      return inner.model;
-    },
-    get completed() {
-      return inner.completed;
-    },
-    get error() {
-      return inner.error;
-    },
-  };
+  return streamTranslator(
+    (chunk) => reshape.push(inner.push(chunk)),
+    () => reshape.end(inner.end()),
+    () => inner,
+  );
 }
 
 /** Completes the record of a relayed stream when it ends, however it ended, and hands it to the meter. */

@@ -7,7 +7,7 @@
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Usage } from '@tollgate/domain';
-import type { ChatCall, ChatStreamTranslator } from '../adapter';
+import { streamTranslator, type ChatCall, type ChatStreamTranslator } from '../adapter';
 import { createSseParser, type SseEvent } from '../sse/parser';
 import { unifiedErrorBody } from './errors';
 import { finishReasonOf, type ThinkingBlockOut } from './response';
@@ -167,20 +167,9 @@ export function createAnthropicStreamTranslator(call: ChatCall): ChatStreamTrans
     return out;
   };
 
-  return {
-    push: (bytes) => translate(parser.push(bytes)),
-    end: () => translate(parser.end()),
-    get usage() {
-      return usage;
-    },
-    get model() {
-      return model;
-    },
-    get completed() {
-      return completed;
-    },
-    get error() {
-      return error;
-    },
-  };
+  return streamTranslator(
+    (bytes) => translate(parser.push(bytes)),
+    () => translate(parser.end()),
+    () => ({ usage, model, completed, error }),
+  );
 }

@@ -10,7 +10,7 @@ import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Usage } from '@tollgate/domain';
-import type { ChatCall, ChatStreamTranslator, UnifiedErrorBody } from '../adapter';
+import { streamTranslator, type ChatCall, type ChatStreamTranslator, type UnifiedErrorBody } from '../adapter';
 import { streamExceptionBody } from './errors';
 import { completionId, finishReasonOf } from './response';
 import { normalizeBedrockUsage, openAiUsageOf } from './usage';
@@ -143,21 +143,6 @@ export function createBedrockStreamTranslator(call: ChatCall, model: string): Ch
     return out;
   };
 
-  return {
-    push,
-    // A partial frame at the end is a cut stream; `completed` stays false and the gateway reports that.
-    end: () => '',
-    get usage() {
-      return usage;
-    },
-    get model() {
-      return model;
-    },
-    get completed() {
-      return completed;
-    },
-    get error() {
-      return error;
-    },
-  };
+  // A partial frame at the end is a cut stream; `completed` stays false and the gateway reports that.
+  return streamTranslator(push, () => '', () => ({ usage, model, completed, error }));
 }

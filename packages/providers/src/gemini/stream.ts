@@ -7,8 +7,7 @@
  * caller get the usage chunk (if it asked) and `[DONE]`, so a cut stream never looks like a finished one.
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { Usage } from '@tollgate/domain';
-import type { ChatCall, ChatStreamTranslator, ProviderTarget } from '../adapter';
+import { streamTranslator, type ChatCall, type ChatStreamTranslator, type ProviderTarget } from '../adapter';
 import { createSseParser, type SseEvent } from '../sse/parser';
 import { streamError } from './errors';
 import { completionId, finishReasonOf, readParts, toolCallIds } from './response';
@@ -113,9 +112,9 @@ export function createGeminiStreamTranslator(call: ChatCall, target: ProviderTar
     return out;
   };
 
-  return {
-    push: (chunk) => select(parser.push(chunk)),
-    end() {
+  return streamTranslator(
+    (chunk) => select(parser.push(chunk)),
+    () => {
       let out = select(parser.end());
       const unfinished = [...seen].some((index) => !finished.has(index));
       if (error === null && finished.size > 0 && !unfinished) {
@@ -126,17 +125,6 @@ export function createGeminiStreamTranslator(call: ChatCall, target: ProviderTar
       }
       return out;
     },
-    get usage(): Usage | null {
-      return normalizeGeminiUsage(usageMeta);
-    },
-    get model() {
-      return model;
-    },
-    get completed() {
-      return completed;
-    },
-    get error() {
-      return error;
-    },
-  };
+    () => ({ usage: normalizeGeminiUsage(usageMeta), model, completed, error }),
+  );
 }

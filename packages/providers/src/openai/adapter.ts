@@ -1,6 +1,5 @@
 import type {
   EmbeddingsAdapter,
-  ChatAdapter,
   ChatCall,
   ChatStreamTranslator,
   ProviderTarget,
@@ -8,7 +7,7 @@ import type {
   UpstreamRequest,
   SyncChatAdapter,
 } from '../adapter';
-import { UpstreamFormatError } from '../adapter';
+import { streamTranslator, UpstreamFormatError } from '../adapter';
 import { createSseParser, type SseEvent } from '../sse/parser';
 import { normalizeOpenAiUsage } from './usage';
 import type { Usage } from '@tollgate/domain';
@@ -85,22 +84,11 @@ export function createOpenAiStreamTranslator(call: ChatCall, options: OpenAiStre
     return out;
   };
 
-  return {
-    push: (chunk) => select(parser.push(chunk)),
-    end: () => select(parser.end()),
-    get usage() {
-      return usage;
-    },
-    get model() {
-      return model;
-    },
-    get completed() {
-      return completed;
-    },
-    get error() {
-      return error;
-    },
-  };
+  return streamTranslator(
+    (chunk) => select(parser.push(chunk)),
+    () => select(parser.end()),
+    () => ({ usage, model, completed, error }),
+  );
 }
 
 function modelOf(data: string): string | null {
