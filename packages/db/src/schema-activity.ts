@@ -1,0 +1,134 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { AuditEventId, DeliveryId, NotificationId, TeamId, UserId, WebhookId } from '@tollgate/domain';
+import { createdAt } from './columns';
+import { teams, users } from './schema-people';
+
+export const callRecords = sqliteTable(
+  'call_records',
+  {
+    id: text('id').primaryKey(),
+    requestId: text('request_id').notNull(),
+    startedAt: integer('started_at').notNull(),
+    teamId: text('team_id'),
+    appId: text('app_id'),
+    keyId: text('key_id'),
+    serviceId: text('service_id'),
+    subscriptionId: text('subscription_id'),
+    providerId: text('provider_id'),
+    model: text('model'),
+    upstreamModel: text('upstream_model'),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    status: integer('status').notNull(),
+    failed: integer('failed', { mode: 'boolean' }).notNull(),
+    stream: integer('stream', { mode: 'boolean' }).notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    ttftMs: integer('ttft_ms'),
+    bytesIn: integer('bytes_in').notNull(),
+    bytesOut: integer('bytes_out').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    cacheReadTokens: integer('cache_read_tokens').notNull(),
+    cacheWriteTokens: integer('cache_write_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    reasoningTokens: integer('reasoning_tokens').notNull(),
+    costMicroUsd: integer('cost_micro_usd').notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    promptId: text('prompt_id'),
+    promptVersion: integer('prompt_version'),
+  },
+  (t) => [
+    index('call_records_started_idx').on(t.startedAt),
+    index('call_records_app_idx').on(t.appId, t.startedAt),
+    index('call_records_service_idx').on(t.serviceId, t.startedAt),
+    index('call_records_request_idx').on(t.requestId),
+  ],
+);
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: text('id').$type<AuditEventId>().primaryKey(),
+    at: integer('at').notNull(),
+    actorUserId: text('actor_user_id').$type<UserId>(),
+    teamId: text('team_id').$type<TeamId>(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The changed fields as they were and as they became; null for a creation's before or a deletion's after. */
+    before: text('before', { mode: 'json' }).$type<Record<string, unknown>>(),
+    after: text('after', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_events_team_idx').on(t.teamId, t.at), index('audit_events_target_idx').on(t.targetType, t.targetId)],
+);
+
+/** The in-portal notification list: one row per person told. */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: text('id').$type<NotificationId>().primaryKey(),
+    userId: text('user_id').$type<UserId>().notNull().references(() => users.id, { onDelete: 'cascade' }),
+    teamId: text('team_id').$type<TeamId>().references(() => teams.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    title: text('title').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    readAt: integer('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt)],
+);
+
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').$type<WebhookId>().primaryKey(),
+    teamId: text('team_id').$type<TeamId>().notNull().references(() => teams.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** AES-256-GCM ciphertext of the signing secret: it must be read back to sign, so it is sealed, not hashed. */
+    secret: text('secret').notNull(),
+    /** Event names delivered; empty means all. */
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    createdBy: text('created_by').$type<UserId>().references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhooks_team_idx').on(t.teamId)],
+);
+
+/** One row per webhook per event: the delivery's outcome, kept so a restart can resume what was not delivered. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').$type<DeliveryId>().primaryKey(),
+    webhookId: text('webhook_id').$type<WebhookId>().notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').$type<'pending' | 'delivered' | 'failed'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_state_idx').on(t.state)],
+);
+
+/**
+ * Changes whose notifications are not yet written: the row commits with the change and is deleted in the
+ * transaction that writes the notifications, so a lost or repeated `notify` job neither loses nor doubles one.
+ */
+export const notificationOutbox = sqliteTable('notification_outbox', {
+  auditEventId: text('audit_event_id')
+    .$type<AuditEventId>()
+    .primaryKey()
+    .references(() => auditEvents.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});
+
+/** A single row counting config changes; the gateway's snapshot is compiled for a revision. */
+export const configRevision = sqliteTable('config_revision', {
+  id: integer('id').primaryKey(),
+  revision: integer('revision').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
