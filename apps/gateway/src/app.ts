@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
-import { GatewayError, renderGatewayError } from './errors';
+import { GatewayError, isUnifiedApiPath, renderGatewayError } from './errors';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 import type { CallMeter } from './meter/call-meter';
 import type { Limiter } from '@tollgate/limiter';
@@ -81,7 +81,7 @@ export function createGatewayApp(deps: GatewayDeps) {
 
   // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
   // path that reached here already ran context and meter above; the route step then answers its 404.
-  const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (c.req.path.startsWith('/v1/') ? next() : step(c, next));
+  const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (isUnifiedApiPath(c.req.path) ? next() : step(c, next));
   const promptDeps = { limits, meter: deps.meter, upstream, maxBodyBytes };
   app.post('/internal/prompt-runs', context, meter, promptTestRunHandler({ ...promptDeps, internalToken: deps.internalToken }));
   app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler(promptDeps));

@@ -27,7 +27,9 @@ export const invalidRequest = (message: string, param: string | null = null, cod
 
 /** `/v1/messages` speaks Anthropic's error shape, which the Anthropic SDK parses; the rest of `/v1` OpenAI's. */
 const speaksAnthropic = (c: Context) => c.req.path === '/v1/messages';
-const speaksRest = (c: Context) => !c.req.path.startsWith('/v1/');
+/** The unified AI API's paths (`/v1` itself included): everything else the gateway serves is REST. */
+export const isUnifiedApiPath = (path: string) => path === '/v1' || path.startsWith('/v1/');
+const speaksRest = (c: Context) => !isUnifiedApiPath(c.req.path);
 
 export function renderGatewayError(err: unknown, c: Context): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';

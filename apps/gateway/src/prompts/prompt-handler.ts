@@ -3,7 +3,7 @@ import { chatAdapters, costMicroUsd, findModelPrice, UpstreamFormatError, type C
 import type { ModelTarget, ProviderType, SnapshotPlan, SnapshotProvider, SnapshotSubscription, Usage } from '@tollgate/domain';
 import type { PromptMessage } from '@tollgate/prompts';
 import type { GatewayEnv } from '../env';
-import { GatewayError } from '../errors';
+import { GatewayError, isUnifiedApiPath } from '../errors';
 import type { CallMeter } from '../meter/call-meter';
 import type { ServedPrompt } from '../snapshot/gateway-config';
 import { authorizeService } from '../steps/authorize';
@@ -14,7 +14,7 @@ import { buildProviderRequest } from '../forward/chat-completions';
 import { openAiIngress } from '../forward/ingress';
 import { finishStreamedCall, relayStream } from '../forward/stream-relay';
 import { callUpstream, type UpstreamRouting } from '../forward/upstream-call';
-import { answerHeaders, priceCall, providerTarget, readUpstreamBody } from '../forward/upstream-response';
+import { answerHeaders, providerTarget, readUpstreamBody } from '../forward/upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
@@ -44,9 +44,29 @@ const sum = (a: Usage, b: Usage | null): Usage =>
     : a;
 const none: Usage = { inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
 
-/** The usage and cost a prompt API answers with, in the plain words a non-LLM client reads. */
-function usageView(u: Usage, provider: SnapshotProvider, target: ModelTarget) {
+/** An upstream call of a prompt (the answer, or its repair) with who served it, priced at that one's rates. */
+interface Attempt {
+  usage: Usage | null;
+  provider: SnapshotProvider;
+  target: ModelTarget;
+}
+
+const costOf = ({ usage, provider, target }: Attempt) => {
   const price = findModelPrice(target.model, provider.priceOverrides, provider.type);
+  return usage && price ? costMicroUsd(usage, price) : 0;
+};
+
+/** Puts the attempts' summed usage and cost on the call record; returns them for the answer. */
+function meterAttempts(call: GatewayEnv['Variables']['call'], attempts: readonly Attempt[]): { usage: Usage; costMicroUsd: number } {
+  const usage = attempts.reduce((total, a) => sum(total, a.usage), none);
+  const cost = attempts.reduce((total, a) => total + costOf(a), 0);
+  Object.assign(call.record, usage);
+  call.record.costMicroUsd = cost;
+  return { usage, costMicroUsd: cost };
+}
+
+/** The usage and cost a prompt API answers with, in the plain words a non-LLM client reads. */
+function usageView(u: Usage, cost: number) {
   return {
     usage: {
       input_tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens,
@@ -55,7 +75,7 @@ function usageView(u: Usage, provider: SnapshotProvider, target: ModelTarget) {
       reasoning_tokens: u.reasoningTokens,
       total_tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens + u.reasoningTokens,
     },
-    cost: { micro_usd: price ? costMicroUsd(u, price) : 0 },
+    cost: { micro_usd: cost },
   };
 }
 
@@ -70,7 +90,7 @@ const answerText = (unified: string | Buffer): string => {
  * route, then identify). `/v1/*` is the unified API's and never a prompt.
  */
 export const promptRouteStep: MiddlewareHandler<GatewayEnv> = async (c, next) => {
-  if (c.req.path.startsWith('/v1/') || !c.get('config').promptsByPath.has(c.req.path)) {
+  if (isUnifiedApiPath(c.req.path) || !c.get('config').promptsByPath.has(c.req.path)) {
     throw new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`);
   }
   await next();
@@ -167,10 +187,14 @@ export async function servePrompt(
   if (stream && first.response.statusCode === 200) {
     call.deferred = true;
     const finish = (answer: string, inner: ChatStreamTranslator) => {
-      const base = { id: call.record.id, model: inner.model ?? target.model, ...usageView(inner.usage ?? none, provider, target) };
+      const usage = inner.usage ?? none;
+      const base = { id: call.record.id, model: inner.model ?? target.model, ...usageView(usage, costOf({ usage, provider, target })) };
       if (!prompt.spec.outputSchema) return promptEvent('done', { ...base, output: answer });
       const parsed = compiled.parseOutput(answer);
-      return parsed.ok ? promptEvent('done', { ...base, output: parsed.value }) : promptEvent('error', { code: 'invalid_output', message: `The model's answer does not match the output schema: ${parsed.error}` });
+      if (parsed.ok) return promptEvent('done', { ...base, output: parsed.value });
+      // The stream itself completed, but the answer is not what the prompt promises: the record says so.
+      call.fail('invalid_output', parsed.error);
+      return promptEvent('error', { code: 'invalid_output', message: `The model's answer does not match the output schema: ${parsed.error}` });
     };
     const chat = chatFor(provider.type, messages, true);
     const body = relayStream({
@@ -186,27 +210,35 @@ export async function servePrompt(
 
   let answer = await answerOf(adapter, first, chatFor(provider.type, messages, false), call);
   call.record.ttftMs = call.elapsedMs();
-  let usage = sum(none, answer.usage);
+  const attempts: Attempt[] = [{ usage: answer.usage, provider, target }];
   let output: unknown = answer.text;
   if (prompt.spec.outputSchema) {
     let parsed = compiled.parseOutput(answer.text);
-    if (!parsed.ok) {
-      // One repair round: the model sees its answer and the validation error and answers again.
-      const repair = compiled.repairMessages(messages, answer.text, parsed.error);
-      const second = await ask(repair, false);
-      answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
-      usage = sum(usage, answer.usage);
-      parsed = compiled.parseOutput(answer.text);
+    // One repair round, only where the provider has no structured mode and there is an answer to repair.
+    const repairable = !parsed.ok && !structuredOutput.has(provider.type) && answer.text.trim() !== '';
+    if (!parsed.ok && repairable) {
+      try {
+        const repair = compiled.repairMessages(messages, answer.text, parsed.error);
+        const second = await ask(repair, false);
+        answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
+        attempts.push({ usage: answer.usage, provider: second.provider, target: second.target });
+        parsed = compiled.parseOutput(answer.text);
+      } catch (err) {
+        // The model's failure, not the caller's: a refused or failed repair is still a 502.
+        if (!(err instanceof GatewayError) || err.code === 'client_closed') throw err;
+        parsed = { ok: false, error: `the repair request failed: ${err.message}` };
+      }
     }
     if (!parsed.ok) {
-      priceCall(call, usage, provider, target);
-      throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema after one repair attempt: ${parsed.error}`);
+      meterAttempts(call, attempts);
+      const how = repairable ? ' after one repair attempt' : '';
+      throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema${how}: ${parsed.error}`);
     }
     output = parsed.value;
   }
   call.record.upstreamModel = answer.model;
-  priceCall(call, usage, provider, target);
-  const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(usage, provider, target) });
+  const metered = meterAttempts(call, attempts);
+  const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(metered.usage, metered.costMicroUsd) });
   call.record.bytesOut = Buffer.byteLength(result);
   return new Response(result, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
 }

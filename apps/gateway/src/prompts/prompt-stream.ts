@@ -35,7 +35,12 @@ export function promptStreamTranslator(
   };
   return reshapeStream(inner, {
     push: (text) => deltas(parser.push(text)),
-    // Only a complete answer gets `done`; the relay adds the error event for one cut short.
-    end: (text) => deltas(parser.push(text)) + (inner.completed && !inner.error ? finish(all, inner) : ''),
+    // A complete answer gets `done`; a provider's error inside the stream an `error` event (the raw chunk is not a
+    // prompt event); the relay adds the error event for a stream cut short.
+    end: (text) => {
+      const rest = deltas(parser.push(text));
+      if (inner.error) return rest + promptEvent('error', { code: 'upstream_error', message: `The provider failed during the answer: ${inner.error}` });
+      return rest + (inner.completed ? finish(all, inner) : '');
+    },
   });
 }

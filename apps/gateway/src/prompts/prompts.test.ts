@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockOpenAi, type MockOpenAi } from '@tollgate/providers';
+import { startMockAnthropic, startMockOpenAi, type MockOpenAi } from '@tollgate/providers';
 import type { PromptSpecJson } from '@tollgate/domain';
 import { startTestGateway } from '../testing/gateway-harness';
 import { startScriptedUpstream } from '../testing/scripted-upstream';
@@ -189,6 +189,61 @@ describe('prompt APIs', () => {
     expect([badSpec.status, (await json(badSpec)).error.code]).toEqual([400, 'invalid_request']);
     const [record] = (await gateway.flushed()).filter((r) => r.path === '/internal/prompt-runs' && r.status === 200);
     expect(record).toMatchObject({ teamId: 'team_publisher0', appId: null, promptId: 'prm_draft0000000', promptVersion: null });
+    await gateway.close();
+  });
+
+  it('ends a stream with an error event when the provider fails inside it', async () => {
+    const anthropic = await startMockAnthropic({ apiKey: 'sk-ant' });
+    const gateway = await startTestGateway(
+      testSnapshot({ providerUrl: anthropic.url, providerKey: 'sk-ant', providerType: 'anthropic', upstreamModel: 'mock-stream-error', prompts: [{ path: '/summarize', spec: summarize }] }),
+    );
+    const res = await fetch(`${gateway.url}/llm/summarize`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testKeys.approved}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ variables: { text: 'a b c d e f g h' }, stream: true }),
+    });
+    const text = await res.text();
+    const last = text.trim().split('\n\n').at(-1)!;
+    expect(last.split('\n')[0]).toBe('event: error');
+    expect(JSON.parse(last.split('\n')[1]!.slice('data: '.length))).toMatchObject({ code: 'upstream_error' });
+    expect(text).not.toContain('event: done');
+    await gateway.close();
+    await anthropic.close();
+  });
+
+  it('does not repair on a provider with a structured-output mode, and answers a failed repair with 502', async () => {
+    // OpenAI in JSON mode answered valid JSON that misses required fields: no second, paid, call.
+    const { gateway, call } = await gatewayWith({ prompts: [{ path: '/extract', spec: { ...extract, messages: [{ role: 'user', content: 'Title: {{title}}' }] } }] });
+    const before = upstream.requests.length;
+    const res = await call('/llm/extract', { variables: { title: 'Roads' } });
+    expect(res.status).toBe(502);
+    expect((await json(res)).error.message).toMatch(/^The model's answer did not match the prompt's output schema: /);
+    expect(upstream.requests.length - before).toBe(1);
+    await gateway.close();
+
+    // A repair the provider refuses (400) is the model's failure, not the caller's: still a 502.
+    let calls = 0;
+    const scripted = await startScriptedUpstream((_req, res2) => {
+      calls++;
+      if (calls > 1) return res2.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad turn order","type":"invalid_request_error","param":null,"code":null}}');
+      res2.writeHead(200, { 'content-type': 'application/json' });
+      res2.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'not json' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } }));
+    });
+    const refusing = await startTestGateway(testSnapshot({ providerUrl: scripted.url, providerType: 'openai-compatible', prompts: [{ path: '/extract', spec: extract }] }));
+    const failed = await fetch(`${refusing.url}/llm/extract`, { method: 'POST', headers: { authorization: `Bearer ${testKeys.approved}`, 'content-type': 'application/json' }, body: JSON.stringify({ variables: { title: 'Roads' } }) });
+    expect(failed.status).toBe(502);
+    expect((await json(failed)).error).toMatchObject({ code: 'invalid_output', message: expect.stringContaining('the repair request failed') });
+    await refusing.close();
+    await scripted.close();
+  });
+
+  it('treats POST /v1 as the unified API: one 404 in its shape, counted once', async () => {
+    const { gateway, call } = await gatewayWith();
+    const before = gateway.meter.stats.unattributed;
+    const res = await call('/v1', {}, null);
+    expect(res.status).toBe(404);
+    expect((await json(res)).error).toMatchObject({ type: 'invalid_request_error', code: 'unknown_url' });
+    expect(gateway.meter.stats.unattributed - before).toBe(1);
     await gateway.close();
   });
 });

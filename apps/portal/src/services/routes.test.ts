@@ -50,6 +50,8 @@ describe('services API', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ name: 'X', slug: 'x-svc', kind: 'soap' }, /^kind:/],
       [{ name: 'X', slug: '-bad', kind: 'rest' }, /^slug:/],
+      [{ name: 'X', slug: 'v1', kind: 'ai' }, /^slug: reserved by the gateway \(v1, internal, healthz, readyz, metrics\)/],
+      [{ name: 'X', slug: 'internal', kind: 'ai' }, /^slug: reserved/],
       [{ name: '', slug: 'x-svc', kind: 'rest' }, /^name:/],
       [{ name: 'X', slug: 'x-svc', kind: 'rest', visibility: 'secret' }, /^visibility:/],
     ];
@@ -70,12 +72,12 @@ describe('services API', () => {
   it('lists the catalogue: listed public services for everyone, everything of my teams', async () => {
     const listed = (await createService({ name: 'Tiles', slug: 'tiles', kind: 'rest' })).body.service.id;
     await publish(listed);
-    const teamOnly = (await createService({ name: 'Internal', slug: 'internal', kind: 'rest', visibility: 'team' })).body.service.id;
+    const teamOnly = (await createService({ name: 'Internal', slug: 'internal-tools', kind: 'rest', visibility: 'team' })).body.service.id;
     await publish(teamOnly);
 
-    expect(slugs((await f.api('GET', '/api/services', { cookie: member.cookie })).body)).toEqual(['assistant', 'geocoding', 'internal', 'tiles']);
+    expect(slugs((await f.api('GET', '/api/services', { cookie: member.cookie })).body)).toEqual(['assistant', 'geocoding', 'internal-tools', 'tiles']);
     expect(slugs((await f.api('GET', '/api/services', { cookie: outsider.cookie })).body)).toEqual(['tiles']);
-    expect(slugs((await f.api('GET', '/api/services', { cookie: f.admin.cookie })).body)).toEqual(['assistant', 'geocoding', 'internal', 'tiles']);
+    expect(slugs((await f.api('GET', '/api/services', { cookie: f.admin.cookie })).body)).toEqual(['assistant', 'geocoding', 'internal-tools', 'tiles']);
     expect(slugs((await f.api('GET', `/api/services?teamId=${otherTeamId}`, { cookie: member.cookie })).body)).toEqual([]);
     expect(slugs((await f.api('GET', `/api/services?teamId=${teamId}`, { cookie: outsider.cookie })).body)).toEqual(['tiles']);
     const bad = await f.api('GET', '/api/services?teamId=maps', { cookie: member.cookie });

@@ -17,12 +17,16 @@ import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-
 import { listApis } from './apis';
 import { apiView, serviceView } from './views';
 
+/** First path segments the gateway answers itself. */
+const reservedServiceSlugs = ['v1', 'internal', 'healthz', 'readyz', 'metrics'];
+
 const descriptionSchema = z.string().trim().max(2000);
 const visibilitySchema = z.enum(['public', 'team']);
 
 const createServiceSchema = z.object({
   name: nameSchema,
-  slug: slugSchema,
+  // The gateway serves a service's APIs under `/<slug>`: its own paths cannot be slugs.
+  slug: slugSchema.refine((s) => !reservedServiceSlugs.includes(s), { message: `reserved by the gateway (${reservedServiceSlugs.join(', ')})` }),
   kind: z.enum(serviceKinds),
   description: descriptionSchema.default(''),
   visibility: visibilitySchema.default('public'),
