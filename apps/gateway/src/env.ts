@@ -18,5 +18,7 @@ export type GatewayEnv = {
     call: CallDraft;
     key: SnapshotKey;
     app: SnapshotApp;
+    /** The limit step's RateLimit fields, for an error answered after it. */
+    rateLimitHeaders: Record<string, string> | undefined;
   };
 };

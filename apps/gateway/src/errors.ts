@@ -33,6 +33,8 @@ const speaksRest = (c: Context) => !isUnifiedApiPath(c.req.path);
 
 export function renderGatewayError(err: unknown, c: Context): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
+  const limitHeaders = c.get('rateLimitHeaders') as Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(limitHeaders ?? {})) c.header(name, value);
   if (err instanceof GatewayError) {
     for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
     c.header('x-request-id', requestId);

@@ -68,8 +68,9 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
         : `Rate limit exceeded: ${policy}. Retry after ${seconds} s.`;
     throw new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', message, null, { ...headers, 'retry-after': String(seconds) });
   }
-  // Also on the context, so an error the gateway itself answers later (all targets failed, say) carries them.
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  // Kept for an error the gateway itself answers later (all targets failed, say); not set with c.header(),
+  // which would build a WHATWG Headers object on every successful call.
+  c.set('rateLimitHeaders', headers);
   const { reservation } = decision;
   const settles = specs.some((s) => s.unit !== 'requests');
   const draft = c.get('call');
