@@ -19,6 +19,7 @@ import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
 import { promptTestRunHandler } from './prompts/prompt-test-run';
+import { createGatewayMetrics } from './metrics/gateway-metrics';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -59,8 +60,12 @@ export function createGatewayApp(deps: GatewayDeps) {
     return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
   });
 
+  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots });
+  // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
+  // or scrape it through the mesh.
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   const context = contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) });
-  const meter = meterStep(deps.meter);
+  const meter = meterStep(metrics.meter);
   app.use('/v1/*', context);
   app.use('/v1/*', meter);
   const upstream: UpstreamRouting = {
@@ -70,8 +75,13 @@ export function createGatewayApp(deps: GatewayDeps) {
     keys: new KeyPools(),
     retry: deps.retry ?? { rounds: 1, maxBackoffMs: 2_000 },
   };
-  const limits = { limiter: deps.limiter, onUnavailable: deps.limiterUnavailable ?? 'local', reserveOutputTokens: deps.reserveOutputTokens ?? 1_024 } as const;
-  const chatDeps = { limits, meter: deps.meter, upstream, maxBodyBytes };
+  const limits = {
+    limiter: deps.limiter,
+    onUnavailable: deps.limiterUnavailable ?? 'local',
+    reserveOutputTokens: deps.reserveOutputTokens ?? 1_024,
+    onDecision: metrics.onLimitDecision,
+  } as const;
+  const chatDeps = { limits, meter: metrics.meter, upstream, maxBodyBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
@@ -82,7 +92,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
   // path that reached here already ran context and meter above; the route step then answers its 404.
   const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (isUnifiedApiPath(c.req.path) ? next() : step(c, next));
-  const promptDeps = { limits, meter: deps.meter, upstream, maxBodyBytes };
+  const promptDeps = { limits, meter: metrics.meter, upstream, maxBodyBytes };
   app.post('/internal/prompt-runs', context, meter, promptTestRunHandler({ ...promptDeps, internalToken: deps.internalToken }));
   app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler(promptDeps));
 

@@ -16,7 +16,7 @@ import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
-import type { CallMeter } from '../meter/call-meter';
+import type { RecordMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { finishStreamedCall, relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
@@ -24,7 +24,7 @@ import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 
 export interface ChatDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
-  meter: CallMeter;
+  meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { streamTranslator, type ChatStreamTranslator } from '@tollgate/providers';
 import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
-import type { CallMeter } from '../meter/call-meter';
+import type { RecordMeter } from '../meter/call-meter';
 import type { CallDraft } from '../steps/meter';
 import { priceCall } from './upstream-response';
 
@@ -130,7 +130,7 @@ export function reshapeStream(inner: ChatStreamTranslator, reshape: { push(text:
 }
 
 /** Completes the record of a relayed stream when it ends, however it ended, and hands it to the meter. */
-export function finishStreamedCall(call: CallDraft, outcome: StreamOutcome, provider: SnapshotProvider, target: ModelTarget, meter: CallMeter): void {
+export function finishStreamedCall(call: CallDraft, outcome: StreamOutcome, provider: SnapshotProvider, target: ModelTarget, meter: RecordMeter): void {
   call.record.status = 200;
   call.record.upstreamModel = outcome.upstreamModel;
   call.record.ttftMs = outcome.ttftMs;

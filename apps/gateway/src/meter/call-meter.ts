@@ -24,6 +24,9 @@ export interface CallMeterOptions {
  * The meter's buffer: `record()` is an array push on the request path; batches leave on a timer. A failed
  * batch is kept and retried, within the same bound.
  */
+/** The part of the meter the request path uses (the metrics wrap it, so every finished call is counted once). */
+export type RecordMeter = Pick<CallMeter, 'record' | 'countUnattributed'>;
+
 export class CallMeter {
   #buffer: CallRecord[] = [];
   #flushing: Promise<void> | null = null;

@@ -4,7 +4,7 @@ import type { ModelTarget, ProviderType, SnapshotPlan, SnapshotProvider, Snapsho
 import type { PromptMessage } from '@tollgate/prompts';
 import type { GatewayEnv } from '../env';
 import { GatewayError, isUnifiedApiPath } from '../errors';
-import type { CallMeter } from '../meter/call-meter';
+import type { RecordMeter } from '../meter/call-meter';
 import type { ServedPrompt } from '../snapshot/gateway-config';
 import { authorizeService } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
@@ -21,7 +21,7 @@ import { promptEvent, promptStreamTranslator } from './prompt-stream';
 
 export interface PromptDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
-  meter: CallMeter;
+  meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
 }

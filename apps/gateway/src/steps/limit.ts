@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { LimiterUnavailableMode, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
-import type { Limiter } from '@tollgate/limiter';
+import type { LimitDecision, Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import { actualUsage, estimateUsage, type PricedTarget } from '../limits/estimate';
@@ -11,6 +11,8 @@ export interface LimitSettings {
   limiter: Limiter;
   /** For limits whose plan does not choose: what to do while Redis is unreachable. */
   onUnavailable: LimiterUnavailableMode;
+  /** Told of every decision (the metrics count them). */
+  onDecision?: (decision: LimitDecision) => void;
 }
 
 export interface LimitedCall {
@@ -58,6 +60,7 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
   );
   if (specs.length === 0) return {};
   const decision = await settings.limiter.hit(specs.map((s) => s.rule));
+  settings.onDecision?.(decision);
   const headers = rateLimitHeaders(specs, decision.states, decision.refusedBy?.key);
   if (!decision.allowed) {
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { blankCallRecord, newId, type CallRecord } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
-import type { CallMeter } from '../meter/call-meter';
+import type { RecordMeter } from '../meter/call-meter';
 
 /** A call record being filled in by the steps; handed to the meter when the response (or stream) ends. */
 export class CallDraft {
@@ -28,7 +28,7 @@ export class CallDraft {
   }
 
   /** Completes the call: the finishers see the final record, then the meter buffers it. */
-  finish(meter: CallMeter): void {
+  finish(meter: RecordMeter): void {
     for (const fn of this.#finishers) fn(this.record);
     meter.record(this.record);
   }
@@ -48,7 +48,7 @@ const maxPathLength = 512;
  * Recording is an array push after the handler returned: it adds nothing the client waits for. Only calls
  * made with a known key are stored: anonymous and bad-key requests are counted, so they cannot fill the store.
  */
-export function meterStep(meter: CallMeter): MiddlewareHandler<GatewayEnv> {
+export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength));
     c.set('call', call);

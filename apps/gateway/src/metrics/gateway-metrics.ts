@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallRecord } from '@tollgate/domain';
+import type { LimitDecision } from '@tollgate/limiter';
+import type { CallMeter, RecordMeter } from '../meter/call-meter';
+import type { SnapshotSource } from '../snapshot/snapshot-source';
+
+/** A bounded route label: the unified endpoints by name, every prompt API as one, anything else as unknown. */
+function routeOf(path: string, status: number): string {
+  if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/models'].includes(path)) return path;
+  if (path === '/internal/prompt-runs') return 'prompt-test-run';
+  return status === 404 ? 'unknown' : 'prompt';
+}
+
+const statusClass = (status: number) => (status === 499 ? '499' : `${Math.floor(status / 100)}xx`);
+
+/**
+ * Prometheus metrics of one gateway (`GET /metrics`). Counting happens where a call's record is finished —
+ * one place for every surface, streams included — and the totals that already exist (meter buffer, snapshot
+ * revision) are read when scraped, not kept twice.
+ */
+export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource }) {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'tollgate_gateway_requests_total', help: 'Calls by route and status class.', labelNames: ['route', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'tollgate_gateway_request_duration_seconds',
+    help: 'Call latency to the last byte, by route.',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const ttft = new Histogram({ name: 'tollgate_gateway_ttft_seconds', help: 'Time to first token of streamed answers.', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [registry] });
+  const upstreamErrors = new Counter({ name: 'tollgate_gateway_failed_calls_total', help: 'Calls that failed, by error code and provider (empty before one was chosen).', labelNames: ['code', 'provider_id'], registers: [registry] });
+  const tokens = new Counter({ name: 'tollgate_gateway_tokens_total', help: 'Tokens by kind (non-overlapping parts).', labelNames: ['kind'], registers: [registry] });
+  const cost = new Counter({ name: 'tollgate_gateway_cost_micro_usd_total', help: 'Cost of calls in micro-USD.', registers: [registry] });
+  const unattributed = new Counter({ name: 'tollgate_gateway_unattributed_requests_total', help: 'Requests without a known key (not stored).', registers: [registry] });
+  const limiter = new Counter({ name: 'tollgate_gateway_limiter_decisions_total', help: 'Limit decisions by outcome and how they were made (redis, memory, degraded).', labelNames: ['outcome', 'source'], registers: [registry] });
+  const { meter, snapshots } = parts;
+  new Gauge({ name: 'tollgate_gateway_snapshot_revision', help: 'Config revision being served (0 before the first).', registers: [registry], collect() { this.set(snapshots.current()?.revision ?? 0); } });
+  new Gauge({ name: 'tollgate_gateway_meter_buffered', help: 'Call records waiting to be stored.', registers: [registry], collect() { this.set(meter.buffered); } });
+  new Gauge({ name: 'tollgate_gateway_meter_dropped', help: 'Call records lost to the buffer bound since start.', registers: [registry], collect() { this.set(meter.stats.dropped); } });
+  new Gauge({ name: 'tollgate_gateway_meter_rejected', help: 'Call records the store refused since start.', registers: [registry], collect() { this.set(meter.stats.rejected); } });
+
+  const tokenKinds = (
+    [
+      ['input', 'inputTokens'],
+      ['cache_read', 'cacheReadTokens'],
+      ['cache_write', 'cacheWriteTokens'],
+      ['output', 'outputTokens'],
+      ['reasoning', 'reasoningTokens'],
+    ] as const
+  ).map(([kind, field]) => [tokens.labels(kind), field] as const);
+
+  // Labelled children are looked up once per label set: prom-client hashes the labels on every inc() otherwise,
+  // and this runs for every call.
+  const requestChildren = new Map<string, { count: ReturnType<typeof requests.labels>; latency: ReturnType<typeof duration.labels> }>();
+  const childrenFor = (route: string, status: string) => {
+    const key = `${route} ${status}`;
+    let child = requestChildren.get(key);
+    if (!child) requestChildren.set(key, (child = { count: requests.labels(route, status), latency: duration.labels(route) }));
+    return child;
+  };
+
+  function observe(record: CallRecord): void {
+    const child = childrenFor(routeOf(record.path, record.status), statusClass(record.status));
+    child.count.inc();
+    child.latency.observe(record.latencyMs / 1_000);
+    if (record.stream && record.ttftMs !== null) ttft.observe(record.ttftMs / 1_000);
+    if (record.failed) upstreamErrors.inc({ code: record.errorCode ?? 'unknown', provider_id: record.providerId ?? '' });
+    for (const [counter, field] of tokenKinds) if (record[field] > 0) counter.inc(record[field]);
+    if (record.costMicroUsd > 0) cost.inc(record.costMicroUsd);
+  }
+
+  return {
+    registry,
+    /** The meter the request path uses: counts each finished call, then hands it on. */
+    meter: {
+      record(record: CallRecord) {
+        observe(record);
+        meter.record(record);
+      },
+      countUnattributed() {
+        unattributed.inc();
+        meter.countUnattributed();
+      },
+    } satisfies RecordMeter,
+    onLimitDecision: (decision: LimitDecision) => limiter.inc({ outcome: decision.allowed ? 'allowed' : 'refused', source: decision.source }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
