@@ -60,7 +60,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
   });
 
-  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots });
+  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots, limiter: deps.limiter });
   // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));

@@ -67,6 +67,10 @@ describe('Redis outage', () => {
     // Local: this gateway's own memory counts, starting afresh.
     expect(await statuses('local', 4)).toEqual([200, 200, 200, 429]);
     for (const l of limiters) expect(l.stats().redisErrors).toBeGreaterThan(0);
+    // The outage shows on /metrics too.
+    const scraped = await (await fetch(`${gateways.get('closed')!.url}/metrics`)).text();
+    expect(Number(/^tollgate_gateway_limiter_redis_errors (\d+)/m.exec(scraped)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^tollgate_gateway_limiter_degraded_decisions (\d+)/m.exec(scraped)?.[1])).toBeGreaterThan(0);
 
     const back = await startRedisServer({ port });
     redis = back;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallRecord } from '@tollgate/domain';
-import type { LimitDecision } from '@tollgate/limiter';
+import { RedisLimiter, type LimitDecision, type Limiter } from '@tollgate/limiter';
 import type { CallMeter, RecordMeter } from '../meter/call-meter';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 
@@ -19,7 +19,7 @@ const statusClass = (status: number) => (status === 499 ? '499' : `${Math.floor(
  * one place for every surface, streams included — and the totals that already exist (meter buffer, snapshot
  * revision) are read when scraped, not kept twice.
  */
-export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource }) {
+export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource; limiter?: Limiter }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'tollgate_gateway_requests_total', help: 'Calls by route and status class.', labelNames: ['route', 'status'], registers: [registry] });
   const duration = new Histogram({
@@ -40,6 +40,13 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
   new Gauge({ name: 'tollgate_gateway_meter_buffered', help: 'Call records waiting to be stored.', registers: [registry], collect() { this.set(meter.buffered); } });
   new Gauge({ name: 'tollgate_gateway_meter_dropped', help: 'Call records lost to the buffer bound since start.', registers: [registry], collect() { this.set(meter.stats.dropped); } });
   new Gauge({ name: 'tollgate_gateway_meter_rejected', help: 'Call records the store refused since start.', registers: [registry], collect() { this.set(meter.stats.rejected); } });
+  const { limiter: shared } = parts;
+  if (shared instanceof RedisLimiter) {
+    // The shared limiter's health: what the failure modes are doing, read at scrape time.
+    new Gauge({ name: 'tollgate_gateway_limiter_redis_errors', help: 'Redis calls of the limiter that failed or timed out since start.', registers: [registry], collect() { this.set(shared.stats().redisErrors); } });
+    new Gauge({ name: 'tollgate_gateway_limiter_degraded_decisions', help: 'Decisions made without Redis (open, closed or local) since start.', registers: [registry], collect() { this.set(shared.stats().degradedDecisions); } });
+    new Gauge({ name: 'tollgate_gateway_limiter_breaker_open', help: '1 while the limiter skips Redis after repeated failures.', registers: [registry], collect() { this.set(shared.stats().breakerOpen ? 1 : 0); } });
+  }
 
   const tokenKinds = (
     [
