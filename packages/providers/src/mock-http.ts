@@ -1,7 +1,46 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 
 /** What every mock provider server shares: its socket, request bodies, JSON answers, early-close tracking. */
+
+export interface RecordedRequest {
+  method: string;
+  /** The URL path without the query string, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** The query string including `?`, or ''. */
+  query: string;
+  headers: IncomingHttpHeaders;
+  /** The body exactly as received, to check a proxy forwarded it unchanged. */
+  rawBody: string;
+  /** The body parsed as JSON; undefined when empty or not JSON. */
+  body: unknown;
+  /** Set when the client closed the connection before the answer was complete (a proxy cancelling upstream). */
+  closedEarly?: boolean;
+}
+
+/**
+ * Reads a request to a mock, waits the configured first-byte delay, and records it (body parsed when it is JSON)
+ * with early-close tracking. `parsed` is false for an empty or non-JSON body.
+ */
+export async function recordRequest(req: IncomingMessage, res: ServerResponse, requests: RecordedRequest[], firstByteDelayMs: number) {
+  const rawBody = await readBody(req);
+  if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
+  const url = new URL(req.url ?? '/', 'http://mock.invalid');
+  let body: unknown;
+  let parsed = rawBody.length > 0;
+  if (parsed) {
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      parsed = false;
+    }
+  }
+  const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, rawBody, body };
+  requests.push(rec);
+  trackClosedEarly(req, res, rec);
+  return { rec, url, parsed };
+}
 
 export async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];

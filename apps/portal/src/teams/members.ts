@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { teamMembers, users } from '@tollgate/db';
 import { isId, teamRoles, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
+import type { Tx } from '../changes/tx';
 import type { Actor } from '../auth/sessions';
 import { isPlatformAdmin, requireSignedIn, requireTeamRole } from '../access/policy';
 import { loadTeam } from '../access/load';
@@ -24,8 +25,25 @@ export function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
   if (!isPlatformAdmin(actor) && actor.teams.get(teamId) !== 'owner') throw forbidden(`Only a team owner may ${what}.`);
 }
 
+/**
+ * Owners of a team, counted inside the transaction that would remove or demote one, so two owners doing it to
+ * each other at once cannot orphan the team.
+ */
+const ownerCount = (tx: Tx, teamId: TeamId) =>
+  tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.role, 'owner'))).all().length;
+
 export function memberRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
+
+  /** A member route's caller (a team admin), team and member id; a malformed id is the same 404 as a missing one. */
+  const memberParams = (c: Context<PortalEnv>) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const team = loadTeam(ctx.db, c.req.param('teamId') ?? '');
+    requireTeamRole(actor, team.id, 'admin');
+    const userId = c.req.param('userId') ?? '';
+    if (!isId('user', userId)) throw notFound('Member');
+    return { actor, team, userId, isMember: and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId)) };
+  };
 
   app.get('/teams/:teamId/members', (c) => {
     const actor = requireSignedIn(c.get('actor'));
@@ -68,12 +86,7 @@ export function memberRoutes(ctx: PortalContext) {
   });
 
   app.patch('/teams/:teamId/members/:userId', async (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
-    requireTeamRole(actor, team.id, 'admin');
-    const userId = c.req.param('userId');
-    if (!isId('user', userId)) throw notFound('Member');
-    const isMember = and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId));
+    const { actor, team, userId, isMember } = memberParams(c);
     const member = ctx.db
       .select({ role: teamMembers.role, createdAt: teamMembers.createdAt, email: users.email, name: users.name })
       .from(teamMembers)
@@ -91,9 +104,7 @@ export function memberRoutes(ctx: PortalContext) {
       actor.id,
       { action: 'team.member_role', targetType: 'user', targetId: userId, teamId: team.id, summary: { email: member.email }, before: { role: member.role }, after: { role }, affectsGateway: false },
       (tx) => {
-        // Counted inside the transaction, like the DELETE route, so two owners demoting each other cannot orphan the team.
-        const owners = tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.role, 'owner'))).all();
-        if (member.role === 'owner' && owners.length <= 1) throw conflict('This is the last owner of the team; make another member owner first.');
+        if (member.role === 'owner' && ownerCount(tx, team.id) <= 1) throw conflict('This is the last owner of the team; make another member owner first.');
         // Conditional on the role read above, so a concurrent change is not silently overwritten.
         const { changes } = tx.update(teamMembers).set({ role }).where(and(isMember, eq(teamMembers.role, member.role))).run();
         if (changes === 0) throw conflict('The member was changed or removed meanwhile; reload and try again.');
@@ -103,12 +114,7 @@ export function memberRoutes(ctx: PortalContext) {
   });
 
   app.delete('/teams/:teamId/members/:userId', (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
-    requireTeamRole(actor, team.id, 'admin');
-    const userId = c.req.param('userId');
-    if (!isId('user', userId)) throw notFound('Member');
-    const isMember = and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId));
+    const { actor, team, isMember } = memberParams(c);
     const member = ctx.db.select().from(teamMembers).where(isMember).get();
     if (!member) throw notFound('Member');
     if (member.role === 'owner') requireOwnerFor(actor, team.id, 'remove an owner');
@@ -116,9 +122,7 @@ export function memberRoutes(ctx: PortalContext) {
       actor.id,
       { action: 'team.member_remove', targetType: 'user', targetId: member.userId, teamId: team.id, summary: { role: member.role }, affectsGateway: false },
       (tx) => {
-        // Counted inside the transaction so two owners removing each other at once cannot orphan the team.
-        const owners = tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.role, 'owner'))).all();
-        if (member.role === 'owner' && owners.length <= 1) {
+        if (member.role === 'owner' && ownerCount(tx, team.id) <= 1) {
           throw conflict('This is the last owner of the team; add another owner first.');
         }
         tx.delete(teamMembers).where(isMember).run();

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedRequest } from '../openai/mock-server';
 import { anthropicError, anthropicId, frame, messageBody, messageStreamFrames, planMessage } from './mock-wire';
 import { MockHttpError, invalid, validateMessagesBody } from './mock-validate';
-import { listenMock, readBody, sendJson, trackClosedEarly } from '../mock-http';
+import { listenMock, recordRequest, sendJson } from '../mock-http';
 
 export interface MockAnthropicOptions {
   /** The only key accepted in `x-api-key`; default `sk-ant-mock`. */
@@ -97,21 +97,7 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('request-id', anthropicId('req_'));
-    const rawBody = await readBody(req);
-    if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    let body: unknown;
-    let parsed = rawBody.length > 0;
-    if (parsed) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        parsed = false;
-      }
-    }
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, rawBody, body };
-    requests.push(rec);
-    trackClosedEarly(req, res, rec);
+    const { rec, parsed } = await recordRequest(req, res, requests, firstByteDelayMs);
     try {
       checkHeaders(req, apiKey);
       if (rec.method === 'POST' && rec.path === '/v1/messages') return await messages(rec, parsed, res);

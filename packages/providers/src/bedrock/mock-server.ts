@@ -17,7 +17,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { RecordedRequest } from '../openai/mock-server';
-import { listenMock, readBody, sendJson, trackClosedEarly } from '../mock-http';
+import { listenMock, recordRequest, sendJson } from '../mock-http';
 
 export interface MockBedrockOptions {
   accessKeyId: string;
@@ -213,25 +213,15 @@ export async function startMockBedrock(options: MockBedrockOptions): Promise<Moc
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    let body: unknown;
-    try {
-      body = rawBody === '' ? undefined : JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, rawBody, body };
-    requests.push(rec);
-    trackClosedEarly(req, res, rec);
+    const { rec, url } = await recordRequest(req, res, requests, firstByteDelayMs);
+    const rawBody = rec.rawBody;
     try {
       await verifySignature(req, rawBody, options);
       const route = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(url.pathname);
       if (rec.method !== 'POST' || !route) throw new BedrockError(404, 'UnknownOperationException', 'Unknown operation');
       const model = decodeURIComponent(route[1]!);
       if (model === 'mock-error-429') throw new BedrockError(429, 'ThrottlingException', 'Too many requests, please wait before trying again.');
-      const { messages, body: valid } = validate(body);
+      const { messages, body: valid } = validate(rec.body);
       const p = plan(valid, messages, model);
       if (route[2] === 'converse-stream') return await stream(res, streamFrames(p), model);
       sendJson(res, 200, converseBody(p), { 'x-amzn-requestid': randomUUID() });

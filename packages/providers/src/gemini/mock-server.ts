@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedRequest } from '../openai/mock-server';
 import { GeminiHttpError, checkGenerateContentRequest, geminiError, invalidArgument } from './mock-validate';
 import { generateContentBody, planGemini, sseFrame, streamChunks } from './mock-wire';
-import { listenMock, readBody, sendJson, trackClosedEarly } from '../mock-http';
+import { listenMock, recordRequest, sendJson } from '../mock-http';
 // Google's answers are pretty-printed with a charset; the mock answers the same way.
 const sendGeminiJson = (res: ServerResponse, status: number, body: unknown) =>
   sendJson(res, status, body, { 'content-type': 'application/json; charset=UTF-8' }, 2);
@@ -133,25 +133,13 @@ export async function startMockGemini(options: MockGeminiOptions = {}): Promise<
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    let body: unknown;
-    let parsed = rawBody.length > 0;
-    try {
-      if (parsed) body = JSON.parse(rawBody);
-    } catch {
-      parsed = false;
-    }
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, rawBody, body };
-    requests.push(rec);
-    trackClosedEarly(req, res, rec);
+    const { rec, url, parsed } = await recordRequest(req, res, requests, firstByteDelayMs);
     try {
       checkAuth(req, url, apiKey);
       const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
       if (req.method !== 'POST' || !route) throw geminiError(404, `Method not found: ${req.method} ${url.pathname}`);
-      if (!parsed) throw invalidArgument(`Invalid JSON payload received. Unexpected token.\n${rawBody.slice(0, 20)}\n^`);
-      await generate(decodeURIComponent(route[1]!), route[2]!, url, body, res);
+      if (!parsed) throw invalidArgument(`Invalid JSON payload received. Unexpected token.\n${rec.rawBody.slice(0, 20)}\n^`);
+      await generate(decodeURIComponent(route[1]!), route[2]!, url, rec.body, res);
     } catch (err) {
       if (res.headersSent) {
         res.destroy();

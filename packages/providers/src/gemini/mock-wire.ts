@@ -5,23 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckedRequest } from './mock-validate';
+import { countWords, replyPieces } from '../openai/mock-wire';
 import type { GeminiCandidate, GeminiFunctionCall, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const countWords = (text: string): number => text.match(/\S+/g)?.length ?? 0;
-
-/** One piece per word with its leading whitespace, so the pieces concatenate back to the reply. */
-export function replyPieces(content: string): string[] {
-  const pieces: string[] = content.match(/\s*\S+/g) ?? [];
-  const covered = pieces.join('').length;
-  if (covered < content.length) {
-    if (pieces.length === 0) pieces.push(content);
-    else pieces[pieces.length - 1] += content.slice(covered);
-  }
-  return pieces;
-}
+export { countWords, replyPieces };
 
 export interface GeminiMockPlan {
   model: string;

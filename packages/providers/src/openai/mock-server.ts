@@ -22,7 +22,7 @@ import {
 import type { OpenAiErrorBody } from './mock-wire';
 import { createMockCompat } from './mock-compat';
 import type { MockCompat, MockCompatOptions } from './mock-compat';
-import { listenMock, readBody, sendJson, trackClosedEarly } from '../mock-http';
+import { listenMock, recordRequest, sendJson } from '../mock-http';
 
 /** The layout, auth and usage options (see `MockCompatOptions`) make it stand in for OpenAI-compatible providers. */
 export interface MockOpenAiOptions extends MockCompatOptions {
@@ -38,20 +38,8 @@ export interface MockOpenAiOptions extends MockCompatOptions {
   host?: string;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** The URL path without the query string, e.g. `/v1/chat/completions`. */
-  path: string;
-  /** The query string including `?`, or ''. */
-  query: string;
-  headers: IncomingHttpHeaders;
-  /** The body exactly as received, to check a proxy forwarded it unchanged. */
-  rawBody: string;
-  /** The body parsed as JSON; undefined when empty or not JSON. */
-  body: unknown;
-  /** Set when the client closed the connection before the answer was complete (a proxy cancelling upstream). */
-  closedEarly?: boolean;
-}
+import type { RecordedRequest } from '../mock-http';
+export type { RecordedRequest };
 
 export interface MockOpenAi {
   /** The API base URL, e.g. `http://127.0.0.1:PORT/v1`, as the SDK's `baseURL` (Azure layout: the endpoint). */
@@ -315,30 +303,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     const started = Date.now();
     res.setHeader('x-request-id', randomId('req_', 24));
     res.setHeader('openai-version', '2020-10-01');
-    const rawBody = await readBody(req);
-    if (firstByteDelayMs > 0) await sleep(firstByteDelayMs);
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    let body: unknown;
-    let parsed = true;
-    if (rawBody.length > 0) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        parsed = false;
-      }
-    } else {
-      parsed = false;
-    }
-    const rec: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.search,
-      headers: req.headers,
-      rawBody,
-      body,
-    };
-    requests.push(rec);
-    trackClosedEarly(req, res, rec);
+    const { rec, parsed } = await recordRequest(req, res, requests, firstByteDelayMs);
     try {
       res.setHeader('openai-processing-ms', String(Date.now() - started));
       await route(req, res, rec, parsed);
