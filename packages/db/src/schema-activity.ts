@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { AuditEventId, DeliveryId, NotificationId, TeamId, UserId, WebhookId } from '@tollgate/domain';
 import { createdAt } from './columns';
 import { teams, users } from './schema-people';
@@ -36,12 +36,78 @@ export const callRecords = sqliteTable(
     errorMessage: text('error_message'),
     promptId: text('prompt_id'),
     promptVersion: integer('prompt_version'),
+    /** The key's visible prefix, kept with the call so the log explorer can find calls by it after a key is gone. */
+    keyPrefix: text('key_prefix'),
+    /** The API called: a unified endpoint (`/v1/chat/completions`, …) or `prompt:<prompt id>`; see `apiOfCall`. */
+    api: text('api'),
+    /** The W3C trace id the call ran under, to find its spans. */
+    traceId: text('trace_id'),
   },
   (t) => [
     index('call_records_started_idx').on(t.startedAt),
     index('call_records_app_idx').on(t.appId, t.startedAt),
     index('call_records_service_idx').on(t.serviceId, t.startedAt),
+    index('call_records_team_idx').on(t.teamId, t.startedAt),
     index('call_records_request_idx').on(t.requestId),
+  ],
+);
+
+/**
+ * Request and response bodies of a call, captured only for services that turned capture on, after redaction.
+ * Kept apart from call_records so the common row stays small; deleted with the raw records by retention.
+ */
+export const callBodies = sqliteTable(
+  'call_bodies',
+  {
+    callRecordId: text('call_record_id').primaryKey(),
+    startedAt: integer('started_at').notNull(),
+    requestBody: text('request_body'),
+    responseBody: text('response_body'),
+    /** A body longer than the capture limit is cut; these say so. */
+    requestTruncated: integer('request_truncated', { mode: 'boolean' }).notNull().default(false),
+    responseTruncated: integer('response_truncated', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('call_bodies_started_idx').on(t.startedAt)],
+);
+
+/** A rollup level: buckets of one minute, hour or day (UTC). */
+export type RollupLevel = 'minute' | 'hour' | 'day';
+
+/**
+ * Call records summed per time bucket and dimension set, at three levels. Dimensions are '' (never NULL) when
+ * a call has none, so the primary key can hold them. Latency and TTFT quantiles come from DDSketches stored as
+ * protobuf, which merge across rows and levels without losing their relative-error guarantee.
+ */
+export const callRollups = sqliteTable(
+  'call_rollups',
+  {
+    level: text('level').$type<RollupLevel>().notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    teamId: text('team_id').notNull(),
+    serviceId: text('service_id').notNull(),
+    api: text('api').notNull(),
+    appId: text('app_id').notNull(),
+    model: text('model').notNull(),
+    /** `2xx`, `4xx`, `5xx`, … (`499` stays its own: the client left). */
+    statusClass: text('status_class').notNull(),
+    requests: integer('requests').notNull(),
+    errors: integer('errors').notNull(),
+    latencyMsSum: integer('latency_ms_sum').notNull(),
+    latencySketch: blob('latency_sketch', { mode: 'buffer' }).notNull(),
+    ttftSketch: blob('ttft_sketch', { mode: 'buffer' }),
+    bytesIn: integer('bytes_in').notNull(),
+    bytesOut: integer('bytes_out').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    cacheReadTokens: integer('cache_read_tokens').notNull(),
+    cacheWriteTokens: integer('cache_write_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    reasoningTokens: integer('reasoning_tokens').notNull(),
+    costMicroUsd: integer('cost_micro_usd').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.level, t.bucketStart, t.teamId, t.serviceId, t.api, t.appId, t.model, t.statusClass] }),
+    index('call_rollups_service_idx').on(t.level, t.serviceId, t.bucketStart),
+    index('call_rollups_app_idx').on(t.level, t.appId, t.bucketStart),
   ],
 );
 

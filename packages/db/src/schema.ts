@@ -35,6 +35,9 @@ export const services = sqliteTable(
     liveReleaseId: text('live_release_id').$type<ReleaseId>(),
     /** Limits over all subscribers together, protecting the service itself. */
     limits: text('limits', { mode: 'json' }).$type<RateLimits>().notNull().default({}),
+    /** Store request and response bodies of calls to this service (off by default), with these fields redacted. */
+    captureBodies: integer('capture_bodies', { mode: 'boolean' }).notNull().default(false),
+    captureRedact: text('capture_redact', { mode: 'json' }).$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -31,6 +31,32 @@ export interface CallRecord extends Usage {
   /** A prompt API call: the prompt and the version the live release served. */
   promptId: string | null;
   promptVersion: number | null;
+  /** The key's visible prefix (the log explorer finds calls by it). */
+  keyPrefix: string | null;
+  /** The API called, from `apiOfCall`: set when the record is finished. */
+  api: string | null;
+  /** The W3C trace id of the call (32 hex characters). */
+  traceId: string | null;
+  /** Captured bodies, only for services with capture on, already redacted and cut to the capture limit. */
+  bodies?: CapturedBodies | null;
+}
+
+export interface CapturedBodies {
+  request: string | null;
+  response: string | null;
+  requestTruncated: boolean;
+  responseTruncated: boolean;
+}
+
+/**
+ * The API dimension of a call: the unified endpoint it hit, or the prompt API it called. Bounded by the
+ * catalogue (never the raw path a caller typed), so rollups and metrics stay small.
+ */
+export function apiOfCall(path: string, promptId: string | null): string {
+  if (promptId) return `prompt:${promptId}`;
+  if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  if (path === '/v1/chat/completions' || path === '/v1/messages' || path === '/v1/embeddings' || path === '/v1/models') return path;
+  return 'other';
 }
 
 /** A call record with nothing measured yet: the meter fills it in as the call goes through the steps. */
@@ -66,5 +92,8 @@ export function blankCallRecord(id: string, requestId: string, method: string, p
     errorMessage: null,
     promptId: null,
     promptVersion: null,
+    keyPrefix: null,
+    api: null,
+    traceId: null,
   };
 }

@@ -58,6 +58,8 @@ export interface SnapshotService {
   release?: number;
   /** Totals across every subscriber of the service. */
   limits?: RateLimits;
+  /** Present when the service captures call bodies: the fields to redact before they leave the gateway. */
+  capture?: { redact: string[] };
 }
 
 /** Request and token limits over sliding windows. Tokens count input plus output (cached and reasoning included). */

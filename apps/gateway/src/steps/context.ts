@@ -12,6 +12,12 @@ const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const passThroughTraceHeaders = ['tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'];
 
 export interface TraceContext {
+  traceId: string;
+  /** This hop's span: the parent of whatever the gateway calls upstream. */
+  spanId: string;
+  /** The caller's span, when it sent a valid traceparent. */
+  parentSpanId: string | null;
+  sampled: boolean;
   /** The traceparent to send upstream: the caller's trace id with this hop as the parent span. */
   traceparent: string;
   headers: Record<string, string>;
@@ -23,12 +29,14 @@ export function traceFrom(get: (name: string) => string | undefined): TraceConte
   const valid = incoming && !/^0+$/.test(incoming[1]!) && !/^0+$/.test(incoming[2]!);
   const traceId = valid ? incoming[1]! : pooledRandomBytes(16).toString('hex');
   const flags = valid ? incoming[3]! : '01';
-  const headers: Record<string, string> = { traceparent: `00-${traceId}-${pooledRandomBytes(8).toString('hex')}-${flags}` };
+  const spanId = pooledRandomBytes(8).toString('hex');
+  const headers: Record<string, string> = { traceparent: `00-${traceId}-${spanId}-${flags}` };
   for (const name of passThroughTraceHeaders) {
     const value = get(name);
     if (value) headers[name] = value;
   }
-  return { traceparent: headers.traceparent!, headers };
+  // Bit 0 of the flags is `sampled` (W3C trace-context §3.2.2.5).
+  return { traceId, spanId, parentSpanId: valid ? incoming[2]! : null, sampled: (parseInt(flags, 16) & 1) === 1, traceparent: headers.traceparent!, headers };
 }
 
 /**

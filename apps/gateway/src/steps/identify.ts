@@ -32,6 +32,7 @@ export function identifyStep(now: () => number = Date.now): MiddlewareHandler<Ga
     if (!app) throw unauthorized('Invalid API key: its app no longer exists.');
     const call = c.get('call');
     call.record.keyId = key.id;
+    call.record.keyPrefix = key.prefix;
     call.record.appId = app.id;
     call.record.teamId = app.teamId;
     c.set('key', key);

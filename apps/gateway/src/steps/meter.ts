@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { blankCallRecord, newId, type CallRecord } from '@tollgate/domain';
+import { apiOfCall, blankCallRecord, newId, type CallRecord } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import type { RecordMeter } from '../meter/call-meter';
@@ -29,6 +29,7 @@ export class CallDraft {
 
   /** Completes the call: the finishers see the final record, then the meter buffers it. */
   finish(meter: RecordMeter): void {
+    this.record.api = apiOfCall(this.record.path, this.record.promptId);
     for (const fn of this.#finishers) fn(this.record);
     meter.record(this.record);
   }
@@ -51,6 +52,7 @@ const maxPathLength = 512;
 export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength));
+    call.record.traceId = c.get('trace').traceId;
     c.set('call', call);
     await next();
     if (call.deferred) return;

@@ -1,7 +1,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
-import { apiKeys, callRecords, type Db } from '@tollgate/db';
-import type { CallRecord } from '@tollgate/domain';
+import { apiKeys, callBodies, callRecords, type Db } from '@tollgate/db';
+import { apiOfCall, type CallRecord } from '@tollgate/domain';
 
 // The column list comes from the drizzle schema, so the statement cannot drift from the table.
 const columns = Object.entries(getTableColumns(callRecords)) as Array<[keyof CallRecord, { name: string }]>;
@@ -20,10 +20,20 @@ export function createCallRecordWriter(db: Db): (records: readonly CallRecord[])
   // A key's last use comes from its calls: the gateway never writes the database, so the store does it here,
   // once per key per batch.
   const touchKey = db.$client.prepare(`UPDATE "${getTableConfig(apiKeys).name}" SET "last_used_at" = MAX(COALESCE("last_used_at", 0), ?) WHERE "id" = ?`);
+  const insertBodies = db.$client.prepare(
+    `INSERT INTO "${getTableConfig(callBodies).name}" ("call_record_id", "started_at", "request_body", "response_body", "request_truncated", "response_truncated")
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
   const writeBatch = db.$client.transaction((records: readonly CallRecord[]) => {
     const lastUse = new Map<string, number>();
-    for (const record of records) {
-      insert.run(columns.map(([field]) => toSqlite(record[field])));
+    for (const sent of records) {
+      // Records from gateways older than the API dimension get it here.
+      const record = sent.api ? sent : { ...sent, api: apiOfCall(sent.path, sent.promptId) };
+      // A record sent twice (a retried batch or job) is stored once: everything below follows a new row only.
+      const inserted = insert.run(columns.map(([field]) => toSqlite(record[field]))).changes === 1;
+      if (!inserted) continue;
+      const bodies = record.bodies;
+      if (bodies) insertBodies.run(record.id, record.startedAt, bodies.request, bodies.response, bodies.requestTruncated ? 1 : 0, bodies.responseTruncated ? 1 : 0);
       if (record.keyId) lastUse.set(record.keyId, Math.max(lastUse.get(record.keyId) ?? 0, record.startedAt));
     }
     for (const [keyId, at] of lastUse) touchKey.run(at, keyId);

@@ -40,6 +40,8 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         sunsetAt: services.sunsetAt,
         limits: services.limits,
         liveReleaseId: services.liveReleaseId,
+        captureBodies: services.captureBodies,
+        captureRedact: services.captureRedact,
       })
       .from(services)
       .all();
@@ -70,7 +72,9 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         .from(apps)
         .innerJoin(teams, eq(teams.id, apps.teamId))
         .all(),
-      services: serviceRows.map(({ liveReleaseId, ...service }) => {
+      services: serviceRows.map(({ liveReleaseId, captureBodies, captureRedact, ...row }) => {
+        // Capture is an operational switch, not part of a release: it applies from the next snapshot on.
+        const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
         const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
         if (!release) return service;
         return { ...service, name: release.config.service.name, directModels: release.config.service.directModels, release: release.version };

@@ -42,6 +42,13 @@ const callRecordSchema = z.object({
   // Defaults keep records from gateways older than prompt APIs acceptable.
   promptId: nullableText.default(null),
   promptVersion: count.nullable().default(null),
+  keyPrefix: z.string().max(64).nullable().default(null),
+  api: z.string().max(256).nullable().default(null),
+  traceId: z.string().regex(/^[0-9a-f]{32}$/).nullable().default(null),
+  bodies: z
+    .object({ request: z.string().nullable(), response: z.string().nullable(), requestTruncated: z.boolean(), responseTruncated: z.boolean() })
+    .nullable()
+    .optional(),
 }) satisfies z.ZodType<CallRecord>;
 
 /**
