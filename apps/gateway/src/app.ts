@@ -20,6 +20,8 @@ import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
 import { promptTestRunHandler } from './prompts/prompt-test-run';
 import { createGatewayMetrics } from './metrics/gateway-metrics';
+import type { CallTracer } from './observability/call-tracer';
+import { observedMeter } from './observability/observed-meter';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -41,6 +43,8 @@ export interface GatewayDeps {
   maxBodyBytes?: number;
   /** The token the portal presents to test-run prompts (`POST /internal/prompt-runs`); unset, the route is off. */
   internalToken?: string;
+  /** Exports a span per call (OTLP); unset, no tracing work is done. */
+  tracer?: CallTracer;
 }
 
 /**
@@ -65,7 +69,9 @@ export function createGatewayApp(deps: GatewayDeps) {
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   const context = contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) });
-  const meter = meterStep(metrics.meter);
+  // Every finished call is logged as one wide event, traced, counted and buffered, in that order.
+  const finished = observedMeter(metrics.meter, { logger: deps.logger, tracer: deps.tracer });
+  const meter = meterStep(finished);
   app.use('/v1/*', context);
   app.use('/v1/*', meter);
   const upstream: UpstreamRouting = {
@@ -81,7 +87,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     reserveOutputTokens: deps.reserveOutputTokens ?? 1_024,
     onDecision: metrics.onLimitDecision,
   } as const;
-  const chatDeps = { limits, meter: metrics.meter, upstream, maxBodyBytes };
+  const chatDeps = { limits, meter: finished, upstream, maxBodyBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
@@ -92,7 +98,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
   // path that reached here already ran context and meter above; the route step then answers its 404.
   const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (isUnifiedApiPath(c.req.path) ? next() : step(c, next));
-  const promptDeps = { limits, meter: metrics.meter, upstream, maxBodyBytes };
+  const promptDeps = { limits, meter: finished, upstream, maxBodyBytes };
   app.post('/internal/prompt-runs', context, meter, promptTestRunHandler({ ...promptDeps, internalToken: deps.internalToken }));
   app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler(promptDeps));
 

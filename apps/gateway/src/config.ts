@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65_535);
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 const list = z
   .string()
   .default('')
@@ -19,17 +20,54 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_METER_FLUSH_MS: z.coerce.number().int().positive().default(1_000),
   TOLLGATE_METER_BATCH_SIZE: z.coerce.number().int().positive().default(1_000),
   TOLLGATE_METER_MAX_BUFFERED: z.coerce.number().int().positive().default(50_000),
+  /** On SIGTERM, how long a failing store is retried for the last records before they are given up. */
+  TOLLGATE_METER_SHUTDOWN_RETRY_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Only for a gateway on its own: where to pull snapshots from and push call records to. */
   TOLLGATE_PORTAL_URL: z.string().url().optional(),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
   TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(1_000),
-  /** Shared rate-limit counters for every gateway; unset: each gateway counts in its own memory. Empty = unset. */
+  /**
+   * Shared rate-limit counters for every gateway and, for a gateway on its own, the call-record queue the
+   * portal's worker consumes; unset: each gateway counts in its own memory and posts records to the portal.
+   * Empty = unset.
+   */
   TOLLGATE_REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional()),
+  /** BullMQ key prefix of the call-record queue; the portal must use the same one. */
+  TOLLGATE_CALL_RECORD_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('bull'),
   TOLLGATE_LIMITER_ON_UNAVAILABLE: z.enum(['open', 'closed', 'local']).default('local'),
   TOLLGATE_LIMITER_TIMEOUT_MS: z.coerce.number().int().min(5).max(5_000).default(50),
   TOLLGATE_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().positive().max(1_000_000).default(1_024),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // OpenTelemetry's own variable names, so a collector set up for other services configures this one too.
+  /** The OTLP/HTTP traces URL; wins over the base endpoint below. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  /** The OTLP/HTTP base URL: traces go to `<base>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** `name=value,name2=value2`, sent with every export (an API key for a hosted collector, say). */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" is not name=value` });
+          return z.NEVER;
+        }
+        headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+      }
+      return headers;
+    }),
+  OTEL_SERVICE_NAME: z.string().min(1).default('tollgate-gateway'),
 });
+
+/** Where spans go, or null when no OTLP endpoint is configured (then no span is made at all). */
+export function otlpTracesUrl(config: GatewayConfigEnv): string | null {
+  if (config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) return `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return null;
+}
 
 export type GatewayConfigEnv = z.infer<typeof gatewayEnvSchema>;
 

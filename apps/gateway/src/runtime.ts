@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { GatewayConfigEnv } from './config';
+import { otlpTracesUrl, type GatewayConfigEnv } from './config';
+import { createCallTracer } from './observability/call-tracer';
 import { createGatewayApp, type GatewayDeps } from './app';
 import { CallMeter, type CallRecordSink } from './meter/call-meter';
 import { MemoryLimiter, RedisLimiter, type Limiter } from '@tollgate/limiter';
@@ -25,7 +26,11 @@ export function createGatewayRuntime(
   const limiter: Limiter = config.TOLLGATE_REDIS_URL
     ? new RedisLimiter(config.TOLLGATE_REDIS_URL, { commandTimeoutMs: config.TOLLGATE_LIMITER_TIMEOUT_MS, logger: parts.logger })
     : new MemoryLimiter();
+  const tracesUrl = otlpTracesUrl(config);
+  const tracer = tracesUrl ? createCallTracer({ url: tracesUrl, headers: config.OTEL_EXPORTER_OTLP_HEADERS, serviceName: config.OTEL_SERVICE_NAME }) : undefined;
+  if (tracesUrl) parts.logger.info({ url: tracesUrl }, 'exporting a span per call over OTLP/HTTP');
   const app = createGatewayApp({
+    tracer,
     snapshots: parts.snapshots,
     meter,
     limiter,
@@ -59,6 +64,8 @@ export function createGatewayRuntime(
       // The meter first: its records settle reservations, which the limiter then flushes as it closes.
       await meter.close();
       await limiter.close();
+      // Spans of the last calls are batched too: send them before the process goes.
+      await tracer?.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '@tollgate/domain';
+import type { TraceContext } from '../steps/context';
 
 /** Where batches of call records go: the database in one process, the portal (or a queue) when split. */
 export interface CallRecordSink {
@@ -18,16 +19,29 @@ export interface CallMeterOptions {
   flushIntervalMs?: number;
   /** Flush early once this many records wait. */
   batchSize?: number;
+  /** On close, how long a failing store is retried before the records still held are given up (and logged). */
+  shutdownRetryMs?: number;
+  /** At most one warning per this interval while records are being dropped (default 10 s). */
+  dropWarningIntervalMs?: number;
+}
+
+/**
+ * The part of the meter the request path uses. Metrics, the wide log event and the trace span wrap it, so
+ * every finished call is counted, logged and traced once, where its record is complete.
+ */
+export interface RecordMeter {
+  /** A call with a known key or team: stored. */
+  record(record: CallRecord, trace?: TraceContext): void;
+  /** A request without a known key: counted (and logged), never stored. */
+  countUnattributed(record?: CallRecord, trace?: TraceContext): void;
 }
 
 /**
  * The meter's buffer: `record()` is an array push on the request path; batches leave on a timer. A failed
  * batch is kept and retried, within the same bound.
  */
-/** The part of the meter the request path uses (the metrics wrap it, so every finished call is counted once). */
-export type RecordMeter = Pick<CallMeter, 'record' | 'countUnattributed'>;
 
-export class CallMeter {
+export class CallMeter implements RecordMeter {
   #buffer: CallRecord[] = [];
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout;
@@ -35,6 +49,12 @@ export class CallMeter {
   readonly #logger: Logger;
   readonly #max: number;
   readonly #batchSize: number;
+  readonly #shutdownRetryMs: number;
+  readonly #dropWarningIntervalMs: number;
+  /** Records handed to the sink whose write has not finished yet. */
+  #inFlight = 0;
+  #unreportedDrops = 0;
+  #lastDropWarning = -Infinity;
   /**
    * recorded/flushed: records in and out; dropped: lost to the bound; rejected: refused by the store;
    * failedFlushes: attempts that will be retried; unattributed: requests without a known key (not stored).
@@ -46,7 +66,13 @@ export class CallMeter {
     this.#logger = options.logger;
     this.#max = options.maxBuffered ?? 50_000;
     this.#batchSize = options.batchSize ?? 1_000;
-    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1_000);
+    this.#shutdownRetryMs = options.shutdownRetryMs ?? 10_000;
+    this.#dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
+    this.#timer = setInterval(() => {
+      // Drops that came after the last warning are reported here, so a short burst is never silent.
+      this.#reportDrops();
+      void this.flush();
+    }, options.flushIntervalMs ?? 1_000);
     this.#timer.unref();
   }
 
@@ -56,13 +82,31 @@ export class CallMeter {
 
   record(record: CallRecord): void {
     if (this.#buffer.length >= this.#max) {
-      this.stats.dropped++;
-      if (this.stats.dropped % 1_000 === 1) this.#logger.warn({ dropped: this.stats.dropped }, 'call record buffer full');
+      this.#drop(1);
       return;
     }
     this.#buffer.push(record);
     this.stats.recorded++;
     if (this.#buffer.length >= this.#batchSize && !this.#flushing) setImmediate(() => void this.flush());
+  }
+
+  #drop(count: number): void {
+    this.stats.dropped += count;
+    this.#unreportedDrops += count;
+    this.#reportDrops();
+  }
+
+  /** Warns about dropped records at once, then at most once per interval with the count since the last one. */
+  #reportDrops(): void {
+    if (this.#unreportedDrops === 0) return;
+    const now = Date.now();
+    if (now - this.#lastDropWarning < this.#dropWarningIntervalMs) return;
+    this.#lastDropWarning = now;
+    this.#logger.warn(
+      { dropped: this.#unreportedDrops, droppedTotal: this.stats.dropped, buffered: this.#buffer.length, maxBuffered: this.#max },
+      'call record buffer full: records dropped (the store is slow or unreachable)',
+    );
+    this.#unreportedDrops = 0;
   }
 
   countUnattributed(): void {
@@ -80,6 +124,7 @@ export class CallMeter {
   async #drain(): Promise<void> {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.splice(0, this.#batchSize);
+      this.#inFlight = batch.length;
       try {
         await this.#sink.write(batch);
         this.stats.flushed += batch.length;
@@ -93,16 +138,47 @@ export class CallMeter {
         this.#logger.error({ err, records: batch.length }, 'call record flush failed; will retry');
         // The batch goes back in front; whatever no longer fits the bound (its newest records) is dropped.
         const room = Math.max(0, this.#max - this.#buffer.length);
-        this.stats.dropped += batch.length - Math.min(room, batch.length);
+        if (batch.length > room) this.#drop(batch.length - room);
         this.#buffer.unshift(...batch.slice(0, room));
         return;
+      } finally {
+        this.#inFlight = 0;
       }
     }
   }
 
-  /** Stops the timer and flushes what is left (used on shutdown). */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer and flushes what is left (used on shutdown, after in-flight calls finished). A store that
+   * fails or hangs is retried until `shutdownRetryMs` has passed; then the records not confirmed stored are
+   * given up, logged as lost and returned, so the process can say so in its exit code.
+   */
+  async close(): Promise<{ lost: number }> {
     clearInterval(this.#timer);
-    await this.flush();
+    const deadline = Date.now() + this.#shutdownRetryMs;
+    let pause = 50;
+    for (;;) {
+      const settled = await settlesBefore(this.flush(), deadline);
+      if (settled && this.#buffer.length === 0) return { lost: 0 };
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+      pause = Math.min(pause * 2, 1_000);
+    }
+    this.#reportDrops();
+    const lost = this.#buffer.length + this.#inFlight;
+    this.#logger.error(
+      { lost, retriedForMs: this.#shutdownRetryMs, failedFlushes: this.stats.failedFlushes },
+      'call records lost on shutdown: the store did not take them in time',
+    );
+    return { lost };
   }
+}
+
+/** Whether `promise` settled before `deadline` (a hung store must not hold a shutdown forever). */
+async function settlesBefore(promise: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  const settled = await Promise.race([promise.then(() => true as const), late]);
+  clearTimeout(timer);
+  return settled;
 }

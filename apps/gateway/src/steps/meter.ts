@@ -3,6 +3,7 @@ import { apiOfCall, blankCallRecord, newId, type CallRecord } from '@tollgate/do
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import type { RecordMeter } from '../meter/call-meter';
+import type { TraceContext } from './context';
 
 /** A call record being filled in by the steps; handed to the meter when the response (or stream) ends. */
 export class CallDraft {
@@ -14,8 +15,15 @@ export class CallDraft {
   upstreamAnswered = false;
   readonly #finishers: Array<(record: CallRecord) => void> = [];
 
-  constructor(requestId: string, method: string, path: string) {
+  constructor(
+    requestId: string,
+    method: string,
+    path: string,
+    /** The trace this call runs under: its span is ended, and its wide log event written, when it finishes. */
+    readonly trace: TraceContext,
+  ) {
     this.record = blankCallRecord(newId('callRecord'), requestId, method, path);
+    this.record.traceId = trace.traceId;
   }
 
   elapsedMs(): number {
@@ -31,7 +39,7 @@ export class CallDraft {
   finish(meter: RecordMeter): void {
     this.record.api = apiOfCall(this.record.path, this.record.promptId);
     for (const fn of this.#finishers) fn(this.record);
-    meter.record(this.record);
+    meter.record(this.record, this.trace);
   }
 
   fail(code: string, message: string): void {
@@ -51,16 +59,10 @@ const maxPathLength = 512;
  */
 export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength));
-    call.record.traceId = c.get('trace').traceId;
+    const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength), c.get('trace'));
     c.set('call', call);
     await next();
     if (call.deferred) return;
-    // A test run from the portal has no app but belongs to the service's team: it is stored too.
-    if (!call.record.appId && !call.record.teamId) {
-      meter.countUnattributed();
-      return;
-    }
     call.record.status = c.res.status;
     const err = c.error;
     if (err instanceof GatewayError) {
@@ -72,6 +74,12 @@ export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
       call.record.failed = true;
     }
     call.record.latencyMs = call.elapsedMs();
+    // A test run from the portal has no app but belongs to the service's team: it is stored too.
+    if (!call.record.appId && !call.record.teamId) {
+      call.record.api = apiOfCall(call.record.path, null);
+      meter.countUnattributed(call.record, call.trace);
+      return;
+    }
     call.finish(meter);
   };
 }
