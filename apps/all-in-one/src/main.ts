@@ -13,6 +13,13 @@ logger.info({ portal: platform.portalUrl, gateway: platform.gatewayUrl }, 'tollg
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'stopping');
-    void platform.close().finally(() => process.exit(0));
+    // In-flight calls finish, then the meter's last flush; records it had to give up make the exit code 1.
+    void platform.close().then(
+      ({ lostRecords }) => process.exit(lostRecords > 0 ? 1 : 0),
+      (err) => {
+        logger.error({ err }, 'stopping failed');
+        process.exit(1);
+      },
+    );
   });
 }

@@ -13,7 +13,8 @@ export interface AllInOne {
   gatewayServer: ServerType;
   portalUrl: string;
   gatewayUrl: string;
-  close(): Promise<void>;
+  /** Drains both servers, flushes the meter into the database, then closes it; says how many records were given up. */
+  close(): Promise<{ lostRecords: number }>;
 }
 
 const listen = (server: ServerType) =>
@@ -68,8 +69,9 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     async close() {
       await Promise.all([drainServer(portalServer), drainServer(gatewayServer)]);
       // Flush before the database closes: no call record is lost on a clean stop.
-      await gateway.close();
+      const { lostRecords } = await gateway.close();
       await portal.close();
+      return { lostRecords };
     },
   };
 }

@@ -4,10 +4,12 @@ import { parseGatewayConfig } from './config';
 import { createGatewayRuntime } from './runtime';
 import { createPortalSnapshotClient } from './snapshot/portal-snapshot-client';
 import { createPortalCallRecordSink } from './meter/portal-call-record-sink';
+import { createQueueCallRecordSink } from './meter/queue-call-record-sink';
 import { drainServer } from './http/drain';
 
 // The gateway on its own (DESIGN §2, scaled-out shape): it never opens the database; it pulls the compiled
-// snapshot from the portal and sends call records back.
+// snapshot from the portal and sends call records back: as BullMQ jobs when Redis is configured (they wait
+// in Redis while the portal restarts), else over the internal HTTP channel.
 const config = parseGatewayConfig(process.env);
 const logger = pino({ level: config.TOLLGATE_LOG_LEVEL });
 if (!config.TOLLGATE_PORTAL_URL || !config.TOLLGATE_INTERNAL_TOKEN) {
@@ -17,7 +19,10 @@ if (!config.TOLLGATE_PORTAL_URL || !config.TOLLGATE_INTERNAL_TOKEN) {
 const channel = { portalUrl: config.TOLLGATE_PORTAL_URL, internalToken: config.TOLLGATE_INTERNAL_TOKEN };
 const snapshots = createPortalSnapshotClient({ ...channel, pollMs: config.TOLLGATE_SNAPSHOT_POLL_MS, logger });
 snapshots.start();
-const gateway = createGatewayRuntime(config, { snapshots: snapshots.source, sink: createPortalCallRecordSink(channel), logger });
+const queueSink = config.TOLLGATE_REDIS_URL
+  ? createQueueCallRecordSink({ redisUrl: config.TOLLGATE_REDIS_URL, prefix: config.TOLLGATE_CALL_RECORD_QUEUE_PREFIX, logger })
+  : undefined;
+const gateway = createGatewayRuntime(config, { snapshots: snapshots.source, sink: queueSink ?? createPortalCallRecordSink(channel), logger });
 await gateway.limiterReady();
 const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEWAY_HOST, port: config.TOLLGATE_GATEWAY_PORT }, (info) =>
   logger.info({ port: info.port }, 'gateway listening'),
@@ -26,9 +31,17 @@ const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEW
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     snapshots.stop();
-    // In-flight calls finish (bounded) before the meter's last flush, so their records are complete.
+    // In-flight calls finish (bounded) before the meter's last flush, so their records are complete. Records
+    // given up after the meter's shutdown retry make the exit code 1 (the log line says how many).
     void drainServer(server)
       .then(() => gateway.close())
-      .finally(() => process.exit(0));
+      .then(async ({ lostRecords }) => {
+        await queueSink?.close();
+        process.exit(lostRecords > 0 ? 1 : 0);
+      })
+      .catch((err) => {
+        logger.error({ err }, 'stopping the gateway failed');
+        process.exit(1);
+      });
   });
 }

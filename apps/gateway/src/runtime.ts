@@ -21,6 +21,7 @@ export function createGatewayRuntime(
     flushIntervalMs: config.TOLLGATE_METER_FLUSH_MS,
     batchSize: config.TOLLGATE_METER_BATCH_SIZE,
     maxBuffered: config.TOLLGATE_METER_MAX_BUFFERED,
+    shutdownRetryMs: config.TOLLGATE_METER_SHUTDOWN_RETRY_MS,
   });
   // With Redis every gateway shares one set of counters; without it each counts alone (the embedded default).
   const limiter: Limiter = config.TOLLGATE_REDIS_URL
@@ -59,13 +60,17 @@ export function createGatewayRuntime(
       clearTimeout(timer);
       if (late) parts.logger.warn({ waitMs }, 'Redis is not answering: serving with each limit in its degraded mode until it does');
     },
-    /** Stops counting and flushes what the meter still holds: no call record is lost on a clean stop. */
-    async close() {
+    /**
+     * Stops counting and flushes what the meter still holds: no call record is lost on a clean stop unless the
+     * store stays unreachable past the meter's shutdown retry; `lostRecords` says how many were given up.
+     */
+    async close(): Promise<{ lostRecords: number }> {
       // The meter first: its records settle reservations, which the limiter then flushes as it closes.
-      await meter.close();
+      const { lost } = await meter.close();
       await limiter.close();
       // Spans of the last calls are batched too: send them before the process goes.
       await tracer?.close();
+      return { lostRecords: lost };
     },
   };
 }

@@ -30,6 +30,8 @@ export const portalEnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional(),
   ),
+  /** BullMQ key prefix of the call-record queue (with TOLLGATE_REDIS_URL); the gateways must use the same one. */
+  TOLLGATE_CALL_RECORD_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('bull'),
   TOLLGATE_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(defaultWebhookDelivery.attempts),
   TOLLGATE_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(defaultWebhookDelivery.backoffMs),
   TOLLGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(defaultWebhookDelivery.timeoutMs),
@@ -51,8 +53,9 @@ export interface PortalConfig {
   revisionPollMs: number;
   adminEmail: string;
   logLevel: string;
-  /** BullMQ's Redis for notification jobs; absent → the in-process runner. */
+  /** BullMQ's Redis for notification jobs and the call-record worker; absent → the in-process runner, no worker. */
   redisUrl?: string;
+  callRecordQueuePrefix: string;
   webhookDelivery: WebhookDeliverySettings;
 }
 
@@ -78,6 +81,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,
     logLevel: e.TOLLGATE_LOG_LEVEL,
     redisUrl: e.TOLLGATE_REDIS_URL,
+    callRecordQueuePrefix: e.TOLLGATE_CALL_RECORD_QUEUE_PREFIX,
     webhookDelivery: {
       attempts: e.TOLLGATE_WEBHOOK_ATTEMPTS,
       backoffMs: e.TOLLGATE_WEBHOOK_BACKOFF_MS,

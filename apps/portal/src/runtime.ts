@@ -12,6 +12,8 @@ import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publ
 import { ensureFirstAdmin } from './users/bootstrap';
 import { releaseWhatWasServedBeforeUpgrade } from './releases/upgrade';
 import { createHttpPromptRunner, type PromptRunner } from './prompts/test-run';
+import { startCallRecordWorker } from './call-records/queue-worker';
+import type { BatchConsumer } from '@tollgate/jobs';
 
 /**
  * The master key for provider credentials: from TOLLGATE_MASTER_KEY, else `<data dir>/master.key`, which is
@@ -31,6 +33,8 @@ export interface PortalRuntime {
   app: ReturnType<typeof createPortalApp>;
   /** Notification jobs: BullMQ when TOLLGATE_REDIS_URL is set, else in-process. */
   jobs: JobQueue;
+  /** With Redis: the worker storing the call-record batches separate gateways queue. */
+  callRecordWorker?: BatchConsumer;
   /** Set when this start created the first admin: shown once, then never again. */
   firstAdmin?: { email: string; password: string };
   /** Waits for running notification jobs before the database closes. */
@@ -54,6 +58,9 @@ export async function createPortalRuntime(
   const jobs = createNotificationQueue(config.redisUrl, logger);
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
   await notifier.start();
+  const callRecordWorker = config.redisUrl
+    ? startCallRecordWorker({ redisUrl: config.redisUrl, prefix: config.callRecordQueuePrefix, db, logger })
+    : undefined;
   const promptRunner =
     hooks.promptRunner ?? (config.gatewayUrl && config.internalToken ? createHttpPromptRunner(config.gatewayUrl, config.internalToken) : undefined);
   const app = createPortalApp({
@@ -77,12 +84,15 @@ export async function createPortalRuntime(
     publisher,
     app,
     jobs,
+    callRecordWorker,
     firstAdmin: admin.created && admin.password ? { email: admin.email, password: admin.password } : undefined,
     async close() {
       app.close();
       publisher.close();
       await jobs.close();
       await notifier.close();
+      // The job being written finishes; jobs still waiting stay in Redis for the next start.
+      await callRecordWorker?.close();
       db.$client.close();
     },
   };

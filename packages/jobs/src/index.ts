@@ -2,3 +2,15 @@ export type { JobData, JobHandler, JobInfo, JobLogger, JobOptions, JobQueue } fr
 export { backoffDelay, silentJobLogger } from './job-queue';
 export { createInProcessQueue, type InProcessQueueOptions } from './in-process-queue';
 export { createBullmqQueue, type BullmqQueueOptions } from './bullmq-queue';
+export {
+  createBatchProducer,
+  createBatchConsumer,
+  InvalidBatchError,
+  itemsPerBatchJob,
+  batchJobAttempts,
+  type BatchProducer,
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  type BatchQueueOptions,
+} from './batch-queue';
+export { callRecordQueueName } from './call-record-queue';

@@ -1,55 +1,11 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
-import type { CallRecord } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { ApiError, payloadTooLarge } from '../http/errors';
 import { readJson } from '../http/validate';
 import { createCallRecordWriter } from '../call-records/store';
-
-const count = z.number().int().nonnegative();
-const nullableText = z.string().max(2048).nullable();
-const callRecordSchema = z.object({
-  id: z.string().min(1).max(128),
-  requestId: z.string().min(1).max(128),
-  startedAt: count,
-  teamId: nullableText,
-  appId: nullableText,
-  keyId: nullableText,
-  serviceId: nullableText,
-  subscriptionId: nullableText,
-  providerId: nullableText,
-  model: nullableText,
-  upstreamModel: nullableText,
-  method: z.string().min(1).max(16),
-  path: z.string().min(1).max(2048),
-  status: z.number().int().min(100).max(599),
-  failed: z.boolean(),
-  stream: z.boolean(),
-  latencyMs: count,
-  ttftMs: count.nullable(),
-  bytesIn: count,
-  bytesOut: count,
-  inputTokens: count,
-  cacheReadTokens: count,
-  cacheWriteTokens: count,
-  outputTokens: count,
-  reasoningTokens: count,
-  costMicroUsd: count,
-  errorCode: nullableText,
-  errorMessage: nullableText,
-  // Defaults keep records from gateways older than prompt APIs acceptable.
-  promptId: nullableText.default(null),
-  promptVersion: count.nullable().default(null),
-  keyPrefix: z.string().max(64).nullable().default(null),
-  api: z.string().max(256).nullable().default(null),
-  traceId: z.string().regex(/^[0-9a-f]{32}$/).nullable().default(null),
-  bodies: z
-    .object({ request: z.string().nullable(), response: z.string().nullable(), requestTruncated: z.boolean(), responseTruncated: z.boolean() })
-    .nullable()
-    .optional(),
-}) satisfies z.ZodType<CallRecord>;
+import { callRecordBatchSchema } from '../call-records/record-schema';
 
 /**
  * A gateway pushes up to 1,000 records a request and drops a batch the portal answers with 413. The portal's
@@ -99,7 +55,7 @@ export function internalRoutes(ctx: PortalContext) {
   });
 
   app.post('/call-records', gatewayOnly, limitBatch, async (c) => {
-    const { records } = await readJson(c, z.object({ records: z.array(callRecordSchema).max(10_000) }));
+    const { records } = await readJson(c, callRecordBatchSchema);
     writeCallRecords(records);
     return c.json({ accepted: records.length });
   });
