@@ -41,6 +41,8 @@ export interface GatewayDeps {
   retry?: RetryPolicy;
   circuitBreaker?: CircuitBreakerOptions;
   maxBodyBytes?: number;
+  /** Per body, for services with body capture on (default 64 KiB). */
+  captureMaxBytes?: number;
   /** The token the portal presents to test-run prompts (`POST /internal/prompt-runs`); unset, the route is off. */
   internalToken?: string;
   /** Exports a span per call (OTLP); unset, no tracing work is done. */
@@ -57,6 +59,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   // behind each other (bench:streams showed p99 TTFT tripling past 512 concurrent streams).
   const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 30_000 });
   const maxBodyBytes = deps.maxBodyBytes ?? 10 * 1024 * 1024;
+  const captureMaxBytes = deps.captureMaxBytes ?? 65_536;
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
@@ -87,18 +90,18 @@ export function createGatewayApp(deps: GatewayDeps) {
     reserveOutputTokens: deps.reserveOutputTokens ?? 1_024,
     onDecision: metrics.onLimitDecision,
   } as const;
-  const chatDeps = { limits, meter: finished, upstream, maxBodyBytes };
+  const chatDeps = { limits, meter: finished, upstream, maxBodyBytes, captureMaxBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
-  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes }));
+  app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes, captureMaxBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);
 
   // Prompt APIs: `POST /<service slug><prompt path>` for any HTTP client, in the REST error shape. A `/v1/*`
   // path that reached here already ran context and meter above; the route step then answers its 404.
   const outsideV1 = (step: MiddlewareHandler<GatewayEnv>): MiddlewareHandler<GatewayEnv> => (c, next) => (isUnifiedApiPath(c.req.path) ? next() : step(c, next));
-  const promptDeps = { limits, meter: finished, upstream, maxBodyBytes };
+  const promptDeps = { limits, meter: finished, upstream, maxBodyBytes, captureMaxBytes };
   app.post('/internal/prompt-runs', context, meter, promptTestRunHandler({ ...promptDeps, internalToken: deps.internalToken }));
   app.post('/:slug/*', outsideV1(context), outsideV1(meter), promptRouteStep, identifyStep(), promptHandler(promptDeps));
 

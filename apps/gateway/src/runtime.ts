@@ -42,6 +42,7 @@ export function createGatewayRuntime(
     circuitBreaker: { failureThreshold: config.TOLLGATE_CIRCUIT_FAILURES, openMs: config.TOLLGATE_CIRCUIT_OPEN_MS },
     limiterUnavailable: config.TOLLGATE_LIMITER_ON_UNAVAILABLE,
     reserveOutputTokens: config.TOLLGATE_RESERVE_OUTPUT_TOKENS,
+    captureMaxBytes: config.TOLLGATE_CAPTURE_MAX_BYTES,
     internalToken: config.TOLLGATE_INTERNAL_TOKEN,
     ...parts.overrides,
   });

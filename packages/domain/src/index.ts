@@ -3,3 +3,4 @@ export * from './states';
 export * from './usage';
 export * from './snapshot';
 export * from './call-record';
+export * from './redact-rules';

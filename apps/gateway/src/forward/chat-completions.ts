@@ -21,12 +21,15 @@ import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { finishStreamedCall, relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { startCapture } from '../capture/body-capture';
 
 export interface ChatDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
   meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
+  /** Per body, for services that capture bodies. */
+  captureMaxBytes: number;
 }
 
 /**
@@ -63,6 +66,8 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
     call.record.serviceId = service.id;
     call.record.subscriptionId = subscription.id;
+    const capture = startCapture(call, service, deps.captureMaxBytes);
+    capture?.request(text);
     const maxOutput = request.max_completion_tokens ?? request.max_tokens;
     // `n` choices each produce up to the output allowance; capped where providers cap it.
     const choices = typeof request.n === 'number' && request.n > 1 ? Math.min(Math.floor(request.n), 128) : 1;
@@ -114,6 +119,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         errorEvent: ingress.streamError,
         elapsedMs: () => call.elapsedMs(),
         onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
+        onText: capture?.chunk,
       });
       return new Response(stream, {
         status: 200,
@@ -138,6 +144,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     priceCall(call, translated.usage, provider, target);
     const answer = ingress.answer(translated.body, chat);
     call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
+    capture?.response(answer);
     return new Response(answer, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }

@@ -7,6 +7,7 @@ import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { startCapture } from '../capture/body-capture';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { parseJsonObject, requireModel } from './request-body';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
@@ -15,6 +16,7 @@ export interface EmbeddingsDeps {
   limits: LimitSettings;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
+  captureMaxBytes: number;
 }
 
 const isTokens = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n));
@@ -44,6 +46,8 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     const { route, service, subscription, plan } = authorizeModel(config, c.get('app'), request.model);
     call.record.serviceId = service.id;
     call.record.subscriptionId = subscription.id;
+    const capture = startCapture(call, service, deps.captureMaxBytes);
+    capture?.request(text);
     const targets = route.targets.filter((t) => {
       const type = config.providers.get(t.providerId)?.type;
       return type !== undefined && embeddingsAdapters[type] !== undefined;
@@ -87,6 +91,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     call.record.upstreamModel = translated.model;
     priceCall(call, translated.usage, provider, target);
     call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
+    capture?.response(translated.body);
     return new Response(translated.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }

@@ -26,6 +26,8 @@ export interface RelayOptions {
   signal?: AbortSignal;
   /** The event that tells the client, in its own stream format, that the provider failed mid-way. */
   errorEvent: (message: string) => string;
+  /** Sees each piece of text as it goes to the client (body capture); it must not hold the stream up. */
+  onText?: (text: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -74,6 +76,7 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     const bytes = encoder.encode(text);
     bytesOut += bytes.byteLength;
     controller.enqueue(bytes);
+    options.onText?.(text);
   };
 
   return new ReadableStream<Uint8Array>({

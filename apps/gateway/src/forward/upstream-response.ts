@@ -5,6 +5,7 @@ import { GatewayError } from '../errors';
 import type { CallDraft } from '../steps/meter';
 import { clientClosed } from './upstream-call';
 import { headerValue } from '../http/header-value';
+import { captureOf } from '../capture/body-capture';
 
 /** What the forward steps share: the provider as its adapter sees it, pricing, and the provider's answer. */
 export const providerTarget = (provider: SnapshotProvider, target: ModelTarget, apiKey = provider.apiKey): ProviderTarget => ({
@@ -49,7 +50,9 @@ export function upstreamErrorResponse(
   const body = authFailure
     ? { error: { message: "The provider refused the gateway's credentials; the platform admin must fix the provider.", type: 'upstream_error', param: null, code: 'upstream_auth_error' } }
     : translated.body;
-  return new Response(JSON.stringify(body), { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
+  const text = JSON.stringify(body);
+  captureOf(call)?.response(text);
+  return new Response(text, { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 /**

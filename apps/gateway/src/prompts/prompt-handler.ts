@@ -18,12 +18,14 @@ import { answerHeaders, providerTarget, readUpstreamBody } from '../forward/upst
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
+import { captureOf, startCapture } from '../capture/body-capture';
 
 export interface PromptDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
   meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
+  captureMaxBytes: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export function promptHandler(deps: PromptDeps) {
 
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
+    startCapture(call, service, deps.captureMaxBytes)?.request(text);
     const route = config.modelRoutesByService.get(service.id)?.find((r) => r.name === prompt.spec.model);
     if (!route) {
       throw new GatewayError(502, 'upstream_error', 'prompt_misconfigured', `The prompt's model '${prompt.spec.model}' is not offered by service '${service.name}'; its publisher must fix the prompt.`);
@@ -141,6 +144,8 @@ export async function servePrompt(
   const config = c.get('config');
   const call = c.get('call');
   call.record.stream = stream;
+  // Started by the prompt API's handler; a portal test run captures nothing.
+  const capture = captureOf(call);
   const messages = compiled.render(values);
 
   const parameters = prompt.spec.parameters ?? {};
@@ -204,6 +209,7 @@ export async function servePrompt(
       errorEvent: (message) => promptEvent('error', { code: 'stream_interrupted', message }),
       elapsedMs: () => call.elapsedMs(),
       onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
+      onText: capture?.chunk,
     });
     return new Response(body, { status: 200, headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
   }
@@ -240,6 +246,7 @@ export async function servePrompt(
   const metered = meterAttempts(call, attempts);
   const result = JSON.stringify({ id: call.record.id, output, model: answer.model ?? target.model, ...usageView(metered.usage, metered.costMicroUsd) });
   call.record.bytesOut = Buffer.byteLength(result);
+  capture?.response(result);
   return new Response(result, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
