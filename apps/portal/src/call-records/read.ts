@@ -1,0 +1,85 @@
+import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { apps, callBodies, callRecords, services, type Db } from '@tollgate/db';
+import type { Actor } from '../auth/sessions';
+import { readableTeams } from '../access/policy';
+import type { Cursor } from './query';
+
+export type CallRecordRow = typeof callRecords.$inferSelect;
+export type CallBodiesRow = typeof callBodies.$inferSelect;
+
+/**
+ * Which records a caller may see. A record is visible to the consumer (its app's team) and the publisher (its
+ * service's team); ownership is taken from today's apps and services, not from the record's own team column,
+ * so the check is the same one every other route makes. `some` holds one condition per visible app and
+ * service, each an index range (`app_id`, `started_at`), so a page is read without sorting every visible row.
+ */
+export type Visibility = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; branches: SQL[] };
+
+export function visibilityOf(db: Db, actor: Actor): Visibility {
+  const mine = readableTeams(actor);
+  if (mine === null) return { kind: 'all' };
+  const appIds = mine.length ? db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, mine)).all() : [];
+  const serviceIds = mine.length ? db.select({ id: services.id }).from(services).where(inArray(services.teamId, mine)).all() : [];
+  const branches = [...appIds.map((a) => eq(callRecords.appId, a.id)), ...serviceIds.map((s) => eq(callRecords.serviceId, s.id))];
+  return branches.length ? { kind: 'some', branches } : { kind: 'none' };
+}
+
+/** The visibility rule as one condition (for reading a record by id). */
+export const visibleCondition = (v: Visibility): SQL | undefined => (v.kind === 'some' ? or(...v.branches) : undefined);
+
+/** Records strictly after `cursor` in newest-first order; spelt so SQLite can range-scan a started_at index. */
+const afterCursor = (cursor: Cursor | undefined): SQL | undefined =>
+  cursor
+    ? and(lte(callRecords.startedAt, cursor.startedAt), or(lt(callRecords.startedAt, cursor.startedAt), lt(callRecords.id, cursor.id)))
+    : undefined;
+
+const newestFirst = [desc(callRecords.startedAt), desc(callRecords.id)] as const;
+
+/**
+ * Beyond this many visible apps and services, one OR query instead of a union (SQLite caps compound selects
+ * at 500 terms); it is correct too, only it sorts every visible row for each page.
+ */
+const maxBranches = 100;
+
+/**
+ * One page of records, newest first: the visibility rule ANDed with `filters`, after `cursor`. Each read is
+ * one or two short synchronous queries, so an export can read page after page between other requests.
+ * For a caller who sees some apps and services, each one's newest `limit` ids come from its own index range
+ * and are merged (a union also drops a record seen both as consumer and as publisher); the rows are then
+ * read by primary key.
+ */
+export function readRecords(db: Db, visibility: Visibility, filters: SQL[], cursor: Cursor | undefined, limit: number): CallRecordRow[] {
+  if (visibility.kind === 'none') return [];
+  const narrowed = [...filters, afterCursor(cursor)];
+  if (visibility.kind === 'all' || visibility.branches.length > maxBranches) {
+    return db
+      .select()
+      .from(callRecords)
+      .where(and(visibleCondition(visibility), ...narrowed))
+      .orderBy(...newestFirst)
+      .limit(limit)
+      .all();
+  }
+  const branches = visibility.branches.map(
+    (branch) =>
+      sql`select * from (select ${callRecords.id} as id, ${callRecords.startedAt} as started_at from ${callRecords} where ${and(branch, ...narrowed)} order by ${callRecords.startedAt} desc, ${callRecords.id} desc limit ${limit})`,
+  );
+  const page = db.all<{ id: string }>(sql`${sql.join(branches, sql` union `)} order by started_at desc, id desc limit ${limit}`);
+  if (!page.length) return [];
+  return db
+    .select()
+    .from(callRecords)
+    .where(inArray(callRecords.id, page.map((r) => r.id)))
+    .orderBy(...newestFirst)
+    .all();
+}
+
+/** The captured bodies of some records, by record id. */
+export function readBodies(db: Db, ids: string[]): Map<string, CallBodiesRow> {
+  if (!ids.length) return new Map();
+  return new Map(db.select().from(callBodies).where(inArray(callBodies.callRecordId, ids)).all().map((b) => [b.callRecordId, b]));
+}
+
+/** Captured bodies as the API shows them (the shape of `CallRecord.bodies`). */
+export const bodiesView = (b: CallBodiesRow | null | undefined) =>
+  b ? { request: b.requestBody, response: b.responseBody, requestTruncated: b.requestTruncated, responseTruncated: b.responseTruncated } : null;
