@@ -2,6 +2,7 @@ import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { apiKeys, callBodies, callRecords, type Db } from '@tollgate/db';
 import { apiOfCall, type CallRecord } from '@tollgate/domain';
+import { createRollupWriter } from '../analytics/rollups';
 
 // The column list comes from the drizzle schema, so the statement cannot drift from the table.
 const columns = Object.entries(getTableColumns(callRecords)) as Array<[keyof CallRecord, { name: string }]>;
@@ -11,9 +12,10 @@ const insertSql = `INSERT INTO "${getTableConfig(callRecords).name}" (${columns.
 const toSqlite = (value: unknown) => (typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null));
 
 /**
- * Writes one batch of call records in one transaction: a batch lands whole or not at all. This is the
- * meter's sink, run for every call the gateway serves, so it uses one prepared statement rather than
- * drizzle's query builder, which cost several times the insert itself in `npm run bench`.
+ * Writes one batch of call records in one transaction: a batch lands whole or not at all, and with it the
+ * minute, hour and day rollups of its new records. This is the meter's sink, run for every call the gateway
+ * serves, so it uses prepared statements rather than drizzle's query builder, which cost several times the
+ * insert itself in `npm run bench`.
  */
 export function createCallRecordWriter(db: Db): (records: readonly CallRecord[]) => void {
   const insert = db.$client.prepare(insertSql);
@@ -24,7 +26,17 @@ export function createCallRecordWriter(db: Db): (records: readonly CallRecord[])
     `INSERT INTO "${getTableConfig(callBodies).name}" ("call_record_id", "started_at", "request_body", "response_body", "request_truncated", "response_truncated")
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
+  const rollups = createRollupWriter(db.$client);
   const writeBatch = db.$client.transaction((records: readonly CallRecord[]) => {
+    try {
+      writeRecords(records);
+      rollups.flush();
+    } finally {
+      // A batch that failed half-way rolled back: what it gathered must not reach the next one.
+      rollups.discard();
+    }
+  });
+  function writeRecords(records: readonly CallRecord[]): void {
     const lastUse = new Map<string, number>();
     for (const sent of records) {
       // Records from gateways older than the API dimension get it here.
@@ -35,9 +47,10 @@ export function createCallRecordWriter(db: Db): (records: readonly CallRecord[])
       const bodies = record.bodies;
       if (bodies) insertBodies.run(record.id, record.startedAt, bodies.request, bodies.response, bodies.requestTruncated ? 1 : 0, bodies.responseTruncated ? 1 : 0);
       if (record.keyId) lastUse.set(record.keyId, Math.max(lastUse.get(record.keyId) ?? 0, record.startedAt));
+      rollups.add(record);
     }
     for (const [keyId, at] of lastUse) touchKey.run(at, keyId);
-  });
+  }
   return (records) => {
     if (records.length > 0) writeBatch(records);
   };
