@@ -3,23 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startEntry, stopProcess } from './testing/processes';
+import { freePort, startEntry, stopProcess, waitOk } from './testing/processes';
 
 // The entry points as an operator runs them: real processes, real ports, stopped with SIGTERM.
 const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-proc-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const start = startEntry;
 const stop = stopProcess;
-
-async function waitOk(url: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('entry points', () => {
   it('npm start runs portal and gateway in one process, prints the admin password once, and stops cleanly', async () => {

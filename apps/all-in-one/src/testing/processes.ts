@@ -39,3 +39,13 @@ export async function stopProcess(child: ChildProcess): Promise<number | null> {
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
 }
+
+/** Polls `url` until it answers 2xx (a process has started listening and is ready). */
+export async function waitOk(url: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
