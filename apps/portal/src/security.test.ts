@@ -28,6 +28,8 @@ interface RouteCase {
   route: string;
   access: Access;
   body?: (w: World) => unknown;
+  /** Query string a route needs to get past validation (`?format=csv`). */
+  query?: string;
 }
 
 interface World {
@@ -61,7 +63,7 @@ const table: RouteCase[] = [
   { route: 'POST /api/teams/:teamId/services', access: 'team', body: () => ({ name: 'Intrusion', slug: 'intrusion', kind: 'rest' }) },
   { route: 'GET /api/services', access: 'list' },
   { route: 'GET /api/services/:serviceId', access: 'team' },
-  { route: 'PATCH /api/services/:serviceId', access: 'team', body: () => ({ visibility: 'public' }) },
+  { route: 'PATCH /api/services/:serviceId', access: 'team', body: () => ({ visibility: 'public', capture: { bodies: true, redact: [] } }) },
   { route: 'GET /api/services/:serviceId/apis', access: 'team' },
   { route: 'POST /api/services/:serviceId/apis', access: 'team', body: () => ({ name: 'Rogue', methods: ['GET'], path: '/rogue' }) },
   { route: 'DELETE /api/services/:serviceId/apis/:apiId', access: 'team' },
@@ -112,6 +114,8 @@ const table: RouteCase[] = [
   { route: 'POST /api/subscriptions/:subscriptionId/change-plan', access: 'team', body: (w) => ({ planId: w.params.planId }) },
   { route: 'POST /api/subscriptions/bulk', access: 'bulk', body: (w) => ({ action: 'approve', ids: [w.params.subscriptionId], reason: 'sure' }) },
   { route: 'GET /api/call-records', access: 'list' },
+  { route: 'GET /api/call-records/export', access: 'list', query: '?format=csv&includeBodies=true' },
+  { route: 'GET /api/call-records/:callRecordId', access: 'team' },
   { route: 'POST /api/teams/:teamId/webhooks', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook' }) },
   { route: 'GET /api/teams/:teamId/webhooks', access: 'team' },
   { route: 'PATCH /api/webhooks/:webhookId', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook', active: true }) },
@@ -136,7 +140,7 @@ describe('tenant isolation', () => {
 
   const url = (route: string) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[name]!);
   const call = (c: RouteCase, cookie?: string, withBody = true) =>
-    f.api(c.route.split(' ')[0]!, url(c.route), { cookie, body: withBody && c.body ? c.body(world) : undefined });
+    f.api(c.route.split(' ')[0]!, url(c.route) + (c.query ?? ''), { cookie, body: withBody && c.body ? c.body(world) : undefined });
   const expectNoLeak = (text: string, route: string) => {
     for (const secret of secrets) expect(text, `${route} leaks ${secret}`).not.toContain(secret);
   };
@@ -173,7 +177,9 @@ describe('tenant isolation', () => {
     const app = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Checkout App' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
     const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
-    insertCallRecords(f.db, [callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA })]);
+    insertCallRecords(f.db, [
+      callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA, bodies: { request: '{"q":"alpha-captured-body"}', response: null, requestTruncated: false, responseTruncated: false } }),
+    ]);
     // A webhook to a closed loopback port (its deliveries fail fast), and a request by the member so the owner
     // (a publisher admin) gets a notification and the webhook a delivery.
     const hook = (await a('POST', `/api/teams/${teamA}/webhooks`, { url: 'http://127.0.0.1:9/alpha-hook-path' })).body;
@@ -212,6 +218,7 @@ describe('tenant isolation', () => {
         invitationId: invited.invitation.id,
         promptId: prompt.id,
         version: '1',
+        callRecordId: 'call_alpha_record',
       },
     };
     secrets = [
@@ -219,7 +226,7 @@ describe('tenant isolation', () => {
       draft.id, 'alpha-hidden-draft', 'Alpha Hidden Draft', 'alpha draft description',
       svc.id, 'alpha-team-llm', 'Alpha Team LLM', 'alpha-classified', api.id, 'Alpha Secret Operation', '/alpha-secret-path', 'Alpha Draft Spec', '/alpha-draft-path', model.id, 'alpha-secret-model', plan.id, 'Alpha Gold Plan',
       app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
-      'call_alpha_record', invited.invitation.id, 'alpha-invitee@example.test', invited.token,
+      'call_alpha_record', 'alpha-captured-body', invited.invitation.id, 'alpha-invitee@example.test', invited.token,
       prompt.id, 'Alpha Secret Prompt', '/alpha-secret-prompt',
     ];
     Object.assign(world.params, { webhookId: hook.webhook.id, notificationId: notification.id });
@@ -290,6 +297,12 @@ describe('tenant isolation', () => {
     expect(records.body.records.map((r: { id: string }) => r.id)).toEqual(['call_bravo_record']);
     const filteredRecords = await f.api('GET', `/api/call-records?appId=${world.params.appId}`, { cookie: ownerB.cookie });
     expect(filteredRecords.body.records).toEqual([]);
+    // The export is the list's rule too: team B's own record, and nothing of team A's however it filters.
+    const exported = await f.api('GET', '/api/call-records/export?format=ndjson&includeBodies=true', { cookie: ownerB.cookie, expect: 200 });
+    expect(exported.body).toMatchObject({ id: 'call_bravo_record' });
+    const exportedOfA = await f.api('GET', `/api/call-records/export?format=ndjson&appId=${world.params.appId}`, { cookie: ownerB.cookie, expect: 200 });
+    expect(exportedOfA.body).toBeNull();
+    for (const res of [exported, exportedOfA]) expectNoLeak(JSON.stringify(res.body), 'export');
     const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
     expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
     for (const res of [teamsList, catalogue, filtered, ...searches, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');

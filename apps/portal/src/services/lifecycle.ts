@@ -9,7 +9,7 @@ import { findService } from '../access/load';
 import { conflict } from '../http/errors';
 import { readJson } from '../http/validate';
 import { publishWorkingCopy } from '../releases/config';
-import { serviceView } from './views';
+import { serviceViewFor } from './views';
 
 /**
  * The one table of lifecycle moves. Deprecation is reversible (a publisher may change their mind); retirement
@@ -73,7 +73,7 @@ export function lifecycleRoutes(ctx: PortalContext) {
       },
     );
     const release = result.release && { id: result.release.id, version: result.release.version, createdAt: result.release.createdAt };
-    return c.json({ service: serviceView(result.updated), release });
+    return c.json({ service: serviceViewFor(actor)(result.updated), release });
   });
 
   return app;

@@ -15,7 +15,8 @@ import { workingPrompts } from '../releases/config';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
 import { listApis } from './apis';
-import { apiView, serviceView } from './views';
+import { apiView, serviceViewFor } from './views';
+import { captureColumns, captureSetting, captureSchema } from './capture-schema';
 
 /** First path segments the gateway answers itself. */
 const reservedServiceSlugs = ['v1', 'internal', 'healthz', 'readyz', 'metrics'];
@@ -36,7 +37,7 @@ const createServiceSchema = z.object({
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema })
+  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema, capture: captureSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -95,7 +96,7 @@ export function serviceRoutes(ctx: PortalContext) {
         ),
       slugTaken(input.slug),
     );
-    return c.json({ service: serviceView(service) }, 201);
+    return c.json({ service: serviceViewFor(actor)(service) }, 201);
   });
 
   /** The catalogue: listed public services from everyone, plus every service of the caller's own teams. */
@@ -111,27 +112,30 @@ export function serviceRoutes(ctx: PortalContext) {
       .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(tag, q)))
       .orderBy(asc(services.name), asc(services.id))
       .all();
-    return c.json({ services: publishedFaces(ctx.db, actor, rows).map(serviceView) });
+    return c.json({ services: publishedFaces(ctx.db, actor, rows).map(serviceViewFor(actor)) });
   });
 
   app.get('/services/:serviceId', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    return c.json({ service: serviceView(publishedFaces(ctx.db, actor, [service])[0]!) });
+    return c.json({ service: serviceViewFor(actor)(publishedFaces(ctx.db, actor, [service])[0]!) });
   });
 
   app.patch('/services/:serviceId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    const changes = await readJson(c, updateServiceSchema);
-    if (changes.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
-    const before = Object.fromEntries(Object.keys(changes).map((k) => [k, service[k as keyof typeof changes]]));
+    const { capture, ...fields } = await readJson(c, updateServiceSchema);
+    if (fields.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
+    // Capture is audited as the whole setting before and after, so the log shows what was captured when.
+    const captured = capture && { before: captureSetting(service), after: captureSetting({ ...service, ...captureColumns(capture) }) };
+    const before = { ...Object.fromEntries(Object.keys(fields).map((k) => [k, service[k as keyof typeof fields]])), ...(captured && { capture: captured.before }) };
+    const after = { ...fields, ...(captured && { capture: captured.after }) };
     const updated = ctx.commitChange(
       actor.id,
-      { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: changes, before, after: changes },
-      (tx) => tx.update(services).set({ ...changes, updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
+      { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: after, before, after },
+      (tx) => tx.update(services).set({ ...fields, ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
     );
-    return c.json({ service: serviceView(updated!) });
+    return c.json({ service: serviceViewFor(actor)(updated!) });
   });
 
   app.get('/services/:serviceId/apis', (c) => {

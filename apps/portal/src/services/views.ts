@@ -1,5 +1,8 @@
 import type { apis } from '@tollgate/db';
 import type { ServiceRow } from '../access/load';
+import type { Actor } from '../auth/sessions';
+import { canReadTeam } from '../access/policy';
+import { captureSetting } from './capture-schema';
 
 export const serviceView = (s: ServiceRow) => ({
   id: s.id,
@@ -18,6 +21,10 @@ export const serviceView = (s: ServiceRow) => ({
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
 });
+
+/** The service as `actor` may see it: its own team (and platform admins) also see the body capture settings. */
+export const serviceViewFor = (actor: Actor) => (s: ServiceRow) =>
+  canReadTeam(actor, s.teamId) ? { ...serviceView(s), capture: captureSetting(s) } : serviceView(s);
 
 export const apiView = (a: typeof apis.$inferSelect) => ({
   id: a.id,
