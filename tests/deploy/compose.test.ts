@@ -37,6 +37,18 @@ describe('docker-compose.yml', () => {
     expect(new URL(gateway.TOLLGATE_PORTAL_URL!).host).toBe(`portal:${portalEnv.TOLLGATE_PORTAL_PORT}`);
     expect(portalEnv.TOLLGATE_INTERNAL_TOKEN).toBe(gatewayEnv.TOLLGATE_INTERNAL_TOKEN);
   });
+
+  it('queues call records in the Redis the portal consumes, under the same key prefix, kept across Redis restarts', () => {
+    const portal = portalEnvSchema.parse({ ...envOf('portal'), TOLLGATE_INTERNAL_TOKEN: 'x'.repeat(32) });
+    const gateway = gatewayEnvSchema.parse({ ...envOf('gateway'), TOLLGATE_INTERNAL_TOKEN: 'x'.repeat(32) });
+    expect(gateway.TOLLGATE_REDIS_URL).toBeDefined();
+    expect(gateway.TOLLGATE_REDIS_URL).toBe(portal.TOLLGATE_REDIS_URL);
+    expect(new URL(gateway.TOLLGATE_REDIS_URL!).hostname).toBe('redis');
+    expect(gateway.TOLLGATE_CALL_RECORD_QUEUE_PREFIX).toBe(portal.TOLLGATE_CALL_RECORD_QUEUE_PREFIX);
+    const redis = compose.services.redis.command as string[];
+    expect(redis[redis.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(compose.services.redis.volumes).toHaveLength(1);
+  });
 });
 
 describe('Dockerfile', () => {
