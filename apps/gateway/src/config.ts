@@ -38,7 +38,7 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_LIMITER_TIMEOUT_MS: z.coerce.number().int().min(5).max(5_000).default(50),
   TOLLGATE_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().positive().max(1_000_000).default(1_024),
   /** Bytes kept per body (request and response) of a call to a service with body capture on. */
-  TOLLGATE_CAPTURE_MAX_BYTES: z.coerce.number().int().min(1_024).max(10 * 1024 * 1024).default(65_536),
+  TOLLGATE_CAPTURE_MAX_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // OpenTelemetry's own variable names, so a collector set up for other services configures this one too.
   /** The OTLP/HTTP traces URL; wins over the base endpoint below. */

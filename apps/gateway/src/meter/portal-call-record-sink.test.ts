@@ -35,6 +35,15 @@ describe('portal call-record sink', () => {
     expect(received).toEqual([1_000, 1_000, 500]);
   });
 
+  it('cuts parts by size too, so records with captured bodies stay under the portal’s limit', async () => {
+    answer = 200;
+    received.length = 0;
+    const big = records(40).map((r) => ({ ...r, bodies: { request: 'q'.repeat(512 * 1024), response: 'a'.repeat(512 * 1024), requestTruncated: true, responseTruncated: true } }));
+    await sink.write(big);
+    // About 1 MiB a record and 8 MiB a part.
+    expect(received).toEqual([7, 7, 7, 7, 7, 5]);
+  });
+
   it('reports a batch the portal judged invalid as rejected, and anything else as retryable', async () => {
     answer = 400;
     await expect(sink.write(records(1))).rejects.toBeInstanceOf(RejectedBatchError);

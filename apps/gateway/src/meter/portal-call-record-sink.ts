@@ -4,25 +4,43 @@ import { RejectedBatchError, type CallRecordSink } from './call-meter';
 
 /** The portal accepts this many records per request; larger batches are sent in parts. */
 const recordsPerRequest = 1_000;
+/**
+ * And at most 32 MiB per request: records with captured bodies (up to TOLLGATE_CAPTURE_MAX_BYTES each way)
+ * are big, so parts are cut by size too. Counted in characters, which with JSON escaping stays under the limit.
+ */
+const charsPerRequest = 8 * 1024 * 1024;
 
 /** The split shape's sink: batches go to the portal's internal endpoint (a BullMQ queue arrives with Redis). */
 export function createPortalCallRecordSink(options: { portalUrl: string; internalToken: string; dispatcher?: Dispatcher }): CallRecordSink {
   const url = new URL('/api/internal/call-records', options.portalUrl).toString();
+  const send = async (records: string[]) => {
+    const res = await request(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.internalToken}`, 'content-type': 'application/json' },
+      body: `{"records":[${records.join(',')}]}`,
+      dispatcher: options.dispatcher,
+    });
+    const text = await res.body.text();
+    if (res.statusCode === 200) return;
+    const message = `portal refused call records: ${res.statusCode} ${text.slice(0, 300)}`;
+    // 400 and 413 judge the records themselves; 401, 5xx and the like may pass on a later try.
+    throw res.statusCode === 400 || res.statusCode === 413 ? new RejectedBatchError(message) : new Error(message);
+  };
   return {
     async write(records: CallRecord[]) {
-      for (let i = 0; i < records.length; i += recordsPerRequest) {
-        const res = await request(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${options.internalToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ records: records.slice(i, i + recordsPerRequest) }),
-          dispatcher: options.dispatcher,
-        });
-        const text = await res.body.text();
-        if (res.statusCode === 200) continue;
-        const message = `portal refused call records: ${res.statusCode} ${text.slice(0, 300)}`;
-        // 400 and 413 judge the records themselves; 401, 5xx and the like may pass on a later try.
-        throw res.statusCode === 400 || res.statusCode === 413 ? new RejectedBatchError(message) : new Error(message);
+      let part: string[] = [];
+      let chars = 0;
+      for (const record of records) {
+        const json = JSON.stringify(record);
+        if (part.length && (part.length >= recordsPerRequest || chars + json.length > charsPerRequest)) {
+          await send(part);
+          part = [];
+          chars = 0;
+        }
+        part.push(json);
+        chars += json.length;
       }
+      if (part.length) await send(part);
     },
   };
 }
