@@ -25,7 +25,9 @@ let redis: TestRedis;
 let upstream: MockOpenAi;
 let portalPort: number;
 let portal: StartedProcess | undefined;
-const gateways: StartedProcess[] = [];
+const processes: StartedProcess[] = [];
+/** Two gateways started together (a process start is most of these tests' time); each test stops one. */
+let gateways: Array<{ process: StartedProcess; url: string }>;
 let seeded: { secret: string; keyId: string };
 const answered: LoadResult[] = [];
 const totalAnswered = () => answered.reduce((n, r) => n + r.complete, 0);
@@ -48,7 +50,7 @@ async function startGateway(): Promise<{ process: StartedProcess; url: string }>
     TOLLGATE_REDIS_URL: redis.url,
     TOLLGATE_SNAPSHOT_POLL_MS: '200',
   });
-  gateways.push(process);
+  processes.push(process);
   const url = `http://127.0.0.1:${port}`;
   await waitServing(url, seeded.secret);
   return { process, url };
@@ -77,10 +79,11 @@ beforeAll(async () => {
   portal = startPortal();
   await waitOk(`http://127.0.0.1:${portalPort}/healthz`);
   seeded = await seedChatConsumer(`http://127.0.0.1:${portalPort}`, await firstAdminPassword(portal.output), { url: upstream.url, key: 'sk-up' });
-}, 40_000);
+  gateways = await Promise.all([startGateway(), startGateway()]);
+}, 60_000);
 
 afterAll(async () => {
-  for (const g of gateways) await stopProcess(g.child);
+  for (const p of processes) await stopProcess(p.child);
   if (portal) await stopProcess(portal.child);
   await upstream?.close();
   await redis?.close();
@@ -89,7 +92,7 @@ afterAll(async () => {
 
 describe('SIGTERM under load, records over BullMQ', () => {
   it('a gateway stopped under load delivers every answered call’s record through the queue', { timeout: 40_000 }, async () => {
-    const gateway = await startGateway();
+    const gateway = gateways[0]!;
     const code = await loadThenStop(gateway, 2_000);
     expect(code, gateway.process.output()).toBe(0);
     const result = answered[0]!;
@@ -102,7 +105,7 @@ describe('SIGTERM under load, records over BullMQ', () => {
   });
 
   it('a portal stopped while jobs arrive leaves them queued, and its restart stores each record once', { timeout: 40_000 }, async () => {
-    const gateway = await startGateway();
+    const gateway = gateways[1]!;
     const before = totalAnswered();
     // The portal gets SIGTERM halfway through the load: its worker finishes the job it is writing and stops.
     const gatewayCode = await loadThenStop(gateway, 2_000, async () => {
