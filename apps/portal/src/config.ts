@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultWebhookDelivery, type WebhookDeliverySettings } from './webhooks/settings';
+import { defaultRetention, type RetentionSettings } from './analytics/retention';
 
 const port = z.coerce.number().int().min(0).max(65_535);
+/** Days to keep a kind of call data; 0 keeps it forever. Empty means the default. */
+const retentionDays = (fallback: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0, 'use 0 (keep forever) or a number of days').max(36_500).default(fallback));
 
 /** 1 MiB: far above any form or JSON document the portal takes, far below what would strain memory. */
 export const defaultMaxBodyBytes = 1024 * 1024;
@@ -35,6 +39,11 @@ export const portalEnvSchema = z.object({
   TOLLGATE_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(defaultWebhookDelivery.attempts),
   TOLLGATE_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(defaultWebhookDelivery.backoffMs),
   TOLLGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(defaultWebhookDelivery.timeoutMs),
+  TOLLGATE_RETENTION_RAW_DAYS: retentionDays(defaultRetention.rawDays),
+  TOLLGATE_RETENTION_MINUTE_DAYS: retentionDays(defaultRetention.minuteDays),
+  TOLLGATE_RETENTION_HOUR_DAYS: retentionDays(defaultRetention.hourDays),
+  TOLLGATE_RETENTION_DAY_DAYS: retentionDays(defaultRetention.dayDays),
+  TOLLGATE_RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
 });
 
 export interface PortalConfig {
@@ -57,6 +66,10 @@ export interface PortalConfig {
   redisUrl?: string;
   callRecordQueuePrefix: string;
   webhookDelivery: WebhookDeliverySettings;
+  /** How long raw call records and each rollup level are kept. */
+  retention: RetentionSettings;
+  /** How often the retention job runs. */
+  retentionSweepMs: number;
 }
 
 export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
@@ -87,5 +100,12 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
       backoffMs: e.TOLLGATE_WEBHOOK_BACKOFF_MS,
       timeoutMs: e.TOLLGATE_WEBHOOK_TIMEOUT_MS,
     },
+    retention: {
+      rawDays: e.TOLLGATE_RETENTION_RAW_DAYS,
+      minuteDays: e.TOLLGATE_RETENTION_MINUTE_DAYS,
+      hourDays: e.TOLLGATE_RETENTION_HOUR_DAYS,
+      dayDays: e.TOLLGATE_RETENTION_DAY_DAYS,
+    },
+    retentionSweepMs: e.TOLLGATE_RETENTION_SWEEP_MINUTES * 60_000,
   };
 }

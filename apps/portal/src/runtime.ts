@@ -5,6 +5,7 @@ import { createDb, type Db } from '@tollgate/db';
 import type { JobQueue } from '@tollgate/jobs';
 import type { PortalConfig } from './config';
 import { createPortalApp } from './app';
+import { scheduleRetention } from './analytics/retention';
 import { createNotifier } from './notifications/notifier';
 import { createNotificationQueue } from './notifications/queue';
 import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from './secrets/secret-box';
@@ -31,7 +32,7 @@ export interface PortalRuntime {
   secrets: SecretBox;
   publisher: SnapshotPublisher;
   app: ReturnType<typeof createPortalApp>;
-  /** Notification jobs: BullMQ when TOLLGATE_REDIS_URL is set, else in-process. */
+  /** Notification and retention jobs: BullMQ when TOLLGATE_REDIS_URL is set, else in-process. */
   jobs: JobQueue;
   /** With Redis: the worker storing the call-record batches separate gateways queue. */
   callRecordWorker?: BatchConsumer;
@@ -58,6 +59,8 @@ export async function createPortalRuntime(
   const jobs = createNotificationQueue(config.redisUrl, logger);
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
   await notifier.start();
+  // On the notification queue: a timer in this process without Redis, one BullMQ job scheduler for all portals with it.
+  await scheduleRetention({ db, jobs, settings: config.retention, everyMs: config.retentionSweepMs, logger: logger.child({ component: 'retention' }) });
   const callRecordWorker = config.redisUrl
     ? startCallRecordWorker({ redisUrl: config.redisUrl, prefix: config.callRecordQueuePrefix, db, logger })
     : undefined;

@@ -65,6 +65,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): JobQueue {
         removeOnFail: true,
       });
     },
+    async schedule(schedulerId: string, name: string, everyMs: number, data: JobData = {}) {
+      // A job scheduler lives in Redis under its id: every portal upserting it leaves one schedule, not several.
+      await queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name, data, opts: { removeOnComplete: true, removeOnFail: true } });
+    },
     process(name, handler) {
       handlers.set(name, handler as JobHandler);
       worker ??= startWorker();

@@ -31,6 +31,7 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): JobQu
   const ready: Job[] = [];
   const running = new Set<Promise<void>>();
   let closed = false;
+  const schedules = new Map<string, NodeJS.Timeout>();
 
   function pump(): void {
     while (!closed && running.size < concurrency) {
@@ -66,17 +67,30 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): JobQu
     }
   }
 
+  async function add(name: string, data: JobData, opts: JobOptions = {}): Promise<void> {
+    if (closed) throw new Error('the job queue is closed');
+    const id = opts.jobId ?? randomUUID();
+    if (live.has(id)) return;
+    const job: Job = { id, name, data, attempts: Math.max(1, opts.attempts ?? 1), backoffMs: opts.backoffMs ?? 1000, failed: 0 };
+    live.set(id, job);
+    ready.push(job);
+    // Never inside the caller's stack: a job added during an HTTP request runs after the response is built.
+    setImmediate(pump);
+  }
+
   return {
     kind: 'in-process',
-    async add(name: string, data: JobData, opts: JobOptions = {}) {
+    add,
+    async schedule(schedulerId: string, name: string, everyMs: number, data: JobData = {}) {
       if (closed) throw new Error('the job queue is closed');
-      const id = opts.jobId ?? randomUUID();
-      if (live.has(id)) return;
-      const job: Job = { id, name, data, attempts: Math.max(1, opts.attempts ?? 1), backoffMs: opts.backoffMs ?? 1000, failed: 0 };
-      live.set(id, job);
-      ready.push(job);
-      // Never inside the caller's stack: a job added during an HTTP request runs after the response is built.
-      setImmediate(pump);
+      clearInterval(schedules.get(schedulerId));
+      // The scheduler's id is the job's: a run still going when the next period comes is not doubled.
+      const tick = () => void add(name, data, { jobId: `schedule:${schedulerId}` }).catch(() => undefined);
+      const timer = setInterval(tick, everyMs);
+      // A schedule alone does not keep the process alive.
+      timer.unref();
+      schedules.set(schedulerId, timer);
+      tick();
     },
     process(name, handler) {
       handlers.set(name, handler as JobHandler);
@@ -84,6 +98,8 @@ export function createInProcessQueue(options: InProcessQueueOptions = {}): JobQu
     },
     async close() {
       closed = true;
+      for (const timer of schedules.values()) clearInterval(timer);
+      schedules.clear();
       for (const job of live.values()) if (job.timer) clearTimeout(job.timer);
       live.clear();
       ready.length = 0;

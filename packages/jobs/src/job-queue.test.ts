@@ -174,6 +174,81 @@ describe.each(kinds)('job queue contract: %s', (kind, make) => {
   });
 });
 
+type Pair = () => [JobQueue, JobQueue];
+/**
+ * "Another process" is a second BullMQ queue on the same Redis and prefix (a second portal); the in-process
+ * queue has no other process, so there it is the same queue scheduling again (a portal re-running its start-up).
+ */
+const schedulingKinds: Array<[string, Pair]> = [
+  [
+    'in-process',
+    () => {
+      const q = createInProcessQueue();
+      return [q, q];
+    },
+  ],
+  [
+    'bullmq',
+    () => {
+      const prefix = `s-${randomBytes(6).toString('hex')}`;
+      const make = () => createBullmqQueue({ url: redis!.url, name: 'schedule', prefix });
+      return [make(), make()];
+    },
+  ],
+];
+
+describe.each(schedulingKinds)('scheduled jobs: %s', (_kind, pair) => {
+  const open: JobQueue[] = [];
+  const queues = () => {
+    const made = pair();
+    for (const q of new Set(made)) open.push(q);
+    return made;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((q) => q.close()));
+  });
+
+  it('runs right away and then once a period, with its data', async () => {
+    const [q] = queues();
+    const runs: Array<{ at: number; data: unknown }> = [];
+    q.process('sweep', async (data) => void runs.push({ at: Date.now(), data }));
+    const scheduledAt = Date.now();
+    await q.schedule('sweeper', 'sweep', 250, { scope: 'all' });
+    await waitFor(() => runs.length >= 3, 'three runs');
+    expect(runs[0]!.at - scheduledAt).toBeLessThan(1_000);
+    expect(runs[0]!.data).toEqual({ scope: 'all' });
+    const gaps = runs.slice(1, 3).map((r, i) => r.at - runs[i]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(150);
+  });
+
+  it('keeps one schedule per id, however many processes schedule it', async () => {
+    const [a, b] = queues();
+    let runs = 0;
+    for (const q of new Set([a, b])) q.process('sweep', async () => void (runs += 1));
+    await a.schedule('sweeper', 'sweep', 200);
+    await b.schedule('sweeper', 'sweep', 200);
+    await waitFor(() => runs >= 1, 'the first run');
+    const start = runs;
+    await sleep(1_400);
+    // One schedule: about seven runs in 1.4 s; two would make about fourteen.
+    const inWindow = runs - start;
+    expect(inWindow).toBeGreaterThanOrEqual(3);
+    expect(inWindow).toBeLessThanOrEqual(9);
+  });
+
+  it('runs nothing in this process once the queue is closed', async () => {
+    const [q] = queues();
+    let runs = 0;
+    q.process('sweep', async () => void (runs += 1));
+    await q.schedule('sweeper', 'sweep', 100);
+    await waitFor(() => runs >= 1, 'the first run');
+    await q.close();
+    const after = runs;
+    await sleep(400);
+    expect(runs).toBe(after);
+  });
+});
+
 describe('startRedisServer', () => {
   it('gives a url that answers', async () => {
     expect(redis!.url).toMatch(/^redis:\/\//);

@@ -30,6 +30,12 @@ export interface JobQueue {
   add(name: string, data: JobData, options?: JobOptions): Promise<void>;
   /** Registers the handler for a job name; register every handler before adding jobs. */
   process<D extends JobData>(name: string, handler: JobHandler<D>): void;
+  /**
+   * Adds a job `name` right away and then every `everyMs`. Scheduling the same `schedulerId` again (a restart,
+   * or another process on the same queue) replaces the schedule rather than adding one: however many processes
+   * schedule it, one job per period. A run that fails is not retried; the next period's run comes anyway.
+   */
+  schedule(schedulerId: string, name: string, everyMs: number, data?: JobData): Promise<void>;
   /** Stops taking jobs and waits for the running handlers to finish. */
   close(): Promise<void>;
 }

@@ -42,6 +42,7 @@ function unreliableQueue(mode: 'refuse' | 'drop', jobName: string = notifyJob) {
       return inner.add(name, data, options);
     },
     process: (name, handler) => inner.process(name, handler),
+    schedule: (id, name, everyMs, data) => inner.schedule(id, name, everyMs, data),
     close: () => inner.close(),
   };
   return { queue, state };

@@ -1,0 +1,112 @@
+import { getTableConfig } from 'drizzle-orm/sqlite-core';
+import type { Logger } from 'pino';
+import { callBodies, callRecords, callRollups, type Db, type RollupLevel } from '@tollgate/db';
+import type { JobQueue } from '@tollgate/jobs';
+import { levelWidthMs, rollupLevels } from './rollups';
+
+/** Days each kind of data is kept; 0 keeps it forever. */
+export interface RetentionSettings {
+  /** Raw call records, and their captured bodies with them. */
+  rawDays: number;
+  minuteDays: number;
+  hourDays: number;
+  dayDays: number;
+}
+
+export const defaultRetention: RetentionSettings = { rawDays: 30, minuteDays: 7, hourDays: 90, dayDays: 730 };
+
+export interface RetentionResult {
+  records: number;
+  bodies: number;
+  rollups: Record<RollupLevel, number>;
+}
+
+export interface RetentionOptions {
+  /** Rows deleted per statement; each statement is its own short write transaction. */
+  chunkRows?: number;
+  /** Awaited between chunks, so other writers (the call-record writer, another portal) get the lock. */
+  pause?: () => Promise<void>;
+}
+
+const dayMs = 86_400_000;
+const levelDays: Record<RollupLevel, keyof RetentionSettings> = { minute: 'minuteDays', hour: 'hourDays', day: 'dayDays' };
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes what is older than its retention: raw records (and their bodies) that started before the horizon,
+ * and rollup buckets that ended before their level's horizon (a bucket straddling it stays whole). Deletes go
+ * in chunks by rowid through the time indexes, so no statement holds SQLite's write lock for long, however
+ * much is due (the first run after an upgrade, say).
+ */
+export async function enforceRetention(db: Db, settings: RetentionSettings, now: number, options: RetentionOptions = {}): Promise<RetentionResult> {
+  const chunk = options.chunkRows ?? 2_000;
+  const pause = options.pause ?? yieldToOthers;
+  const client = db.$client;
+
+  async function deleteInChunks(table: string, where: string, ...params: unknown[]): Promise<number> {
+    const statement = client.prepare(`DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" WHERE ${where} LIMIT ?)`);
+    let total = 0;
+    for (;;) {
+      const deleted = statement.run(...params, chunk).changes;
+      total += deleted;
+      if (deleted < chunk) return total;
+      await pause();
+    }
+  }
+
+  const result: RetentionResult = { records: 0, bodies: 0, rollups: { minute: 0, hour: 0, day: 0 } };
+  if (settings.rawDays > 0) {
+    const horizon = now - settings.rawDays * dayMs;
+    // Bodies first: a body is never left without its record when a run stops half-way.
+    result.bodies = await deleteInChunks(getTableConfig(callBodies).name, `"${callBodies.startedAt.name}" < ?`, horizon);
+    result.records = await deleteInChunks(getTableConfig(callRecords).name, `"${callRecords.startedAt.name}" < ?`, horizon);
+  }
+  for (const level of rollupLevels) {
+    const days = settings[levelDays[level]];
+    if (days <= 0) continue;
+    const lastStart = now - days * dayMs - levelWidthMs[level];
+    result.rollups[level] = await deleteInChunks(
+      getTableConfig(callRollups).name,
+      `"${callRollups.level.name}" = ? AND "${callRollups.bucketStart.name}" <= ?`,
+      level,
+      lastStart,
+    );
+  }
+  return result;
+}
+
+export const retentionJob = 'analytics.retention';
+const retentionScheduler = 'analytics-retention';
+
+/**
+ * Enforces retention on a schedule: the job queue's in-process timer in the embedded default, a BullMQ job
+ * scheduler when Redis is configured, which every portal upserts under one id so several portals do not
+ * multiply the runs. A run that overlaps one still going in this process is skipped.
+ */
+export async function scheduleRetention(deps: {
+  db: Db;
+  jobs: JobQueue;
+  settings: RetentionSettings;
+  everyMs: number;
+  logger: Logger;
+  clock?: () => number;
+  options?: RetentionOptions;
+}): Promise<void> {
+  const clock = deps.clock ?? Date.now;
+  let running = false;
+  deps.jobs.process(retentionJob, async () => {
+    if (running) return;
+    running = true;
+    try {
+      const result = await enforceRetention(deps.db, deps.settings, clock(), deps.options);
+      const deleted = result.records + result.bodies + result.rollups.minute + result.rollups.hour + result.rollups.day;
+      if (deleted > 0) deps.logger.info({ retention: result }, 'deleted call data past its retention');
+    } catch (err) {
+      deps.logger.error({ err }, 'retention run failed; the next one retries');
+      throw err;
+    } finally {
+      running = false;
+    }
+  });
+  await deps.jobs.schedule(retentionScheduler, retentionJob, deps.everyMs);
+}
