@@ -19,6 +19,11 @@ export interface BatchQueueOptions {
 
 /** Items per job: a few hundred records keep each Redis write and each SQLite transaction short. */
 export const itemsPerBatchJob = 500;
+/**
+ * And at most this many characters of JSON per job (an item larger than that goes alone): call records with
+ * captured bodies can be a megabyte each, and a job is one Redis value the worker reads whole.
+ */
+export const charsPerBatchJob = 8 * 1024 * 1024;
 
 /**
  * Tries per job, and the wait between them: doubling from `retryBaseMs`, never more than `retryMaxMs`.
@@ -29,7 +34,7 @@ const backoffType = 'capped-exponential';
 
 export interface BatchProducer<T> {
   /**
-   * Adds the items as jobs of at most `itemsPerBatchJob`. Throws at once while Redis is unreachable (the
+   * Adds the items as jobs of at most `itemsPerBatchJob` items and `charsPerBatchJob` characters. Throws at once while Redis is unreachable (the
    * caller keeps the items and sends them again); some of the jobs may have been added when it throws.
    */
   send(items: readonly T[]): Promise<void>;
@@ -59,14 +64,22 @@ export function createBatchProducer<T>(options: BatchQueueOptions & { commandTim
       if (items.length === 0) return;
       // BullMQ waits for its first connection regardless of the offline queue: refuse instead of hanging.
       if (connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
-      const jobs = [];
-      for (let i = 0; i < items.length; i += itemsPerBatchJob) {
-        jobs.push({
-          name: 'batch',
-          data: { items: items.slice(i, i + itemsPerBatchJob) },
-          opts: { attempts: batchJobAttempts, backoff: { type: backoffType }, removeOnComplete: true, removeOnFail: false },
-        });
+      const opts = { attempts: batchJobAttempts, backoff: { type: backoffType }, removeOnComplete: true, removeOnFail: false };
+      const jobs: Array<{ name: string; data: { items: T[] }; opts: typeof opts }> = [];
+      let part: T[] = [];
+      let chars = 0;
+      for (const item of items) {
+        // Measured off the request path, once per flush; BullMQ serialises the data again as it adds it.
+        const size = JSON.stringify(item).length;
+        if (part.length > 0 && (part.length >= itemsPerBatchJob || chars + size > charsPerBatchJob)) {
+          jobs.push({ name: 'batch', data: { items: part }, opts });
+          part = [];
+          chars = 0;
+        }
+        part.push(item);
+        chars += size;
       }
+      jobs.push({ name: 'batch', data: { items: part }, opts });
       await queue.addBulk(jobs);
     },
     async close() {

@@ -7,6 +7,7 @@ export {
   createBatchConsumer,
   InvalidBatchError,
   itemsPerBatchJob,
+  charsPerBatchJob,
   batchJobAttempts,
   type BatchProducer,
   type BatchConsumer,

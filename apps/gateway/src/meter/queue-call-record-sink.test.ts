@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blankCallRecord, type CallRecord } from '@tollgate/domain';
-import { callRecordQueueName, itemsPerBatchJob } from '@tollgate/jobs';
+import { callRecordQueueName, charsPerBatchJob, itemsPerBatchJob } from '@tollgate/jobs';
 import { startRedisServer, type TestRedis } from '@tollgate/jobs/testing';
 import { CallMeter } from './call-meter';
 import { createQueueCallRecordSink } from './queue-call-record-sink';
@@ -44,6 +44,29 @@ describe('BullMQ call-record sink', () => {
     expect(jobs.map((j) => (j.data as { items: unknown[] }).items.length)).toEqual([itemsPerBatchJob, itemsPerBatchJob, 234]);
     expect(jobs[0]!.opts).toMatchObject({ removeOnComplete: true, removeOnFail: false });
     expect(jobs[0]!.opts.attempts).toBeGreaterThan(10);
+    expect(await queued(queue)).toEqual(records.map((r) => r.id));
+    await sink.close();
+    await queue.close();
+    connection.disconnect();
+  });
+
+  it('cuts jobs by size too, so records with captured bodies never make one huge Redis value', async () => {
+    const prefix = `b${randomBytes(4).toString('hex')}`;
+    const sink = createQueueCallRecordSink({ redisUrl: redis.url, prefix });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(callRecordQueueName, { connection, prefix });
+    const body = 'x'.repeat(1024 * 1024);
+    // Twenty records with a 1 MiB request and response body each (40 MiB), and a small one.
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      ...record(i),
+      bodies: { request: body, response: body, requestTruncated: false, responseTruncated: false },
+    }));
+    records.push(record(20));
+    await waitFor('the sink to connect', () => Promise.resolve(sink.write(records)).then(() => true, () => false));
+    const jobs = await queue.getJobs(['waiting'], 0, -1, true);
+    const sizes = jobs.map((j) => JSON.stringify(j.data).length);
+    expect(jobs.length).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(charsPerBatchJob + 1_024);
     expect(await queued(queue)).toEqual(records.map((r) => r.id));
     await sink.close();
     await queue.close();
