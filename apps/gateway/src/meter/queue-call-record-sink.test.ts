@@ -57,7 +57,7 @@ describe('BullMQ call-record sink', () => {
     const queue = new Queue(callRecordQueueName, { connection, prefix });
     const body = 'x'.repeat(1024 * 1024);
     // Twenty records with a 1 MiB request and response body each (40 MiB), and a small one.
-    const records = Array.from({ length: 20 }, (_, i) => ({
+    const records: CallRecord[] = Array.from({ length: 20 }, (_, i) => ({
       ...record(i),
       bodies: { request: body, response: body, requestTruncated: false, responseTruncated: false },
     }));
