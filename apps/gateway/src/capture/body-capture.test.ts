@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parseRedactRules, type SnapshotService } from '@tollgate/domain';
 import { CallDraft } from '../steps/meter';
@@ -87,5 +89,27 @@ describe('startCapture', () => {
     expect(sent.bodies).toEqual({ request: '{"messages":[{"role":"user","content":"[REDACTED]"}]}', response: '{"id":"1"}', requestTruncated: false, responseTruncated: false });
     expect(call.record.bodies).toEqual(sent.bodies);
     expect(worked).toBe(1);
+  });
+});
+
+describe('BodyCapture memory', () => {
+  it('holds only the kept prefix of a large body, not the whole body it was cut from', () => {
+    // V8 makes a slice of a long string a view that keeps the whole parent alive: a capture waiting in the
+    // meter's buffer must hold its 1 KiB, not the caller's 2 MB body.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const captures: BodyCapture[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 40; i++) {
+      const capture = new BodyCapture(null, 1_024);
+      capture.request(`{"q":"${String(i).padEnd(2_000_000, 'x')}"}`);
+      capture.response(`{"a":"${String(i).padEnd(2_000_000, 'y')}"}`);
+      captures.push(capture);
+    }
+    gc();
+    const retainedMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    expect(captures[39]!.bodies().request).toMatch(/^\{"q":"39x+$/);
+    expect(retainedMb).toBeLessThan(20);
   });
 });

@@ -10,6 +10,14 @@ export function cutToBytes(text: string, maxBytes: number): { text: string; cut:
 }
 
 /**
+ * The first `maxChars` of `text` as a string of its own. V8 makes a slice of a long string a view that keeps
+ * the whole parent alive, so a capture waiting in the meter's buffer would hold the caller's entire body (up
+ * to the 10 MiB request limit) instead of its capture limit. A lone surrogate left at the cut becomes U+FFFD,
+ * which the final cut to `maxBytes` always removes (the text is then over the limit).
+ */
+const ownPrefix = (text: string, maxChars: number): string => Buffer.from(text.slice(0, maxChars), 'utf8').toString('utf8');
+
+/**
  * The copy of one call's bodies, for a service with capture on. While the call runs it only keeps the first
  * `maxBytes` of each body (a slice of the request text, chunk references of the relayed stream): no parsing
  * and no waiting on the request path. Redaction and the final cut happen in `bodies()`.
@@ -31,14 +39,14 @@ export class BodyCapture {
   request(text: string): void {
     // A character is at least one byte, so the first maxBytes characters hold every byte that can be kept.
     this.#requestCut = text.length > this.maxBytes;
-    this.#request = this.#requestCut ? text.slice(0, this.maxBytes) : text;
+    this.#request = this.#requestCut ? ownPrefix(text, this.maxBytes) : text;
   }
 
   /** A whole answer (JSON). */
   response(body: string | Uint8Array): void {
     if (typeof body === 'string') {
       this.#responseCut = body.length > this.maxBytes;
-      this.#response = this.#responseCut ? body.slice(0, this.maxBytes) : body;
+      this.#response = this.#responseCut ? ownPrefix(body, this.maxBytes) : body;
     } else {
       this.#responseCut = body.byteLength > this.maxBytes;
       this.#response = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, this.maxBytes)).toString('utf8');
