@@ -9,7 +9,15 @@ export interface CallRecordSink {
 }
 
 /** The store refused the batch as invalid: sending it again cannot succeed, so it must not block the rest. */
-export class RejectedBatchError extends Error {}
+export class RejectedBatchError extends Error {
+  constructor(
+    message: string,
+    /** How many of the batch's records were refused, when the store took the others; unset: all of them. */
+    readonly records?: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface CallMeterOptions {
   sink: CallRecordSink;
@@ -130,8 +138,10 @@ export class CallMeter implements RecordMeter {
         this.stats.flushed += batch.length;
       } catch (err) {
         if (err instanceof RejectedBatchError) {
-          this.stats.rejected += batch.length;
-          this.#logger.error({ err, records: batch.length }, 'the store rejected a call record batch; dropped');
+          const rejected = Math.min(err.records ?? batch.length, batch.length);
+          this.stats.rejected += rejected;
+          this.stats.flushed += batch.length - rejected;
+          this.#logger.error({ err, records: rejected, batch: batch.length }, 'the store rejected call records; dropped');
           continue;
         }
         this.stats.failedFlushes++;

@@ -7,13 +7,15 @@ import { RejectedBatchError } from './call-meter';
 
 // A stand-in for the portal's internal endpoint that answers with the status the test picks.
 let answer = 200;
+/** Statuses for the next requests, in order, before `answer` applies again. */
+const nextAnswers: number[] = [];
 const received: number[] = [];
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (d) => (body += d));
   req.on('end', () => {
     received.push((JSON.parse(body) as { records: unknown[] }).records.length);
-    res.writeHead(answer, { 'content-type': 'application/json' }).end('{"error":{"code":"x","message":"y"}}');
+    res.writeHead(nextAnswers.shift() ?? answer, { 'content-type': 'application/json' }).end('{"error":{"code":"x","message":"y"}}');
   });
 });
 let sink: ReturnType<typeof createPortalCallRecordSink>;
@@ -51,5 +53,15 @@ describe('portal call-record sink', () => {
     const err = await Promise.resolve(sink.write(records(1))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(RejectedBatchError);
+  });
+
+  it('sends the parts after one the portal refused, and says only that part was rejected', async () => {
+    answer = 200;
+    received.length = 0;
+    nextAnswers.push(200, 400);
+    const err = await Promise.resolve(sink.write(records(2_500))).catch((e: unknown) => e);
+    expect(received).toEqual([1_000, 1_000, 500]);
+    expect(err).toBeInstanceOf(RejectedBatchError);
+    expect((err as RejectedBatchError).records).toBe(1_000);
   });
 });

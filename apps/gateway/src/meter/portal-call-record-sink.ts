@@ -28,19 +28,32 @@ export function createPortalCallRecordSink(options: { portalUrl: string; interna
   };
   return {
     async write(records: CallRecord[]) {
+      // A part the portal refuses (one bad record in it) must not cost the parts after it, which may hold
+      // other teams' records: the rest are still sent, and only the refused parts are reported as rejected.
+      const refused = { records: 0, message: '' };
+      const sendPart = async (part: string[]) => {
+        try {
+          await send(part);
+        } catch (err) {
+          if (!(err instanceof RejectedBatchError)) throw err;
+          refused.records += part.length;
+          refused.message ||= err.message;
+        }
+      };
       let part: string[] = [];
       let chars = 0;
       for (const record of records) {
         const json = JSON.stringify(record);
         if (part.length && (part.length >= recordsPerRequest || chars + json.length > charsPerRequest)) {
-          await send(part);
+          await sendPart(part);
           part = [];
           chars = 0;
         }
         part.push(json);
         chars += json.length;
       }
-      if (part.length) await send(part);
+      if (part.length) await sendPart(part);
+      if (refused.records) throw new RejectedBatchError(refused.message, refused.records);
     },
   };
 }
