@@ -96,4 +96,20 @@ describe('redactSseText', () => {
       valid: true,
     });
   });
+
+  it('redacts an event whose JSON data is spread over several data lines (SSE joins them with a line break)', () => {
+    const rules = parseRedactRules(['api_key', 'choices.*.delta.content']);
+    const stream =
+      'data: {"api_key":\ndata: "sk-secret",\ndata: "choices":[{"delta":{"content":\ndata: "hidden"}}]}\n\n' +
+      'data: {"api_key":{"nested":\ndata: "sk-2"}}\n\n';
+    const { text, valid } = redactSseText(stream, rules);
+    expect(text).not.toContain('sk-secret');
+    expect(text).not.toContain('hidden');
+    expect(text).not.toContain('sk-2');
+    expect(valid).toBe(true);
+    // What a client reads from the captured stream is the redacted JSON.
+    const events = text.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.split('\n').map((l) => l.replace(/^data: ?/, '')).join('\n')));
+    expect(events).toEqual([{ api_key: R, choices: [{ delta: { content: R } }] }, { api_key: R }]);
+  });
 });
+

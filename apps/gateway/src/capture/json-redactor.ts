@@ -163,20 +163,36 @@ export function redactJsonText(input: string, rules: RedactRules): RedactedText 
 
 /**
  * Redacts the JSON data of each server-sent event; other lines (`event:`, `id:`, comments, `data: [DONE]`)
- * are kept. The last event may be cut at the capture limit: its data is redacted up to the cut.
+ * are kept. An event's data may be spread over several `data:` lines, which a client joins with a line break
+ * before parsing: they are redacted as that one text, or a value on the line after its key would pass. The
+ * last event may be cut at the capture limit: its data is redacted up to the cut.
  */
 export function redactSseText(input: string, rules: RedactRules): RedactedText {
   let valid = true;
+  // Even indexes are lines, odd ones the line breaks after them.
   const parts = input.split(/(\r\n|\r|\n)/);
+  let dataLines: number[] = [];
+  const endEvent = () => {
+    const leads = dataLines.map((p) => (parts[p]!.startsWith('data: ') ? 6 : 5));
+    const data = dataLines.map((p, k) => parts[p]!.slice(leads[k])).join('\n');
+    if (data !== '' && data !== '[DONE]') {
+      const redacted = redactJsonText(data, rules);
+      valid &&= redacted.valid;
+      // JSON strings hold no raw line break, so the redacted text splits back into at most as many lines;
+      // lines left over (a redacted value spanned them, or the text stopped being JSON) go with their breaks.
+      const pieces = redacted.text.split('\n');
+      dataLines.forEach((p, k) => {
+        if (k < pieces.length) parts[p] = parts[p]!.slice(0, leads[k]) + pieces[k];
+        else parts[p] = parts[p + 1] = '';
+      });
+    }
+    dataLines = [];
+  };
   for (let p = 0; p < parts.length; p += 2) {
     const line = parts[p]!;
-    if (!line.startsWith('data:')) continue;
-    const lead = line.startsWith('data: ') ? 6 : 5;
-    const data = line.slice(lead);
-    if (data === '' || data === '[DONE]') continue;
-    const redacted = redactJsonText(data, rules);
-    parts[p] = line.slice(0, lead) + redacted.text;
-    valid &&= redacted.valid;
+    if (line === '') endEvent();
+    else if (line.startsWith('data:')) dataLines.push(p);
   }
+  endEvent();
   return { text: parts.join(''), valid };
 }
