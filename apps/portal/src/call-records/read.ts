@@ -13,7 +13,7 @@ export type CallBodiesRow = typeof callBodies.$inferSelect;
  * so the check is the same one every other route makes. `some` holds one condition per visible app and
  * service, each an index range (`app_id`, `started_at`), so a page is read without sorting every visible row.
  */
-export type Visibility = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; branches: SQL[] };
+export type Visibility = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; branches: SQL[]; condition: SQL };
 
 export function visibilityOf(db: Db, actor: Actor): Visibility {
   const mine = readableTeams(actor);
@@ -21,11 +21,18 @@ export function visibilityOf(db: Db, actor: Actor): Visibility {
   const appIds = mine.length ? db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, mine)).all() : [];
   const serviceIds = mine.length ? db.select({ id: services.id }).from(services).where(inArray(services.teamId, mine)).all() : [];
   const branches = [...appIds.map((a) => eq(callRecords.appId, a.id)), ...serviceIds.map((s) => eq(callRecords.serviceId, s.id))];
-  return branches.length ? { kind: 'some', branches } : { kind: 'none' };
+  if (!branches.length) return { kind: 'none' };
+  // As one condition, two IN lists rather than an OR per id: SQLite refuses an expression over 1,000 deep,
+  // which an OR of every app and service of a large team would be.
+  const condition = or(
+    appIds.length ? inArray(callRecords.appId, appIds.map((a) => a.id)) : undefined,
+    serviceIds.length ? inArray(callRecords.serviceId, serviceIds.map((s) => s.id)) : undefined,
+  )!;
+  return { kind: 'some', branches, condition };
 }
 
 /** The visibility rule as one condition (for reading a record by id). */
-export const visibleCondition = (v: Visibility): SQL | undefined => (v.kind === 'some' ? or(...v.branches) : undefined);
+export const visibleCondition = (v: Visibility): SQL | undefined => (v.kind === 'some' ? v.condition : undefined);
 
 /** Records strictly after `cursor` in newest-first order; spelt so SQLite can range-scan a started_at index. */
 const afterCursor = (cursor: Cursor | undefined): SQL | undefined =>
