@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { PortalContext, PortalEnv } from './context';
+import { analyticsRoutes } from './analytics/routes';
 import { appRoutes } from './apps/routes';
 import { auditRoutes } from './audit/routes';
 import { callRecordRoutes } from './call-records/routes';
@@ -48,6 +49,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     decisionRoutes,
     planChangeRoutes,
     callRecordRoutes,
+    analyticsRoutes,
     auditRoutes,
     webhookRoutes,
     notificationRoutes,

@@ -116,6 +116,8 @@ const table: RouteCase[] = [
   { route: 'GET /api/call-records', access: 'list' },
   { route: 'GET /api/call-records/export', access: 'list', query: '?format=csv&includeBodies=true' },
   { route: 'GET /api/call-records/:callRecordId', access: 'team' },
+  { route: 'GET /api/analytics/timeseries', access: 'list' },
+  { route: 'GET /api/analytics/top', access: 'list' },
   { route: 'POST /api/teams/:teamId/webhooks', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook' }) },
   { route: 'GET /api/teams/:teamId/webhooks', access: 'team' },
   { route: 'PATCH /api/webhooks/:webhookId', access: 'team', body: () => ({ url: 'https://intruder.example.test/hook', active: true }) },
@@ -305,6 +307,14 @@ describe('tenant isolation', () => {
     for (const res of [exported, exportedOfA]) expectNoLeak(JSON.stringify(res.body), 'export');
     const appsList = await f.api('GET', `/api/teams/${teamB}/apps`, { cookie: ownerB.cookie });
     expect(appsList.body.apps.map((a: { id: string }) => a.id)).toEqual([own.app]);
+    // Analytics count team B's own call only, and a filter naming team A's app finds nothing.
+    const series = await f.api('GET', '/api/analytics/timeseries', { cookie: ownerB.cookie, expect: 200 });
+    expect(series.body.series[0].totals.requests).toBe(1);
+    const top = await f.api('GET', '/api/analytics/top?dimension=app', { cookie: ownerB.cookie, expect: 200 });
+    expect(top.body.rows.map((r: { value: string }) => r.value)).toEqual([own.app]);
+    const topOfA = await f.api('GET', `/api/analytics/top?appId=${world.params.appId}`, { cookie: ownerB.cookie, expect: 200 });
+    expect(topOfA.body.rows).toEqual([]);
+    for (const res of [series, top, topOfA]) expectNoLeak(JSON.stringify(res.body), 'analytics');
     for (const res of [teamsList, catalogue, filtered, ...searches, queue, records, filteredRecords, appsList]) expectNoLeak(JSON.stringify(res.body), 'list');
 
     // Made last, since a public published service of team A shows in team B's catalogue: its prompt is versioned

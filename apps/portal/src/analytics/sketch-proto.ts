@@ -249,7 +249,8 @@ function writeStore(w: Writer, field: number, s: StoreMessage): void {
   if (s.counts.length) {
     w.varint((2 << 3) | BYTES);
     w.varint(s.counts.length * 8);
-    if (littleEndian) {
+    // Most rollup sketches hold a handful of bins, where a typed-array copy costs more than it saves.
+    if (littleEndian && s.counts.length > 32) {
       w.buf.set(new Uint8Array(Float64Array.from(s.counts).buffer), w.pos);
       w.pos += s.counts.length * 8;
     } else for (const count of s.counts) w.double(count);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DDSketch } from '@datadog/sketches-js';
 import { decodeSketchMessage } from './sketch-proto';
 import { mergeEncoded, newSketch, quantileOf, SketchBuilder, sketchRelativeAccuracy } from './sketch';
+import { random } from './test-world';
 
 // The library's own protobuf codec, to check ours against it (it can write the sparse form ours must read).
 const libraryCodec = (createRequire(import.meta.url)('@datadog/sketches-js/dist/ddsketch/proto/compiled') as {
@@ -11,11 +12,8 @@ const libraryCodec = (createRequire(import.meta.url)('@datadog/sketches-js/dist/
 
 /** A long-tailed latency-like sample with zeros, deterministic. */
 function sample(n: number, seed: number): number[] {
-  let x = seed;
-  return Array.from({ length: n }, (_, i) => {
-    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
-    return i % 50 === 0 ? 0 : Math.round(5 + (x / 2 ** 31) ** 4 * 30_000);
-  });
+  const rnd = random(seed);
+  return Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 0 : Math.round(5 + rnd() ** 4 * 30_000)));
 }
 
 const exactQuantile = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;

@@ -1,0 +1,143 @@
+import { and, desc, eq, gte, inArray, lt, min, or, sql, type SQL } from 'drizzle-orm';
+import { apps, callRollups, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
+import type { TeamId } from '@tollgate/domain';
+import type { RollupMeasures } from './measures';
+
+/** The dimensions a caller can group and rank by, as the API names them, and their rollup columns. */
+export const dimensionColumns = {
+  team: callRollups.teamId,
+  service: callRollups.serviceId,
+  api: callRollups.api,
+  app: callRollups.appId,
+  model: callRollups.model,
+  statusClass: callRollups.statusClass,
+} as const;
+export type Dimension = keyof typeof dimensionColumns;
+export const dimensionNames = Object.keys(dimensionColumns) as [Dimension, ...Dimension[]];
+
+export interface RollupFilters {
+  teamId?: string;
+  serviceId?: string;
+  api?: string;
+  appId?: string;
+  model?: string;
+  statusClass?: string;
+}
+
+export interface RollupQuery {
+  level: RollupLevel;
+  /** Bucket starts in [from, to). */
+  from: number;
+  to: number;
+  filters: RollupFilters;
+  /** Teams whose apps' and services' traffic the caller sees; null = all (platform admin). */
+  visibleTeams: readonly TeamId[] | null;
+}
+
+export interface RollupRow extends RollupMeasures {
+  bucketStart: number;
+  /** The grouped dimension's value ('' when the calls had none); '' without grouping. */
+  group: string;
+}
+
+/**
+ * The rows a caller may read: the same rule as the call records API. A row is the consumer's when its app
+ * belongs to one of their teams and the publisher's when its service does, ownership taken from today's apps
+ * and services tables. Filters are ANDed on, so they can only narrow this.
+ */
+function conditions(db: Db, q: RollupQuery): SQL | undefined {
+  const mine = q.visibleTeams;
+  const visible =
+    mine === null
+      ? undefined
+      : or(
+          inArray(callRollups.appId, db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, [...mine]))),
+          inArray(callRollups.serviceId, db.select({ id: services.id }).from(services).where(inArray(services.teamId, [...mine]))),
+        );
+  const f = q.filters;
+  return and(
+    eq(callRollups.level, q.level),
+    gte(callRollups.bucketStart, q.from),
+    lt(callRollups.bucketStart, q.to),
+    visible,
+    f.teamId === undefined ? undefined : eq(callRollups.teamId, f.teamId),
+    f.serviceId === undefined ? undefined : eq(callRollups.serviceId, f.serviceId),
+    f.api === undefined ? undefined : eq(callRollups.api, f.api),
+    f.appId === undefined ? undefined : eq(callRollups.appId, f.appId),
+    f.model === undefined ? undefined : eq(callRollups.model, f.model),
+    f.statusClass === undefined ? undefined : eq(callRollups.statusClass, f.statusClass),
+  );
+}
+
+const measureColumns = {
+  requests: callRollups.requests,
+  errors: callRollups.errors,
+  latencyMsSum: callRollups.latencyMsSum,
+  latencySketch: callRollups.latencySketch,
+  ttftSketch: callRollups.ttftSketch,
+  bytesIn: callRollups.bytesIn,
+  bytesOut: callRollups.bytesOut,
+  inputTokens: callRollups.inputTokens,
+  cacheReadTokens: callRollups.cacheReadTokens,
+  cacheWriteTokens: callRollups.cacheWriteTokens,
+  outputTokens: callRollups.outputTokens,
+  reasoningTokens: callRollups.reasoningTokens,
+  costMicroUsd: callRollups.costMicroUsd,
+};
+
+/** Every visible rollup row of the query, with `group` set to `groupBy`'s value. */
+export function rollupRows(db: Db, q: RollupQuery, groupBy?: Dimension): RollupRow[] {
+  return db
+    .select({ bucketStart: callRollups.bucketStart, group: groupBy ? dimensionColumns[groupBy] : sql<string>`''`, ...measureColumns })
+    .from(callRollups)
+    .where(conditions(db, q))
+    .all();
+}
+
+/** The `limit` values of `groupBy` with the most requests, and whether any other value had requests too. */
+export function topGroupsByRequests(db: Db, q: RollupQuery, groupBy: Dimension, limit: number): { values: string[]; more: boolean } {
+  const total = sql<number>`sum(${callRollups.requests})`;
+  const rows = db
+    .select({ value: dimensionColumns[groupBy], total })
+    .from(callRollups)
+    .where(conditions(db, q))
+    .groupBy(dimensionColumns[groupBy])
+    .orderBy(desc(total), dimensionColumns[groupBy])
+    .limit(limit + 1)
+    .all();
+  return { values: rows.slice(0, limit).map((r) => r.value), more: rows.length > limit };
+}
+
+/**
+ * Where a level's data begins: the earliest bucket it holds. A range reaching further back (past the level's
+ * retention, or before any traffic) is answered from what exists, and this tells the caller where that is.
+ */
+export function levelDataFrom(db: Db, level: RollupLevel): number | null {
+  return db.select({ at: min(callRollups.bucketStart) }).from(callRollups).where(eq(callRollups.level, level)).get()?.at ?? null;
+}
+
+/**
+ * Display names for dimension values the caller was shown: teams, services and apps by name, prompt APIs by
+ * their prompt's name. Values with no such row (deleted since, or a dimension without names) get none.
+ */
+export function displayNames(db: Db, dimension: Dimension, values: readonly string[]): Map<string, string> {
+  const ids = values.filter((v) => v !== '');
+  if (ids.length === 0) return new Map();
+  const pairs = (rows: Array<{ id: string; name: string }>) => new Map(rows.map((r) => [r.id, r.name]));
+  switch (dimension) {
+    case 'team':
+      return pairs(db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, ids as TeamId[])).all());
+    case 'service':
+      return pairs(db.select({ id: services.id, name: services.name }).from(services).where(inArray(services.id, ids as never[])).all());
+    case 'app':
+      return pairs(db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, ids as never[])).all());
+    case 'api': {
+      const promptIds = ids.filter((v) => v.startsWith('prompt:')).map((v) => v.slice('prompt:'.length));
+      if (promptIds.length === 0) return new Map();
+      const rows = db.select({ id: prompts.id, name: prompts.name }).from(prompts).where(inArray(prompts.id, promptIds as never[])).all();
+      return new Map(rows.map((r) => [`prompt:${r.id}`, r.name]));
+    }
+    default:
+      return new Map();
+  }
+}

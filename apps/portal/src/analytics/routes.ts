@@ -1,0 +1,172 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { RollupLevel } from '@tollgate/db';
+import type { PortalContext, PortalEnv } from '../context';
+import { readableTeams, requireSignedIn } from '../access/policy';
+import { instantSchema } from '../apps/usage';
+import { badRequest } from '../http/errors';
+import { idSchema } from '../http/ids';
+import { readQuery } from '../http/validate';
+import { Totals, type Measures } from './measures';
+import { bucketOf, levelWidthMs, rollupLevels } from './rollups';
+import { dimensionNames, displayNames, levelDataFrom, rollupRows, topGroupsByRequests, type Dimension, type RollupQuery } from './query';
+
+/** The most buckets one answer may span; a longer range needs a coarser interval. */
+export const maxBuckets = 1_500;
+/** Without an interval, the finest level that spans the range in at most this many buckets. */
+const defaultMaxBuckets = 500;
+const defaultRangeMs = 86_400_000;
+
+const filterShape = {
+  teamId: idSchema('team').optional(),
+  serviceId: idSchema('service').optional(),
+  appId: idSchema('app').optional(),
+  api: z.string().min(1).max(300).optional(),
+  model: z.string().min(1).max(300).optional(),
+  statusClass: z.string().regex(/^(\dxx|499)$/, 'a status class: 2xx, 4xx, 5xx, … or 499').optional(),
+};
+const rangeShape = {
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+  interval: z.enum(rollupLevels as [RollupLevel, ...RollupLevel[]]).optional(),
+};
+
+const timeseriesSchema = z.object({
+  ...rangeShape,
+  ...filterShape,
+  groupBy: z.enum(dimensionNames).optional(),
+  /** Series shown with groupBy; the rest are summed into one "other" series. */
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+const metrics = {
+  requests: (m: Measures) => m.requests,
+  errors: (m: Measures) => m.errors,
+  cost: (m: Measures) => m.costMicroUsd,
+  tokens: (m: Measures) => m.tokens.total,
+  latencyP95: (m: Measures) => m.latencyMs.p95 ?? -1,
+};
+const topSchema = z.object({
+  ...rangeShape,
+  ...filterShape,
+  dimension: z.enum(dimensionNames).default('service'),
+  metric: z.enum(Object.keys(metrics) as [keyof typeof metrics, ...Array<keyof typeof metrics>]).default('requests'),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+interface Window {
+  level: RollupLevel;
+  from: number;
+  to: number;
+  buckets: number;
+}
+
+/**
+ * The range in whole buckets of the interval's level: `from` rounds down and `to` up to a bucket edge (UTC).
+ * Defaults: the last 24 hours, at the finest level that spans them in at most 500 buckets.
+ */
+function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }, now: number): Window {
+  const to = q.to ?? now;
+  const from = q.from ?? to - defaultRangeMs;
+  if (from >= to) throw badRequest('from: must be before to', 'invalid_query');
+  const span = (level: RollupLevel) => {
+    const start = bucketOf(from, level);
+    const end = bucketOf(to - 1, level) + levelWidthMs[level];
+    return { level, from: start, to: end, buckets: (end - start) / levelWidthMs[level] };
+  };
+  if (!q.interval) return rollupLevels.map(span).find((w) => w.buckets <= defaultMaxBuckets) ?? span('day');
+  const window = span(q.interval);
+  if (window.buckets > maxBuckets) {
+    throw badRequest(`interval: ${q.interval} buckets over this range would be ${window.buckets}; the most is ${maxBuckets}: use a coarser interval or a shorter range`, 'invalid_query');
+  }
+  return window;
+}
+
+const OTHER = '\u0000other';
+const valueOf = (v: string) => (v === '' ? null : v);
+
+export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.now) {
+  const app = new Hono<PortalEnv>();
+
+  const scoped = (actor: Parameters<typeof readableTeams>[0], window: Window, filters: z.infer<z.ZodObject<typeof filterShape>>): RollupQuery => ({
+    level: window.level,
+    from: window.from,
+    to: window.to,
+    filters,
+    visibleTeams: readableTeams(actor),
+  });
+
+  /**
+   * Buckets over a range, zero-filled: every bucket of the window has a point, with zeros (and null
+   * quantiles) where there were no calls. With `groupBy`, one series per value of the dimension, the `limit`
+   * values with the most requests first and the rest summed into one `other` series.
+   */
+  app.get('/analytics/timeseries', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { from, to, interval, groupBy, limit, ...filters } = readQuery(c, timeseriesSchema);
+    const window = resolveWindow({ from, to, interval }, clock());
+    const q = scoped(actor, window, filters);
+    const top = groupBy ? topGroupsByRequests(ctx.db, q, groupBy, limit) : { values: [''], more: false };
+    const shown = new Set(top.values);
+    const keys = top.more ? [...top.values, OTHER] : top.values;
+    const cells = new Map(keys.map((k) => [k, new Map<number, Totals>()]));
+    const totals = new Map(keys.map((k) => [k, new Totals()]));
+    for (const row of rollupRows(ctx.db, q, groupBy)) {
+      const key = shown.has(row.group) ? row.group : OTHER;
+      const byBucket = cells.get(key)!;
+      let cell = byBucket.get(row.bucketStart);
+      if (!cell) byBucket.set(row.bucketStart, (cell = new Totals()));
+      cell.add(row);
+      totals.get(key)!.add(row);
+    }
+    const names = groupBy ? displayNames(ctx.db, groupBy, top.values) : new Map<string, string>();
+    const width = levelWidthMs[window.level];
+    const series = keys.map((key) => {
+      const byBucket = cells.get(key)!;
+      const points = Array.from({ length: window.buckets }, (_, i) => {
+        const t = window.from + i * width;
+        return { t, ...(byBucket.get(t) ?? new Totals()).measures() };
+      });
+      const other = key === OTHER;
+      return { value: other ? null : valueOf(key), name: other ? 'other' : (names.get(key) ?? null), other, totals: totals.get(key)!.measures(), points };
+    });
+    return c.json({
+      interval: window.level,
+      from: window.from,
+      to: window.to,
+      groupBy: groupBy ?? null,
+      dataFrom: levelDataFrom(ctx.db, window.level),
+      series,
+    });
+  });
+
+  /** The `limit` values of a dimension ranked by `metric` over the range, each with every measure. */
+  app.get('/analytics/top', (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { from, to, interval, dimension, metric, limit, ...filters } = readQuery(c, topSchema);
+    const window = resolveWindow({ from, to, interval }, clock());
+    const groups = new Map<string, Totals>();
+    for (const row of rollupRows(ctx.db, scoped(actor, window, filters), dimension)) {
+      let totals = groups.get(row.group);
+      if (!totals) groups.set(row.group, (totals = new Totals()));
+      totals.add(row);
+    }
+    const rank = metrics[metric];
+    const ranked = [...groups]
+      .map(([value, totals]) => ({ value, measures: totals.measures() }))
+      .sort((a, b) => rank(b.measures) - rank(a.measures) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .slice(0, limit);
+    const names = displayNames(ctx.db, dimension as Dimension, ranked.map((r) => r.value));
+    return c.json({
+      dimension,
+      metric,
+      interval: window.level,
+      from: window.from,
+      to: window.to,
+      dataFrom: levelDataFrom(ctx.db, window.level),
+      rows: ranked.map((r) => ({ value: valueOf(r.value), name: names.get(r.value) ?? null, ...r.measures })),
+    });
+  });
+
+  return app;
+}
