@@ -20,6 +20,8 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_METER_FLUSH_MS: z.coerce.number().int().positive().default(1_000),
   TOLLGATE_METER_BATCH_SIZE: z.coerce.number().int().positive().default(1_000),
   TOLLGATE_METER_MAX_BUFFERED: z.coerce.number().int().positive().default(50_000),
+  /** Captured bodies the meter holds at most; past it records wait without their bodies. */
+  TOLLGATE_METER_MAX_BUFFERED_BODY_BYTES: z.coerce.number().int().min(1_048_576).default(268_435_456),
   /** On SIGTERM, how long a failing store is retried for the last records before they are given up. */
   TOLLGATE_METER_SHUTDOWN_RETRY_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Only for a gateway on its own: where to pull snapshots from and push call records to. */
@@ -57,7 +59,12 @@ export const gatewayEnvSchema = z.object({
           ctx.addIssue({ code: 'custom', message: `"${pair}" is not name=value` });
           return z.NEVER;
         }
-        headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+        try {
+          headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" has a malformed %-escape` });
+          return z.NEVER;
+        }
       }
       return headers;
     }),

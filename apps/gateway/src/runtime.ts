@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { otlpTracesUrl, type GatewayConfigEnv } from './config';
 import { createCallTracer } from './observability/call-tracer';
+import { capturedBytesOf } from './capture/body-capture';
 import { createGatewayApp, type GatewayDeps } from './app';
 import { CallMeter, type CallRecordSink } from './meter/call-meter';
 import { MemoryLimiter, RedisLimiter, type Limiter } from '@tollgate/limiter';
@@ -22,6 +23,8 @@ export function createGatewayRuntime(
     batchSize: config.TOLLGATE_METER_BATCH_SIZE,
     maxBuffered: config.TOLLGATE_METER_MAX_BUFFERED,
     shutdownRetryMs: config.TOLLGATE_METER_SHUTDOWN_RETRY_MS,
+    maxBufferedBodyBytes: config.TOLLGATE_METER_MAX_BUFFERED_BODY_BYTES,
+    bodyBytesOf: capturedBytesOf,
   });
   // With Redis every gateway shares one set of counters; without it each counts alone (the embedded default).
   const limiter: Limiter = config.TOLLGATE_REDIS_URL

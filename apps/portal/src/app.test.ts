@@ -115,8 +115,14 @@ describe('request body limit', () => {
       } as RequestInit);
     const accepted = await push(`Bearer ${token}`, body);
     expect(accepted.status).toBe(200);
-    expect(await accepted.json()).toEqual({ accepted: 1_000 });
+    expect(await accepted.json()).toEqual({ accepted: 1_000, rejected: 0, problems: [] });
     expect(f.db.select().from(callRecords).where(eq(callRecords.id, records[0]!.id)).get()).toBeDefined();
+    // One invalid record costs only itself: the valid ones beside it are stored, and the answer names it.
+    const mixed = [callRecord({ id: 'call_valid_beside' }), { ...callRecord({ id: 'call_invalid' }), model: 'm'.repeat(3_000) }];
+    const partly = await push(`Bearer ${token}`, JSON.stringify({ records: mixed }));
+    expect(await partly.json()).toMatchObject({ accepted: 1, rejected: 1, problems: [{ index: 1, problem: expect.stringMatching(/^records\.1\.model:/) }] });
+    expect(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_valid_beside')).get()).toBeDefined();
+    expect(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_invalid')).get()).toBeUndefined();
 
     const pulled = { bytes: 0 };
     const stranger = await push('Bearer wrong', streamed('x'.repeat(40 * MiB), pulled));

@@ -1,4 +1,4 @@
-import { parseRedactRules, type CapturedBodies, type RedactRules, type SnapshotService } from '@tollgate/domain';
+import { parseRedactRules, type CallRecord, type CapturedBodies, type RedactRules, type SnapshotService } from '@tollgate/domain';
 import type { CallDraft } from '../steps/meter';
 import { redactJsonText, redactSseText, type RedactedText } from './json-redactor';
 
@@ -64,6 +64,11 @@ export class BodyCapture {
     this.#chunkChars += text.length;
   };
 
+  /** What the copy holds, in UTF-16 code units (V8 keeps one or two bytes each): the meter's measure of it. */
+  get heldChars(): number {
+    return (this.#request?.length ?? 0) + (this.#response?.length ?? 0) + this.#chunkChars;
+  }
+
   /** The captured bodies, redacted and cut to the limit. */
   bodies(): CapturedBodies {
     const request = this.#finish(this.#request, this.#requestCut, redactJsonText);
@@ -100,6 +105,10 @@ function rulesOf(redact: readonly string[]): RedactRules | null {
 }
 
 const captures = new WeakMap<CallDraft, BodyCapture>();
+const heldBy = new WeakMap<CallRecord, BodyCapture>();
+
+/** Bytes (at most) of captured bodies a finished record holds: the meter bounds its buffer by them too. */
+export const capturedBytesOf = (record: CallRecord): number => heldBy.get(record)?.heldChars ?? 0;
 
 /**
  * Starts capturing a call's bodies when its service has capture on; otherwise nothing is copied at all. The
@@ -112,11 +121,14 @@ export function startCapture(call: CallDraft, service: SnapshotService, maxBytes
   captures.set(call, capture);
   call.onFinish((record) => {
     let bodies: CapturedBodies | null | undefined;
+    heldBy.set(record, capture);
     Object.defineProperty(record, 'bodies', {
       enumerable: true,
       configurable: true,
       get: () => (bodies === undefined ? (bodies = capture.bodies()) : bodies),
       set: (value: CapturedBodies | null) => {
+        // Set from outside (the meter sheds bodies past its byte bound): the copy is no longer held.
+        heldBy.delete(record);
         bodies = value;
       },
     });

@@ -31,6 +31,14 @@ export interface CallMeterOptions {
   shutdownRetryMs?: number;
   /** At most one warning per this interval while records are being dropped (default 10 s). */
   dropWarningIntervalMs?: number;
+  /**
+   * Bytes of captured bodies held at most (default 256 MiB). Past it a new record keeps its place but loses
+   * its bodies (counted in `stats.bodiesDropped`): the count bound alone would let 50,000 captures of up to
+   * 2 MiB each take the process down during a store outage.
+   */
+  maxBufferedBodyBytes?: number;
+  /** The bytes of captured bodies a record holds (0 without capture). */
+  bodyBytesOf?: (record: CallRecord) => number;
 }
 
 /**
@@ -63,11 +71,16 @@ export class CallMeter implements RecordMeter {
   #inFlight = 0;
   #unreportedDrops = 0;
   #lastDropWarning = -Infinity;
+  readonly #maxBodyBytes: number;
+  readonly #bodyBytesOf: (record: CallRecord) => number;
+  #bodyBytes = 0;
+  #closed = false;
   /**
-   * recorded/flushed: records in and out; dropped: lost to the bound; rejected: refused by the store;
-   * failedFlushes: attempts that will be retried; unattributed: requests without a known key (not stored).
+   * recorded/flushed: records in and out; dropped: lost to the bound (or arriving after close); rejected:
+   * refused by the store; failedFlushes: attempts that will be retried; unattributed: requests without a known
+   * key (not stored); bodiesDropped: records stored without their captured bodies (the body byte bound).
    */
-  readonly stats = { recorded: 0, flushed: 0, dropped: 0, rejected: 0, failedFlushes: 0, unattributed: 0 };
+  readonly stats = { recorded: 0, flushed: 0, dropped: 0, rejected: 0, failedFlushes: 0, unattributed: 0, bodiesDropped: 0 };
 
   constructor(options: CallMeterOptions) {
     this.#sink = options.sink;
@@ -76,6 +89,8 @@ export class CallMeter implements RecordMeter {
     this.#batchSize = options.batchSize ?? 1_000;
     this.#shutdownRetryMs = options.shutdownRetryMs ?? 10_000;
     this.#dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
+    this.#maxBodyBytes = options.maxBufferedBodyBytes ?? 256 * 1024 * 1024;
+    this.#bodyBytesOf = options.bodyBytesOf ?? (() => 0);
     this.#timer = setInterval(() => {
       // Drops that came after the last warning are reported here, so a short burst is never silent.
       this.#reportDrops();
@@ -89,9 +104,19 @@ export class CallMeter implements RecordMeter {
   }
 
   record(record: CallRecord): void {
-    if (this.#buffer.length >= this.#max) {
+    if (this.#buffer.length >= this.#max || this.#closed) {
+      // After close nothing will flush it again (a stream cut at the drain timeout that ends late): say so.
       this.#drop(1);
       return;
+    }
+    const bodyBytes = this.#bodyBytesOf(record);
+    if (bodyBytes > 0) {
+      if (this.#bodyBytes + bodyBytes > this.#maxBodyBytes) {
+        record.bodies = null;
+        this.stats.bodiesDropped++;
+      } else {
+        this.#bodyBytes += bodyBytes;
+      }
     }
     this.#buffer.push(record);
     this.stats.recorded++;
@@ -132,6 +157,7 @@ export class CallMeter implements RecordMeter {
   async #drain(): Promise<void> {
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.splice(0, this.#batchSize);
+      this.#bodyBytes -= this.#bodyBytesIn(batch);
       this.#inFlight = batch.length;
       try {
         await this.#sink.write(batch);
@@ -149,12 +175,20 @@ export class CallMeter implements RecordMeter {
         // The batch goes back in front; whatever no longer fits the bound (its newest records) is dropped.
         const room = Math.max(0, this.#max - this.#buffer.length);
         if (batch.length > room) this.#drop(batch.length - room);
-        this.#buffer.unshift(...batch.slice(0, room));
+        const kept = batch.slice(0, room);
+        this.#bodyBytes += this.#bodyBytesIn(kept);
+        this.#buffer.unshift(...kept);
         return;
       } finally {
         this.#inFlight = 0;
       }
     }
+  }
+
+  #bodyBytesIn(records: readonly CallRecord[]): number {
+    let bytes = 0;
+    for (const record of records) bytes += this.#bodyBytesOf(record);
+    return bytes;
   }
 
   /**
@@ -164,6 +198,7 @@ export class CallMeter implements RecordMeter {
    */
   async close(): Promise<{ lost: number }> {
     clearInterval(this.#timer);
+    this.#closed = true;
     const deadline = Date.now() + this.#shutdownRetryMs;
     let pause = 50;
     for (;;) {

@@ -10,12 +10,14 @@ let answer = 200;
 /** Statuses for the next requests, in order, before `answer` applies again. */
 const nextAnswers: number[] = [];
 const received: number[] = [];
+/** Bodies for the next answers, in order (the portal's `{accepted, rejected, problems}` on a 200). */
+const nextBodies: string[] = [];
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (d) => (body += d));
   req.on('end', () => {
     received.push((JSON.parse(body) as { records: unknown[] }).records.length);
-    res.writeHead(nextAnswers.shift() ?? answer, { 'content-type': 'application/json' }).end('{"error":{"code":"x","message":"y"}}');
+    res.writeHead(nextAnswers.shift() ?? answer, { 'content-type': 'application/json' }).end(nextBodies.shift() ?? '{"error":{"code":"x","message":"y"}}');
   });
 });
 let sink: ReturnType<typeof createPortalCallRecordSink>;
@@ -63,5 +65,16 @@ describe('portal call-record sink', () => {
     expect(received).toEqual([1_000, 1_000, 500]);
     expect(err).toBeInstanceOf(RejectedBatchError);
     expect((err as RejectedBatchError).records).toBe(1_000);
+  });
+
+  it('counts the records the portal stored beside invalid ones as sent, and only the invalid ones as rejected', async () => {
+    answer = 200;
+    received.length = 0;
+    nextBodies.push('{"accepted":999,"rejected":1,"problems":[{"index":3,"problem":"records.3.model: Too big"}]}', '{"accepted":500,"rejected":0,"problems":[]}');
+    const err = await Promise.resolve(sink.write(records(1_500))).catch((e: unknown) => e);
+    expect(received).toEqual([1_000, 500]);
+    expect(err).toBeInstanceOf(RejectedBatchError);
+    expect((err as RejectedBatchError).records).toBe(1);
+    expect((err as Error).message).toMatch(/records\.3\.model: Too big/);
   });
 });

@@ -21,7 +21,12 @@ export function createPortalCallRecordSink(options: { portalUrl: string; interna
       dispatcher: options.dispatcher,
     });
     const text = await res.body.text();
-    if (res.statusCode === 200) return;
+    if (res.statusCode === 200) {
+      // The portal stores the valid records of a part and names the ones it could not.
+      const answer = JSON.parse(text) as { rejected?: number; problems?: Array<{ problem: string }> };
+      if (answer.rejected) throw new RejectedBatchError(`portal refused ${answer.rejected} call records: ${answer.problems?.[0]?.problem ?? ''}`, answer.rejected);
+      return;
+    }
     const message = `portal refused call records: ${res.statusCode} ${text.slice(0, 300)}`;
     // 400 and 413 judge the records themselves; 401, 5xx and the like may pass on a later try.
     throw res.statusCode === 400 || res.statusCode === 413 ? new RejectedBatchError(message) : new Error(message);
@@ -36,7 +41,7 @@ export function createPortalCallRecordSink(options: { portalUrl: string; interna
           await send(part);
         } catch (err) {
           if (!(err instanceof RejectedBatchError)) throw err;
-          refused.records += part.length;
+          refused.records += err.records ?? part.length;
           refused.message ||= err.message;
         }
       };

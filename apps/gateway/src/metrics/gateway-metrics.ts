@@ -40,6 +40,7 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
   new Gauge({ name: 'tollgate_gateway_meter_buffered', help: 'Call records waiting to be stored.', registers: [registry], collect() { this.set(meter.buffered); } });
   new Gauge({ name: 'tollgate_gateway_meter_dropped', help: 'Call records lost to the buffer bound since start.', registers: [registry], collect() { this.set(meter.stats.dropped); } });
   new Gauge({ name: 'tollgate_gateway_meter_rejected', help: 'Call records the store refused since start.', registers: [registry], collect() { this.set(meter.stats.rejected); } });
+  new Gauge({ name: 'tollgate_gateway_meter_bodies_dropped', help: 'Call records stored without their captured bodies (the buffer held its byte bound of bodies) since start.', registers: [registry], collect() { this.set(meter.stats.bodiesDropped); } });
   new Gauge({ name: 'tollgate_gateway_meter_failed_flushes', help: 'Batch writes that failed and were kept for a retry since start (the store is slow or down).', registers: [registry], collect() { this.set(meter.stats.failedFlushes); } });
   const { limiter: shared } = parts;
   if (shared instanceof RedisLimiter) {

@@ -197,6 +197,7 @@ describe('OTLP configuration', () => {
     ).toBe('http://other:4318/traces');
     expect(parseGatewayConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%3D,x-team = ops' }).OTEL_EXPORTER_OTLP_HEADERS).toEqual({ 'api-key': 'abc=', 'x-team': 'ops' });
     expect(() => parseGatewayConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS: "novalue" is not name=value/);
+    expect(() => parseGatewayConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=%E0%A4%A' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS: "api-key=%E0%A4%A" has a malformed %-escape/);
     expect(() => parseGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 });

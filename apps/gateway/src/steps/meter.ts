@@ -38,6 +38,10 @@ export class CallDraft {
   /** Completes the call: the finishers see the final record, then the meter buffers it. */
   finish(meter: RecordMeter): void {
     this.record.api = apiOfCall(this.record.path, this.record.promptId);
+    // Names a caller or provider chose are cut to what the store takes, so one odd answer cannot make its
+    // record (and the batch sent with it) invalid.
+    this.record.model = this.record.model?.slice(0, maxNameLength) ?? null;
+    this.record.upstreamModel = this.record.upstreamModel?.slice(0, maxNameLength) ?? null;
     for (const fn of this.#finishers) fn(this.record);
     meter.record(this.record, this.trace);
   }
@@ -51,6 +55,7 @@ export class CallDraft {
 
 /** Bounds that keep any record storable whatever a caller sends (the store refuses longer fields). */
 const maxPathLength = 512;
+const maxNameLength = 256;
 
 /**
  * Opens a call record for every request and hands it to the meter's buffer once the response is decided.

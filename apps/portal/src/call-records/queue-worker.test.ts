@@ -86,15 +86,17 @@ describe('call-record worker', () => {
     await c.close();
   });
 
-  it('fails a job the schema refuses at once, keeps it as a dead letter, logs and counts it, and goes on', async () => {
+  it('stores the valid records of a job, fails it at once as a dead letter for the invalid ones, logs and counts it, and goes on', async () => {
     const c = channel();
     lines.length = 0;
+    const good = callRecord({ id: 'call_good_beside_bad' });
     const bad = { ...callRecord({ id: 'call_bad' }), status: 42 };
-    await c.queue.add('batch', { items: [bad] }, { attempts: batchJobAttempts, backoff: { type: 'capped-exponential' }, removeOnFail: false });
+    await c.queue.add('batch', { items: [good, bad] }, { attempts: batchJobAttempts, backoff: { type: 'capped-exponential' }, removeOnFail: false });
     const failed = await waitFor('the dead letter', async () => (await c.queue.getFailed())[0]);
     expect(failed.attemptsMade).toBe(1);
-    expect(failed.failedReason).toMatch(/^records\.0\.status:/);
-    expect(failed.data).toEqual({ items: [bad] });
+    expect(failed.failedReason).toMatch(/^1 of 2 records invalid; first: records\.1\.status:/);
+    expect(failed.data).toEqual({ items: [good, bad] });
+    expect(storedIds()).toContain('call_good_beside_bad');
     expect(c.worker.stats).toMatchObject({ invalid: 1, retried: 0 });
     expect(await c.worker.failedJobs()).toBe(1);
     expect(lines.find((l) => l.level === 50 && /invalid/.test(l.msg))).toMatchObject({ jobId: failed.id });

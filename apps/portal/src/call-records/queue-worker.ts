@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { Db } from '@tollgate/db';
 import type { CallRecord } from '@tollgate/domain';
 import { callRecordQueueName, createBatchConsumer, InvalidBatchError, type BatchConsumer } from '@tollgate/jobs';
-import { callRecordBatchSchema } from './record-schema';
+import { checkCallRecords } from './record-schema';
 import { createCallRecordWriter } from './store';
-
-const jobRecordsSchema = callRecordBatchSchema.shape.records;
 
 export interface CallRecordWorkerOptions {
   redisUrl: string;
@@ -39,12 +37,12 @@ export function startCallRecordWorker(options: CallRecordWorkerOptions): BatchCo
     retryBaseMs: options.retryBaseMs,
     retryMaxMs: options.retryMaxMs,
     handle(items) {
-      const parsed = jobRecordsSchema.safeParse(items);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new InvalidBatchError(`records.${issue.path.join('.')}: ${issue.message}`);
-      }
-      write(parsed.data);
+      if (!Array.isArray(items)) throw new InvalidBatchError('records: expected an array');
+      const { valid, invalid } = checkCallRecords(items);
+      // The valid records are stored first; the job then fails as a dead letter for the invalid ones (storing
+      // it again later is harmless: the writer skips ids it has).
+      write(valid);
+      if (invalid.length) throw new InvalidBatchError(`${invalid.length} of ${items.length} records invalid; first: ${invalid[0]!.problem}`);
     },
   });
   // Dead letters from earlier runs are not retried by themselves: say they are there at every start.

@@ -50,3 +50,22 @@ export const callRecordSchema = z.object({
 
 /** One batch: the most records a gateway sends at once (it sends 1,000 per request and 500 per job). */
 export const callRecordBatchSchema = z.object({ records: z.array(callRecordSchema).max(10_000) });
+
+/**
+ * Checks each record on its own: one bad record (say a provider's oversized model name) must not cost the
+ * valid records sent with it, which may be other teams' calls. Returns the valid ones and what was wrong with
+ * the others, by position.
+ */
+export function checkCallRecords(items: readonly unknown[]): { valid: CallRecord[]; invalid: Array<{ index: number; problem: string }> } {
+  const valid: CallRecord[] = [];
+  const invalid: Array<{ index: number; problem: string }> = [];
+  items.forEach((item, index) => {
+    const parsed = callRecordSchema.safeParse(item);
+    if (parsed.success) valid.push(parsed.data);
+    else invalid.push({ index, problem: `records.${index}.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}` });
+  });
+  return { valid, invalid };
+}
+
+/** A batch as sent: the records are checked one by one with `checkCallRecords`. */
+export const sentCallRecordBatchSchema = z.object({ records: z.array(z.unknown()).max(10_000) });

@@ -5,7 +5,7 @@ import type { PortalContext, PortalEnv } from '../context';
 import { ApiError, payloadTooLarge } from '../http/errors';
 import { readJson } from '../http/validate';
 import { createCallRecordWriter } from '../call-records/store';
-import { callRecordBatchSchema } from '../call-records/record-schema';
+import { checkCallRecords, sentCallRecordBatchSchema } from '../call-records/record-schema';
 
 /**
  * A gateway pushes up to 1,000 records a request and drops a batch the portal answers with 413. The portal's
@@ -55,9 +55,12 @@ export function internalRoutes(ctx: PortalContext) {
   });
 
   app.post('/call-records', gatewayOnly, limitBatch, async (c) => {
-    const { records } = await readJson(c, callRecordBatchSchema);
-    writeCallRecords(records);
-    return c.json({ accepted: records.length });
+    const { records } = await readJson(c, sentCallRecordBatchSchema);
+    const { valid, invalid } = checkCallRecords(records);
+    writeCallRecords(valid);
+    // The valid records are stored; the gateway counts the others as rejected (they can never be stored).
+    if (invalid.length) ctx.logger.error({ rejected: invalid.length, problems: invalid.slice(0, 5) }, 'call records refused: invalid');
+    return c.json({ accepted: valid.length, rejected: invalid.length, problems: invalid.slice(0, 20) });
   });
 
   return app;
