@@ -33,6 +33,7 @@ const dimensionColumns = (['teamId', 'serviceId', 'api', 'appId', 'model', 'stat
 const keyColumns = [column('level'), column('bucketStart'), ...dimensionColumns];
 const measureColumns = measures.map(column);
 const sketchMerge = 'tollgate_sketch_merge';
+const taught = new WeakSet<Database.Database>();
 
 // One statement per rollup row a batch touches: a new row is inserted, an existing one (an earlier batch, a late
 // record, another portal's batch) gets the sums added and the sketches merged by the function registered below.
@@ -50,8 +51,12 @@ const upsertSql = `INSERT INTO "${getTableConfig(callRollups).name}"
  * writes one upsert per group. A late record simply lands in its own, older buckets.
  */
 export function createRollupWriter(client: Database.Database) {
-  // SQLite cannot merge sketches, so the connection that writes them is taught how.
-  client.function(sketchMerge, { deterministic: true }, (a: unknown, b: unknown) => mergeEncoded(a as Buffer | null, b as Buffer | null));
+  // SQLite cannot merge sketches, so the connection that writes them is taught how, once: defining a function
+  // again would expire the statements other writers on the connection prepared.
+  if (!taught.has(client)) {
+    client.function(sketchMerge, { deterministic: true }, (a: unknown, b: unknown) => mergeEncoded(a as Buffer | null, b as Buffer | null));
+    taught.add(client);
+  }
   const upsert = client.prepare(upsertSql);
   const groups = new Map<string, Group>();
 

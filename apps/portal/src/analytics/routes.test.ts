@@ -176,7 +176,22 @@ describe('analytics answers', () => {
   });
 });
 
-describe('analytics of a late record', () => {
+describe('analytics as records arrive', () => {
+  it('rolls nothing up from a batch that failed, and nothing of it reaches the next batch', async () => {
+    const write = createCallRecordWriter(f.db);
+    const at = start + 5 * hour + 1_000;
+    const before = (await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[5].requests;
+    const good = callRecord({ appId: w.apps[1]!, serviceId: w.services[1]!, teamId: w.teams.conOne, startedAt: at });
+    // The store refuses a record without a method: the whole batch rolls back.
+    const broken = { ...callRecord({ startedAt: at }), method: null as unknown as string };
+    expect(() => write([good, broken])).toThrow();
+    write([callRecord({ appId: w.apps[1]!, serviceId: w.services[1]!, teamId: w.teams.conOne, startedAt: at })]);
+    expect((await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[5].requests).toBe(before + 1);
+    write([good]);
+    expect((await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[5].requests).toBe(before + 2);
+    records.push(good);
+  });
+
   it('counts a call that arrives after its bucket was written, in its own bucket', async () => {
     const late = callRecord({ appId: w.apps[0]!, serviceId: w.services[0]!, teamId: w.teams.conOne, startedAt: start + 30 * 60_000, latencyMs: 999_999 });
     const before = (await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[0];
