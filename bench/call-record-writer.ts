@@ -6,7 +6,7 @@ import { blankCallRecord, type CallRecord } from '@tollgate/domain';
 import { createCallRecordWriter } from '@tollgate/portal';
 
 /**
- * `npx tsx bench/call-record-writer.ts`: what the store costs per batch of call records, on a file database in
+ * `npm run bench:writer`: what the store costs per batch of call records, on a file database in
  * WAL mode as in production. Two shapes: the bench's own traffic (one app, one service, one model: every
  * record in a batch lands in the same rollup rows) and a varied one (200 dimension sets, so a batch touches
  * hundreds of rollup rows per level). Options (env): BENCH_WRITER_BATCHES (default 60), BENCH_WRITER_SIZE (1000).
