@@ -50,8 +50,9 @@ export class Totals {
 
   add(row: RollupMeasures): void {
     for (const f of sumFields) this.sums[f] += row[f];
-    this.latency.add(row.latencySketch);
-    this.ttft.add(row.ttftSketch);
+    // An unreadable sketch costs only its own quantiles; the sums still count.
+    this.latency.addReadable(row.latencySketch);
+    this.ttft.addReadable(row.ttftSketch);
   }
 
   /** Adds another total in: the series folded into "other". */

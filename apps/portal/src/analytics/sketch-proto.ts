@@ -98,15 +98,33 @@ function readMapping(r: Reader, end: number): MappingMessage {
   return mapping;
 }
 
+/**
+ * The most bins a store may span. Every double maps to a key within about ±36,000 at 1% accuracy, so a wider
+ * store can only come from a corrupt blob, whose far-apart keys would otherwise allocate billions of zeros.
+ */
+const maxStoreBins = 1 << 17;
+
+function checkSpan(low: number, high: number): void {
+  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high - low >= maxStoreBins) throw new Error('sketch bins out of range');
+}
+
+/** Throws, changing nothing, when `store` could not be widened to keys `from` … `to`. */
+export function checkCover(store: StoreMessage, from: number, to: number): void {
+  if (store.counts.length === 0) checkSpan(from, to);
+  else checkSpan(Math.min(from, store.offset), Math.max(to, store.offset + store.counts.length - 1));
+}
+
 /** Widens `store` to hold keys `from` … `to` (inclusive) and returns it. */
 function cover(store: StoreMessage, from: number, to: number): StoreMessage {
-  const counts = store.counts;
-  if (counts.length === 0) {
+  checkCover(store, from, to);
+  if (store.counts.length === 0) {
     store.offset = from;
   } else if (from < store.offset) {
-    counts.unshift(...new Array<number>(store.offset - from).fill(0));
+    // Not unshift(...zeros): spreading tens of thousands of arguments overflows the stack.
+    store.counts = new Array<number>(store.offset - from).fill(0).concat(store.counts);
     store.offset = from;
   }
+  const counts = store.counts;
   while (counts.length <= to - store.offset) counts.push(0);
   return store;
 }
@@ -123,6 +141,7 @@ export function addCount(store: StoreMessage, key: number, count: number): void 
 export function addCounts(store: StoreMessage, offset: number, counts: readonly number[]): void {
   if (counts.length === 0) return;
   if (store.counts.length === 0) {
+    checkCover(store, offset, offset + counts.length - 1);
     store.offset = offset;
     store.counts = counts.slice();
     return;

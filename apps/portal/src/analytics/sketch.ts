@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { addCount, addCounts, decodeSketchMessage, encodeSketchMessage, type MappingMessage, type SketchMessage } from './sketch-proto';
+import { addCount, addCounts, checkCover, decodeSketchMessage, encodeSketchMessage, type MappingMessage, type SketchMessage } from './sketch-proto';
 
 /**
  * Latency and TTFT quantiles come from DDSketches: a quantile read from a sketch is within this relative
@@ -41,6 +41,20 @@ export class SketchBuilder {
     return bytes ? this.addMessage(decodeSketchMessage(bytes)) : this;
   }
 
+  /**
+   * Like `add`, but a stored sketch that cannot be read (corrupt, or of another accuracy) is left out, and
+   * false says so: one bad row must cost its quantiles, not fail every query and batch that touches it.
+   * Nothing is changed by a sketch that is refused: decoding and the checks come before any bin is added.
+   */
+  addReadable(bytes: Uint8Array | null): boolean {
+    try {
+      this.add(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   merge(other: SketchBuilder): this {
     return other.empty ? this : this.addMessage(other.message);
   }
@@ -48,6 +62,10 @@ export class SketchBuilder {
   private addMessage(other: SketchMessage): this {
     if (!sameMapping(this.message.mapping, other.mapping)) throw new Error('sketches of different relative accuracy cannot be merged');
     const { positive, negative } = this.message;
+    // Both checked before either is added to, so a refused sketch leaves this one as it was.
+    for (const [mine, theirs] of [[positive, other.positive], [negative, other.negative]] as const) {
+      if (theirs.counts.length) checkCover(mine, theirs.offset, theirs.offset + theirs.counts.length - 1);
+    }
     addCounts(positive, other.positive.offset, other.positive.counts);
     addCounts(negative, other.negative.offset, other.negative.counts);
     this.message.zeroCount += other.zeroCount;
@@ -66,10 +84,16 @@ export class SketchBuilder {
   }
 }
 
-/** Both sketches as one; either may be absent (a rollup row with no streamed call has no TTFT sketch). */
-export function mergeEncoded(a: Uint8Array | null, b: Uint8Array | null): Buffer | null {
-  if (!a || !b) return a ? Buffer.from(a) : b ? Buffer.from(b) : null;
-  return new SketchBuilder().add(a).add(b).encode();
+/**
+ * Both sketches as one; either may be absent (a rollup row with no streamed call has no TTFT sketch). The
+ * writer calls it as (stored, new): a stored sketch that cannot be read is replaced by the new one rather
+ * than failing the upsert, which would refuse the whole batch of call records, and every retry of it.
+ */
+export function mergeEncoded(stored: Uint8Array | null, added: Uint8Array | null): Buffer | null {
+  if (!stored || !added) return stored ? Buffer.from(stored) : added ? Buffer.from(added) : null;
+  const merged = new SketchBuilder().add(added);
+  merged.addReadable(stored);
+  return merged.encode();
 }
 
 /** The value at quantile `q` (0..1), or null when the sketch holds nothing. */
