@@ -3,10 +3,9 @@ import { z } from 'zod';
 import type { RollupLevel } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
 import { readableTeams, requireSignedIn } from '../access/policy';
-import { instantSchema } from '../apps/usage';
+import { instantSchema, readKnownQuery } from '../call-records/query';
 import { badRequest } from '../http/errors';
 import { idSchema } from '../http/ids';
-import { readQuery } from '../http/validate';
 import { Totals, type Measures } from './measures';
 import { bucketOf, levelWidthMs, rollupLevels } from './rollups';
 import { dimensionNames, displayNames, levelDataFrom, rollupRows, topGroupsByRequests, type Dimension, type RollupQuery } from './query';
@@ -74,7 +73,12 @@ function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }
     const end = bucketOf(to - 1, level) + levelWidthMs[level];
     return { level, from: start, to: end, buckets: (end - start) / levelWidthMs[level] };
   };
-  if (!q.interval) return rollupLevels.map(span).find((w) => w.buckets <= defaultMaxBuckets) ?? span('day');
+  if (!q.interval) {
+    const window = rollupLevels.map(span).find((w) => w.buckets <= defaultMaxBuckets) ?? span('day');
+    // Day buckets over decades (or to=2^52) would be an answer of millions of points, built in memory.
+    if (window.buckets > maxBuckets) throw badRequest(`from: the range spans ${window.buckets} days; the most is ${maxBuckets}: use a shorter range`, 'invalid_query');
+    return window;
+  }
   const window = span(q.interval);
   if (window.buckets > maxBuckets) {
     throw badRequest(`interval: ${q.interval} buckets over this range would be ${window.buckets}; the most is ${maxBuckets}: use a coarser interval or a shorter range`, 'invalid_query');
@@ -103,7 +107,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
    */
   app.get('/analytics/timeseries', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { from, to, interval, groupBy, limit, ...filters } = readQuery(c, timeseriesSchema);
+    const { from, to, interval, groupBy, limit, ...filters } = readKnownQuery(c, timeseriesSchema, Object.keys(timeseriesSchema.shape));
     const window = resolveWindow({ from, to, interval }, clock());
     const q = scoped(actor, window, filters);
     const top = groupBy ? topGroupsByRequests(ctx.db, q, groupBy, limit) : { values: [''], more: false };
@@ -143,7 +147,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
   /** The `limit` values of a dimension ranked by `metric` over the range, each with every measure. */
   app.get('/analytics/top', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { from, to, interval, dimension, metric, limit, ...filters } = readQuery(c, topSchema);
+    const { from, to, interval, dimension, metric, limit, ...filters } = readKnownQuery(c, topSchema, Object.keys(topSchema.shape));
     const window = resolveWindow({ from, to, interval }, clock());
     const groups = new Map<string, Totals>();
     for (const row of rollupRows(ctx.db, scoped(actor, window, filters), dimension)) {
