@@ -1,3 +1,4 @@
+import type { RetentionSettings } from './analytics/retention';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { Limiter } from '@tollgate/limiter';
@@ -19,6 +20,8 @@ export interface PortalSettings {
   internalToken?: string;
   /** Largest request body `/api/*` reads; larger ones get 413 before any handler runs. */
   maxBodyBytes: number;
+  /** How long each rollup level is kept, so analytics picks a level that still holds the range; unset, forever. */
+  retention?: RetentionSettings;
 }
 
 export interface PortalDeps {

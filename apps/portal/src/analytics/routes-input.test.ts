@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { callRollups } from '@tollgate/db';
+import { createCallRecordWriter } from '../call-records/store';
+import { callRecord } from '../testing/call-record-factory';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 
 /** Input the analytics API must refuse, naming the parameter. */
@@ -40,5 +44,22 @@ describe('analytics input', () => {
     const res = await get('timeseries?from=2026-05-04T10:00&to=2026-05-04T12:00');
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^from: /);
+  });
+});
+
+describe('the default interval under retention', () => {
+  it('reads a range past the minute level’s retention from hours, which still hold it', async () => {
+    const g = await createPortalFixture({ settings: { retention: { rawDays: 30, minuteDays: 1, hourDays: 90, dayDays: 0 } } });
+    try {
+      const at = Math.floor((Date.now() - 8 * 86_400_000) / 3_600_000) * 3_600_000;
+      createCallRecordWriter(g.db)([callRecord({ startedAt: at + 60_000 })]);
+      // What the retention job leaves: no minute rows that old.
+      g.db.delete(callRollups).where(eq(callRollups.level, 'minute')).run();
+      const body = (await g.api('GET', `/api/analytics/timeseries?from=${at}&to=${at + 3 * 3_600_000}`, { cookie: g.admin.cookie, expect: 200 })).body;
+      expect(body.interval).toBe('hour');
+      expect(body.series[0].totals.requests).toBe(1);
+    } finally {
+      await g.close();
+    }
   });
 });

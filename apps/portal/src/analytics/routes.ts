@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RollupLevel } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
+import type { RetentionSettings } from './retention';
 import { readableTeams, requireSignedIn } from '../access/policy';
 import { instantSchema, readKnownQuery } from '../call-records/query';
 import { badRequest } from '../http/errors';
@@ -60,11 +61,15 @@ interface Window {
   buckets: number;
 }
 
+const dayMs = 86_400_000;
+const levelDays: Record<RollupLevel, keyof RetentionSettings> = { minute: 'minuteDays', hour: 'hourDays', day: 'dayDays' };
+
 /**
  * The range in whole buckets of the interval's level: `from` rounds down and `to` up to a bucket edge (UTC).
- * Defaults: the last 24 hours, at the finest level that spans them in at most 500 buckets.
+ * Defaults: the last 24 hours, at the finest level that spans them in at most 500 buckets and whose
+ * retention still holds them (three hours last week is read from hours once minutes are kept for a day).
  */
-function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }, now: number): Window {
+function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }, now: number, retention?: RetentionSettings): Window {
   const to = q.to ?? now;
   const from = q.from ?? to - defaultRangeMs;
   if (from >= to) throw badRequest('from: must be before to', 'invalid_query');
@@ -74,7 +79,11 @@ function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }
     return { level, from: start, to: end, buckets: (end - start) / levelWidthMs[level] };
   };
   if (!q.interval) {
-    const window = rollupLevels.map(span).find((w) => w.buckets <= defaultMaxBuckets) ?? span('day');
+    const kept = (level: RollupLevel) => {
+      const days = retention?.[levelDays[level]] ?? 0;
+      return days === 0 || from >= now - days * dayMs;
+    };
+    const window = rollupLevels.map(span).find((w) => w.buckets <= defaultMaxBuckets && kept(w.level)) ?? span('day');
     // Day buckets over decades (or to=2^52) would be an answer of millions of points, built in memory.
     if (window.buckets > maxBuckets) throw badRequest(`from: the range spans ${window.buckets} days; the most is ${maxBuckets}: use a shorter range`, 'invalid_query');
     return window;
@@ -108,7 +117,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
   app.get('/analytics/timeseries', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { from, to, interval, groupBy, limit, ...filters } = readKnownQuery(c, timeseriesSchema, Object.keys(timeseriesSchema.shape));
-    const window = resolveWindow({ from, to, interval }, clock());
+    const window = resolveWindow({ from, to, interval }, clock(), ctx.settings.retention);
     const q = scoped(actor, window, filters);
     const top = groupBy ? topGroupsByRequests(ctx.db, q, groupBy, limit) : { values: [''], more: false };
     const shown = new Set(top.values);
@@ -148,7 +157,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
   app.get('/analytics/top', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { from, to, interval, dimension, metric, limit, ...filters } = readKnownQuery(c, topSchema, Object.keys(topSchema.shape));
-    const window = resolveWindow({ from, to, interval }, clock());
+    const window = resolveWindow({ from, to, interval }, clock(), ctx.settings.retention);
     const groups = new Map<string, Totals>();
     for (const row of rollupRows(ctx.db, scoped(actor, window, filters), dimension)) {
       let totals = groups.get(row.group);
