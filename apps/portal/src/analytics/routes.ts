@@ -126,6 +126,12 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
     const totals = new Map(keys.map((k) => [k, new Totals()]));
     for (const row of rollupRows(ctx.db, q, groupBy)) {
       const key = shown.has(row.group) ? row.group : OTHER;
+      // A value that was not in the top-N read (written by another process in between) joins `other`.
+      if (!cells.has(key)) {
+        keys.push(key);
+        cells.set(key, new Map());
+        totals.set(key, new Totals());
+      }
       const byBucket = cells.get(key)!;
       let cell = byBucket.get(row.bucketStart);
       if (!cell) byBucket.set(row.bucketStart, (cell = new Totals()));
