@@ -7,7 +7,7 @@ import { traceFrom } from '../steps/context';
 import { BodyCapture, captureOf, cutToBytes, startCapture } from './body-capture';
 
 const service = (capture?: { redact: string[] }): SnapshotService => ({ id: 'svc_x', teamId: 'team_x', slug: 'x', name: 'X', kind: 'ai', lifecycle: 'published', ...(capture ? { capture } : {}) });
-const meter = { recorded: [] as unknown[], record(r: unknown) { this.recorded.push(r); }, countUnattributed() {} };
+const meter = { recorded: [] as unknown[], record(r: unknown) { this.recorded.push(r); }, countUnattributed() {}, callStarted() {} };
 
 describe('BodyCapture', () => {
   it('keeps both bodies whole under the limit and redacts them', () => {

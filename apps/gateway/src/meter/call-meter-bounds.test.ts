@@ -52,4 +52,30 @@ describe('the meter’s bounds besides its record count', () => {
     expect(meter.stats).toMatchObject({ recorded: 0, dropped: 1 });
     expect(warnings).toHaveLength(1);
   });
+
+  it('waits on close for calls still finishing (a cancel after the client left) and stores their records in the last flush', async () => {
+    const stored: CallRecord[] = [];
+    const warnings: string[] = [];
+    const meter = new CallMeter({ sink: { write: (batch) => void stored.push(...batch) }, logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }), shutdownRetryMs: 2_000 });
+    meter.callStarted();
+    meter.callStarted();
+    meter.countUnattributed();
+    const closing = meter.close();
+    await new Promise((r) => setTimeout(r, 50));
+    meter.record(withBody(7, 10));
+    expect(await closing).toEqual({ lost: 0 });
+    expect(stored.map((r) => r.id)).toEqual(['call_7']);
+    expect(meter.stats.dropped).toBe(0);
+    expect(warnings).toEqual([]);
+  });
+
+  it('stops waiting for an unfinished call at the shutdown deadline, and says so', async () => {
+    const warnings: Array<{ msg: string; openCalls: number }> = [];
+    const meter = new CallMeter({ sink: { write: () => {} }, logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) }), shutdownRetryMs: 150 });
+    meter.callStarted();
+    const started = Date.now();
+    expect(await meter.close()).toEqual({ lost: 0 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(warnings[0]).toMatchObject({ openCalls: 1, msg: 'closing the meter with calls still unfinished' });
+  });
 });

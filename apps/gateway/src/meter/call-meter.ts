@@ -46,6 +46,8 @@ export interface CallMeterOptions {
  * every finished call is counted, logged and traced once, where its record is complete.
  */
 export interface RecordMeter {
+  /** A call began: a clean stop waits for it to be recorded (or counted) before the last flush. */
+  callStarted(): void;
   /** A call with a known key or team: stored. */
   record(record: CallRecord, trace?: TraceContext): void;
   /** A request without a known key: counted (and logged), never stored. */
@@ -75,6 +77,8 @@ export class CallMeter implements RecordMeter {
   readonly #bodyBytesOf: (record: CallRecord) => number;
   #bodyBytes = 0;
   #closed = false;
+  /** Calls begun and not yet recorded or counted (a stream still relaying, a handler finishing a cancel). */
+  #openCalls = 0;
   /**
    * recorded/flushed: records in and out; dropped: lost to the bound (or arriving after close); rejected:
    * refused by the store; failedFlushes: attempts that will be retried; unattributed: requests without a known
@@ -103,7 +107,16 @@ export class CallMeter implements RecordMeter {
     return this.#buffer.length;
   }
 
+  callStarted(): void {
+    this.#openCalls++;
+  }
+
+  #callEnded(): void {
+    if (this.#openCalls > 0) this.#openCalls--;
+  }
+
   record(record: CallRecord): void {
+    this.#callEnded();
     if (this.#buffer.length >= this.#max || this.#closed) {
       // After close nothing will flush it again (a stream cut at the drain timeout that ends late): say so.
       this.#drop(1);
@@ -143,6 +156,7 @@ export class CallMeter implements RecordMeter {
   }
 
   countUnattributed(): void {
+    this.#callEnded();
     this.stats.unattributed++;
   }
 
@@ -198,8 +212,12 @@ export class CallMeter implements RecordMeter {
    */
   async close(): Promise<{ lost: number }> {
     clearInterval(this.#timer);
-    this.#closed = true;
     const deadline = Date.now() + this.#shutdownRetryMs;
+    // A server that drained has no open connections, but a call whose client left may still be finishing
+    // (its upstream request being cancelled): its record comes moments later, and it must be in the last flush.
+    while (this.#openCalls > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (this.#openCalls > 0) this.#logger.warn({ openCalls: this.#openCalls }, 'closing the meter with calls still unfinished');
+    this.#closed = true;
     let pause = 50;
     for (;;) {
       const settled = await settlesBefore(this.flush(), deadline);

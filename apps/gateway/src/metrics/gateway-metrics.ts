@@ -84,6 +84,7 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
     registry,
     /** The meter the request path uses: counts each finished call, then hands it on. */
     meter: {
+      callStarted: () => meter.callStarted(),
       record(record: CallRecord) {
         observe(record);
         meter.record(record);

@@ -17,6 +17,7 @@ export function observedMeter(inner: RecordMeter, parts: { logger: Logger; trace
     if (tracer && trace) tracer.end(record, trace);
   };
   return {
+    callStarted: () => inner.callStarted(),
     record(record, trace) {
       observe(record, trace, true);
       inner.record(record, trace);

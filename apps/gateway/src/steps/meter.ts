@@ -66,6 +66,7 @@ export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const call = new CallDraft(c.get('requestId'), c.req.method, c.req.path.slice(0, maxPathLength), c.get('trace'));
     c.set('call', call);
+    meter.callStarted();
     await next();
     if (call.deferred) return;
     call.record.status = c.res.status;
