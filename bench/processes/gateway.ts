@@ -17,7 +17,7 @@ const redisUrl = process.argv[3];
 const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
 const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent', ...(redisUrl ? { TOLLGATE_REDIS_URL: redisUrl } : {}) };
 // The wide event per call is written as in production (info), to /dev/null, so its cost is in the figures.
-const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
 const platform = await startAllInOne(parsePortalConfig(env), parseGatewayConfig(env), logger);
 const admin = new PortalClient(platform.portalUrl);
 await admin.login(platform.portal.firstAdmin!.email, platform.portal.firstAdmin!.password);
