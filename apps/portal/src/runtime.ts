@@ -60,7 +60,7 @@ export async function createPortalRuntime(
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
   await notifier.start();
   // On the notification queue: a timer in this process without Redis, one BullMQ job scheduler for all portals with it.
-  await scheduleRetention({ db, jobs, settings: config.retention, everyMs: config.retentionSweepMs, logger: logger.child({ component: 'retention' }) });
+  const retention = await scheduleRetention({ db, jobs, settings: config.retention, everyMs: config.retentionSweepMs, logger: logger.child({ component: 'retention' }) });
   const callRecordWorker = config.redisUrl
     ? startCallRecordWorker({ redisUrl: config.redisUrl, prefix: config.callRecordQueuePrefix, db, logger })
     : undefined;
@@ -93,6 +93,7 @@ export async function createPortalRuntime(
     async close() {
       app.close();
       publisher.close();
+      retention.stop();
       await jobs.close();
       await notifier.close();
       // The job being written finishes; jobs still waiting stay in Redis for the next start.

@@ -107,6 +107,24 @@ describe('retention', () => {
     expect(otherWrites).toBeGreaterThanOrEqual(8);
     expect(rows(db, callRecords)).toBe(0);
   });
+
+  it('stops between chunks when told to (a portal shutting down), leaving the rest to the next run', async () => {
+    const { db } = fileDb();
+    createCallRecordWriter(db)(Array.from({ length: 30 }, (_, i) => callRecord({ startedAt: now - 10 * day - i * 60_000 })));
+    const stop = new AbortController();
+    let chunks = 0;
+    const result = await enforceRetention(db, settings, now, {
+      chunkRows: 5,
+      signal: stop.signal,
+      pause: async () => {
+        if (++chunks === 2) stop.abort();
+      },
+    });
+    // Two pauses, then the abort seen after the third chunk: 15 of 30 gone, and no rollup level touched.
+    expect(result).toEqual({ records: 15, bodies: 0, rollups: { minute: 0, hour: 0, day: 0 } });
+    expect(rows(db, callRecords)).toBe(15);
+    expect((await enforceRetention(db, settings, now)).records).toBe(15);
+  });
 });
 
 describe('retention settings', () => {

@@ -26,6 +26,8 @@ export interface RetentionOptions {
   chunkRows?: number;
   /** Awaited between chunks, so other writers (the call-record writer, another portal) get the lock. */
   pause?: () => Promise<void>;
+  /** Stops the run between chunks (a portal shutting down); the next run deletes the rest. */
+  signal?: AbortSignal;
 }
 
 const dayMs = 86_400_000;
@@ -49,7 +51,7 @@ export async function enforceRetention(db: Db, settings: RetentionSettings, now:
     for (;;) {
       const deleted = statement.run(...params, chunk).changes;
       total += deleted;
-      if (deleted < chunk) return total;
+      if (deleted < chunk || options.signal?.aborted) return total;
       await pause();
     }
   }
@@ -63,7 +65,7 @@ export async function enforceRetention(db: Db, settings: RetentionSettings, now:
   }
   for (const level of rollupLevels) {
     const days = settings[levelDays[level]];
-    if (days <= 0) continue;
+    if (days <= 0 || options.signal?.aborted) continue;
     const lastStart = now - days * dayMs - levelWidthMs[level];
     result.rollups[level] = await deleteInChunks(
       getTableConfig(callRollups).name,
@@ -91,14 +93,17 @@ export async function scheduleRetention(deps: {
   logger: Logger;
   clock?: () => number;
   options?: RetentionOptions;
-}): Promise<void> {
+}): Promise<{ stop(): void }> {
   const clock = deps.clock ?? Date.now;
+  // Shutdown must not wait for a long first sweep (after an upgrade, say): it stops it between chunks.
+  const stopping = new AbortController();
   let running = false;
   deps.jobs.process(retentionJob, async () => {
     if (running) return;
     running = true;
     try {
-      const result = await enforceRetention(deps.db, deps.settings, clock(), deps.options);
+      if (stopping.signal.aborted) return;
+      const result = await enforceRetention(deps.db, deps.settings, clock(), { ...deps.options, signal: stopping.signal });
       const deleted = result.records + result.bodies + result.rollups.minute + result.rollups.hour + result.rollups.day;
       if (deleted > 0) deps.logger.info({ retention: result }, 'deleted call data past its retention');
     } catch (err) {
@@ -109,4 +114,5 @@ export async function scheduleRetention(deps: {
     }
   });
   await deps.jobs.schedule(retentionScheduler, retentionJob, deps.everyMs);
+  return { stop: () => stopping.abort() };
 }
