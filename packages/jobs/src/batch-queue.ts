@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { silentJobLogger, type JobLogger } from './job-queue';
+import { partsBySize } from './batch-parts';
 
 /**
  * Batches of items carried from many producers to one consumer through BullMQ (the gateways' call records to
@@ -65,21 +66,8 @@ export function createBatchProducer<T>(options: BatchQueueOptions & { commandTim
       // BullMQ waits for its first connection regardless of the offline queue: refuse instead of hanging.
       if (connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
       const opts = { attempts: batchJobAttempts, backoff: { type: backoffType }, removeOnComplete: true, removeOnFail: false };
-      const jobs: Array<{ name: string; data: { items: T[] }; opts: typeof opts }> = [];
-      let part: T[] = [];
-      let chars = 0;
-      for (const item of items) {
-        // Measured off the request path, once per flush; BullMQ serialises the data again as it adds it.
-        const size = JSON.stringify(item).length;
-        if (part.length > 0 && (part.length >= itemsPerBatchJob || chars + size > charsPerBatchJob)) {
-          jobs.push({ name: 'batch', data: { items: part }, opts });
-          part = [];
-          chars = 0;
-        }
-        part.push(item);
-        chars += size;
-      }
-      jobs.push({ name: 'batch', data: { items: part }, opts });
+      // Measured off the request path, once per flush; BullMQ serialises the data again as it adds it.
+      const jobs = partsBySize(items, itemsPerBatchJob, charsPerBatchJob).map((part) => ({ name: 'batch', data: { items: part.items }, opts }));
       await queue.addBulk(jobs);
     },
     async close() {

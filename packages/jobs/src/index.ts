@@ -15,3 +15,4 @@ export {
   type BatchQueueOptions,
 } from './batch-queue';
 export { callRecordQueueName } from './call-record-queue';
+export { partsBySize } from './batch-parts';

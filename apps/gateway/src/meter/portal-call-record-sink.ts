@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import type { CallRecord } from '@tollgate/domain';
+import { partsBySize } from '@tollgate/jobs';
 import { RejectedBatchError, type CallRecordSink } from './call-meter';
 
 /** The portal accepts this many records per request; larger batches are sent in parts. */
@@ -45,19 +46,7 @@ export function createPortalCallRecordSink(options: { portalUrl: string; interna
           refused.message ||= err.message;
         }
       };
-      let part: string[] = [];
-      let chars = 0;
-      for (const record of records) {
-        const json = JSON.stringify(record);
-        if (part.length && (part.length >= recordsPerRequest || chars + json.length > charsPerRequest)) {
-          await sendPart(part);
-          part = [];
-          chars = 0;
-        }
-        part.push(json);
-        chars += json.length;
-      }
-      if (part.length) await sendPart(part);
+      for (const part of partsBySize(records, recordsPerRequest, charsPerRequest)) await sendPart(part.json);
       if (refused.records) throw new RejectedBatchError(refused.message, refused.records);
     },
   };

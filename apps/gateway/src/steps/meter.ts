@@ -37,13 +37,23 @@ export class CallDraft {
 
   /** Completes the call: the finishers see the final record, then the meter buffers it. */
   finish(meter: RecordMeter): void {
+    this.#seal();
+    for (const fn of this.#finishers) fn(this.record);
+    meter.record(this.record, this.trace);
+  }
+
+  /** Completes a call without a known key or team: counted and logged, not stored. */
+  finishUnattributed(meter: RecordMeter): void {
+    this.#seal();
+    meter.countUnattributed(this.record, this.trace);
+  }
+
+  #seal(): void {
     this.record.api = apiOfCall(this.record.path, this.record.promptId);
     // Names a caller or provider chose are cut to what the store takes, so one odd answer cannot make its
     // record (and the batch sent with it) invalid.
     this.record.model = this.record.model?.slice(0, maxNameLength) ?? null;
     this.record.upstreamModel = this.record.upstreamModel?.slice(0, maxNameLength) ?? null;
-    for (const fn of this.#finishers) fn(this.record);
-    meter.record(this.record, this.trace);
   }
 
   fail(code: string, message: string): void {
@@ -81,11 +91,7 @@ export function meterStep(meter: RecordMeter): MiddlewareHandler<GatewayEnv> {
     }
     call.record.latencyMs = call.elapsedMs();
     // A test run from the portal has no app but belongs to the service's team: it is stored too.
-    if (!call.record.appId && !call.record.teamId) {
-      call.record.api = apiOfCall(call.record.path, null);
-      meter.countUnattributed(call.record, call.trace);
-      return;
-    }
-    call.finish(meter);
+    if (!call.record.appId && !call.record.teamId) call.finishUnattributed(meter);
+    else call.finish(meter);
   };
 }

@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, inArray, lt, min, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, min, sql, type SQL } from 'drizzle-orm';
 import { apps, callRollups, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import type { RollupMeasures } from './measures';
+import { inTrafficScope, type TrafficScope } from '../access/traffic';
 
 /** The dimensions a caller can group and rank by, as the API names them, and their rollup columns. */
 export const dimensionColumns = {
@@ -30,8 +31,8 @@ export interface RollupQuery {
   from: number;
   to: number;
   filters: RollupFilters;
-  /** Teams whose apps' and services' traffic the caller sees; null = all (platform admin). */
-  visibleTeams: readonly TeamId[] | null;
+  /** The traffic the caller may see (`access/traffic.ts`). */
+  scope: TrafficScope;
 }
 
 export interface RollupRow extends RollupMeasures {
@@ -40,20 +41,9 @@ export interface RollupRow extends RollupMeasures {
   group: string;
 }
 
-/**
- * The rows a caller may read: the same rule as the call records API. A row is the consumer's when its app
- * belongs to one of their teams and the publisher's when its service does, ownership taken from today's apps
- * and services tables. Filters are ANDed on, so they can only narrow this.
- */
-function conditions(db: Db, q: RollupQuery): SQL | undefined {
-  const mine = q.visibleTeams;
-  const visible =
-    mine === null
-      ? undefined
-      : or(
-          inArray(callRollups.appId, db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, [...mine]))),
-          inArray(callRollups.serviceId, db.select({ id: services.id }).from(services).where(inArray(services.teamId, [...mine]))),
-        );
+/** The rows a caller may read, with the query's filters ANDed on, so they can only narrow the scope. */
+function conditions(q: RollupQuery): SQL | undefined {
+  const visible = inTrafficScope(q.scope, callRollups.appId, callRollups.serviceId);
   const f = q.filters;
   return and(
     eq(callRollups.level, q.level),
@@ -90,7 +80,7 @@ export function rollupRows(db: Db, q: RollupQuery, groupBy?: Dimension): RollupR
   return db
     .select({ bucketStart: callRollups.bucketStart, group: groupBy ? dimensionColumns[groupBy] : sql<string>`''`, ...measureColumns })
     .from(callRollups)
-    .where(conditions(db, q))
+    .where(conditions(q))
     .all();
 }
 
@@ -100,7 +90,7 @@ export function topGroupsByRequests(db: Db, q: RollupQuery, groupBy: Dimension, 
   const rows = db
     .select({ value: dimensionColumns[groupBy], total })
     .from(callRollups)
-    .where(conditions(db, q))
+    .where(conditions(q))
     .groupBy(dimensionColumns[groupBy])
     .orderBy(desc(total), dimensionColumns[groupBy])
     .limit(limit + 1)

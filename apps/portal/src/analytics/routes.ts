@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { RollupLevel } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
 import type { RetentionSettings } from './retention';
-import { readableTeams, requireSignedIn } from '../access/policy';
+import { requireSignedIn } from '../access/policy';
+import { trafficScope } from '../access/traffic';
+import type { Actor } from '../auth/sessions';
 import { instantSchema, readKnownQuery } from '../call-records/query';
 import { badRequest } from '../http/errors';
 import { idSchema } from '../http/ids';
@@ -101,12 +103,12 @@ const valueOf = (v: string) => (v === '' ? null : v);
 export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.now) {
   const app = new Hono<PortalEnv>();
 
-  const scoped = (actor: Parameters<typeof readableTeams>[0], window: Window, filters: z.infer<z.ZodObject<typeof filterShape>>): RollupQuery => ({
+  const scoped = (actor: Actor, window: Window, filters: z.infer<z.ZodObject<typeof filterShape>>): RollupQuery => ({
     level: window.level,
     from: window.from,
     to: window.to,
     filters,
-    visibleTeams: readableTeams(actor),
+    scope: trafficScope(ctx.db, actor),
   });
 
   /**

@@ -1,34 +1,24 @@
 import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { apps, callBodies, callRecords, services, type Db } from '@tollgate/db';
+import { callBodies, callRecords, type Db } from '@tollgate/db';
 import type { Actor } from '../auth/sessions';
-import { readableTeams } from '../access/policy';
+import { inTrafficScope, trafficScope } from '../access/traffic';
 import type { Cursor } from './query';
 
 export type CallRecordRow = typeof callRecords.$inferSelect;
 export type CallBodiesRow = typeof callBodies.$inferSelect;
 
 /**
- * Which records a caller may see. A record is visible to the consumer (its app's team) and the publisher (its
- * service's team); ownership is taken from today's apps and services, not from the record's own team column,
- * so the check is the same one every other route makes. `some` holds one condition per visible app and
+ * Which records a caller may see: the traffic scope (`access/traffic.ts`) as query conditions. `some` holds one condition per visible app and
  * service, each an index range (`app_id`, `started_at`), so a page is read without sorting every visible row.
  */
 export type Visibility = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; branches: SQL[]; condition: SQL };
 
 export function visibilityOf(db: Db, actor: Actor): Visibility {
-  const mine = readableTeams(actor);
-  if (mine === null) return { kind: 'all' };
-  const appIds = mine.length ? db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, mine)).all() : [];
-  const serviceIds = mine.length ? db.select({ id: services.id }).from(services).where(inArray(services.teamId, mine)).all() : [];
-  const branches = [...appIds.map((a) => eq(callRecords.appId, a.id)), ...serviceIds.map((s) => eq(callRecords.serviceId, s.id))];
+  const scope = trafficScope(db, actor);
+  if (scope.all) return { kind: 'all' };
+  const branches = [...scope.appIds.map((id) => eq(callRecords.appId, id)), ...scope.serviceIds.map((id) => eq(callRecords.serviceId, id))];
   if (!branches.length) return { kind: 'none' };
-  // As one condition, two IN lists rather than an OR per id: SQLite refuses an expression over 1,000 deep,
-  // which an OR of every app and service of a large team would be.
-  const condition = or(
-    appIds.length ? inArray(callRecords.appId, appIds.map((a) => a.id)) : undefined,
-    serviceIds.length ? inArray(callRecords.serviceId, serviceIds.map((s) => s.id)) : undefined,
-  )!;
-  return { kind: 'some', branches, condition };
+  return { kind: 'some', branches, condition: inTrafficScope(scope, callRecords.appId, callRecords.serviceId)! };
 }
 
 /** The visibility rule as one condition (for reading a record by id). */
