@@ -6,7 +6,7 @@ import type { RetentionSettings } from './retention';
 import { requireSignedIn } from '../access/policy';
 import { trafficScope } from '../access/traffic';
 import type { Actor } from '../auth/sessions';
-import { instantSchema, readKnownQuery } from '../call-records/query';
+import { instantSchema, readKnownQuery } from '../http/validate';
 import { badRequest } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { Totals, type Measures } from './measures';

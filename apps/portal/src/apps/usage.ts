@@ -6,17 +6,7 @@ import { callRecords } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
 import { findApp } from '../access/load';
-import { readQuery } from '../http/validate';
-
-/** An instant in a query string: epoch milliseconds or an ISO 8601 date-time. */
-export const instantSchema = z.string().transform((s, ctx) => {
-  const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-  if (!Number.isSafeInteger(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'use epoch milliseconds or an ISO 8601 date-time' });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { instantSchema, readQuery } from '../http/validate';
 
 const usageQuerySchema = z
   .object({ from: instantSchema.optional(), to: instantSchema.optional() })

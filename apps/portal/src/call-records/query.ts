@@ -1,25 +1,8 @@
-import type { Context } from 'hono';
 import { eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { callRecords } from '@tollgate/db';
-import { badRequest } from '../http/errors';
 import { idSchema } from '../http/ids';
-import { readQuery } from '../http/validate';
-
-/**
- * A point in time: epoch milliseconds, or ISO 8601. A time of day needs `Z` or an offset: without one,
- * JavaScript would read it in the server's zone, which a caller cannot know.
- */
-export const instantSchema = z.string().transform((text, ctx) => {
-  if (/^\d{1,15}$/.test(text)) return Number(text);
-  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i.test(text);
-  const ms = iso ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'use epoch milliseconds or an ISO 8601 date-time with Z or an offset' });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { instantSchema } from '../http/validate';
 
 const textFilter = (max: number) => z.string().min(1).max(max);
 
@@ -89,20 +72,6 @@ export const exportQuerySchema = z
   .refine(refineRange, rangeIssue);
 
 export type Filters = z.infer<typeof listQuerySchema>;
-
-/**
- * Like `readQuery`, and an unknown or repeated parameter is a 400 too: a misspelt filter (or the old `before`)
- * would otherwise be ignored, and all but one value of a repeated one dropped, answering with more than the
- * caller asked for.
- */
-export function readKnownQuery<S extends z.ZodType>(c: Context, schema: S, known: readonly string[]): z.infer<S> {
-  const params = c.req.queries();
-  const unknown = Object.keys(params).find((key) => !known.includes(key));
-  if (unknown) throw badRequest(`${unknown}: not a parameter of this API (it takes ${known.join(', ')})`, 'invalid_query');
-  const repeated = Object.entries(params).find(([, values]) => values.length > 1)?.[0];
-  if (repeated) throw badRequest(`${repeated}: given more than once; give one value`, 'invalid_query');
-  return readQuery(c, schema);
-}
 
 export const listParams = [...Object.keys(filterShape), 'limit', 'cursor'];
 export const exportParams = [...Object.keys(filterShape), 'format', 'includeBodies'];

@@ -5,7 +5,8 @@ import type { PortalContext, PortalEnv } from '../context';
 import { requireSignedIn } from '../access/policy';
 import { notFound } from '../http/errors';
 import { exportContentTypes, exportStream } from './export';
-import { encodeCursor, exportParams, exportQuerySchema, filterConditions, listParams, listQuerySchema, readKnownQuery } from './query';
+import { encodeCursor, exportParams, exportQuerySchema, filterConditions, listParams, listQuerySchema } from './query';
+import { readKnownQuery } from '../http/validate';
 import { bodiesView, readBodies, readRecords, visibilityOf, visibleCondition } from './read';
 
 /**

@@ -32,6 +32,36 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S
   return parsed.data;
 }
 
+/**
+ * Like `readQuery`, and an unknown or repeated parameter is a 400 too: a misspelt filter (or the old `before`)
+ * would otherwise be ignored, and all but one value of a repeated one dropped, answering with more than the
+ * caller asked for.
+ */
+export function readKnownQuery<S extends z.ZodType>(c: Context, schema: S, known: readonly string[]): z.infer<S> {
+  const params = c.req.queries();
+  const unknown = Object.keys(params).find((key) => !known.includes(key));
+  if (unknown) throw new ApiError(400, 'invalid_query', `${unknown}: not a parameter of this API (it takes ${known.join(', ')})`);
+  const repeated = Object.entries(params).find(([, values]) => values.length > 1)?.[0];
+  if (repeated) throw new ApiError(400, 'invalid_query', `${repeated}: given more than once; give one value`);
+  return readQuery(c, schema);
+}
+
+/**
+ * A point in time: epoch milliseconds, or ISO 8601. A time of day needs `Z` or an offset: without one,
+ * JavaScript would read it in the server's zone, which a caller cannot know.
+ */
+export const instantSchema = z.string().transform((text, ctx) => {
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i.test(text);
+  const ms = iso ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'use epoch milliseconds or an ISO 8601 date-time with Z or an offset' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+
 export const nameSchema = z.string().trim().min(1).max(120);
 export const slugSchema = z
   .string()
