@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
-# Tollgate one-line install: ./install.sh
-# Installs dependencies (building the SQLite addon), prepares the data directory (master key, migrations, first
-# admin with a generated password printed once) and starts portal + gateway in one process on SQLite, no Redis.
-# Re-running is safe: data, keys and the admin are kept; a running instance is restarted.
-# Options: --no-start (prepare only). Environment: see README "Configuration" (TOLLGATE_DATA_DIR, ports, ...).
+# Tollgate one-line install: ./install.sh   (./install.sh --help for the options)
 set -euo pipefail
 cd "$(dirname "$0")"
+
+usage() {
+  cat <<'EOF'
+Usage: ./install.sh [--no-start]
+
+Installs Tollgate's dependencies (building the SQLite addon once per machine), prepares the data directory
+(master key, database migrations, the first admin with a generated password printed once) and starts portal
+and gateway in one process in the background, on SQLite with no Redis.
+
+Re-running is safe: data, keys and the admin are kept, and a running instance is restarted.
+
+Options:
+  --no-start   prepare only; start later with `npm start` (foreground)
+  -h, --help   show this help
+
+Environment (see the README's Configuration table for all of them):
+  TOLLGATE_DATA_DIR                            data directory (default ./data)
+  TOLLGATE_PORTAL_PORT, TOLLGATE_GATEWAY_PORT  listen ports (default 8080, 8081)
+  TOLLGATE_ADMIN_EMAIL                         the first admin's email (default admin@localhost)
+
+Lost the admin password? npm run setup -- --reset-admin-password
+EOF
+}
 
 start=1
 for arg in "$@"; do
   case "$arg" in
     --no-start) start=0 ;;
-    *) echo "unknown option: $arg (supported: --no-start)" >&2; exit 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option: $arg (see ./install.sh --help)" >&2; exit 2 ;;
   esac
 done
 
@@ -36,14 +56,64 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The SQLite addon takes about a minute to compile, which is most of a first install. Each build is kept as a
+# prebuild tarball (prebuild-install's documented local-prebuilds folder), so a later install on this machine
+# (another clone, a changed lockfile) unpacks it instead of compiling again.
+prebuilds="${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/prebuilds"
+export npm_config_better_sqlite3_local_prebuilds="$prebuilds"
+sqlite_works() { node -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()' 2>/dev/null; }
+keep_sqlite_build() {
+  local name
+  name=$(node -p 'const v=require("better-sqlite3/package.json").version, libc=process.platform==="linux"&&!process.report.getReport().header.glibcVersionRuntime?"musl":"";
+    `better-sqlite3-v${v}-node-v${process.versions.modules}-${process.platform}${libc}-${process.arch}.tar.gz`')
+  [ -f "$prebuilds/$name" ] && return 0
+  mkdir -p "$prebuilds"
+  tar -czf "$prebuilds/$name.tmp" -C node_modules/better-sqlite3 build/Release/better_sqlite3.node && mv "$prebuilds/$name.tmp" "$prebuilds/$name"
+}
+
+# Runs a long command with its output in a log, printing what it is doing every 10 s so a quiet minute never
+# looks like a hang; on failure the log's end is shown.
+with_progress() {
+  local log=$1 phase=$2; shift 2
+  "$@" >"$log" 2>&1 &
+  local pid=$! last=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - last)) -ge 10 ]; then
+      last=$SECONDS
+      printf '    still working (%s s): %s\n' "$SECONDS" "$("$phase" "$log")"
+    fi
+  done
+  wait "$pid" && return 0
+  tail -n 30 "$log" >&2
+  fail "'$*' failed; the whole log is in $log"
+}
+npm_phase() {
+  if grep -q 'CXX(target)\|CC(target)' "$1"; then echo "compiling the SQLite addon (better-sqlite3) from source: about a minute, once per machine"
+  elif grep -q 'better-sqlite3@.* install' "$1"; then echo "setting up the SQLite addon (better-sqlite3)"
+  else echo "fetching and unpacking packages"; fi
+}
+
 # npm ci wipes node_modules and rebuilds the SQLite addon; a re-run skips it while the lockfile is unchanged.
 stamp=node_modules/.tollgate-lock.sha256
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
   say "Dependencies are up to date"
 else
-  say "Installing dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm_log=$(mktemp "${TMPDIR:-/tmp}/tollgate-npm-ci.XXXXXX.log")
+  say "Installing dependencies with npm ci (log: $npm_log)"
+  SECONDS=0
+  with_progress "$npm_log" npm_phase npm ci --no-audit --no-fund --loglevel=error --foreground-scripts
+  if ! sqlite_works; then
+    # A kept build that no longer loads (a changed system library): throw it away and compile.
+    say "The kept SQLite addon does not load here; compiling it"
+    rm -rf "$prebuilds"
+    with_progress "$npm_log" npm_phase env -u npm_config_better_sqlite3_local_prebuilds npm rebuild better-sqlite3 --foreground-scripts
+    sqlite_works || fail "the SQLite addon (better-sqlite3) does not load; see $npm_log"
+  fi
+  keep_sqlite_build || echo "    (could not keep the SQLite addon build in $prebuilds; the next install compiles it again)"
+  say "Dependencies installed in $SECONDS s"
+  rm -f "$npm_log"
   echo "$lock_hash" >"$stamp"
 fi
 
@@ -55,14 +125,30 @@ npm run --silent setup
 
 pidfile="$TOLLGATE_DATA_DIR/tollgate.pid"
 logfile="$TOLLGATE_DATA_DIR/tollgate.log"
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  say "Stopping the running instance (pid $(cat "$pidfile"))"
-  kill "$(cat "$pidfile")"
-  for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.2; done
+entry=apps/all-in-one/src/main.ts
+# A pid file can outlive its process, and the pid can since belong to anything: signal it only when it is this
+# installation's Tollgate (its command line runs our entry point, and on Linux its working directory is here).
+is_our_instance() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 1
+  case "$(ps -o args= -p "$pid" 2>/dev/null)" in *"$entry"*) ;; *) return 1 ;; esac
+  [ ! -e "/proc/$pid/cwd" ] || [ "$(readlink -f "/proc/$pid/cwd")" = "$(pwd -P)" ]
+}
+if [ -f "$pidfile" ]; then
+  old=$(cat "$pidfile")
+  if [[ "$old" =~ ^[0-9]+$ ]] && is_our_instance "$old"; then
+    say "Stopping the running instance (pid $old)"
+    kill "$old"
+    for _ in $(seq 1 75); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$old" 2>/dev/null && fail "the running instance (pid $old) did not stop within 15 s"
+  else
+    say "Ignoring a stale pid file ($pidfile: pid '$old' is not a running Tollgate)"
+  fi
+  rm -f "$pidfile"
 fi
 
 say "Starting Tollgate (log: $logfile)"
-nohup node --import tsx apps/all-in-one/src/main.ts >>"$logfile" 2>&1 &
+nohup node --import tsx "$entry" >>"$logfile" 2>&1 &
 echo $! >"$pidfile"
 
 portal="http://${TOLLGATE_PORTAL_HOST:-127.0.0.1}:${TOLLGATE_PORTAL_PORT:-8080}"

@@ -2,6 +2,7 @@ export { createPortalApp } from './app';
 export type { PortalDeps, PortalSettings } from './context';
 export { parsePortalConfig, type PortalConfig } from './config';
 export { createPortalRuntime, announceFirstAdmin, loadMasterKey, type PortalRuntime } from './runtime';
+export { resetAdminPassword } from './users/bootstrap';
 export { createCallRecordWriter, insertCallRecords } from './call-records/store';
 export { compileSnapshot } from './snapshot/compile';
 export { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';

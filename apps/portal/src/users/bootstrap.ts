@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { users, type Db } from '@tollgate/db';
+import { sessions, users, type Db } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { generatePassword, hashPassword } from '../auth/passwords';
 import { createChangeCommitter } from '../changes/commit-change';
@@ -58,3 +58,44 @@ class AdminExists extends Error {
 }
 
 const findAdmin = (db: Db) => db.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).get();
+
+export interface AdminPasswordReset {
+  email: string;
+  /** Shown once by the caller, like the first admin's. */
+  password: string;
+  /** Sessions of that admin that were signed out: whoever held the old password loses access too. */
+  sessionsEnded: number;
+}
+
+/**
+ * Recovery for a lost admin password (`npm run setup -- --reset-admin-password`): a new generated password for
+ * the named platform admin (or the only one), every session of theirs ended, audited. Run by someone with the
+ * data directory, who could replace the database anyway, so it asks for no old password.
+ */
+export async function resetAdminPassword(db: Db, email?: string): Promise<AdminPasswordReset> {
+  const admins = db.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, 'admin')).all();
+  const wanted = email?.trim().toLowerCase();
+  const admin = wanted ? admins.find((a) => a.email === wanted) : admins.length === 1 ? admins[0] : undefined;
+  if (!admin) {
+    const known = admins.map((a) => a.email).join(', ') || 'none';
+    throw new Error(
+      wanted
+        ? `no platform admin has the email ${wanted} (admins: ${known})`
+        : admins.length
+          ? `there are ${admins.length} platform admins (${known}); name one with --email`
+          : 'there is no platform admin yet: run the setup without --reset-admin-password to create one',
+    );
+  }
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  const commit = createChangeCommitter(db, () => {});
+  const sessionsEnded = commit(
+    null,
+    { action: 'user.reset_admin_password', targetType: 'user', targetId: admin.id, summary: { email: admin.email }, affectsGateway: false },
+    (tx) => {
+      tx.update(users).set({ passwordHash }).where(eq(users.id, admin.id)).run();
+      return tx.delete(sessions).where(eq(sessions.userId, admin.id)).run().changes;
+    },
+  );
+  return { email: admin.email, password, sessionsEnded };
+}
