@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
-import { newId } from '@tollgate/domain';
+import { requestIdFrom } from '@tollgate/domain';
 import { MemoryLimiter } from '@tollgate/limiter';
 import type { PortalContext, PortalDeps, PortalEnv } from './context';
 import { createChangeCommitter } from './changes/commit-change';
@@ -10,8 +10,6 @@ import { loadActor, sessionCookieName } from './auth/sessions';
 import { authRoutes } from './auth/routes';
 import { mountResourceRoutes } from './routes';
 import { internalRoutes } from './snapshot/internal-routes';
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The portal app; `close()` stops what it owns (the sign-in limiter's sweep timer). */
 export function createPortalApp(deps: PortalDeps) {
@@ -24,8 +22,7 @@ export function createPortalApp(deps: PortalDeps) {
   const app = new Hono<PortalEnv>();
 
   app.use('*', async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : newId('request');
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('logger', deps.logger);
     c.header('x-request-id', requestId);

@@ -79,3 +79,11 @@ const idPattern = /^[a-z]+_[A-Za-z0-9_-]{8,64}$/;
 export function isId<K extends IdKind>(kind: K, value: string): value is Id<K> {
   return value.startsWith(`${idPrefixes[kind]}_`) && idPattern.test(value);
 }
+
+/** What a caller's `x-request-id` may be to be echoed and logged as it came: a short token, no spaces or markup. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id of a call: the caller's own `x-request-id` when it is a safe token, else a new one. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming && requestIdPattern.test(incoming) ? incoming : newId('request');
+}

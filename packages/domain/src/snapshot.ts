@@ -45,6 +45,8 @@ export interface SnapshotApp {
 export interface SnapshotService {
   id: ServiceId;
   teamId: TeamId;
+  /** The publishing team's slug: `/v1/models` names it as each model's `owned_by`. */
+  teamSlug: string;
   slug: string;
   name: string;
   kind: ServiceKind;
@@ -56,6 +58,11 @@ export interface SnapshotService {
   sunsetAt?: number | null;
   /** The live release's number; absent while the service is a draft. Name, models and APIs come from it. */
   release?: number;
+  /**
+   * When the live release was made (epoch ms): `/v1/models` gives it as each model's `created`. A rollback
+   * brings back the older release's time, as it brings back that release's routing.
+   */
+  releasedAt?: number;
   /** Totals across every subscriber of the service. */
   limits?: RateLimits;
   /** Present when the service captures call bodies: the fields to redact before they leave the gateway. */

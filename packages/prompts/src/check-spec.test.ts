@@ -142,6 +142,16 @@ describe('checkPromptSpec: parameters and output schema', () => {
     ]);
   });
 
+  it('refuses an output limit below 1 or not a whole number, which a prompt API caller could never fix', () => {
+    const spec = (parameters: Record<string, unknown>) => ({ ...blogPostSpec(), parameters });
+    expect(issuesOf(spec({ max_tokens: 0, max_completion_tokens: 2.5 }))).toEqual([
+      { path: 'parameters.max_tokens', message: 'must be an integer of at least 1' },
+      { path: 'parameters.max_completion_tokens', message: 'must be an integer of at least 1' },
+    ]);
+    expect(issuesOf(spec({ max_tokens: -3 })).map((i) => i.path)).toEqual(['parameters.max_tokens']);
+    expect(checkPromptSpec(spec({ max_tokens: 1, max_completion_tokens: null })).ok).toBe(true);
+  });
+
   it('points into an output schema that does not compile', () => {
     const spec = { ...structuredSpec(), outputSchema: { type: 'object', properties: { title: { type: 'text' } } } };
     expect(issuesOf(spec).map((i) => i.path)).toEqual(['outputSchema.properties.title.type']);

@@ -105,6 +105,13 @@ function parameterIssues(spec: PromptSpec): SpecIssue[] {
   if (Object.hasOwn(params, 'n') && params.n !== 1) {
     issues.push({ path: 'parameters.n', message: 'a prompt returns one output; n must be 1 or absent' });
   }
+  // The gateway refuses these below 1 as the caller's 400; in a prompt they are the publisher's to fix.
+  for (const key of ['max_tokens', 'max_completion_tokens']) {
+    const value = params[key];
+    if (value !== undefined && value !== null && !(Number.isSafeInteger(value) && (value as number) >= 1)) {
+      issues.push({ path: `parameters.${key}`, message: 'must be an integer of at least 1' });
+    }
+  }
   return issues;
 }
 

@@ -99,6 +99,19 @@ export interface TranslatedError {
   body: UnifiedErrorBody;
 }
 
+/**
+ * The OpenAI error `type` for an HTTP status, for a provider error that names none of OpenAI's: the OpenAI
+ * SDK and OpenAI's OpenAPI document know only OpenAI's own types. A 404 is `invalid_request_error`, as OpenAI
+ * answers an unknown model.
+ */
+export function errorTypeForStatus(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
 export interface ChatAdapter {
   /** May be async: signing with a library such as AWS's SignatureV4 is. */
   buildChatRequest(call: ChatCall, target: ProviderTarget): UpstreamRequest | Promise<UpstreamRequest>;

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import OpenAI from 'openai';
+import { startMockOpenAi } from '@tollgate/providers';
 import { parseGatewayConfig } from '@tollgate/gateway/config';
 import { parsePortalConfig } from '@tollgate/portal';
 import type { PlanLimits } from '@tollgate/domain';
@@ -52,4 +54,28 @@ export async function createConsumer(admin: PortalClient, slug = 'consumers') {
   const { app } = await dev.must('POST', `/api/teams/${team.id}/apps`, { name: 'chatbot' });
   const { key, secret } = await dev.must('POST', `/api/apps/${app.id}/keys`, { name: 'default' });
   return { dev, user, team, app, key, secret: secret as string };
+}
+
+/**
+ * A platform with one published AI service on an auto-approval plan over a mock OpenAI, and an approved
+ * consumer's official SDK client: the start of every test about what the gateway serves.
+ */
+export async function startSubscribedPlatform() {
+  const upstream = await startMockOpenAi({ apiKey: 'sk-up' });
+  const t = await startTestPlatform();
+  const published = await publishAiService(t.admin, { upstreamUrl: upstream.url, upstreamKey: 'sk-up', approval: 'auto' });
+  const consumer = await createConsumer(t.admin);
+  await consumer.dev.must('POST', `/api/apps/${consumer.app.id}/subscriptions`, { planId: published.plan.id });
+  const client = new OpenAI({ apiKey: consumer.secret, baseURL: `${t.platform.gatewayUrl}/v1`, maxRetries: 0 });
+  return {
+    ...t,
+    upstream,
+    client,
+    serviceId: published.service.id as string,
+    providerId: published.provider.id as string,
+    async close() {
+      await t.close();
+      await upstream.close();
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { CallDraft } from '../steps/meter';
 import { traceFrom } from '../steps/context';
 import { BodyCapture, captureOf, cutToBytes, startCapture } from './body-capture';
 
-const service = (capture?: { redact: string[] }): SnapshotService => ({ id: 'svc_x', teamId: 'team_x', slug: 'x', name: 'X', kind: 'ai', lifecycle: 'published', ...(capture ? { capture } : {}) });
+const service = (capture?: { redact: string[] }): SnapshotService => ({ id: 'svc_x', teamId: 'team_x', teamSlug: 'team-x', slug: 'x', name: 'X', kind: 'ai', lifecycle: 'published', ...(capture ? { capture } : {}) });
 const meter = { recorded: [] as unknown[], record(r: unknown) { this.recorded.push(r); }, countUnattributed() {}, callStarted() {} };
 
 describe('BodyCapture', () => {

@@ -148,8 +148,9 @@ describe('body capture', () => {
     const err = await client(failing).chat.completions.create(chat('fail please')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     const failed = await recordOf(failing, (err as InstanceType<typeof OpenAI.APIError>).requestID ?? (err as { headers: Headers }).headers.get('x-request-id'));
-    expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.bodies!.response!)).toMatchObject({ error: { type: 'server_error' } });
+    // What the client got: the gateway's 502 for the provider's 500.
+    expect(failed.status).toBe(502);
+    expect(JSON.parse(failed.bodies!.response!)).toMatchObject({ error: { type: 'server_error', code: 'upstream_error' } });
     expect(JSON.parse(failed.bodies!.request!).messages[0].content).toBe('fail please');
   });
 

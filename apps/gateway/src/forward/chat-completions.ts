@@ -46,7 +46,7 @@ export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall,
   } catch (err) {
     if (err instanceof UnsupportedParameterError) throw invalidRequest(err.message, err.param, 'unsupported_parameter');
     if (err instanceof ProviderConfigError) {
-      throw new GatewayError(502, 'upstream_error', 'provider_misconfigured', 'The provider for this model is misconfigured; the platform admin must fix it.', null, {}, err);
+      throw new GatewayError(502, 'server_error', 'provider_misconfigured', 'The provider for this model is misconfigured; the platform admin must fix it.', null, {}, err);
     }
     throw err;
   }
@@ -109,7 +109,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     if (request.stream && response.statusCode === 200) {
       if (!/^text\/event-stream|^application\/vnd\.amazon\.eventstream/.test(contentType)) {
         await response.body.dump();
-        throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
+        throw new GatewayError(502, 'server_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
       }
       call.deferred = true;
       const stream = relayStream({
@@ -130,14 +130,14 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const bytes = await readUpstreamBody(response.body, signal);
     call.record.ttftMs = call.elapsedMs();
     if (response.statusCode >= 400) {
-      const translatedError = adapter.translateError(response.statusCode, bytes);
-      return upstreamErrorResponse(call, { status: translatedError.status, body: ingress.error(translatedError.status, translatedError.body) }, response.statusCode, bytes, headers);
+      const translated = adapter.translateError(response.statusCode, bytes);
+      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated, headers }, ingress.error);
     }
     let translated;
     try {
       translated = adapter.translateChatResponse(bytes, chat, targetView);
     } catch (err) {
-      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', err.message, null, {}, err);
+      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'server_error', 'invalid_upstream_response', err.message, null, {}, err);
       throw err;
     }
     call.record.upstreamModel = translated.model;

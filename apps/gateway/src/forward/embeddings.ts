@@ -80,12 +80,14 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     const headers = { ...limitHeaders, ...answerHeaders(c.get('requestId'), provider, target, service) };
     const bytes = await readUpstreamBody(response.body, signal);
     call.record.ttftMs = call.elapsedMs();
-    if (response.statusCode >= 400) return upstreamErrorResponse(call, adapter.translateError(response.statusCode, bytes), response.statusCode, bytes, headers);
+    if (response.statusCode >= 400) {
+      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated: adapter.translateError(response.statusCode, bytes), headers });
+    }
     let translated;
     try {
       translated = adapter.translateEmbeddingsResponse(bytes, embeddings, providerTarget(provider, target));
     } catch (err) {
-      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', err.message, null, {}, err);
+      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'server_error', 'invalid_upstream_response', err.message, null, {}, err);
       throw err;
     }
     call.record.upstreamModel = translated.model;

@@ -36,7 +36,7 @@ export const openAiIngress: ChatIngress = {
   answer: (unified) => unified,
   stream: (translator) => translator,
   error: (_status, unified) => unified,
-  streamError: (message) => `data: ${JSON.stringify({ error: { message, type: 'upstream_error', param: null, code: 'stream_interrupted' } })}\n\n`,
+  streamError: (message) => `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'stream_interrupted' } })}\n\n`,
 };
 
 /** Anthropic-format answers are built from the unified one, so usage must reach the converter. */

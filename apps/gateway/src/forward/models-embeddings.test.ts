@@ -23,7 +23,7 @@ describe('GET /v1/models', () => {
   it('lists the models of services the caller holds an approved subscription to', async () => {
     const page = await client().models.list();
     expect(page.data.map((m) => m.id)).toEqual(['gpt-4o-mini', 'text-embedding-3-small']);
-    expect(page.data[0]).toMatchObject({ object: 'model', owned_by: 'llm' });
+    expect(page.data[0]).toMatchObject({ object: 'model', owned_by: 'publishers' });
   });
 
   it('lists nothing for an app whose subscription is pending, and retrieves single models by id', async () => {

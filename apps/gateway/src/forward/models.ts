@@ -11,7 +11,8 @@ interface ModelEntry {
 
 /**
  * `/v1/models`: the public model names this caller may use right now — those of services it holds an
- * approved subscription to, and that still answer (not retired). Served from the snapshot, like everything.
+ * approved subscription to, and that still answer (not retired). Served from the snapshot, like everything:
+ * `created` is when the live release serving the model was made, `owned_by` the publishing team's slug.
  */
 function modelsFor(c: Context<GatewayEnv>): Map<string, ModelEntry> {
   const config = c.get('config');
@@ -21,7 +22,9 @@ function modelsFor(c: Context<GatewayEnv>): Map<string, ModelEntry> {
     const service = config.services.get(sub.serviceId);
     if (!service || service.lifecycle === 'draft' || service.lifecycle === 'retired') continue;
     for (const route of config.modelRoutesByService.get(service.id) ?? []) {
-      if (!models.has(route.name)) models.set(route.name, { id: route.name, object: 'model', created: 0, owned_by: service.slug });
+      if (!models.has(route.name)) {
+        models.set(route.name, { id: route.name, object: 'model', created: Math.floor((service.releasedAt ?? 0) / 1_000), owned_by: service.teamSlug });
+      }
     }
   }
   return models;

@@ -131,7 +131,7 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
     }
   }
   // The reason (addresses, provider names) stays in the call record; the caller learns only that it failed.
-  throw new GatewayError(502, 'upstream_error', 'upstream_unavailable', 'No provider could take the call; it was not charged. Retry later.');
+  throw new GatewayError(502, 'server_error', 'upstream_unavailable', 'No provider could take the call; it was not charged. Retry later.');
 }
 
 /** 499, nginx's "client closed request": only ever seen in the call record, the client is gone. */

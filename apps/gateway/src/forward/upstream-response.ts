@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
-import { costMicroUsd, findModelPrice, type ProviderTarget } from '@tollgate/providers';
+import type { Context } from 'hono';
+import { costMicroUsd, findModelPrice, type ProviderTarget, type TranslatedError, type UnifiedErrorBody } from '@tollgate/providers';
 import type { ModelTarget, SnapshotProvider, SnapshotService, Usage } from '@tollgate/domain';
-import { GatewayError } from '../errors';
+import { GatewayError, gatewayErrorBody } from '../errors';
 import type { CallDraft } from '../steps/meter';
 import { clientClosed } from './upstream-call';
 import { headerValue } from '../http/header-value';
@@ -29,30 +30,49 @@ export async function readUpstreamBody(body: Dispatcher.ResponseData['body'], si
     return Buffer.from(await body.arrayBuffer());
   } catch (err) {
     if (signal?.aborted) throw clientClosed();
-    throw new GatewayError(502, 'upstream_error', 'upstream_body_failed', 'The provider connection failed while sending the answer.', null, {}, err);
+    throw new GatewayError(502, 'server_error', 'upstream_body_failed', 'The provider connection failed while sending the answer.', null, {}, err);
   }
 }
 
 /**
- * The provider refused the call: its reason reaches the caller in the unified shape and the raw detail stays
- * in the record. A 401/403 means the platform's own provider credentials are wrong: passing it on would blame
- * the caller's key, so it becomes a 502.
+ * A provider answer the caller must not see as it is: the provider failing (5xx, or an adapter's own 5xx for
+ * a body it could not read), or refusing the platform's own credentials (401/403, which passed on would blame
+ * the caller's key). Either is the gateway's upstream failing: a 502 in the caller's error shape, with a
+ * message that names nothing of the provider (callers keep its words in the record). Null for a refusal that
+ * is about the request (400, 404, 422, 429, ...), which passes through.
+ */
+export function upstreamFailure(status: number, translated: TranslatedError): GatewayError | null {
+  if (status === 401 || status === 403 || translated.body.error.code === 'upstream_auth_error') {
+    return new GatewayError(502, 'server_error', 'upstream_auth_error', "The provider refused the gateway's credentials; the platform admin must fix the provider.");
+  }
+  if (status < 500 && translated.status < 500) return null;
+  return new GatewayError(502, 'server_error', 'upstream_error', `The provider failed to answer (HTTP ${status}); the call was not charged. Retry later.`);
+}
+
+/** A provider's error answer: its status and bytes, its adapter's translation, the headers to answer with. */
+export interface UpstreamErrorAnswer {
+  status: number;
+  bytes: Buffer;
+  translated: TranslatedError;
+  headers: Record<string, string>;
+}
+
+/**
+ * Answers a provider's error: a refusal about the request in the ingress's format (`unified` turns the
+ * unified body into it), a provider failure as the gateway's 502. The raw detail stays in the record, under
+ * the errorCode every provider error gets.
  */
 export function upstreamErrorResponse(
+  c: Context,
   call: CallDraft,
-  translated: { status: number; body: unknown },
-  status: number,
-  bytes: Buffer,
-  headers: Record<string, string>,
+  { status, bytes, translated, headers }: UpstreamErrorAnswer,
+  unified: (status: number, body: UnifiedErrorBody) => unknown = (_status, body) => body,
 ): Response {
   call.fail('upstream_error', `upstream ${status}: ${bytes.toString('utf8').slice(0, 2_000)}`);
-  const authFailure = status === 401 || status === 403;
-  const body = authFailure
-    ? { error: { message: "The provider refused the gateway's credentials; the platform admin must fix the provider.", type: 'upstream_error', param: null, code: 'upstream_auth_error' } }
-    : translated.body;
-  const text = JSON.stringify(body);
+  const failure = upstreamFailure(status, translated);
+  const text = JSON.stringify(failure ? gatewayErrorBody(failure, c) : unified(translated.status, translated.body));
   captureOf(call)?.response(text);
-  return new Response(text, { status: authFailure ? 502 : translated.status, headers: { ...headers, 'content-type': 'application/json' } });
+  return new Response(text, { status: failure?.status ?? translated.status, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
 /**

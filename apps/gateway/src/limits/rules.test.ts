@@ -5,7 +5,7 @@ import { rateLimitHeaders } from './headers';
 import { actualUsage, estimateTokens, estimateUsage } from './estimate';
 
 const sub: SnapshotSubscription = { id: 'sub_s', appId: 'app_a', serviceId: 'svc_v', planId: 'plan_p', state: 'approved' };
-const service: SnapshotService = { id: 'svc_v', teamId: 'team_p', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: 'published' };
+const service: SnapshotService = { id: 'svc_v', teamId: 'team_p', teamSlug: 'publishers', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: 'published' };
 const app: SnapshotApp = { id: 'app_a', teamId: 'team_c', name: 'Chatbot' };
 const plan = (limits: SnapshotPlan['limits']): SnapshotPlan => ({ id: 'plan_p', serviceId: 'svc_v', name: 'gold', limits });
 const scope = (over: Partial<LimitScope> = {}): LimitScope => ({

@@ -14,7 +14,7 @@ import { buildProviderRequest } from '../forward/chat-completions';
 import { openAiIngress } from '../forward/ingress';
 import { finishStreamedCall, relayStream } from '../forward/stream-relay';
 import { callUpstream, type UpstreamRouting } from '../forward/upstream-call';
-import { answerHeaders, providerTarget, readUpstreamBody } from '../forward/upstream-response';
+import { answerHeaders, providerTarget, readUpstreamBody, upstreamFailure } from '../forward/upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
@@ -123,7 +123,7 @@ export function promptHandler(deps: PromptDeps) {
     startCapture(call, service, deps.captureMaxBytes)?.request(text);
     const route = config.modelRoutesByService.get(service.id)?.find((r) => r.name === prompt.spec.model);
     if (!route) {
-      throw new GatewayError(502, 'upstream_error', 'prompt_misconfigured', `The prompt's model '${prompt.spec.model}' is not offered by service '${service.name}'; its publisher must fix the prompt.`);
+      throw new GatewayError(502, 'server_error', 'prompt_misconfigured', `The prompt's model '${prompt.spec.model}' is not offered by service '${service.name}'; its publisher must fix the prompt.`);
     }
     return servePrompt(c, deps, served, route.targets, readPromptBody(text, compiled), { plan, subscription });
   };
@@ -238,7 +238,7 @@ export async function servePrompt(
     if (!parsed.ok) {
       meterAttempts(call, attempts);
       const how = repairable ? ' after one repair attempt' : '';
-      throw new GatewayError(502, 'upstream_error', 'invalid_output', `The model's answer did not match the prompt's output schema${how}: ${parsed.error}`);
+      throw new GatewayError(502, 'server_error', 'invalid_output', `The model's answer did not match the prompt's output schema${how}: ${parsed.error}`);
     }
     output = parsed.value;
   }
@@ -260,19 +260,19 @@ async function answerOf(
   const bytes = await readUpstreamBody(attempt.response.body, undefined);
   const status = attempt.response.statusCode;
   if (status >= 400) {
+    // Kept in the record whatever becomes of the error (a failed repair answers invalid_output).
     call.fail('upstream_error', `upstream ${status}: ${bytes.toString('utf8').slice(0, 2_000)}`);
-    if (status === 401 || status === 403) {
-      throw new GatewayError(502, 'upstream_error', 'upstream_auth_error', "The provider refused the gateway's credentials; the platform admin must fix the provider.");
-    }
     const translated = adapter.translateError(status, bytes);
-    const error = (translated.body as { error?: { message?: string; code?: string | null } }).error;
-    throw new GatewayError(translated.status as 400, 'upstream_error', error?.code ?? 'upstream_error', error?.message ?? `The provider answered ${status}.`);
+    const failure = upstreamFailure(status, translated);
+    if (failure) throw failure;
+    const { error } = translated.body;
+    throw new GatewayError(translated.status as 400, error.type, error.code ?? 'upstream_error', error.message);
   }
   try {
     const translated = adapter.translateChatResponse(bytes, chat, providerTarget(attempt.provider, attempt.target));
     return { text: answerText(translated.body), usage: translated.usage, model: translated.model };
   } catch (err) {
-    if (err instanceof UpstreamFormatError || err instanceof SyntaxError) throw new GatewayError(502, 'upstream_error', 'invalid_upstream_response', (err as Error).message, null, {}, err);
+    if (err instanceof UpstreamFormatError || err instanceof SyntaxError) throw new GatewayError(502, 'server_error', 'invalid_upstream_response', (err as Error).message, null, {}, err);
     throw err;
   }
 }

@@ -49,7 +49,7 @@ describe('authorizeModel', () => {
 
   it('prefers a live approved service over a retired one offering the same model', () => {
     const data = base({ lifecycle: 'retired' });
-    data.services.push({ id: 'svc_live0000000', teamId: 'team_publisher0', slug: 'live', name: 'Live', kind: 'ai', lifecycle: 'published' });
+    data.services.push({ id: 'svc_live0000000', teamId: 'team_publisher0', teamSlug: 'publishers', slug: 'live', name: 'Live', kind: 'ai', lifecycle: 'published' });
     data.plans.push({ id: 'plan_live000000', serviceId: 'svc_live0000000', name: 'live', limits: {} });
     data.subscriptions.push({ id: 'sub_live0000000', appId: 'app_approved000000000', serviceId: 'svc_live0000000', planId: 'plan_live000000', state: 'approved' });
     data.modelRoutes.push({ serviceId: 'svc_live0000000', name: 'gpt-4o-mini', targets: data.modelRoutes[0]!.targets });

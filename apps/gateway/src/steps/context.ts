@@ -1,12 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { newId, pooledRandomBytes } from '@tollgate/domain';
+import { pooledRandomBytes, requestIdFrom } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 import { GatewayError } from '../errors';
 import { requestHeader } from '../http/node-request';
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** Headers forwarded upstream as they came: W3C tracestate and Zipkin B3 (single and multi header). */
 const passThroughTraceHeaders = ['tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags'];
@@ -55,8 +54,7 @@ export function clientIpFrom(peer: string, get: (name: string) => string | undef
 export function contextStep(deps: { snapshots: SnapshotSource; logger: Logger; trustedProxies: ReadonlySet<string> }): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const get = (name: string) => requestHeader(c, name);
-    const incoming = get('x-request-id');
-    c.set('requestId', incoming && requestIdPattern.test(incoming) ? incoming : newId('request'));
+    c.set('requestId', requestIdFrom(get('x-request-id')));
     c.set('logger', deps.logger);
     c.set('trace', traceFrom(get));
     const peer = c.env?.incoming?.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';

@@ -53,7 +53,7 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
       { id: 'key_nosub000000', appId: app('nosub').id, hash: sha(testKeys.unsubscribed), prefix: 'tg_test_key_', expiresAt: null },
     ],
     apps: [app('approved'), app('pending'), app('nosub')],
-    services: [{ id: 'svc_llm00000000', teamId: 'team_publisher0', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: o.lifecycle ?? 'published', limits: o.serviceLimits }],
+    services: [{ id: 'svc_llm00000000', teamId: 'team_publisher0', teamSlug: 'publishers', slug: 'llm', name: 'LLM', kind: 'ai', lifecycle: o.lifecycle ?? 'published', limits: o.serviceLimits }],
     plans: [{ id: 'plan_gold000000', serviceId: 'svc_llm00000000', name: 'gold', limits: o.planLimits ?? (o.requestsPerMinute ? { requestsPerMinute: o.requestsPerMinute } : {}) }],
     subscriptions: [
       { id: 'sub_approved000', appId: app('approved').id, serviceId: 'svc_llm00000000', planId: 'plan_gold000000', state: 'approved' },

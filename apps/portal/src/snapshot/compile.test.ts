@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { providers, subscriptions } from '@tollgate/db';
+import { providers, releases, subscriptions } from '@tollgate/db';
 import { newId, type AppId, type PlanId, type ProviderId, type ServiceId, type SubscriptionId } from '@tollgate/domain';
 import { sealCredentials } from '../providers/credentials';
 import { createSecretBox } from '../secrets/secret-box';
@@ -39,6 +39,12 @@ describe('compileSnapshot', () => {
     await as('POST', `/api/services/${serviceId}/lifecycle`, { state: 'published' }, 200);
   });
   afterAll(() => f.close());
+
+  it('carries the publishing team\'s slug and when the live release was made, for /v1/models', async () => {
+    const service = compileSnapshot(f.db, f.secrets).services.find((s) => s.id === serviceId);
+    const live = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).get()!;
+    expect(service).toMatchObject({ teamSlug: 'snapshot-team', release: live.version, releasedAt: live.createdAt });
+  });
 
   it('carries a paused subscription as paused, and as approved again once resumed', async () => {
     const id = await subscribe(await newApp(), plan.auto);

@@ -31,6 +31,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
       .select({
         id: services.id,
         teamId: services.teamId,
+        teamSlug: teams.slug,
         slug: services.slug,
         name: services.name,
         kind: services.kind,
@@ -44,12 +45,13 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         captureRedact: services.captureRedact,
       })
       .from(services)
+      .innerJoin(teams, eq(teams.id, services.teamId))
       .all();
     const liveIds = serviceRows.flatMap((s) => (s.liveReleaseId ? [s.liveReleaseId] : []));
     const live = new Map(
       (liveIds.length ? tx.select().from(releases).where(inArray(releases.id, liveIds)).all() : []).map((r) => [
         r.id,
-        { version: r.version, config: readReleaseConfig(r.config) },
+        { version: r.version, createdAt: r.createdAt, config: readReleaseConfig(r.config) },
       ]),
     );
     return {
@@ -77,7 +79,13 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
         const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
         if (!release) return service;
-        return { ...service, name: release.config.service.name, directModels: release.config.service.directModels, release: release.version };
+        return {
+          ...service,
+          name: release.config.service.name,
+          directModels: release.config.service.directModels,
+          release: release.version,
+          releasedAt: release.createdAt,
+        };
       }),
       plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),
       subscriptions: effectiveSubscriptions(subscriptionRows),

@@ -1,4 +1,4 @@
-import type { TranslatedError, UnifiedErrorBody } from '../adapter';
+import { errorTypeForStatus, type TranslatedError, type UnifiedErrorBody } from '../adapter';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,10 +23,13 @@ const ERROR_TYPES: Readonly<Record<string, { type: string; code: string }>> = {
 
 export const OVERLOADED_STATUS = 529;
 
-/** The unified body for an Anthropic error object `{type, message}` (from an HTTP error or a stream `error` event). */
-export function unifiedErrorBody(error: unknown): UnifiedErrorBody | null {
+/**
+ * The unified body for an Anthropic error object `{type, message}` (from an HTTP error with its `status`, or a
+ * stream `error` event: a failure mid-answer is the provider's, a 5xx).
+ */
+export function unifiedErrorBody(error: unknown, status = 500): UnifiedErrorBody | null {
   if (!isObj(error) || typeof error.type !== 'string') return null;
-  const mapped = Object.hasOwn(ERROR_TYPES, error.type) ? ERROR_TYPES[error.type]! : { type: 'upstream_error', code: error.type };
+  const mapped = Object.hasOwn(ERROR_TYPES, error.type) ? ERROR_TYPES[error.type]! : { type: errorTypeForStatus(status), code: error.type };
   const message = typeof error.message === 'string' && error.message !== '' ? error.message : `The provider reported ${error.type}.`;
   return { error: { message, type: mapped.type, param: null, code: mapped.code } };
 }
@@ -38,11 +41,11 @@ export function translateAnthropicError(status: number, bytes: Buffer): Translat
   } catch {
     parsed = undefined;
   }
-  const body = isObj(parsed) ? unifiedErrorBody(parsed.error) : null;
+  const body = isObj(parsed) ? unifiedErrorBody(parsed.error, status) : null;
   if (body) return { status: status === OVERLOADED_STATUS ? 503 : status, body };
   // Not Anthropic's error shape (a proxy's HTML page, say): the caller learns only that the provider failed.
   return {
     status: status >= 500 ? 502 : status,
-    body: { error: { message: `The provider answered ${status}.`, type: 'upstream_error', param: null, code: 'upstream_error' } },
+    body: { error: { message: `The provider answered ${status}.`, type: errorTypeForStatus(status), param: null, code: 'upstream_error' } },
   };
 }

@@ -210,13 +210,14 @@ describe('failures through the gateway', () => {
     expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('1');
   });
 
-  it("passes Anthropic's overload on as a 503 in OpenAI's error shape", async () => {
+  it("answers Anthropic's overload as the gateway's 502 in OpenAI's error shape, the provider's words in the record", async () => {
     const gateway = await gatewayFor('mock-error-529', false);
     const err = await clientOf(gateway)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
       .then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(err).toMatchObject({ status: 503, type: 'server_error', code: 'overloaded', message: expect.stringContaining('Overloaded') });
+    expect(err).toMatchObject({ status: 502, type: 'server_error', code: 'upstream_error', message: expect.stringContaining('529') });
+    expect((await gateway.flushed()).at(-1)).toMatchObject({ status: 502, errorCode: 'upstream_error', errorMessage: expect.stringContaining('Overloaded') });
   });
 
   it('ends a stream Anthropic cut mid-answer with an error, and records the failure', async () => {

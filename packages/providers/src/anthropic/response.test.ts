@@ -155,7 +155,7 @@ describe('translateAnthropicError', () => {
     expect(err(401, 'authentication_error')).toMatchObject({ status: 401, body: { error: { code: 'invalid_api_key' } } });
     expect(err(404, 'not_found_error')).toMatchObject({ status: 404, body: { error: { type: 'invalid_request_error', code: 'not_found' } } });
     expect(err(500, 'api_error')).toMatchObject({ status: 500, body: { error: { type: 'server_error' } } });
-    expect(err(500, 'brand_new_error')).toMatchObject({ status: 500, body: { error: { type: 'upstream_error', code: 'brand_new_error' } } });
+    expect(err(500, 'brand_new_error')).toMatchObject({ status: 500, body: { error: { type: 'server_error', code: 'brand_new_error' } } });
   });
 
   it('wraps a body that is not Anthropic JSON without echoing it', () => {

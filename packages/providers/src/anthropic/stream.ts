@@ -64,7 +64,7 @@ export function createAnthropicStreamTranslator(call: ChatCall): ChatStreamTrans
 
   const fail = (anthropicError: unknown): string => {
     const body = unifiedErrorBody(anthropicError) ?? {
-      error: { message: 'The provider sent an invalid stream event.', type: 'upstream_error', param: null, code: 'invalid_upstream_response' },
+      error: { message: 'The provider sent an invalid stream event.', type: 'server_error', param: null, code: 'invalid_upstream_response' },
     };
     error ??= body.error.message.slice(0, 2_000);
     return sse(body);

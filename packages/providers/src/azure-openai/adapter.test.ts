@@ -56,6 +56,6 @@ describe('azure-openai against the Azure-layout mock', () => {
   it("passes Azure's own error through in OpenAI's shape", async () => {
     const ex = await exchange(azureOpenAiAdapter, target(mock.url, 'missing', { apiKey: 'az-key' }), chatCall({ model: 'x', messages }));
     expect(ex.status).toBe(404);
-    expect(ex.error).toMatchObject({ status: 404, body: { error: { code: 'DeploymentNotFound', type: 'upstream_error' } } });
+    expect(ex.error).toMatchObject({ status: 404, body: { error: { code: 'DeploymentNotFound', type: 'invalid_request_error' } } });
   });
 });

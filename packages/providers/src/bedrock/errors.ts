@@ -42,7 +42,7 @@ const STREAM_EXCEPTIONS: Readonly<Record<string, { type: string; code: string }>
 };
 
 export function streamExceptionBody(exceptionType: string, payload: unknown): UnifiedErrorBody {
-  const m = Object.hasOwn(STREAM_EXCEPTIONS, exceptionType) ? STREAM_EXCEPTIONS[exceptionType]! : { type: 'upstream_error', code: exceptionType || 'upstream_error' };
+  const m = Object.hasOwn(STREAM_EXCEPTIONS, exceptionType) ? STREAM_EXCEPTIONS[exceptionType]! : { type: 'server_error', code: exceptionType || 'upstream_error' };
   const given = isObj(payload) ? payload.message : undefined;
   const message = typeof given === 'string' && given !== '' ? given : `The provider reported ${exceptionType || 'an error'}.`;
   return { error: { message, type: m.type, param: null, code: m.code } };

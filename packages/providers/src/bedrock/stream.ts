@@ -60,7 +60,7 @@ export function createBedrockStreamTranslator(call: ChatCall, model: string): Ch
   const invalidStream = (): string => {
     // After a corrupt frame nothing later can be trusted to be aligned: stop reading.
     broken = true;
-    return fail({ error: { message: 'The provider sent an invalid event stream.', type: 'upstream_error', param: null, code: 'invalid_upstream_response' } });
+    return fail({ error: { message: 'The provider sent an invalid event stream.', type: 'server_error', param: null, code: 'invalid_upstream_response' } });
   };
 
   const finish = (): string => {
@@ -124,7 +124,7 @@ export function createBedrockStreamTranslator(call: ChatCall, model: string): Ch
     const kind = header(message, ':message-type');
     if (kind === 'exception') return fail(streamExceptionBody(header(message, ':exception-type'), payload));
     if (kind === 'error') {
-      return fail({ error: { message: header(message, ':error-message') || 'The provider reported a stream error.', type: 'upstream_error', param: null, code: header(message, ':error-code') || 'upstream_error' } });
+      return fail({ error: { message: header(message, ':error-message') || 'The provider reported a stream error.', type: 'server_error', param: null, code: header(message, ':error-code') || 'upstream_error' } });
     }
     return isObj(payload) ? event(header(message, ':event-type'), payload) : invalidStream();
   };

@@ -2,7 +2,7 @@
  * Gemini's errors (`{"error":{"code","message","status","details"}}`, google.rpc.Status) → OpenAI's error
  * shape, keeping the HTTP status Gemini chose.
  */
-import type { TranslatedError, UnifiedErrorBody } from '../adapter';
+import { errorTypeForStatus, type TranslatedError, type UnifiedErrorBody } from '../adapter';
 import type { GeminiErrorBody } from './wire';
 
 const BY_STATUS: Readonly<Record<string, { type: string; code: string }>> = {
@@ -88,18 +88,18 @@ export function translateGeminiError(status: number, raw: Buffer | string): Tran
 
 function translateErrorObject(status: number, err: GeminiErrorBody['error'] | null): TranslatedError {
   if (!err) {
-    return { status: status >= 500 ? 502 : status, body: body(`The provider answered ${status}.`, 'upstream_error', null, 'upstream_error') };
+    return { status: status >= 500 ? 502 : status, body: body(`The provider answered ${status}.`, errorTypeForStatus(status), null, 'upstream_error') };
   }
   // Gemini answers a wrong key with 400, not 401: the platform's credentials are at fault, not the caller's
   // request, so it must not read as the caller's bad input (the gateway does the same for 401/403).
   if (reasonOf(err) === 'API_KEY_INVALID') {
     return {
       status: 502,
-      body: body("The provider refused the gateway's credentials; the platform admin must fix the provider.", 'upstream_error', null, 'upstream_auth_error'),
+      body: body("The provider refused the gateway's credentials; the platform admin must fix the provider.", 'server_error', null, 'upstream_auth_error'),
     };
   }
   const rpcStatus = typeof err.status === 'string' ? err.status : '';
-  const kind = BY_STATUS[rpcStatus] ?? (status >= 500 ? BY_STATUS.INTERNAL! : { type: 'invalid_request_error', code: rpcStatus.toLowerCase() || 'upstream_error' });
+  const kind = BY_STATUS[rpcStatus] ?? (status >= 500 ? BY_STATUS.INTERNAL! : { type: errorTypeForStatus(status), code: rpcStatus.toLowerCase() || 'upstream_error' });
   return { status, body: body(err.message, kind.type, paramOf(err), kind.code) };
 }
 

@@ -129,7 +129,7 @@ describe('chat completions routed to Gemini', () => {
     const choice = first.choices[0]!;
     expect(choice.finish_reason).toBe('tool_calls');
     const call = choice.message.tool_calls![0]!;
-    expect(call).toMatchObject({ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
+    expect(call).toMatchObject({ id: expect.stringMatching(/^call_[A-Za-z0-9]{24}$/), type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
     expect(mock.requests.at(-1)!.body).toMatchObject({
       tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }] }],
       toolConfig: { functionCallingConfig: { mode: 'ANY' } },

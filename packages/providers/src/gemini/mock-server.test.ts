@@ -209,7 +209,7 @@ describe('the adapter against the mock', () => {
     expect(res.status).toBe(200);
     const out = geminiAdapter.translateChatResponse(Buffer.from(await res.arrayBuffer()), call, target());
     const completion = JSON.parse(String(out.body));
-    expect(completion.choices[0].message.tool_calls[0]).toMatchObject({ id: 'call_0', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' }, extra_content: { google: { thought_signature: expect.any(String) } } });
+    expect(completion.choices[0].message.tool_calls[0]).toMatchObject({ id: expect.stringMatching(/^call_[A-Za-z0-9]{24}$/), function: { name: 'get_weather', arguments: '{"city":"Oslo"}' }, extra_content: { google: { thought_signature: expect.any(String) } } });
     expect(completion.choices[0].finish_reason).toBe('tool_calls');
     expect(out.usage!.reasoningTokens).toBeGreaterThan(0);
   });

@@ -8,6 +8,8 @@ import type { GeminiResponse } from './wire';
 
 const target = { baseUrl: 'http://x/v1beta', apiKey: 'k', model: 'gemini-2.5-flash', settings: {} };
 const call = { request: { model: 'gpt-4o-mini', messages: [] }, rawBody: '{}', clientWantsUsage: false };
+/** Gemini gives function calls no id: the gateway's are OpenAI-like (`call_` and 24 random characters). */
+const toolCallId = expect.stringMatching(/^call_[A-Za-z0-9]{24}$/);
 const translate = (response: GeminiResponse) => {
   const out = geminiAdapter.translateChatResponse(Buffer.from(JSON.stringify(response)), call, target);
   return { ...out, completion: JSON.parse(String(out.body)) as ChatCompletion & { choices: Array<{ message: { reasoning_content?: string } }> } };
@@ -67,7 +69,7 @@ describe('translateChatResponse', () => {
     expect(model).toBe('gemini-2.5-flash');
   });
 
-  it('turns function calls into tool_calls with stable ids and finish_reason tool_calls', () => {
+  it('turns function calls into tool_calls with ids of their own and finish_reason tool_calls', () => {
     const { completion } = translate({
       candidates: [
         {
@@ -89,16 +91,27 @@ describe('translateChatResponse', () => {
         content: null,
         refusal: null,
         tool_calls: [
-          { id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'c2ln' } } },
-          { id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+          { id: toolCallId, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'c2ln' } } },
+          { id: toolCallId, type: 'function', function: { name: 'get_time', arguments: '{}' } },
         ],
       },
       logprobs: null,
       finish_reason: 'tool_calls',
     });
+    const [first, second] = completion.choices[0]!.message.tool_calls!;
+    expect(first!.id).not.toBe(second!.id);
     // No modelVersion: the target's model names the answer, and no usage is invented.
     expect(completion.model).toBe('gemini-2.5-flash');
     expect(completion.usage).toBeUndefined();
+  });
+
+  it('never gives two answers the same tool call id, so a client keeping a conversation can tell them apart', () => {
+    const answer = { candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: 'get_time', args: {} } }] }, finishReason: 'STOP' }] };
+    const ids = Array.from({ length: 50 }, () => translate(answer).completion.choices[0]!.message.tool_calls![0]!.id);
+    expect(new Set(ids).size).toBe(50);
+    // An id Gemini does give is kept.
+    const given = { candidates: [{ content: { role: 'model', parts: [{ functionCall: { id: 'fc-given-1', name: 'get_time', args: {} } }] }, finishReason: 'STOP' }] };
+    expect(translate(given).completion.choices[0]!.message.tool_calls![0]!.id).toBe('fc-given-1');
   });
 
   it('answers every candidate as a choice, and a refused prompt as content_filter', () => {

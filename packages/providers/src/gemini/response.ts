@@ -2,7 +2,7 @@
  * A Gemini `GenerateContentResponse` → the unified `chat.completion`, and the pieces the stream translator
  * shares: finish reasons, and candidate parts → text, thoughts and tool calls.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionMessageFunctionToolCall } from 'openai/resources/chat/completions';
 import { openAiUsageOf } from './usage';
 import type { GeminiCandidate, GeminiPart, GeminiResponse } from './wire';
@@ -44,17 +44,17 @@ export interface PartsView {
 }
 
 /**
- * Reads a candidate's parts. Gemini gives function calls no id (newer versions may), so `nextId` makes one;
+ * Reads a candidate's parts. Gemini gives function calls no id (newer versions may), so the gateway makes one;
  * the caller sends it back on its tool message and the request translation maps it to the function's name.
  * Google's own OpenAI-compatible endpoint returns the thought signature in
  * `extra_content.google.thought_signature`; clients that echo the assistant message back return it with it.
  */
-export function readParts(parts: readonly GeminiPart[] | undefined, nextId: () => string): PartsView {
+export function readParts(parts: readonly GeminiPart[] | undefined): PartsView {
   const view: PartsView = { text: '', thoughts: '', toolCalls: [] };
   for (const part of parts ?? []) {
     if (part.functionCall && typeof part.functionCall.name === 'string') {
       const call: UnifiedToolCall = {
-        id: typeof part.functionCall.id === 'string' && part.functionCall.id !== '' ? part.functionCall.id : nextId(),
+        id: typeof part.functionCall.id === 'string' && part.functionCall.id !== '' ? part.functionCall.id : newToolCallId(),
         type: 'function',
         function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
       };
@@ -68,10 +68,17 @@ export function readParts(parts: readonly GeminiPart[] | undefined, nextId: () =
   return view;
 }
 
-/** `call_0`, `call_1`, … in order of appearance within one answer. */
-export function toolCallIds(): () => string {
-  let n = 0;
-  return () => `call_${n++}`;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A tool call id as OpenAI's look (`call_` and 24 alphanumerics), random so that no two calls share one, in
+ * one answer or across a conversation: clients key tool results by id, and the request translation maps an
+ * id back to its function by the latest assistant message that made it.
+ */
+export function newToolCallId(): string {
+  let id = 'call_';
+  for (const byte of randomBytes(24)) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return id;
 }
 
 export const completionId = (responseId: unknown): string =>
@@ -79,8 +86,8 @@ export const completionId = (responseId: unknown): string =>
 
 type UnifiedMessage = ChatCompletion.Choice['message'] & { reasoning_content?: string };
 
-function choiceOf(candidate: GeminiCandidate, position: number, nextId: () => string): ChatCompletion.Choice {
-  const view = readParts(candidate.content?.parts, nextId);
+function choiceOf(candidate: GeminiCandidate, position: number): ChatCompletion.Choice {
+  const view = readParts(candidate.content?.parts);
   const message: UnifiedMessage = { role: 'assistant', content: view.text === '' && view.toolCalls.length > 0 ? null : view.text, refusal: null };
   if (view.thoughts !== '') message.reasoning_content = view.thoughts;
   if (view.toolCalls.length > 0) message.tool_calls = view.toolCalls;
@@ -93,12 +100,11 @@ function choiceOf(candidate: GeminiCandidate, position: number, nextId: () => st
 }
 
 export function toChatCompletion(response: GeminiResponse, fallbackModel: string, created = Math.floor(Date.now() / 1000)): ChatCompletion {
-  const nextId = toolCallIds();
   const candidates = Array.isArray(response.candidates) ? response.candidates : [];
   // A prompt Gemini refuses outright comes back with no candidates and a `promptFeedback.blockReason`.
   const choices: ChatCompletion.Choice[] =
     candidates.length > 0
-      ? candidates.map((c, i) => choiceOf(c, i, nextId))
+      ? candidates.map((c, i) => choiceOf(c, i))
       : [{ index: 0, message: { role: 'assistant', content: null, refusal: null }, logprobs: null, finish_reason: 'content_filter' }];
   const completion: ChatCompletion = {
     id: completionId(response.responseId),

@@ -149,14 +149,19 @@ describe('createGeminiStreamTranslator', () => {
       })}\r\n\r\n`,
     );
     const chunks = chunksOf(run([stream]).out) as ChatCompletionChunk[];
+    const id = expect.stringMatching(/^call_[A-Za-z0-9]{24}$/);
     expect(chunks[0]!.choices[0]!.delta).toEqual({
       role: 'assistant',
       tool_calls: [
-        { index: 0, id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'c2ln' } } },
-        { index: 1, id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+        { index: 0, id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'c2ln' } } },
+        { index: 1, id, type: 'function', function: { name: 'get_time', arguments: '{}' } },
       ],
     });
     expect(chunks[1]!.choices[0]!.finish_reason).toBe('tool_calls');
+    // Unique within the answer and across answers: a client keying a conversation by id never mixes them up.
+    const ids = () => (chunksOf(run([stream]).out) as ChatCompletionChunk[])[0]!.choices[0]!.delta.tool_calls!.map((tc) => tc.id);
+    const all = [...ids(), ...ids(), ...ids()];
+    expect(new Set(all).size).toBe(6);
   });
 
   it('completes a multi-candidate stream only when every candidate has finished', () => {

@@ -10,7 +10,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { streamTranslator, type ChatCall, type ChatStreamTranslator, type ProviderTarget } from '../adapter';
 import { createSseParser, type SseEvent } from '../sse/parser';
 import { streamError } from './errors';
-import { completionId, finishReasonOf, readParts, toolCallIds } from './response';
+import { completionId, finishReasonOf, readParts } from './response';
 import { normalizeGeminiUsage, openAiUsageOf } from './usage';
 import type { GeminiResponse, GeminiUsageMetadata } from './wire';
 
@@ -21,7 +21,6 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function createGeminiStreamTranslator(call: ChatCall, target: ProviderTarget): ChatStreamTranslator {
   const parser = createSseParser();
   const created = Math.floor(Date.now() / 1000);
-  const nextId = toolCallIds();
   let id: string | null = null;
   let model: string | null = null;
   let usageMeta: GeminiUsageMetadata | null = null;
@@ -68,7 +67,7 @@ export function createGeminiStreamTranslator(call: ChatCall, target: ProviderTar
     candidates.forEach((candidate, position) => {
       const index = typeof candidate.index === 'number' ? candidate.index : position;
       if (finished.has(index)) return;
-      const view = readParts(candidate.content?.parts, nextId);
+      const view = readParts(candidate.content?.parts);
       const delta: Delta = {};
       if (view.thoughts !== '') delta.reasoning_content = view.thoughts;
       if (view.text !== '') delta.content = view.text;
@@ -98,7 +97,7 @@ export function createGeminiStreamTranslator(call: ChatCall, target: ProviderTar
       } catch {
         error = 'The provider sent a stream event that is not JSON.';
         // The relay ends a stream with an error as it is: the caller must be told here.
-        out += `data: ${JSON.stringify({ error: { message: error, type: 'upstream_error', param: null, code: 'invalid_upstream_response' } })}\n\n`;
+        out += `data: ${JSON.stringify({ error: { message: error, type: 'server_error', param: null, code: 'invalid_upstream_response' } })}\n\n`;
         continue;
       }
       const failure = streamError(parsed);

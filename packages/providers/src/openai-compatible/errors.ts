@@ -1,14 +1,6 @@
-import type { TranslatedError } from '../adapter';
+import { errorTypeForStatus, type TranslatedError } from '../adapter';
 import { parseJsonObject, translateOpenAiError } from '../openai/adapter';
 import { isObj } from './usage';
-
-const typeForStatus = (status: number): string => {
-  if (status === 400 || status === 404 || status === 413 || status === 422) return 'invalid_request_error';
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
-  return 'upstream_error';
-};
 
 /** FastAPI/pydantic validation items (`{loc: ['body', 'n'], msg}`), as Mistral and vLLM-based servers answer. */
 function describeValidation(items: unknown[]): { message: string; param: string | null } {
@@ -53,7 +45,7 @@ export function translateCompatibleError(status: number, body: Buffer): Translat
     body: {
       error: {
         message: described.message.slice(0, 2_000) || `The provider answered ${status}.`,
-        type: typeof parsed.type === 'string' && parsed.type !== '' ? parsed.type : typeForStatus(status),
+        type: typeof parsed.type === 'string' && parsed.type !== '' ? parsed.type : errorTypeForStatus(status),
         param: typeof parsed.param === 'string' ? parsed.param : described.param,
         code,
       },

@@ -7,14 +7,39 @@ import type {
   UpstreamRequest,
   SyncChatAdapter,
 } from '../adapter';
-import { streamTranslator, UpstreamFormatError } from '../adapter';
-import { createSseParser, type SseEvent } from '../sse/parser';
+import { errorTypeForStatus, streamTranslator, UpstreamFormatError } from '../adapter';
+import { createSseParser, formatSseData, type SseEvent } from '../sse/parser';
 import { normalizeOpenAiUsage } from './usage';
 import type { Usage } from '@tollgate/domain';
 
 // JSON allows whitespace around the colon (Python's json.dumps writes `"usage": {`).
 const usagePattern = /"usage"\s*:\s*\{/;
 const errorPattern = /^\s*\{\s*"error"\s*:/;
+const nullUsagePattern = /"usage"\s*:\s*null/;
+// As the last member before the closing brace (OpenAI's own order) the key is surely the chunk's own: in valid
+// JSON a quote after a comma opens a key (a quote inside a string is escaped), and the brace that ends the data
+// closes the top-level object.
+const trailingNullUsage = /,\s*"usage"\s*:\s*null\s*\}\s*$/;
+
+/**
+ * A chunk's data without its top-level `"usage": null`, or null when it has none. The usual place is cut out
+ * of the text as it is; anywhere else the chunk is parsed and written again, which only a provider that orders
+ * its keys otherwise pays for.
+ */
+export function withoutNullUsage(data: string): string | null {
+  const trailing = trailingNullUsage.exec(data);
+  if (trailing) return `${data.slice(0, trailing.index)}}`;
+  const chunk = parseJsonObject(data);
+  if (!chunk || chunk.usage !== null) return null;
+  delete chunk.usage;
+  return JSON.stringify(chunk);
+}
+
+/** The event's raw text with its data replaced, every other byte (field order, line ends) kept where it can be. */
+function withData(event: SseEvent, data: string): string {
+  const at = event.data.includes('\n') ? -1 : event.raw.indexOf(event.data);
+  return at < 0 ? formatSseData(data) : event.raw.slice(0, at) + data + event.raw.slice(at + event.data.length);
+}
 
 /**
  * The body for the provider: the caller's bytes when nothing needs to change; otherwise the target's model
@@ -42,8 +67,9 @@ export function parseJsonObject(bytes: Buffer | string): Record<string, unknown>
 }
 
 /**
- * An OpenAI-format stream passes through event by event; only the usage chunk the gateway asked for on the
- * caller's behalf is held back, and only chunks carrying usage or an error are parsed in full.
+ * An OpenAI-format stream passes through event by event; only the usage the gateway asked for on the caller's
+ * behalf is held back (the usage chunk, and the `"usage": null` on the others), and only chunks carrying
+ * usage or an error are parsed in full.
  */
 export interface OpenAiStreamOptions {
   /**
@@ -77,6 +103,14 @@ export function createOpenAiStreamTranslator(call: ChatCall, options: OpenAiStre
         } else if (errorPattern.test(event.data)) {
           const chunk = parseJsonObject(event.data) as { error?: { message?: unknown } } | null;
           if (chunk?.error) error = String(chunk.error.message ?? JSON.stringify(chunk.error)).slice(0, 2_000);
+        } else if (!call.clientWantsUsage && nullUsagePattern.test(event.data)) {
+          // Asked for on the caller's behalf, OpenAI marks every chunk `"usage": null`: a key the caller
+          // never asked for, which OpenAI's own answers to it would not carry.
+          const stripped = withoutNullUsage(event.data);
+          if (stripped !== null) {
+            out += withData(event, stripped);
+            continue;
+          }
         }
       }
       out += event.raw;
@@ -108,7 +142,7 @@ export function translateOpenAiError(status: number, body: Buffer): TranslatedEr
       body: {
         error: {
           message: typeof e.message === 'string' ? e.message : `The provider answered ${status}.`,
-          type: typeof e.type === 'string' ? e.type : 'upstream_error',
+          type: typeof e.type === 'string' && e.type !== '' ? e.type : errorTypeForStatus(status),
           param: typeof e.param === 'string' ? e.param : null,
           code: typeof e.code === 'string' ? e.code : null,
         },
@@ -117,7 +151,7 @@ export function translateOpenAiError(status: number, body: Buffer): TranslatedEr
   }
   return {
     status: status >= 500 ? 502 : status,
-    body: { error: { message: `The provider answered ${status}.`, type: 'upstream_error', param: null, code: 'upstream_error' } },
+    body: { error: { message: `The provider answered ${status}.`, type: errorTypeForStatus(status), param: null, code: 'upstream_error' } },
   };
 }
 
