@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startMockOpenAi, type MockOpenAi } from '@tollgate/providers';
-import { createConsumer, publishAiService, startTestPlatform } from './testing/test-platform';
+import { startSubscribedPlatform } from './testing/test-platform';
 
 /**
  * The gateway serves exactly the live release: edits to a published service wait in its working copy until a
  * release is published, and rolling back to an older release brings its routing back, all through the real
  * portal API, snapshot publisher and gateway, called with the official OpenAI SDK.
  */
-let upstream: MockOpenAi;
-let t: Awaited<ReturnType<typeof startTestPlatform>>;
+let t: Awaited<ReturnType<typeof startSubscribedPlatform>>;
 let client: OpenAI;
 let serviceId: string;
 let providerId: string;
@@ -31,19 +29,10 @@ async function eventually(expected: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  upstream = await startMockOpenAi({ apiKey: 'sk-up' });
-  t = await startTestPlatform();
-  const published = await publishAiService(t.admin, { upstreamUrl: upstream.url, upstreamKey: 'sk-up', approval: 'auto' });
-  serviceId = published.service.id;
-  providerId = published.provider.id;
-  const consumer = await createConsumer(t.admin);
-  await consumer.dev.must('POST', `/api/apps/${consumer.app.id}/subscriptions`, { planId: published.plan.id });
-  client = new OpenAI({ apiKey: consumer.secret, baseURL: `${t.platform.gatewayUrl}/v1`, maxRetries: 0 });
+  t = await startSubscribedPlatform();
+  ({ client, serviceId, providerId } = t);
 });
-afterAll(async () => {
-  await t.close();
-  await upstream.close();
-});
+afterAll(() => t.close());
 
 describe('releases in the gateway', () => {
   it('serves release 1 until a new release is published, then serves it, and serves 1 again after a rollback', async () => {
@@ -51,7 +40,7 @@ describe('releases in the gateway', () => {
 
     // Re-point the model in the working copy: nothing changes for callers yet.
     const { models } = await t.admin.must('GET', `/api/services/${serviceId}/models`);
-    await t.admin.must('DELETE', `/api/services/${serviceId}/models/${models[0].id}`, undefined, 204);
+    await t.admin.must('DELETE', `/api/services/${serviceId}/models/${models[0].id}`, undefined, 200);
     await t.admin.must('POST', `/api/services/${serviceId}/models`, { name: 'gpt-4o-mini', targets: [{ providerId, model: 'gpt-4o-2024-08-06' }] });
     await new Promise((r) => setTimeout(r, 50));
     expect(await servedModel()).toBe('gpt-4o-mini');

@@ -7,10 +7,10 @@ import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
 import { findApp } from '../access/load';
 import { conflict, notFound } from '../http/errors';
-import { nameSchema, readJson } from '../http/validate';
+import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { generateApiKey } from './keys';
 
-const createKeySchema = z.object({
+const createKeySchema = z.strictObject({
   name: nameSchema,
   expiresAt: z.iso
     .datetime({ offset: true })
@@ -19,7 +19,7 @@ const createKeySchema = z.object({
     .optional(),
 });
 
-const rotateKeySchema = z.object({
+const rotateKeySchema = z.strictObject({
   /** How long the old key keeps working beside the new one: time to roll the new key out. */
   graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
   name: nameSchema.optional(),
@@ -102,8 +102,9 @@ export function keyRoutes(ctx: PortalContext) {
     return c.json({ key: keyView(created), secret, previous: keyView(previous) }, 201);
   });
 
-  app.post('/apps/:appId/keys/:keyId/revoke', (c) => {
+  app.post('/apps/:appId/keys/:keyId/revoke', async (c) => {
     const { actor, owner, key } = loadKey(c);
+    await readNoBody(c);
     if (key.revokedAt !== null) throw conflict('The key is already revoked.');
     const revokedAt = Date.now();
     const row = ctx.commitChange(

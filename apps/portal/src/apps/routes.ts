@@ -7,20 +7,20 @@ import type { PortalContext, PortalEnv } from '../context';
 import { fieldsOf } from '../changes/commit-change';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { findApp, loadTeam, type AppRow } from '../access/load';
-import { nameSchema, readJson } from '../http/validate';
+import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { monthlyBudgetSchema, rateLimitsSchema } from '../plans/limits-schema';
 import { keyRoutes } from './key-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
-const createAppSchema = z.object({
+const createAppSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.default(''),
   costBudgetMicroUsdPerMonth: monthlyBudgetSchema.default(null),
   limits: rateLimitsSchema.default({}),
 });
 const updateAppSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema, limits: rateLimitsSchema })
+  .strictObject({ name: nameSchema, description: descriptionSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema, limits: rateLimitsSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -77,9 +77,10 @@ export function appRoutes(ctx: PortalContext) {
     return c.json({ app: appView(row!) });
   });
 
-  app.delete('/apps/:appId', (c) => {
+  app.delete('/apps/:appId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'admin', 'App');
+    await readNoBody(c);
     // Keys and subscriptions go with the app (ON DELETE CASCADE); the next snapshot drops them from the gateway.
     ctx.commitChange(
       actor.id,

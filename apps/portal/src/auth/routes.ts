@@ -6,7 +6,7 @@ import { users } from '@tollgate/db';
 import type { UserId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { ApiError } from '../http/errors';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
 import { requireSignedIn } from '../access/policy';
 import { verifyPassword } from './passwords';
 import { throttleLogin } from './login-throttle';
@@ -14,7 +14,7 @@ import { createSession, deleteSession, sessionCookieName } from './sessions';
 
 // No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
 // an unknown address is a 401 anyway.
-const loginSchema = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(200) });
+const loginSchema = z.strictObject({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(200) });
 
 // A fixed hash to verify against when the email is unknown, so the answer takes as long either way.
 const decoyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -58,7 +58,8 @@ export function authRoutes(ctx: PortalContext) {
     return c.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role } });
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
+    await readNoBody(c);
     const token = getCookie(c, sessionCookieName);
     if (token) deleteSession(ctx.db, token);
     deleteCookie(c, sessionCookieName, { path: '/' });

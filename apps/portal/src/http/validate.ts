@@ -2,28 +2,69 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiError } from './errors';
 
+/** Unknown fields first: a misspelt field often also shows up as a missing one, and the typo is the cause. */
 function describe(error: z.ZodError): string {
-  return error.issues
+  const issues = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  return issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.map((key) => [...issue.path, key].join('.')).join(', ')}: ${issue.message}`;
+      return `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`;
+    })
     .join('; ');
 }
 
-/** Reads and validates a JSON body; every failure is a 4xx that names the field. */
+const maxListedFields = 12;
+
+/**
+ * The message of an unknown field in a body (every body schema is a `z.strictObject`): it says what the object
+ * there takes, so the caller sees the fix for a typo at once. Only the raw issue still knows its schema.
+ */
+const unknownFieldMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'unrecognized_keys' || !(issue.inst instanceof z.ZodObject)) return undefined;
+  const known = Object.keys(issue.inst.shape);
+  const where = issue.path?.length ? issue.path.join('.') : 'this API';
+  const listed = known.length > maxListedFields ? [...known.slice(0, maxListedFields), '…'] : known;
+  return `unknown field${issue.keys.length > 1 ? 's' : ''} (${where} takes ${listed.length ? listed.join(', ') : 'no fields'})`;
+};
+
+async function parseJsonBody(c: Context): Promise<unknown> {
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+}
+
+/** Reads and validates a JSON body; every failure is a 4xx that names the field, an unknown one included. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/json')) {
     throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
-  }
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(await parseJsonBody(c), { error: unknownFieldMessage });
   if (!parsed.success) throw new ApiError(400, 'invalid_request', describe(parsed.error));
   return parsed.data;
+}
+
+/**
+ * For a write route that takes no body: none, or `{}` (what some clients always send), passes; anything else is
+ * a 400 naming what was sent, since a field here would be dropped while the caller believes it was used
+ * (`{"reason": …}` on a revoke, `{"note": …}` on a release).
+ */
+export async function readNoBody(c: Context): Promise<void> {
+  const text = (await c.req.text()).trim();
+  if (text === '') return;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_request', 'body: this API takes no body; send none.');
+  }
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : null;
+  if (fields?.length === 0) return;
+  if (!fields) throw new ApiError(400, 'invalid_request', 'body: this API takes no body; send none.');
+  throw new ApiError(400, 'invalid_request', `${fields.slice(0, maxListedFields).join(', ')}: unknown field${fields.length > 1 ? 's' : ''} (this API takes no body)`);
 }
 
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {

@@ -10,11 +10,11 @@ import { hashPassword } from '../auth/passwords';
 import { startSession } from '../auth/routes';
 import { conflict, forbidden } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
-import { nameSchema, readJson } from '../http/validate';
+import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { userView } from '../users/routes';
 import { claimInvitation, requireOpenInvitation, type InvitationRow } from './model';
 
-const newAccountSchema = z.object({
+const newAccountSchema = z.strictObject({
   name: nameSchema,
   // The same rule as POST /api/users: a chosen password must not be the weak link.
   password: z.string().min(12).max(200),
@@ -62,7 +62,11 @@ export function invitationLinkRoutes(ctx: PortalContext) {
   app.post('/invitations/:token/accept', async (c) => {
     const invitation = requireOpenInvitation(ctx.db, c.req.param('token'));
     const actor = c.get('actor');
-    if (actor) return c.json(acceptSignedIn(ctx, invitation, actor));
+    if (actor) {
+      // Signed in, the account exists: a name or password sent along would be dropped unseen.
+      await readNoBody(c);
+      return c.json(acceptSignedIn(ctx, invitation, actor));
+    }
     // Before reading the body: someone who has an account is told to sign in, not asked for a password.
     if (ctx.db.select({ id: users.id }).from(users).where(eq(users.email, invitation.email)).get()) throw conflict(accountExists);
     const { name, password } = await readJson(c, newAccountSchema);

@@ -7,7 +7,7 @@ import type { PortalContext, PortalEnv } from '../context';
 import { requireSignedIn, requireTeamRole } from '../access/policy';
 import { loadTeam } from '../access/load';
 import { conflict, notFound } from '../http/errors';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
 import { requireOwnerFor } from '../teams/members';
 import { invitationLinkRoutes } from './link-routes';
 import {
@@ -20,7 +20,7 @@ import {
   newInvitationToken,
 } from './model';
 
-const createInvitationSchema = z.object({
+const createInvitationSchema = z.strictObject({
   // Lowercased like user emails, so the invitation matches the account it ends up in.
   email: z.string().trim().toLowerCase().max(254).pipe(z.email()),
   role: z.enum(teamRoles),
@@ -79,10 +79,11 @@ export function invitationRoutes(ctx: PortalContext) {
     return c.json({ invitations: rows.map((row) => invitationView(row, now)) });
   });
 
-  app.delete('/teams/:teamId/invitations/:invitationId', (c) => {
+  app.delete('/teams/:teamId/invitations/:invitationId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
+    await readNoBody(c);
     const invitationId = c.req.param('invitationId');
     // Scoped to the team in the path: another team's invitation id is as unknown here as a made-up one.
     const row = isId('invitation', invitationId)

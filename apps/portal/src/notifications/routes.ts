@@ -6,7 +6,7 @@ import { isId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireSignedIn } from '../access/policy';
 import { notFound } from '../http/errors';
-import { readQuery } from '../http/validate';
+import { readNoBody, readQuery } from '../http/validate';
 
 const listQuerySchema = z.object({
   unread: z.enum(['true', 'false']).optional(),
@@ -48,8 +48,9 @@ export function notificationRoutes(ctx: PortalContext) {
   });
 
   // Reading is not a config change: a plain update, no audit event.
-  app.post('/notifications/read-all', (c) => {
+  app.post('/notifications/read-all', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
+    await readNoBody(c);
     const result = ctx.db
       .update(notifications)
       .set({ readAt: Date.now() })
@@ -58,7 +59,7 @@ export function notificationRoutes(ctx: PortalContext) {
     return c.json({ marked: result.changes });
   });
 
-  app.post('/notifications/:notificationId/read', (c) => {
+  app.post('/notifications/:notificationId/read', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const id = c.req.param('notificationId');
     // Someone else's notification is indistinguishable from a missing one.
@@ -66,6 +67,7 @@ export function notificationRoutes(ctx: PortalContext) {
       ? ctx.db.select().from(notifications).where(and(eq(notifications.id, id), eq(notifications.userId, actor.id))).get()
       : undefined;
     if (!row) throw notFound('Notification');
+    await readNoBody(c);
     const readAt = row.readAt ?? Date.now();
     if (!row.readAt) ctx.db.update(notifications).set({ readAt }).where(eq(notifications.id, row.id)).run();
     return c.json({ notification: notificationView({ ...row, readAt }) });

@@ -41,8 +41,8 @@ describe('limits and budgets for the gateway', () => {
     const m = await createMarket(f);
     const create = (limits: unknown) => f.api('POST', `/api/services/${m.serviceId}/plans`, { cookie: m.pOwner.cookie, body: { name: 'X', approval: 'auto', limits } });
     for (const [limits, field] of [
-      [{ requestPerMinute: 5 }, 'limits'],
-      [{ perKey: { costBudgetMicroUsdPerMonth: 5 } }, 'limits.perKey'],
+      [{ requestPerMinute: 5 }, 'limits.requestPerMinute'],
+      [{ perKey: { costBudgetMicroUsdPerMonth: 5 } }, 'limits.perKey.costBudgetMicroUsdPerMonth'],
       [{ perIp: { requestsPerMinute: 0 } }, 'limits.perIp.requestsPerMinute'],
       [{ onLimiterUnavailable: 'maybe' }, 'limits.onLimiterUnavailable'],
       [{ tokensPerDay: 1.5 }, 'limits.tokensPerDay'],

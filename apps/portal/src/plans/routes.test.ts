@@ -45,7 +45,7 @@ describe('plans API', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ name: 'X', approval: 'auto', limits: { requestsPerMinute: 0 } }, /^limits\.requestsPerMinute:/],
       [{ name: 'X', approval: 'auto', limits: { tokensPerDay: 1.5 } }, /^limits\.tokensPerDay:/],
-      [{ name: 'X', approval: 'auto', limits: { requestsPerHour: 5 } }, /^limits:/],
+      [{ name: 'X', approval: 'auto', limits: { requestsPerHour: 5 } }, /^limits\.requestsPerHour: unknown field/],
       [{ name: 'X', approval: 'sometimes' }, /^approval:/],
       [{ approval: 'auto' }, /^name:/],
     ];

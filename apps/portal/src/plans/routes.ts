@@ -31,7 +31,7 @@ function assertPlanTransition(from: PlanState, to: PlanState): void {
   throw conflict(`A ${from} plan cannot become ${to}; ${allowed.length ? `allowed next states: ${allowed.join(', ')}` : 'closing is final'}.`);
 }
 
-const createPlanSchema = z.object({
+const createPlanSchema = z.strictObject({
   name: nameSchema,
   approval: z.enum(approvalModes),
   limits: planLimitsSchema.default({}),
@@ -39,7 +39,7 @@ const createPlanSchema = z.object({
 });
 
 const updatePlanSchema = z
-  .object({ name: nameSchema, approval: z.enum(approvalModes), limits: planLimitsSchema, state: z.enum(planStates), visibility: z.enum(planVisibilities) })
+  .strictObject({ name: nameSchema, approval: z.enum(approvalModes), limits: planLimitsSchema, state: z.enum(planStates), visibility: z.enum(planVisibilities) })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 

@@ -8,8 +8,9 @@ import { findService } from '../access/load';
 import { fieldsOf } from '../changes/commit-change';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
 import { liveConfigFor } from '../releases/published';
+import { promptWorkEdit, workingCopyEdit } from '../releases/takes-effect';
 import { findPrompt, latestVersionOf } from './load';
 import { checkDraft, createPromptSchema, updatePromptSchema } from './spec';
 import { promptView, releasedPromptView } from './views';
@@ -41,7 +42,8 @@ export function promptRoutes(ctx: PortalContext) {
         ),
       pathTaken(input.path),
     );
-    return c.json({ prompt: promptView(row, null) }, 201);
+    // A new prompt has no published version: nothing of it is in the working copy yet.
+    return c.json({ prompt: promptView(row, null), ...promptWorkEdit(service) }, 201);
   });
 
   app.get('/services/:serviceId/prompts', (c) => {
@@ -103,13 +105,16 @@ export function promptRoutes(ctx: PortalContext) {
       },
       (tx) => tx.update(prompts).set({ ...changes, updatedAt: Date.now() }).where(eq(prompts.id, prompt.id)).returning().get(),
     );
-    return c.json({ prompt: promptView(row, latestVersionOf(ctx.db, row.id)) });
+    // Name and description of a published prompt are in the working copy; a draft waits for a version and its publish.
+    const when = 'draft' in changes || prompt.publishedVersion === null ? promptWorkEdit(service) : workingCopyEdit(service);
+    return c.json({ prompt: promptView(row, latestVersionOf(ctx.db, row.id)), ...when });
   });
 
-  app.delete('/prompts/:promptId', (c) => {
+  app.delete('/prompts/:promptId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const found = findPrompt(ctx.db, c.req.param('promptId'));
     const service = requireOwned(actor, found?.service, 'admin', 'Prompt');
+    await readNoBody(c);
     const prompt = found!.prompt;
     // Its versions go with it; a release that froze one keeps its own copy and serves it until the next release.
     ctx.commitChange(
@@ -124,7 +129,8 @@ export function promptRoutes(ctx: PortalContext) {
       },
       (tx) => tx.delete(prompts).where(eq(prompts.id, prompt.id)).run(),
     );
-    return c.body(null, 204);
+    // 200 with a body, not 204: a live release that froze the prompt serves it until the next one (ADR 0016).
+    return c.json(workingCopyEdit(service));
   });
 
   return app;

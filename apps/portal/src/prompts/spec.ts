@@ -15,7 +15,7 @@ export const promptPathSchema = z
 
 const descriptionSchema = z.string().trim().max(2_000);
 
-export const createPromptSchema = z.object({
+export const createPromptSchema = z.strictObject({
   name: nameSchema,
   path: promptPathSchema,
   description: descriptionSchema.default(''),

@@ -23,7 +23,7 @@ export interface PromptRunRequest {
 }
 export type PromptRunner = (run: PromptRunRequest) => Promise<{ status: number; body: unknown }>;
 
-const testRunSchema = z.object({
+const testRunSchema = z.strictObject({
   variables: z.record(z.string(), z.unknown()).default({}),
   /** `draft` (default) or a version number. */
   version: z.union([z.literal('draft'), z.number().int().positive()]).default('draft'),

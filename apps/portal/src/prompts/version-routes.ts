@@ -9,7 +9,8 @@ import { requireOwned, requireSignedIn } from '../access/policy';
 import type { Reader } from '../changes/tx';
 import { conflict, notFound } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
-import { readJson, readQuery } from '../http/validate';
+import { readJson, readNoBody, readQuery } from '../http/validate';
+import { promptWorkEdit, workingCopyEdit, type WhenServed } from '../releases/takes-effect';
 import { liveReleaseConfig } from './live';
 import { findPrompt, latestVersionOf, type PromptRow } from './load';
 import { isRoutedModel } from './spec';
@@ -19,7 +20,7 @@ const versionNumberSchema = z.coerce.number().int().positive().max(1_000_000);
 /** A version number, `draft` (the spec being edited) or `published` (the version the next release serves). */
 const sideSchema = z.union([z.literal('draft'), z.literal('published'), versionNumberSchema]);
 const diffQuerySchema = z.object({ from: sideSchema.optional(), to: sideSchema.default('draft') });
-const publishSchema = z.object({ version: z.number().int().positive().nullable() });
+const publishSchema = z.strictObject({ version: z.number().int().positive().nullable() });
 
 type VersionRow = typeof promptVersions.$inferSelect;
 
@@ -32,6 +33,13 @@ const versionView = (v: VersionRow, createdByEmail: string | null) => ({
   createdByEmail,
   createdAt: v.createdAt,
 });
+
+/** The publish answer's sentence for what serves the working copy next. */
+const nextStep = (when: WhenServed, serviceId: string) => {
+  if (when.takesEffect === 'first publish') return `it takes effect when the service is first published (POST /api/services/${serviceId}/lifecycle).`;
+  if (when.takesEffect === 'never') return 'the service is retired, so no release of it will serve it.';
+  return `it takes effect with the service's next release (POST /api/services/${serviceId}/releases).`;
+};
 
 function findVersion(db: Reader, prompt: PromptRow, version: number) {
   const row = db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))).get();
@@ -63,8 +71,9 @@ export function promptVersionRoutes(ctx: PortalContext) {
     return findVersion(ctx.db, prompt, side).spec;
   };
 
-  app.post('/prompts/:promptId/versions', (c) => {
+  app.post('/prompts/:promptId/versions', async (c) => {
     const { actor, prompt, service } = loadFor(c, 'admin');
+    await readNoBody(c);
     const latest = latestVersionOf(ctx.db, prompt.id);
     if (latest !== null && diffPromptSpecs(findVersion(ctx.db, prompt, latest).spec, prompt.draft).length === 0) {
       throw conflict(`Nothing to version: the draft equals version ${latest}.`);
@@ -87,7 +96,7 @@ export function promptVersionRoutes(ctx: PortalContext) {
         ),
       `Version ${version} was just created by another request; try again.`,
     );
-    return c.json({ version: versionView(row, null) }, 201);
+    return c.json({ version: versionView(row, null), ...promptWorkEdit(service) }, 201);
   });
 
   app.get('/prompts/:promptId/versions', (c) => {
@@ -148,10 +157,12 @@ export function promptVersionRoutes(ctx: PortalContext) {
     // The live release still serves what it froze; say so, and what serves now, so nobody expects an instant change.
     const liveVersion = liveReleaseConfig(ctx.db, service)?.prompts.find((p) => p.id === prompt.id)?.version ?? null;
     const what = version === null ? 'The prompt is unpublished' : `Version ${version} is published`;
+    const when = workingCopyEdit(service);
     return c.json({
       prompt: promptView(row, latestVersionOf(ctx.db, row.id)),
       liveVersion,
-      message: `${what} in the working copy; it takes effect with the service's next release (POST /api/services/${service.id}/releases).`,
+      ...when,
+      message: `${what} in the working copy; ${nextStep(when, service.id)}`,
     });
   });
 

@@ -90,6 +90,7 @@ describe('prompt versions, diff and publishing', () => {
     expect(res.status).toBe(200);
     expect(res.body.prompt.publishedVersion).toBe(1);
     expect(res.body.liveVersion).toBeNull();
+    expect(res.body).toMatchObject({ live: false, takesEffect: 'next release' });
     expect(res.body.message).toContain(`POST /api/services/${w.serviceId}/releases`);
     expect((await get('/versions/diff?from=published&to=2')).body.changes.length).toBeGreaterThan(0);
     expect((await get('/versions')).body.publishedVersion).toBe(1);
@@ -99,6 +100,29 @@ describe('prompt versions, diff and publishing', () => {
     const off = await publish({ version: null });
     expect(off.body.prompt.publishedVersion).toBeNull();
     expect(off.body.message).toMatch(/^The prompt is unpublished/);
+  });
+
+  it('says when each prompt write takes effect: a draft or version waits for a publish, a publish for a release (ADR 0016)', async () => {
+    const fresh = await f.api('POST', `/api/services/${w.serviceId}/prompts`, { cookie: w.owner.cookie, body: { name: 'Timing', path: '/timing', draft: summarizeSpec() }, expect: 201 });
+    expect(fresh.body).toMatchObject({ live: false, takesEffect: 'prompt publish' });
+    const id = fresh.body.prompt.id;
+    const patch = (body: unknown) => f.api('PATCH', `/api/prompts/${id}`, { cookie: w.owner.cookie, body, expect: 200 });
+    expect((await patch({ name: 'Timing, unpublished' })).body).toMatchObject({ live: false, takesEffect: 'prompt publish' });
+    expect((await f.api('POST', `/api/prompts/${id}/versions`, { cookie: w.owner.cookie, expect: 201 })).body).toMatchObject({ live: false, takesEffect: 'prompt publish' });
+    await f.api('POST', `/api/prompts/${id}/publish`, { cookie: w.owner.cookie, body: { version: 1 }, expect: 200 });
+    // Published, its name is in the working copy; its draft still is not.
+    expect((await patch({ description: 'now in the working copy' })).body).toMatchObject({ live: false, takesEffect: 'next release' });
+    expect((await patch({ draft: summarizeSpec({ model: 'smart' }) })).body).toMatchObject({ live: false, takesEffect: 'prompt publish' });
+    expect((await f.api('DELETE', `/api/prompts/${id}`, { cookie: w.owner.cookie, expect: 200 })).body).toEqual({ live: false, takesEffect: 'next release' });
+
+    // On a draft service the next step is its first publish, and the publish answer says that instead of a release.
+    const draftService = await w.service('timing-draft', 'ai');
+    await f.api('POST', `/api/services/${draftService}/models`, { cookie: w.owner.cookie, body: { name: 'fast', targets: [{ providerId: w.providerId, model: 'gpt-4o-mini' }] }, expect: 201 });
+    const early = await w.prompt('/early', summarizeSpec(), 'Early', draftService);
+    await w.version(early.id);
+    const published = await f.api('POST', `/api/prompts/${early.id}/publish`, { cookie: w.owner.cookie, body: { version: 1 }, expect: 200 });
+    expect(published.body).toMatchObject({ live: false, takesEffect: 'first publish' });
+    expect(published.body.message).toContain(`POST /api/services/${draftService}/lifecycle`);
   });
 
   it('refuses a version that does not exist, naming it, and a malformed body', async () => {
@@ -114,7 +138,7 @@ describe('prompt versions, diff and publishing', () => {
   it('refuses to publish a version whose model the service no longer routes', async () => {
     const models = (await f.api('GET', `/api/services/${w.serviceId}/models`, { cookie: w.owner.cookie, expect: 200 })).body.models;
     const smart = models.find((m: { name: string }) => m.name === 'smart');
-    await f.api('DELETE', `/api/services/${w.serviceId}/models/${smart.id}`, { cookie: w.owner.cookie, expect: 204 });
+    await f.api('DELETE', `/api/services/${w.serviceId}/models/${smart.id}`, { cookie: w.owner.cookie, expect: 200 });
     const res = await publish({ version: 2 });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/^Version 2 uses the model smart, which the service no longer routes/);

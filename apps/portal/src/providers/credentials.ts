@@ -4,7 +4,7 @@ import type { SecretBox } from '../secrets/secret-box';
 const keySchema = z.string().min(1).max(4096);
 
 /** One key of a provider's pool; the gateway spreads calls over the pool by weight. */
-export const poolKeySchema = z.object({ key: keySchema, weight: z.number().int().min(1).max(100).default(1) });
+export const poolKeySchema = z.strictObject({ key: keySchema, weight: z.number().int().min(1).max(100).default(1) });
 
 /** What a provider's sealed credentials hold: a pool of one or more keys. */
 export const providerCredentialsSchema = z.object({ keys: z.array(poolKeySchema).min(1).max(20) });

@@ -10,7 +10,7 @@ import { isPlatformAdmin, requirePlatformAdmin, requireSignedIn } from '../acces
 import { loadProvider, type ProviderRow } from '../access/load';
 import { conflict } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
-import { nameSchema, readJson } from '../http/validate';
+import { nameSchema, readJson, readNoBody } from '../http/validate';
 import type { Reader } from '../changes/tx';
 import { credentialsFrom, poolKeySchema, sealCredentials } from './credentials';
 
@@ -55,7 +55,7 @@ const providerFields = {
 
 const oneKeySpelling = (o: { apiKey?: unknown; apiKeys?: unknown }) => o.apiKey === undefined || o.apiKeys === undefined;
 const createProviderSchema = z
-  .object({
+  .strictObject({
     ...providerFields,
     apiKey: providerFields.apiKey.optional(),
     apiKeys: providerFields.apiKeys.optional(),
@@ -85,7 +85,7 @@ function checkTypeRequirements(
 }
 
 const updateProviderSchema = z
-  .object(providerFields)
+  .strictObject(providerFields)
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change')
   .refine(oneKeySpelling, { message: 'send apiKey or apiKeys, not both', path: ['apiKeys'] });
@@ -182,9 +182,10 @@ export function providerRoutes(ctx: PortalContext) {
     return c.json({ provider: providerView(actor, row!) });
   });
 
-  app.delete('/providers/:providerId', (c) => {
+  app.delete('/providers/:providerId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
+    await readNoBody(c);
     const current = loadProvider(ctx.db, c.req.param('providerId'));
     ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, (tx) => {
       // Checked in the transaction: a route added meanwhile would otherwise point at nothing.

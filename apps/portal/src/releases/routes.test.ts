@@ -4,6 +4,8 @@ import { auditEvents, releases } from '@tollgate/db';
 import { newId, type ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { compileSnapshot } from '../snapshot/compile';
+import { readReleaseConfig } from './config';
+import { releasedServiceFields } from './takes-effect';
 
 describe('releases API', () => {
   let f: PortalFixture;
@@ -165,7 +167,7 @@ describe('releases and providers', () => {
       const model = (await f.api('POST', `/api/services/${svc}/models`, { cookie: owner.cookie, body: { name: 'm', targets: [{ providerId: old, model: 'x' }] }, expect: 201 })).body.model.id;
       await f.api('POST', `/api/services/${svc}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
       // The working copy moves to the new provider; release 1, still live, routes to the old one.
-      await f.api('DELETE', `/api/services/${svc}/models/${model}`, { cookie: owner.cookie, expect: 204 });
+      await f.api('DELETE', `/api/services/${svc}/models/${model}`, { cookie: owner.cookie, expect: 200 });
       await f.api('POST', `/api/services/${svc}/models`, { cookie: owner.cookie, body: { name: 'm', targets: [{ providerId: replacement, model: 'x' }] }, expect: 201 });
       const refused = await f.api('DELETE', `/api/providers/${old}`, { cookie: f.admin.cookie });
       expect([refused.status, refused.body.error.message]).toEqual([409, 'The provider is used by the live releases ss@1; release the services without it first.']);
@@ -213,5 +215,58 @@ describe('what other teams see of a service', () => {
     } finally {
       await f.close();
     }
+  });
+});
+
+describe('when writes to a service take effect', () => {
+  let f: PortalFixture;
+  let owner: TestUser;
+  let teamId: string;
+
+  beforeAll(async () => {
+    f = await createPortalFixture();
+    owner = await f.createUser();
+    teamId = (await f.createTeam({ slug: 'timing-team', ownerUserId: owner.id })).id;
+  });
+  afterAll(() => f.close());
+
+  it('says in each answer when a write to the service takes effect, and the gateway agrees (ADR 0016)', async () => {
+    const created = await f.api('POST', `/api/teams/${teamId}/services`, { cookie: owner.cookie, body: { name: 'Timing', slug: 'timing', kind: 'ai' }, expect: 201 });
+    expect(created.body).toMatchObject({ live: false, takesEffect: 'first publish' });
+    const id = created.body.service.id;
+    const at = (method: string, path: string, body?: unknown) => f.api(method, `/api/services/${id}${path}`, { cookie: owner.cookie, body });
+    const served = () => compileSnapshot(f.db, f.secrets).services.find((s) => s.id === id)!;
+    expect((await at('PATCH', '', { description: 'early' })).body).toMatchObject({ live: false, takesEffect: 'first publish', deferredFields: ['description'] });
+    await at('POST', '/lifecycle', { state: 'published' });
+
+    // Standing settings are served from the next snapshot.
+    const standing = await at('PATCH', '', { capture: { bodies: true }, tags: ['timing'] });
+    expect(standing.body).toMatchObject({ live: true, takesEffect: 'now' });
+    expect(standing.body).not.toHaveProperty('deferredFields');
+    expect(served().capture).toEqual({ redact: [] });
+    // What a release freezes waits for the next one, also when sent with a standing setting.
+    const renamed = await at('PATCH', '', { name: 'Timing v2', visibility: 'team' });
+    expect(renamed.body).toMatchObject({ live: false, takesEffect: 'next release', deferredFields: ['name'] });
+    expect(served().name).toBe('Timing');
+    const extra = await at('POST', '/apis', { name: 'Extra', methods: ['GET'], path: '/extra' });
+    expect(extra.body).toMatchObject({ live: false, takesEffect: 'next release' });
+    expect((await at('DELETE', `/apis/${extra.body.api.id}`)).body).toEqual({ live: false, takesEffect: 'next release' });
+    const imported = await at('PUT', '/openapi', { openapi: '3.1.0', info: { title: 'Timing', version: '1' }, paths: {} });
+    expect(imported.body).toMatchObject({ imported: 0, live: false, takesEffect: 'next release' });
+    await at('POST', '/releases');
+    expect(served().name).toBe('Timing v2');
+
+    // Writes that always apply at once carry neither field.
+    for (const res of [await at('POST', '/plans', { name: 'Free', approval: 'auto' }), await at('POST', '/lifecycle', { state: 'deprecated' })]) {
+      expect(res.status).toBeLessThan(300);
+      expect(res.body).not.toHaveProperty('live');
+      expect(res.body).not.toHaveProperty('takesEffect');
+    }
+    await at('POST', '/lifecycle', { state: 'retired' });
+    expect((await at('PATCH', '', { description: 'too late' })).body).toMatchObject({ live: false, takesEffect: 'never' });
+  });
+
+  it('lists as released service fields exactly those the release config freezes, less the kind', () => {
+    expect([...releasedServiceFields, 'kind'].sort()).toEqual(Object.keys(readReleaseConfig({}).service).sort());
   });
 });

@@ -8,7 +8,7 @@ import { requireOwned, requireSignedIn } from '../access/policy';
 import { findService, type ServiceRow } from '../access/load';
 import type { Reader } from '../changes/tx';
 import { conflict, notFound } from '../http/errors';
-import { readQuery } from '../http/validate';
+import { readNoBody, readQuery } from '../http/validate';
 import { publishWorkingCopy, readReleaseConfig, workingConfig, type ReleaseConfig } from './config';
 import { diffReleaseConfigs } from './diff';
 
@@ -87,9 +87,12 @@ export function releaseRoutes(ctx: PortalContext) {
   });
 
   /** Publishes the working copy as a new release, which the gateway then serves. */
-  app.post('/services/:serviceId/releases', (c) => {
+  app.post('/services/:serviceId/releases', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    await readNoBody(c);
+    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
+    const service = findService(ctx.db, id)!;
     requireReleasable(service);
     const fromVersion = liveVersion(service);
     const changes = diffReleaseConfigs(configOf(service, 'live'), configOf(service, 'working'));
@@ -112,9 +115,11 @@ export function releaseRoutes(ctx: PortalContext) {
   });
 
   /** Makes an existing release live again: a rollback (or a roll forward after one). */
-  app.post('/services/:serviceId/releases/:version/publish', (c) => {
+  app.post('/services/:serviceId/releases/:version/publish', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    await readNoBody(c);
+    const service = findService(ctx.db, id)!;
     const release = findRelease(ctx.db, service.id, c.req.param('version'));
     requireReleasable(service);
     const fromVersion = liveVersion(service);

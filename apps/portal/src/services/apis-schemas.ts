@@ -47,7 +47,7 @@ export const apiMethodsSchema = z
   .transform(unique)
   .pipe(z.array(z.enum(httpMethods)).min(1).max(8));
 
-export const createApiSchema = z.object({
+export const createApiSchema = z.strictObject({
   name: apiNameSchema,
   methods: apiMethodsSchema,
   path: apiPathSchema,

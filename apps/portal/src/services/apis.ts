@@ -7,7 +7,8 @@ import type { Reader } from '../changes/tx';
 import { requireOwned, requireSignedIn } from '../access/policy';
 import { findService } from '../access/load';
 import { conflict, notFound } from '../http/errors';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
+import { workingCopyEdit } from '../releases/takes-effect';
 import { apiLabel, createApiSchema, isBuiltinApi } from './apis-schemas';
 import { apiView } from './views';
 
@@ -43,12 +44,13 @@ export function apiRoutes(ctx: PortalContext) {
       },
       (tx) => tx.insert(apis).values({ id, serviceId: service.id, ...input }).returning().get(),
     );
-    return c.json({ api: apiView(row) }, 201);
+    return c.json({ api: apiView(row), ...workingCopyEdit(service) }, 201);
   });
 
-  app.delete('/services/:serviceId/apis/:apiId', (c) => {
+  app.delete('/services/:serviceId/apis/:apiId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    await readNoBody(c);
     const apiId = c.req.param('apiId');
     const api = isId('api', apiId) ? ctx.db.select().from(apis).where(and(eq(apis.id, apiId), eq(apis.serviceId, service.id))).get() : undefined;
     if (!api) throw notFound('API');
@@ -65,7 +67,8 @@ export function apiRoutes(ctx: PortalContext) {
       },
       (tx) => tx.delete(apis).where(eq(apis.id, api.id)).run(),
     );
-    return c.body(null, 204);
+    // 200 with a body, not 204: the live release keeps the API until the next one (ADR 0016).
+    return c.json(workingCopyEdit(service));
   });
 
   return app;

@@ -74,7 +74,7 @@ describe('body capture settings of a service', () => {
       [{ redact: [''] }, /^capture\.redact\.0:/],
       [{ redact: ['has space'] }, /^capture\.redact\.0:/],
       [{ redact: Array.from({ length: 51 }, (_, i) => `k${i}`) }, /^capture\.redact:/],
-      [{ bodies: true, extra: 1 }, /^capture:/],
+      [{ bodies: true, extra: 1 }, /^capture\.extra: unknown field \(capture takes bodies, redact\)$/],
     ];
     for (const [capture, message] of cases) {
       const res = await patch({ capture });

@@ -30,7 +30,7 @@ export function assertLifecycleTransition(from: LifecycleState, to: LifecycleSta
 }
 
 const lifecycleSchema = z
-  .object({
+  .strictObject({
     state: z.enum(lifecycleStates),
     /** Deprecation only: the announced retirement date, sent to callers as the `Sunset` header. */
     sunsetAt: z.iso

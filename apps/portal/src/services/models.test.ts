@@ -49,6 +49,22 @@ describe('model routes API', () => {
     expect(f.publisher.current().modelRoutes).toEqual([{ serviceId, name: 'gpt-4o-mini', targets: res.body.model.targets }]);
   });
 
+  it('says in the answer when a model-route change takes effect (ADR 0016)', async () => {
+    const target = { providerId: providerA, model: 'x' };
+    const added = await addModel({ name: 'pending', targets: [target] });
+    expect(added.body).toMatchObject({ live: false, takesEffect: 'next release' });
+    const removed = await f.api('DELETE', `/api/services/${serviceId}/models/${added.body.model.id}`, { cookie: owner.cookie, expect: 200 });
+    expect(removed.body).toEqual({ live: false, takesEffect: 'next release' });
+    // A draft serves nothing until its first publish; a retired service never again.
+    const team = (await f.api('GET', `/api/services/${serviceId}`, { cookie: owner.cookie })).body.service.teamId;
+    const other = (await f.api('POST', `/api/teams/${team}/services`, { cookie: owner.cookie, body: { name: 'Later', slug: 'later-chat', kind: 'ai' }, expect: 201 })).body.service.id;
+    expect((await addModel({ name: 'early', targets: [target] }, owner.cookie, other)).body).toMatchObject({ live: false, takesEffect: 'first publish' });
+    for (const state of ['published', 'deprecated', 'retired']) {
+      await f.api('POST', `/api/services/${other}/lifecycle`, { cookie: owner.cookie, body: { state }, expect: 200 });
+    }
+    expect((await addModel({ name: 'late', targets: [target] }, owner.cookie, other)).body).toMatchObject({ live: false, takesEffect: 'never' });
+  });
+
   it('validates names and targets, naming the field', async () => {
     const missing = await addModel({ name: 'm1', targets: [{ providerId: providerA, model: 'x' }, { providerId: newId('provider'), model: 'y' }] });
     expect(missing.status).toBe(400);
@@ -81,7 +97,7 @@ describe('model routes API', () => {
     expect(theirs.body.models).toEqual([{ serviceId, name: 'gpt-4o-mini' }]);
     expect(JSON.stringify(theirs.body)).not.toContain(providerA);
     const route = mine.body.models.find((m: { name: string }) => m.name === 'unreleased');
-    await f.api('DELETE', `/api/services/${serviceId}/models/${route.id}`, { cookie: owner.cookie, expect: 204 });
+    await f.api('DELETE', `/api/services/${serviceId}/models/${route.id}`, { cookie: owner.cookie, expect: 200 });
   });
 
   it('deletes a model route of the service only', async () => {
@@ -90,7 +106,7 @@ describe('model routes API', () => {
     expect((await f.api('DELETE', `/api/services/${restServiceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/not-an-id`, { cookie: owner.cookie })).status).toBe(404);
     const revision = f.revision();
-    expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(200);
     expect(f.revision()).toBe(revision + 1);
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
   });

@@ -5,13 +5,14 @@ import { modelRoutes, providers } from '@tollgate/db';
 import { isId, newId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { liveConfigFor } from '../releases/published';
+import { workingCopyEdit } from '../releases/takes-effect';
 import type { Actor } from '../auth/sessions';
 import { canReadTeam, requireOwned, requireSignedIn, requireVisibleService } from '../access/policy';
 import { findService } from '../access/load';
 import { badRequest, conflict, notFound } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { idSchema } from '../http/ids';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
 
 /** Public model names as clients send them: `gpt-4o-mini`, `meta/llama-3.1-8b`, `claude-3-5-haiku@2024`. */
 export const modelNameSchema = z
@@ -20,11 +21,11 @@ export const modelNameSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'use letters, digits and . _ : / @ -');
 
-const createModelRouteSchema = z.object({
+const createModelRouteSchema = z.strictObject({
   name: modelNameSchema,
   targets: z
     .array(
-      z.object({
+      z.strictObject({
         providerId: idSchema('provider'),
         model: z.string().trim().min(1).max(200),
         weight: z.number().int().min(0).max(1_000).optional(),
@@ -74,7 +75,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
         ),
       nameTaken(input.name),
     );
-    return c.json({ model: modelRouteView(actor, service.teamId, row) }, 201);
+    return c.json({ model: modelRouteView(actor, service.teamId, row), ...workingCopyEdit(service) }, 201);
   });
 
   app.get('/services/:serviceId/models', (c) => {
@@ -87,9 +88,10 @@ export function modelRouteRoutes(ctx: PortalContext) {
     return c.json({ models: rows.map((m) => modelRouteView(actor, service.teamId, m)) });
   });
 
-  app.delete('/services/:serviceId/models/:modelRouteId', (c) => {
+  app.delete('/services/:serviceId/models/:modelRouteId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    await readNoBody(c);
     const routeId = c.req.param('modelRouteId');
     const route = isId('modelRoute', routeId)
       ? ctx.db.select().from(modelRoutes).where(and(eq(modelRoutes.id, routeId), eq(modelRoutes.serviceId, service.id))).get()
@@ -100,7 +102,8 @@ export function modelRouteRoutes(ctx: PortalContext) {
       { action: 'model_route.delete', targetType: 'model_route', targetId: route.id, teamId: service.teamId, summary: { serviceId: service.id, name: route.name }, before: { name: route.name, targets: route.targets } },
       (tx) => tx.delete(modelRoutes).where(eq(modelRoutes.id, route.id)).run(),
     );
-    return c.body(null, 204);
+    // 200 with a body, not 204: the live release keeps serving the route until the next one (ADR 0016).
+    return c.json(workingCopyEdit(service));
   });
 
   return app;

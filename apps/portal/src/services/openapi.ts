@@ -7,6 +7,7 @@ import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
 import type { Reader } from '../changes/tx';
 import { readReleaseConfig, workingPrompts } from '../releases/config';
+import { workingCopyEdit } from '../releases/takes-effect';
 import { withPromptOperations } from '../prompts/openapi';
 import { canReadTeam, requireOwned, requireSignedIn, requireVisibleService } from '../access/policy';
 import { findService, type ServiceRow } from '../access/load';
@@ -64,7 +65,7 @@ export function openapiRoutes(ctx: PortalContext) {
         return listApis(tx, service.id);
       },
     );
-    return c.json({ apis: rows.map(apiView), imported: added.length });
+    return c.json({ apis: rows.map(apiView), imported: added.length, ...workingCopyEdit(service) });
   });
 
   app.get('/services/:serviceId/openapi', (c) => {

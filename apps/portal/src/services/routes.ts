@@ -11,6 +11,7 @@ import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
 import { liveConfigFor, publishedFaces } from '../releases/published';
+import { releasedServiceFields, servedNow, workingCopyEdit } from '../releases/takes-effect';
 import { workingPrompts } from '../releases/config';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
@@ -24,7 +25,7 @@ const reservedServiceSlugs = ['v1', 'internal', 'healthz', 'readyz', 'metrics'];
 const descriptionSchema = z.string().trim().max(2000);
 const visibilitySchema = z.enum(['public', 'team']);
 
-const createServiceSchema = z.object({
+const createServiceSchema = z.strictObject({
   name: nameSchema,
   // The gateway serves a service's APIs under `/<slug>`: its own paths cannot be slugs.
   slug: slugSchema.refine((s) => !reservedServiceSlugs.includes(s), { message: `reserved by the gateway (${reservedServiceSlugs.join(', ')})` }),
@@ -37,7 +38,7 @@ const createServiceSchema = z.object({
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .object({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema, capture: captureSchema })
+  .strictObject({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema, capture: captureSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -96,7 +97,7 @@ export function serviceRoutes(ctx: PortalContext) {
         ),
       slugTaken(input.slug),
     );
-    return c.json({ service: serviceViewFor(actor)(service) }, 201);
+    return c.json({ service: serviceViewFor(actor)(service), ...workingCopyEdit(service) }, 201);
   });
 
   /** The catalogue: listed public services from everyone, plus every service of the caller's own teams. */
@@ -135,7 +136,10 @@ export function serviceRoutes(ctx: PortalContext) {
       { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: after, before, after },
       (tx) => tx.update(services).set({ ...fields, ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
     );
-    return c.json({ service: serviceViewFor(actor)(updated!) });
+    // Standing settings apply from the next snapshot; the fields a release freezes wait for one (ADR 0016).
+    const deferredFields = releasedServiceFields.filter((field) => field in fields);
+    const when = deferredFields.length ? { ...workingCopyEdit(updated!), deferredFields } : servedNow;
+    return c.json({ service: serviceViewFor(actor)(updated!), ...when });
   });
 
   app.get('/services/:serviceId/apis', (c) => {

@@ -16,18 +16,18 @@ import { applyAction, planChangeFrom, subscriptionActions, type SubscriptionActi
 
 const reasonSchema = z.string().trim().min(1).max(2000);
 const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
-  approve: z.object({ reason: reasonSchema.optional() }),
+  approve: z.strictObject({ reason: reasonSchema.optional() }),
   // A rejected or revoked consumer deserves to know why; the reason is stored as the decision's reason.
-  reject: z.object({ reason: reasonSchema }),
-  pause: z.object({ reason: reasonSchema.optional() }),
-  resume: z.object({ reason: reasonSchema.optional() }),
-  revoke: z.object({ reason: reasonSchema }),
-  cancel: z.object({ reason: reasonSchema.optional() }),
+  reject: z.strictObject({ reason: reasonSchema }),
+  pause: z.strictObject({ reason: reasonSchema.optional() }),
+  resume: z.strictObject({ reason: reasonSchema.optional() }),
+  revoke: z.strictObject({ reason: reasonSchema }),
+  cancel: z.strictObject({ reason: reasonSchema.optional() }),
 };
 
 const bulkSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('approve'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema.optional() }),
-  z.object({ action: z.literal('reject'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema }),
+  z.strictObject({ action: z.literal('approve'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema.optional() }),
+  z.strictObject({ action: z.literal('reject'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema }),
 ]);
 
 /** Loads the subscription and checks that `actor` may take `action` on it; returns it with the acting team. */

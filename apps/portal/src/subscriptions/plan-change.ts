@@ -15,7 +15,7 @@ import { planVisibleToTeam } from '../plans/routes';
 import { subscriptionDetails } from './queries';
 import { actionsFrom, applyAction, notOpen, planChangeFrom } from './state-machine';
 
-const changePlanSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
+const changePlanSchema = z.strictObject({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
 
 /**
  * A consumer moves an approved subscription to another plan of the same service. On an auto plan the switch

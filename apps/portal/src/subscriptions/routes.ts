@@ -14,7 +14,7 @@ import { planVisibleToTeam } from '../plans/routes';
 import { appTeams, subscriptionDetails } from './queries';
 import { notOpen } from './state-machine';
 
-const requestSchema = z.object({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
+const requestSchema = z.strictObject({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
 /**
  * States in which an app holds a subscription to a service: while one exists, another is refused. A paused
  * one counts, or asking again for an auto-approved plan would undo the publisher's pause.

@@ -11,14 +11,14 @@ import { loadTeam } from '../access/load';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
-import { readJson } from '../http/validate';
+import { readJson, readNoBody } from '../http/validate';
 
-const addMemberSchema = z.object({
+const addMemberSchema = z.strictObject({
   userId: idSchema('user'),
   role: z.enum(teamRoles),
 });
 
-const changeRoleSchema = z.object({ role: z.enum(teamRoles) });
+const changeRoleSchema = z.strictObject({ role: z.enum(teamRoles) });
 
 // Owners can hand out or take away ownership; a team admin cannot promote themselves past their own role.
 export function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
@@ -113,8 +113,9 @@ export function memberRoutes(ctx: PortalContext) {
     return c.json({ member: view });
   });
 
-  app.delete('/teams/:teamId/members/:userId', (c) => {
+  app.delete('/teams/:teamId/members/:userId', async (c) => {
     const { actor, team, isMember } = memberParams(c);
+    await readNoBody(c);
     const member = ctx.db.select().from(teamMembers).where(isMember).get();
     if (!member) throw notFound('Member');
     if (member.role === 'owner') requireOwnerFor(actor, team.id, 'remove an owner');

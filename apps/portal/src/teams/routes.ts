@@ -16,11 +16,11 @@ import { monthlyBudgetSchema } from '../plans/limits-schema';
 import { memberRoutes } from './members';
 
 const updateTeamSchema = z
-  .object({ name: nameSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema })
+  .strictObject({ name: nameSchema, costBudgetMicroUsdPerMonth: monthlyBudgetSchema })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
-const createTeamSchema = z.object({
+const createTeamSchema = z.strictObject({
   name: nameSchema,
   slug: slugSchema,
   ownerUserId: idSchema('user').optional(),

@@ -10,7 +10,7 @@ import { conflict } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson } from '../http/validate';
 
-const createUserSchema = z.object({
+const createUserSchema = z.strictObject({
   email: z.string().trim().toLowerCase().max(254).pipe(z.email()),
   name: nameSchema,
   role: z.enum(platformRoles).default('user'),

@@ -7,7 +7,7 @@ import type { PortalContext, PortalEnv } from '../context';
 import { notFound } from '../http/errors';
 import { requireOwned, requireSignedIn, requireTeamRole } from '../access/policy';
 import { loadTeam } from '../access/load';
-import { readJson, readQuery } from '../http/validate';
+import { readJson, readNoBody, readQuery } from '../http/validate';
 import { notificationEvents } from '../notifications/events';
 import { newWebhookSecret } from './signature';
 import { auditableUrl, webhookUrlSchema } from './url';
@@ -16,9 +16,9 @@ const eventsSchema = z
   .array(z.enum(notificationEvents))
   .max(notificationEvents.length)
   .refine((list) => new Set(list).size === list.length, 'list each event once');
-const createSchema = z.object({ url: webhookUrlSchema, events: eventsSchema.default([]) });
+const createSchema = z.strictObject({ url: webhookUrlSchema, events: eventsSchema.default([]) });
 const updateSchema = z
-  .object({ url: webhookUrlSchema, events: eventsSchema, active: z.boolean() })
+  .strictObject({ url: webhookUrlSchema, events: eventsSchema, active: z.boolean() })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 const deliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
@@ -121,9 +121,10 @@ export function webhookRoutes(ctx: PortalContext) {
     return c.json({ webhook: webhookView(row) });
   });
 
-  app.delete('/webhooks/:webhookId', (c) => {
+  app.delete('/webhooks/:webhookId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    await readNoBody(c);
     // Its deliveries go with it (ON DELETE CASCADE); a queued attempt then finds no row and does nothing.
     ctx.commitChange(
       actor.id,
