@@ -56,10 +56,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# The SQLite addon takes about a minute to compile, which is most of a first install. Each build is kept as a
-# prebuild tarball (prebuild-install's documented local-prebuilds folder), so a later install on this machine
-# (another clone, a changed lockfile) unpacks it instead of compiling again.
-prebuilds="${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/prebuilds"
+# The SQLite addon takes over a minute to compile, which is most of a first install. Each build is kept as a
+# prebuild tarball in the npm cache (through prebuild-install's documented local-prebuilds folder), so a later
+# install with that cache (another clone, a changed lockfile) unpacks it instead of compiling again; clearing
+# the npm cache clears it too.
+prebuilds="$(npm config get cache)/_tollgate-prebuilds"
 export npm_config_better_sqlite3_local_prebuilds="$prebuilds"
 sqlite_works() { node -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()' 2>/dev/null; }
 keep_sqlite_build() {
