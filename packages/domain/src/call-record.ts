@@ -37,6 +37,10 @@ export interface CallRecord extends Usage {
   api: string | null;
   /** The W3C trace id of the call (32 hex characters). */
   traceId: string | null;
+  /** A REST call: the matched API's path template, the upstream (`default`, `canary`, …) and the node that answered. */
+  route: string | null;
+  upstream: string | null;
+  upstreamNode: string | null;
   /** Captured bodies, only for services with capture on, already redacted and cut to the capture limit. */
   bodies?: CapturedBodies | null;
 }
@@ -95,5 +99,8 @@ export function blankCallRecord(id: string, requestId: string, method: string, p
     keyPrefix: null,
     api: null,
     traceId: null,
+    route: null,
+    upstream: null,
+    upstreamNode: null,
   };
 }

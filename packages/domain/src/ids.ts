@@ -26,6 +26,7 @@ export const idPrefixes = {
   delivery: 'dlv',
   prompt: 'prm',
   promptVersion: 'pmv',
+  credential: 'crd',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -48,6 +49,8 @@ export type InvitationId = Id<'invitation'>;
 export type NotificationId = Id<'notification'>;
 export type WebhookId = Id<'webhook'>;
 export type DeliveryId = Id<'delivery'>;
+/** A consumer credential other than an API key: a JWT issuer and subject (later a mesh workload identity). */
+export type CredentialId = Id<'credential'>;
 export type PromptId = Id<'prompt'>;
 export type PromptVersionId = Id<'promptVersion'>;
 

@@ -2,5 +2,6 @@ export * from './ids';
 export * from './states';
 export * from './usage';
 export * from './snapshot';
+export * from './rest';
 export * from './call-record';
 export * from './redact-rules';

@@ -1,5 +1,6 @@
 import type { AppId, KeyId, PlanId, PromptId, ProviderId, ServiceId, SubscriptionId, TeamId } from './ids';
 import type { LifecycleState, ProviderType, ServiceKind, SubscriptionState } from './states';
+import type { SnapshotJwtCredential, SnapshotRestApi, SnapshotRestService } from './rest';
 
 /**
  * The config snapshot: everything the gateway needs to serve a request, compiled by the portal from the
@@ -18,6 +19,10 @@ export interface SnapshotData {
   providers: SnapshotProvider[];
   modelRoutes: SnapshotModelRoute[];
   prompts: SnapshotPrompt[];
+  /** REST services' proxy settings and APIs from their live releases, and apps' JWT credentials (ADR 0018). */
+  restServices: SnapshotRestService[];
+  restApis: SnapshotRestApi[];
+  jwtCredentials: SnapshotJwtCredential[];
 }
 
 /** Only usable keys are compiled in: a revoked key is simply absent, so the gateway answers 401 for it. */

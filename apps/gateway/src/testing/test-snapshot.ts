@@ -82,5 +82,8 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
       version: p.version ?? 1,
       spec: p.spec,
     })),
+    restServices: [],
+    restApis: [],
+    jwtCredentials: [],
   };
 }

@@ -42,6 +42,10 @@ export const callRecordSchema = z.object({
   keyPrefix: z.string().max(64).nullable().default(null),
   api: z.string().max(256).nullable().default(null),
   traceId: z.string().regex(/^[0-9a-f]{32}$/).nullable().default(null),
+  // REST calls (ADR 0018); absent from an older gateway's records.
+  route: z.string().max(512).nullable().default(null),
+  upstream: z.string().max(64).nullable().default(null),
+  upstreamNode: z.string().max(512).nullable().default(null),
   bodies: z
     .object({ request: z.string().nullable(), response: z.string().nullable(), requestTruncated: z.boolean(), responseTruncated: z.boolean() })
     .nullable()

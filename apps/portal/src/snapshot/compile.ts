@@ -116,6 +116,10 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
         return release ? release.config.prompts.map((p) => ({ serviceId: service.id, id: p.id, name: p.name, path: p.path, version: p.version, spec: p.spec })) : [];
       }),
+      // REST services: filled in from live releases by the REST control plane (ADR 0018).
+      restServices: [],
+      restApis: [],
+      jwtCredentials: [],
     };
   });
 }
