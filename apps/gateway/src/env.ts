@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
-import type { SnapshotApp, SnapshotKey } from '@tollgate/domain';
+import type { SnapshotApp, SnapshotKey, SnapshotRestService } from '@tollgate/domain';
 import type { GatewayConfig } from './snapshot/gateway-config';
 import type { CallDraft } from './steps/meter';
 import type { TraceContext } from './steps/context';
@@ -18,6 +18,8 @@ export type GatewayEnv = {
     call: CallDraft;
     key: SnapshotKey;
     app: SnapshotApp;
+    /** A REST call: its service's proxy settings, set by the REST route step before identify (key locations, CORS). */
+    restService: SnapshotRestService | undefined;
     /** The limit step's RateLimit fields, for an error answered after it. */
     rateLimitHeaders: Record<string, string> | undefined;
   };
