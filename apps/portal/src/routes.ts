@@ -11,6 +11,7 @@ import { promptVersionRoutes } from './prompts/version-routes';
 import { promptTestRunRoutes } from './prompts/test-run';
 import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
+import { restRoutes } from './rest/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
 import { notificationRoutes } from './notifications/routes';
@@ -37,6 +38,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     serviceRoutes,
     apiRoutes,
     openapiRoutes,
+    restRoutes,
     modelRouteRoutes,
     promptRoutes,
     promptVersionRoutes,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, ne } from 'drizzle-orm';
-import { apiKeys, apis, apps, auditEvents, invitations, modelRoutes, plans, promptVersions, prompts, providers, services, subscriptions, teamMembers, teams, users } from '@tollgate/db';
+import { apiKeys, apis, appCredentials, apps, auditEvents, invitations, modelRoutes, plans, promptVersions, prompts, providers, services, subscriptions, teamMembers, teams, upstreamCredentials, users } from '@tollgate/db';
 import { notifications, webhookDeliveries, webhooks } from '@tollgate/db';
 import { insertCallRecords } from './call-records/store';
 import { waitFor } from './notifications/test-market';
@@ -30,6 +30,8 @@ interface RouteCase {
   body?: (w: World) => unknown;
   /** Query string a route needs to get past validation (`?format=csv`). */
   query?: string;
+  /** Path parameters taken from another world entry: REST-only routes name team A's REST service. */
+  params?: Record<string, string>;
 }
 
 interface World {
@@ -66,7 +68,12 @@ const table: RouteCase[] = [
   { route: 'PATCH /api/services/:serviceId', access: 'team', body: () => ({ visibility: 'public', capture: { bodies: true, redact: [] } }) },
   { route: 'GET /api/services/:serviceId/apis', access: 'team' },
   { route: 'POST /api/services/:serviceId/apis', access: 'team', body: () => ({ name: 'Rogue', methods: ['GET'], path: '/rogue' }) },
+  { route: 'PATCH /api/services/:serviceId/apis/:apiId', access: 'team', body: () => ({ name: 'Hijacked API' }) },
   { route: 'DELETE /api/services/:serviceId/apis/:apiId', access: 'team' },
+  { route: 'GET /api/services/:serviceId/upstreams', access: 'team', params: { serviceId: 'restServiceId' } },
+  { route: 'PUT /api/services/:serviceId/upstreams/:name', access: 'team', params: { serviceId: 'restServiceId' }, body: () => ({ nodes: [{ url: 'https://intruder.example.test' }], credential: { header: 'x-key', value: 'stolen' } }) },
+  { route: 'DELETE /api/services/:serviceId/upstreams/:name', access: 'team', params: { serviceId: 'restServiceId' } },
+  { route: 'PUT /api/services/:serviceId/traffic', access: 'team', params: { serviceId: 'restServiceId' }, body: () => ({ split: [{ upstream: 'default', weight: 1 }], mirror: { upstream: 'default', percent: 100 } }) },
   { route: 'PUT /api/services/:serviceId/openapi', access: 'team', body: () => ({ openapi: '3.1.0', info: { title: 'Rogue', version: '1' }, paths: {} }) },
   { route: 'GET /api/services/:serviceId/openapi', access: 'team' },
   { route: 'POST /api/services/:serviceId/models', access: 'team', body: (w) => ({ name: 'rogue', targets: [{ providerId: w.providerId, model: 'x' }] }) },
@@ -102,6 +109,9 @@ const table: RouteCase[] = [
   { route: 'POST /api/apps/:appId/keys/:keyId/revoke', access: 'team' },
   { route: 'POST /api/apps/:appId/keys/:keyId/rotate', access: 'team', body: () => ({ graceSeconds: 60 }) },
   { route: 'GET /api/apps/:appId/usage', access: 'team' },
+  { route: 'POST /api/apps/:appId/jwt-credentials', access: 'team', body: () => ({ issuer: 'https://intruder.example.test', jwksUrl: 'https://intruder.example.test/jwks', audiences: ['x'], subject: 'intruder' }) },
+  { route: 'GET /api/apps/:appId/jwt-credentials', access: 'team' },
+  { route: 'DELETE /api/apps/:appId/jwt-credentials/:credentialId', access: 'team' },
   { route: 'POST /api/apps/:appId/subscriptions', access: 'team', body: (w) => ({ planId: w.params.planId }) },
   { route: 'GET /api/apps/:appId/subscriptions', access: 'team' },
   { route: 'GET /api/subscriptions', access: 'list' },
@@ -140,9 +150,9 @@ describe('tenant isolation', () => {
   let teamB: string;
   const own: Record<string, string> = {};
 
-  const url = (route: string) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[name]!);
+  const url = (route: string, params: Record<string, string> = {}) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[params[name] ?? name]!);
   const call = (c: RouteCase, cookie?: string, withBody = true) =>
-    f.api(c.route.split(' ')[0]!, url(c.route) + (c.query ?? ''), { cookie, body: withBody && c.body ? c.body(world) : undefined });
+    f.api(c.route.split(' ')[0]!, url(c.route, c.params) + (c.query ?? ''), { cookie, body: withBody && c.body ? c.body(world) : undefined });
   const expectNoLeak = (text: string, route: string) => {
     for (const secret of secrets) expect(text, `${route} leaks ${secret}`).not.toContain(secret);
   };
@@ -150,7 +160,11 @@ describe('tenant isolation', () => {
   /** Webhooks, their deliveries and notifications: a refused call changes none of them. */
   const dumpNotifyState = () => JSON.stringify([webhooks, webhookDeliveries, notifications].map((t) => f.db.select().from(t).all()));
   const dumpTeamState = () =>
-    JSON.stringify([teams, teamMembers, invitations, services, apis, plans, modelRoutes, prompts, promptVersions, apps, apiKeys, subscriptions, providers, users].map((t) => f.db.select().from(t).all()));
+    JSON.stringify(
+      [teams, teamMembers, invitations, services, apis, plans, modelRoutes, prompts, promptVersions, apps, apiKeys, appCredentials, subscriptions, providers, upstreamCredentials, users].map((t) =>
+        f.db.select().from(t).all(),
+      ),
+    );
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -171,6 +185,12 @@ describe('tenant isolation', () => {
     const svc = (await a('POST', `/api/teams/${teamA}/services`, { name: 'Alpha Team LLM', slug: 'alpha-team-llm', kind: 'ai', visibility: 'team', tags: ['alpha-classified'] })).body.service;
     const api = (await a('POST', `/api/services/${svc.id}/apis`, { name: 'Alpha Secret Operation', methods: ['GET'], path: '/alpha-secret-path' })).body.api;
     await a('PUT', `/api/services/${draft.id}/openapi`, { openapi: '3.1.0', info: { title: 'Alpha Draft Spec', version: '1' }, paths: { '/alpha-draft-path': { get: {} } } }, 200);
+    // Team A's REST settings: hosts, an upstream with a sealed credential, a canary, a split, and an API's header rules.
+    await a('PATCH', `/api/services/${draft.id}`, { hosts: ['alpha-api.example.test'], cors: { allowOrigins: ['https://alpha-app.example.test'] } }, 200);
+    await a('PUT', `/api/services/${draft.id}/upstreams/default`, { nodes: [{ url: 'http://alpha-upstream.internal:8080' }], credential: { header: 'x-alpha-upstream-key', value: 'alpha-upstream-secret' } }, 201);
+    await a('PUT', `/api/services/${draft.id}/upstreams/canary`, { nodes: [{ url: 'http://alpha-canary.internal:8080' }] }, 201);
+    await a('PUT', `/api/services/${draft.id}/traffic`, { split: [{ upstream: 'default', weight: 9 }, { upstream: 'canary', weight: 1 }] }, 200);
+    const restApi = (await a('POST', `/api/services/${draft.id}/apis`, { name: 'Alpha REST Operation', methods: ['GET'], path: '/alpha-rest/{id}', requestHeaders: { set: { 'x-alpha-rule': 'alpha-rule-value' } } })).body.api;
     const model = (await a('POST', `/api/services/${svc.id}/models`, { name: 'alpha-secret-model', targets: [{ providerId, model: 'gpt-4o-mini' }] })).body.model;
     const plan = (await a('POST', `/api/services/${svc.id}/plans`, { name: 'Alpha Gold Plan', approval: 'manual' })).body.plan;
     const prompt = (await a('POST', `/api/services/${svc.id}/prompts`, { name: 'Alpha Secret Prompt', path: '/alpha-secret-prompt', draft: promptSpec('alpha-secret-model') })).body.prompt;
@@ -178,6 +198,7 @@ describe('tenant isolation', () => {
     await a('POST', `/api/services/${svc.id}/lifecycle`, { state: 'published' }, 200);
     const app = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Checkout App' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
+    const jwt = (await a('POST', `/api/apps/${app.id}/jwt-credentials`, { issuer: 'https://alpha-idp.example.test', jwksUrl: 'https://alpha-idp.example.test/jwks', audiences: ['alpha-audience'], subject: 'alpha-jwt-subject' })).body.credential;
     const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
     insertCallRecords(f.db, [
       callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA, bodies: { request: '{"q":"alpha-captured-body"}', response: null, requestTruncated: false, responseTruncated: false } }),
@@ -221,6 +242,9 @@ describe('tenant isolation', () => {
         promptId: prompt.id,
         version: '1',
         callRecordId: 'call_alpha_record',
+        restServiceId: draft.id,
+        name: 'canary',
+        credentialId: jwt.id,
       },
     };
     secrets = [
@@ -230,6 +254,8 @@ describe('tenant isolation', () => {
       app.id, 'Alpha Checkout App', key.key.id, key.key.prefix, key.secret, 'alpha-prod-key', sub.id, 'alpha private note',
       'call_alpha_record', 'alpha-captured-body', invited.invitation.id, 'alpha-invitee@example.test', invited.token,
       prompt.id, 'Alpha Secret Prompt', '/alpha-secret-prompt',
+      'alpha-api.example.test', 'alpha-app.example.test', 'alpha-upstream.internal', 'x-alpha-upstream-key', 'alpha-upstream-secret', 'alpha-canary.internal',
+      restApi.id, 'Alpha REST Operation', '/alpha-rest/', 'alpha-rule-value', jwt.id, 'alpha-idp.example.test', 'alpha-audience', 'alpha-jwt-subject',
     ];
     Object.assign(world.params, { webhookId: hook.webhook.id, notificationId: notification.id });
     secrets.push(hook.webhook.id, 'alpha-hook-path', hook.secret, delivery.id, notification.id, secondApp.id, 'Alpha Second App', 'alpha second note');

@@ -16,6 +16,8 @@ interface WriteCase {
   anonymous?: true;
   /** Why the route keeps what it does not know; its own test below checks that nothing is dropped or refused. */
   lenient?: string;
+  /** Path parameters taken from another world entry: REST-only routes name the REST service, not the AI one. */
+  params?: Record<string, string>;
 }
 
 interface World {
@@ -46,7 +48,11 @@ const table: WriteCase[] = [
   { route: 'POST /api/teams/:teamId/services', body: () => ({ name: 'New Service', slug: 'new-service', kind: 'rest' }) },
   { route: 'PATCH /api/services/:serviceId', body: () => ({ name: 'Renamed', capture: { bodies: true } }) },
   { route: 'POST /api/services/:serviceId/apis', body: () => ({ name: 'Get pet', methods: ['GET'], path: '/pets/{id}' }) },
+  { route: 'PATCH /api/services/:serviceId/apis/:apiId', body: () => ({ name: 'Renamed API' }) },
   { route: 'DELETE /api/services/:serviceId/apis/:apiId', body: 'none' },
+  { route: 'PUT /api/services/:serviceId/upstreams/:name', params: { serviceId: 'restServiceId' }, body: () => ({ nodes: [{ url: 'http://127.0.0.1:9' }], credential: { header: 'x-upstream-key', value: 'k' } }) },
+  { route: 'DELETE /api/services/:serviceId/upstreams/:name', params: { serviceId: 'restServiceId' }, body: 'none' },
+  { route: 'PUT /api/services/:serviceId/traffic', params: { serviceId: 'restServiceId' }, body: () => ({ split: [{ upstream: 'default', weight: 1 }] }) },
   { route: 'PUT /api/services/:serviceId/openapi', body: () => ({ openapi: '3.1.0', info: { title: 'Doc', version: '1' }, paths: {} }), lenient: 'a document, stored as sent (ADR 0006): an unknown key is kept, not dropped' },
   { route: 'POST /api/services/:serviceId/models', body: (w) => ({ name: 'new-model', targets: [{ providerId: w.params.providerId, model: 'gpt-4o', weight: 2 }] }) },
   { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', body: 'none' },
@@ -67,6 +73,8 @@ const table: WriteCase[] = [
   { route: 'POST /api/apps/:appId/keys', body: () => ({ name: 'second key' }) },
   { route: 'POST /api/apps/:appId/keys/:keyId/rotate', body: () => ({ graceSeconds: 60 }) },
   { route: 'POST /api/apps/:appId/keys/:keyId/revoke', body: 'none' },
+  { route: 'POST /api/apps/:appId/jwt-credentials', body: () => ({ issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/jwks', audiences: ['api'], subject: 'second-client' }) },
+  { route: 'DELETE /api/apps/:appId/jwt-credentials/:credentialId', body: 'none' },
   { route: 'POST /api/apps/:appId/subscriptions', body: (w) => ({ planId: w.params.planId, note: 'again' }) },
   ...['approve', 'reject', 'pause', 'resume', 'revoke', 'cancel'].map((action) => ({
     route: `POST /api/subscriptions/:subscriptionId/${action}`,
@@ -85,10 +93,10 @@ describe('unknown fields in write bodies', () => {
   let f: PortalFixture;
   let world: World;
 
-  const url = (route: string) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[name]!);
+  const url = (route: string, params: Record<string, string> = {}) => route.split(' ')[1]!.replace(/:(\w+)/g, (_, name: string) => world.params[params[name] ?? name]!);
   const bodyOf = (c: WriteCase, extra: Record<string, unknown>) => (c.body === 'none' ? extra : { ...c.body(world), ...extra });
   const call = (c: WriteCase, body: unknown, cookie = world.admin.cookie) =>
-    f.api(c.route.split(' ')[0]!, url(c.route), {
+    f.api(c.route.split(' ')[0]!, url(c.route, c.params), {
       body,
       cookie: c.anonymous ? undefined : cookie,
       headers: c.route.includes('/internal/') ? { authorization: `Bearer ${internalToken}` } : {},
@@ -121,6 +129,10 @@ describe('unknown fields in write bodies', () => {
     await a('POST', `/api/services/${serviceId}/lifecycle`, { state: 'published' }, 200);
     const app = (await a('POST', `/api/teams/${teamId}/apps`, { name: 'Own app' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'laptop' })).body.key;
+    const jwt = (await a('POST', `/api/apps/${app.id}/jwt-credentials`, { issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/jwks', audiences: ['api'], subject: 'client-1' })).body.credential;
+    const restServiceId = (await a('POST', `/api/teams/${teamId}/services`, { name: 'Pets', slug: 'pets', kind: 'rest' })).body.service.id;
+    await a('PUT', `/api/services/${restServiceId}/upstreams/default`, { nodes: [{ url: 'http://127.0.0.1:9' }] }, 201);
+    await a('PUT', `/api/services/${restServiceId}/upstreams/canary`, { nodes: [{ url: 'http://127.0.0.1:10' }] }, 201);
     // Another team's request notifies the admin (the publishing team's owner) and leaves a pending subscription.
     const consumerTeam = (await f.createTeam({ slug: 'consumer', ownerUserId: consumer.id })).id;
     const consumerApp = (await as(consumer)('POST', `/api/teams/${consumerTeam}/apps`, { name: 'Their app' })).body.app;
@@ -147,6 +159,9 @@ describe('unknown fields in write bodies', () => {
         planId: plan.id,
         appId: app.id,
         keyId: key.id,
+        credentialId: jwt.id,
+        restServiceId,
+        name: 'canary',
         subscriptionId: sub.id,
         webhookId: webhook.id,
         notificationId: notification.id,
@@ -183,12 +198,20 @@ describe('unknown fields in write bodies', () => {
       'targets.0.wieght: unknown field (targets.0 takes providerId, model, weight, timeoutMs)',
     );
     expect(await message('POST /api/teams/:teamId/services', { name: 'x', slug: 'x-service', kind: 'rest', upstream: { url: 'http://127.0.0.1:1' } })).toBe(
-      'upstream: unknown field (this API takes name, slug, kind, description, visibility, directModels, tags, limits)',
+      'upstream: unknown field (this API takes name, slug, kind, description, visibility, directModels, tags, limits, hosts, keyLocations, cors)',
     );
     expect(await message('POST /api/services/:serviceId/plans', { name: 'Typo', approval: 'auto', limits: { perKey: { requestPerMinute: 1 } } })).toMatch(
       /^limits\.perKey\.requestPerMinute: unknown field \(limits\.perKey takes requestsPerSecond, requestsPerMinute, /,
     );
     expect(await message('PATCH /api/services/:serviceId', { capture: { bodies: true, redacts: ['x'] } })).toBe('capture.redacts: unknown field (capture takes bodies, redact)');
+    // REST settings (ADR 0018): a misspelt weight, credential or mirror field must not be stored without it.
+    const upstream = 'PUT /api/services/:serviceId/upstreams/:name';
+    expect(await message(upstream, { nodes: [{ url: 'http://127.0.0.1:9', wieght: 2 }] })).toBe('nodes.0.wieght: unknown field (nodes.0 takes url, weight)');
+    expect(await message(upstream, { nodes: [{ url: 'http://127.0.0.1:9' }], credential: { header: 'x-key', valeu: 's' } })).toMatch(/^credential\.valeu: unknown field \(credential takes header, value\)/);
+    expect(await message(upstream, { nodes: [{ url: 'http://127.0.0.1:9' }], retries: { attempt: 2 } })).toBe('retries.attempt: unknown field (retries takes attempts, budgetPercent, minPerSecond)');
+    expect(await message('PUT /api/services/:serviceId/traffic', { mirror: { upstream: 'canary', percnt: 5 } })).toMatch(/^mirror\.percnt: unknown field \(mirror takes upstream, percent\)/);
+    expect(await message('PATCH /api/services/:serviceId', { cors: { allowOrigins: ['https://a.example.test'], allowCredential: true } })).toMatch(/^cors\.allowCredential: unknown field \(cors takes allowOrigins, /);
+    expect(await message('PATCH /api/services/:serviceId/apis/:apiId', { requestHeaders: { sett: { a: 'b' } } })).toMatch(/^requestHeaders\.sett: unknown field \(requestHeaders takes set, add, remove\)/);
     expect(await message('POST /api/providers', { name: 'Pool', type: 'openai', baseUrl: 'https://pool.example.test', apiKeys: [{ key: 'k', wieght: 2 }] })).toMatch(/^apiKeys\.0\.wieght: unknown field \(apiKeys\.0 takes key, weight\)/);
     // Several at once, and a typo named before the missing field it causes.
     expect(await message('POST /api/teams/:teamId/apps', { name: 'x', colour: 'red', size: 2 })).toBe('colour, size: unknown fields (this API takes name, description, costBudgetMicroUsdPerMonth, limits)');

@@ -42,6 +42,10 @@ export const callRecords = sqliteTable(
     api: text('api'),
     /** The W3C trace id the call ran under, to find its spans. */
     traceId: text('trace_id'),
+    /** REST calls: the matched API's path template, the upstream that served it and the node that answered. */
+    route: text('route'),
+    upstream: text('upstream'),
+    upstreamNode: text('upstream_node'),
   },
   (t) => [
     index('call_records_started_idx').on(t.startedAt),

@@ -2,13 +2,29 @@
  * The database schema. Tables live in three files by what they hold: people and teams (schema-people.ts), the
  * catalogue and its consumers (here), and what happens (schema-activity.ts: call records, audit, notifications).
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { ApiId, AppId, ApprovalMode, KeyId, LifecycleState, ModelPrice, ModelRouteId, ModelTarget, PlanId, PlanLimits, PromptId, PromptSpecJson, PromptVersionId, ProviderId, ProviderType, RateLimits, ReleaseId, ServiceId, ServiceKind, SubscriptionId, SubscriptionState, TeamId, UserId } from '@tollgate/domain';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { ApiId, AppId, ApprovalMode, CorsPolicy, CredentialId, KeyId, KeyLocations, SnapshotJwtCredential, SnapshotRestApi, SnapshotUpstream, TrafficPolicy, LifecycleState, ModelPrice, ModelRouteId, ModelTarget, PlanId, PlanLimits, PromptId, PromptSpecJson, PromptVersionId, ProviderId, ProviderType, RateLimits, ReleaseId, ServiceId, ServiceKind, SubscriptionId, SubscriptionState, TeamId, UserId } from '@tollgate/domain';
 import { createdAt } from './columns';
 import { teams, users } from './schema-people';
 
 export * from './schema-people';
 export * from './schema-activity';
+
+/**
+ * A REST service's proxy settings as the publisher edits them (ADR 0018): the snapshot's shape with every
+ * default filled in at write time, less the upstream credentials, which are sealed apart (`upstream_credentials`).
+ */
+export interface ServiceRestSettings {
+  hosts: string[];
+  keyLocations: KeyLocations;
+  cors: CorsPolicy | null;
+  /** Sorted by name. */
+  upstreams: Array<Omit<SnapshotUpstream, 'credential'>>;
+  traffic: TrafficPolicy;
+}
+
+/** One REST API's match, rewrite, header rules and limits, defaults filled in (ADR 0018). */
+export type ApiRestSettings = Omit<SnapshotRestApi, 'id' | 'serviceId' | 'name' | 'methods' | 'path'>;
 
 export const services = sqliteTable(
   'services',
@@ -38,6 +54,8 @@ export const services = sqliteTable(
     /** Store request and response bodies of calls to this service (off by default), with these fields redacted. */
     captureBodies: integer('capture_bodies', { mode: 'boolean' }).notNull().default(false),
     captureRedact: text('capture_redact', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** REST services: hosts, upstreams, traffic policy, CORS and key locations of the working copy; null for AI services. */
+    rest: text('rest', { mode: 'json' }).$type<ServiceRestSettings>(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -54,6 +72,8 @@ export const apis = sqliteTable(
     path: text('path').notNull(),
     description: text('description').notNull().default(''),
     tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** APIs of REST services: how the gateway matches and forwards them; null for AI services' APIs. */
+    rest: text('rest', { mode: 'json' }).$type<ApiRestSettings>(),
     createdAt: createdAt(),
   },
   (t) => [index('apis_service_idx').on(t.serviceId)],
@@ -201,4 +221,45 @@ export const promptVersions = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('prompt_versions_prompt_version_idx').on(t.promptId, t.version)],
+);
+
+/**
+ * The static credential the gateway adds when it calls one upstream of a REST service (an upstream API key).
+ * Apart from the working copy on purpose: it takes effect at once and no release or rollback carries it
+ * (ADR 0018). The header name is shown to the team; the value is AES-256-GCM sealed and never shown again.
+ */
+export const upstreamCredentials = sqliteTable(
+  'upstream_credentials',
+  {
+    serviceId: text('service_id').$type<ServiceId>().notNull().references(() => services.id, { onDelete: 'cascade' }),
+    upstream: text('upstream').notNull(),
+    header: text('header').notNull(),
+    /** The sealed header value (`SecretBox`): read back only to compile the snapshot. */
+    value: text('value').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.upstream] })],
+);
+
+/**
+ * Consumer credentials of an app other than API keys. Today JWTs: tokens from `issuer`, for one of `audiences`,
+ * whose `subjectClaim` is `subject`, identify the app (ADR 0018). Revoked ones are kept for the audit trail.
+ */
+export const appCredentials = sqliteTable(
+  'app_credentials',
+  {
+    id: text('id').$type<CredentialId>().primaryKey(),
+    appId: text('app_id').$type<AppId>().notNull().references(() => apps.id, { onDelete: 'cascade' }),
+    issuer: text('issuer').notNull(),
+    jwksUrl: text('jwks_url'),
+    keys: text('keys', { mode: 'json' }).$type<Array<Record<string, unknown>>>(),
+    audiences: text('audiences', { mode: 'json' }).$type<string[]>().notNull(),
+    subjectClaim: text('subject_claim').notNull().default('sub'),
+    subject: text('subject').notNull(),
+    algorithms: text('algorithms', { mode: 'json' }).$type<SnapshotJwtCredential['algorithms']>().notNull(),
+    createdBy: text('created_by').$type<UserId>().references(() => users.id),
+    createdAt: createdAt(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('app_credentials_app_idx').on(t.appId), index('app_credentials_subject_idx').on(t.issuer, t.subject)],
 );

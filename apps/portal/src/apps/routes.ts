@@ -10,6 +10,7 @@ import { findApp, loadTeam, type AppRow } from '../access/load';
 import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { monthlyBudgetSchema, rateLimitsSchema } from '../plans/limits-schema';
 import { keyRoutes } from './key-routes';
+import { jwtCredentialRoutes } from './jwt-credential-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
@@ -91,6 +92,7 @@ export function appRoutes(ctx: PortalContext) {
   });
 
   app.route('/', keyRoutes(ctx));
+  app.route('/', jwtCredentialRoutes(ctx));
   app.route('/', usageRoutes(ctx));
   return app;
 }

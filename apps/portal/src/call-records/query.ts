@@ -24,6 +24,9 @@ const filterShape = {
     .regex(/^[1-5](?:\d\d|xx)$/i, 'an HTTP status such as 429, or a class such as 5xx')
     .optional(),
   requestId: textFilter(200).optional(),
+  /** REST calls: the matched API's path template (`/pets/{id}`) and the upstream that served it (`canary`). */
+  route: textFilter(512).optional(),
+  upstream: textFilter(64).optional(),
   failed: z.enum(['true', 'false'], { message: 'true or false' }).transform((v) => v === 'true').optional(),
 };
 
@@ -90,6 +93,8 @@ export function filterConditions(f: Partial<Filters>): SQL[] {
   if (f.keyPrefix) conditions.push(sql`substr(${r.keyPrefix}, 1, ${f.keyPrefix.length}) = ${f.keyPrefix}`);
   if (f.model) conditions.push(eq(r.model, f.model));
   if (f.requestId) conditions.push(eq(r.requestId, f.requestId));
+  if (f.route) conditions.push(eq(r.route, f.route));
+  if (f.upstream) conditions.push(eq(r.upstream, f.upstream));
   if (f.failed !== undefined) conditions.push(eq(r.failed, f.failed));
   if (f.status) {
     const code = f.status.toLowerCase();

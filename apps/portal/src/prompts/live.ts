@@ -8,5 +8,5 @@ import { readReleaseConfig, type ReleaseConfig } from '../releases/config';
 export function liveReleaseConfig(db: Reader, service: ServiceRow): ReleaseConfig | null {
   if (!service.liveReleaseId) return null;
   const row = db.select({ config: releases.config }).from(releases).where(eq(releases.id, service.liveReleaseId)).get();
-  return row ? readReleaseConfig(row.config) : null;
+  return row ? readReleaseConfig(row.config, service.id) : null;
 }

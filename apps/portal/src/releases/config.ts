@@ -1,35 +1,45 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, isNotNull, max } from 'drizzle-orm';
-import { apis, modelRoutes, promptVersions, prompts, releases, services } from '@tollgate/db';
-import { newId, type ModelTarget, type PromptId, type PromptSpecJson, type ServiceId, type ServiceKind, type UserId } from '@tollgate/domain';
+import { apis, modelRoutes, promptVersions, prompts, releases, services, type ApiRestSettings, type ServiceRestSettings } from '@tollgate/db';
+import { newId, type ApiId, type ModelTarget, type PromptId, type PromptSpecJson, type ServiceId, type ServiceKind, type UserId } from '@tollgate/domain';
 import type { Reader, Tx } from '../changes/tx';
+import { defaultApiRest } from '../rest/api-settings';
+import { fillServiceRest } from '../rest/fill';
 
 /**
  * What a release freezes: everything about a service that the gateway serves or that callers build against —
- * its name and description, its APIs, its model routes and its OpenAPI document. Lifecycle, visibility, tags
- * and plans are not in it: they are the service's standing in the catalogue and its commercial terms, and they
- * take effect at once (ADR 0005).
+ * its name and description, its APIs, its model routes, its OpenAPI document and, for a REST service, how the
+ * gateway proxies it. Lifecycle, visibility, tags and plans are not in it: they are the service's standing in
+ * the catalogue and its commercial terms, and they take effect at once (ADR 0005). Neither are upstream
+ * credentials: they take effect at once, and a rollback must not bring back a removed one (ADR 0018).
  */
 export interface ReleaseConfig {
   service: { name: string; description: string; kind: ServiceKind; directModels: boolean };
-  apis: Array<{ name: string; methods: string[]; path: string; description: string; tags: string[] }>;
+  /** `rest` is null for an AI service's APIs. */
+  apis: Array<{ id: ApiId; name: string; methods: string[]; path: string; description: string; tags: string[]; rest: ApiRestSettings | null }>;
   models: Array<{ name: string; targets: ModelTarget[] }>;
   openapi: Record<string, unknown> | null;
   /** The prompt APIs served: each prompt's published version with its frozen spec (ADR 0011). */
   prompts: Array<{ id: PromptId; name: string; path: string; description: string; version: number; spec: PromptSpecJson }>;
+  /** A REST service's hosts, upstreams (without credentials), traffic policy, CORS and key locations; null for AI. */
+  rest: ServiceRestSettings | null;
 }
 
 /** The service's working copy: the tables as the publisher last edited them, in a stable order. */
 export function workingConfig(db: Reader, serviceId: ServiceId): ReleaseConfig {
   const service = db.select().from(services).where(eq(services.id, serviceId)).get();
   if (!service) throw new Error(`service ${serviceId} vanished inside its own change`);
+  const rest = service.kind === 'rest';
   return {
     service: { name: service.name, description: service.description, kind: service.kind, directModels: service.directModels },
     apis: db
-      .select({ name: apis.name, methods: apis.methods, path: apis.path, description: apis.description, tags: apis.tags })
+      .select({ id: apis.id, name: apis.name, methods: apis.methods, path: apis.path, description: apis.description, tags: apis.tags, rest: apis.rest })
       .from(apis)
       .where(eq(apis.serviceId, serviceId))
       .orderBy(asc(apis.path), asc(apis.methods), asc(apis.id))
-      .all(),
+      .all()
+      // APIs made before REST settings existed have none stored: they are served with the defaults.
+      .map((a) => ({ ...a, rest: rest ? (a.rest ?? defaultApiRest()) : null })),
     models: db
       .select({ name: modelRoutes.name, targets: modelRoutes.targets })
       .from(modelRoutes)
@@ -38,6 +48,7 @@ export function workingConfig(db: Reader, serviceId: ServiceId): ReleaseConfig {
       .all(),
     openapi: service.openapi ?? null,
     prompts: workingPrompts(db, serviceId),
+    rest: rest ? fillServiceRest(service.rest) : null,
   };
 }
 
@@ -65,21 +76,38 @@ export function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: User
 }
 
 /**
- * Releases written before the release config had its current shape (they froze plans and the whole service
- * row) are read through this, so an old release can still be diffed and rolled back to.
+ * Releases written before the release config had its current shape are read through this, so an old release
+ * can still be shown, diffed and rolled back to: those that froze plans and the whole service row, and those
+ * from before REST settings, whose APIs carry no ids or settings. Such an API gets a stable id derived from
+ * the service and its methods and path (`legacyApiId`), the same in every old release, and the default REST
+ * settings; the service gets no hosts, upstreams or CORS (as it had none).
  */
-export function readReleaseConfig(stored: unknown): ReleaseConfig {
+export function readReleaseConfig(stored: unknown, serviceId: ServiceId): ReleaseConfig {
   const c = (stored ?? {}) as Partial<ReleaseConfig> & { service?: Partial<ReleaseConfig['service']> };
+  const kind = c.service?.kind ?? 'rest';
   return {
     service: {
       name: c.service?.name ?? '',
       description: c.service?.description ?? '',
-      kind: c.service?.kind ?? 'rest',
+      kind,
       directModels: c.service?.directModels ?? false,
     },
-    apis: (c.apis ?? []).map((a) => ({ ...a, description: a.description ?? '', tags: a.tags ?? [] })),
+    apis: (c.apis ?? []).map((a) => ({
+      ...a,
+      id: a.id ?? legacyApiId(serviceId, a),
+      description: a.description ?? '',
+      tags: a.tags ?? [],
+      rest: kind === 'rest' ? { ...defaultApiRest(), ...a.rest } : null,
+    })),
     models: c.models ?? [],
     openapi: c.openapi ?? null,
     prompts: c.prompts ?? [],
+    rest: kind === 'rest' ? fillServiceRest(c.rest) : null,
   };
+}
+
+/** The id of an API in a release that froze none: from what identifies it within its service. */
+export function legacyApiId(serviceId: ServiceId, api: { methods: string[]; path: string }): ApiId {
+  const digest = createHash('sha256').update(`${serviceId} ${[...api.methods].sort().join(',')} ${api.path}`).digest('base64url');
+  return `api_${digest.slice(0, 22)}` as ApiId;
 }

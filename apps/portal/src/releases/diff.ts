@@ -1,7 +1,10 @@
 import type { ReleaseConfig } from './config';
 
 export interface ReleaseChange {
-  /** Where the change is: `service.name`, `apis[GET /pets/{id}]`, `models[fast]`, `prompts[/summarize]`, `openapi`. */
+  /**
+   * Where the change is: `service.name`, `rest.hosts`, `rest.upstreams[canary]`, `rest.traffic`, `apis[GET /pets/{id}]`,
+   * `models[fast]`, `prompts[/summarize]`, `openapi`.
+   */
   path: string;
   change: 'added' | 'removed' | 'changed';
   before?: unknown;
@@ -17,14 +20,17 @@ function canonical(value: unknown): string {
   );
 }
 
-/** Flattens a config into named entries: one per service field, per API (by methods and path) and per model. */
+/** Flattens a config into named entries: one per service field, REST setting, upstream, API (by methods and path) and model. */
 function entries(config: ReleaseConfig): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const [field, value] of Object.entries(config.service)) out.set(`service.${field}`, value);
-  for (const api of config.apis) {
-    const { methods, path, ...rest } = api;
-    out.set(`apis[${[...methods].sort().join(',')} ${path}]`, rest);
+  if (config.rest) {
+    const { upstreams, ...settings } = config.rest;
+    for (const [field, value] of Object.entries(settings)) out.set(`rest.${field}`, value);
+    for (const { name, ...upstream } of upstreams) out.set(`rest.upstreams[${name}]`, upstream);
   }
+  // The id is left out: an API re-created with the same methods and path (an OpenAPI re-import) is the same operation.
+  for (const { methods, path, id: _id, ...api } of config.apis) out.set(`apis[${[...methods].sort().join(',')} ${path}]`, api);
   for (const model of config.models) out.set(`models[${model.name}]`, model.targets);
   // Keyed by path, the address callers use; the id is left out so only what the gateway serves can differ.
   for (const { path, id: _id, ...prompt } of config.prompts) out.set(`prompts[${path}]`, prompt);
@@ -32,7 +38,7 @@ function entries(config: ReleaseConfig): Map<string, unknown> {
   return out;
 }
 
-/** What changed from `from` to `to`, in a stable order: service fields, then APIs, models, prompts and the document. */
+/** What changed from `from` to `to`, in a stable order: service fields, REST settings, then APIs, models, prompts and the document. */
 export function diffReleaseConfigs(from: ReleaseConfig, to: ReleaseConfig): ReleaseChange[] {
   const a = entries(from);
   const b = entries(to);
@@ -44,6 +50,6 @@ export function diffReleaseConfigs(from: ReleaseConfig, to: ReleaseConfig): Rele
     else if (!inA && inB) changes.push({ path, change: 'added', after: b.get(path) });
     else if (canonical(a.get(path)) !== canonical(b.get(path))) changes.push({ path, change: 'changed', before: a.get(path), after: b.get(path) });
   }
-  const rank = (p: string) => ['service.', 'apis[', 'models[', 'prompts[', 'openapi'].findIndex((prefix) => p.startsWith(prefix));
+  const rank = (p: string) => ['service.', 'rest.', 'apis[', 'models[', 'prompts[', 'openapi'].findIndex((prefix) => p.startsWith(prefix));
   return changes.sort((x, y) => rank(x.path) - rank(y.path) || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }

@@ -19,15 +19,17 @@ export function liveConfigFor(db: Reader, actor: Actor, service: ServiceRow): Re
 
 function liveConfigs(db: Reader, ids: ReleaseId[]): Map<ReleaseId, ReleaseConfig> {
   if (!ids.length) return new Map();
-  return new Map(db.select({ id: releases.id, config: releases.config }).from(releases).where(inArray(releases.id, ids)).all().map((r) => [r.id, readReleaseConfig(r.config)]));
+  return new Map(
+    db.select({ id: releases.id, serviceId: releases.serviceId, config: releases.config }).from(releases).where(inArray(releases.id, ids)).all().map((r) => [r.id, readReleaseConfig(r.config, r.serviceId)]),
+  );
 }
 
-/** Service rows as `actor` may see them: released name, description and direct-model setting for outsiders. */
+/** Service rows as `actor` may see them: released name, description, direct-model setting and REST settings for outsiders. */
 export function publishedFaces(db: Reader, actor: Actor, rows: ServiceRow[]): ServiceRow[] {
   const outside = rows.filter((s) => !canReadTeam(actor, s.teamId) && s.liveReleaseId);
   const configs = liveConfigs(db, outside.map((s) => s.liveReleaseId!));
   return rows.map((s) => {
     const live = s.liveReleaseId && !canReadTeam(actor, s.teamId) ? configs.get(s.liveReleaseId) : undefined;
-    return live ? { ...s, name: live.service.name, description: live.service.description, directModels: live.service.directModels } : s;
+    return live ? { ...s, name: live.service.name, description: live.service.description, directModels: live.service.directModels, rest: live.rest } : s;
   });
 }

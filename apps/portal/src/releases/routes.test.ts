@@ -113,7 +113,7 @@ describe('releases API', () => {
       config: { service: { id: serviceId, name: 'Old', slug: 'chat', kind: 'ai', directModels: true, lifecycle: 'published' }, models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], plans: [] },
     }).run();
     const shown = await api('GET', '/releases/40');
-    expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null, prompts: [] });
+    expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null, prompts: [], rest: null });
     expect((await api('POST', '/releases/40/publish')).status).toBe(200);
     expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([{ serviceId, name: 'fast', targets: [{ providerId, model: 'old' }] }]);
   });
@@ -267,6 +267,9 @@ describe('when writes to a service take effect', () => {
   });
 
   it('lists as released service fields exactly those the release config freezes, less the kind', () => {
-    expect([...releasedServiceFields, 'kind'].sort()).toEqual(Object.keys(readReleaseConfig({}).service).sort());
+    // The REST settings sent with the service itself; upstreams and traffic have their own routes.
+    const config = readReleaseConfig({ service: { kind: 'rest' } }, newId('service'));
+    const restFields = Object.keys(config.rest!).filter((k) => k !== 'upstreams' && k !== 'traffic');
+    expect([...releasedServiceFields, 'kind'].sort()).toEqual([...Object.keys(config.service), ...restFields].sort());
   });
 });

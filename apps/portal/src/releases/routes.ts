@@ -11,6 +11,7 @@ import { conflict, notFound } from '../http/errors';
 import { readNoBody, readQuery } from '../http/validate';
 import { publishWorkingCopy, readReleaseConfig, workingConfig, type ReleaseConfig } from './config';
 import { diffReleaseConfigs } from './diff';
+import { assertHostsServable } from '../rest/hosts';
 
 const versionSchema = z.coerce.number().int().positive().max(1_000_000);
 /** A release number, `live` (the one the gateway serves) or `working` (the unpublished edits). */
@@ -53,9 +54,9 @@ export function releaseRoutes(ctx: PortalContext) {
     if (side === 'working') return workingConfig(ctx.db, service.id);
     if (side === 'live') {
       if (!service.liveReleaseId) throw conflict('The service has no live release yet: it is a draft.');
-      return readReleaseConfig(ctx.db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()!.config);
+      return readReleaseConfig(ctx.db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()!.config, service.id);
     }
-    return readReleaseConfig(findRelease(ctx.db, service.id, String(side)).config);
+    return readReleaseConfig(findRelease(ctx.db, service.id, String(side)).config, service.id);
   };
 
   app.get('/services/:serviceId/releases', (c) => {
@@ -83,7 +84,7 @@ export function releaseRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
     const row = findRelease(ctx.db, service.id, c.req.param('version'));
-    return c.json({ release: { ...releaseView(row, service.liveReleaseId, null), config: readReleaseConfig(row.config) } });
+    return c.json({ release: { ...releaseView(row, service.liveReleaseId, null), config: readReleaseConfig(row.config, service.id) } });
   });
 
   /** Publishes the working copy as a new release, which the gateway then serves. */
@@ -95,8 +96,10 @@ export function releaseRoutes(ctx: PortalContext) {
     const service = findService(ctx.db, id)!;
     requireReleasable(service);
     const fromVersion = liveVersion(service);
-    const changes = diffReleaseConfigs(configOf(service, 'live'), configOf(service, 'working'));
+    const working = configOf(service, 'working');
+    const changes = diffReleaseConfigs(configOf(service, 'live'), working);
     if (!changes.length) throw conflict(`Nothing to release: the working copy equals the live release ${fromVersion}.`);
+    assertHostsServable(ctx.db, actor, service.id, working.rest?.hosts ?? []);
     const nextVersion = (ctx.db.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, service.id)).get()?.v ?? 0) + 1;
     const release = ctx.commitChange(
       actor.id,
@@ -124,7 +127,10 @@ export function releaseRoutes(ctx: PortalContext) {
     requireReleasable(service);
     const fromVersion = liveVersion(service);
     if (release.id === service.liveReleaseId) throw conflict(`Release ${release.version} is already live.`);
-    const wanted = new Set(readReleaseConfig(release.config).models.flatMap((m) => m.targets.map((t) => t.providerId)));
+    const config = readReleaseConfig(release.config, service.id);
+    // A host given to another service since this release was made must not be served twice.
+    assertHostsServable(ctx.db, actor, service.id, config.rest?.hosts ?? []);
+    const wanted = new Set(config.models.flatMap((m) => m.targets.map((t) => t.providerId)));
     const present = new Set(wanted.size ? ctx.db.select({ id: providers.id }).from(providers).where(inArray(providers.id, [...wanted])).all().map((p) => p.id) : []);
     const gone = [...wanted].filter((id) => !present.has(id));
     if (gone.length) throw conflict(`Release ${release.version} routes to providers that were deleted (${gone.join(', ')}); it cannot go live again.`);

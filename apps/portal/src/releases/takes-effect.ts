@@ -20,11 +20,12 @@ export interface WhenServed {
 export const servedNow: WhenServed = { live: true, takesEffect: 'now' };
 
 /**
- * The service fields a release freezes (ADR 0005), as `PATCH /services/:id` names them; the rest (visibility,
- * tags, limits, capture) are standing settings. `releases/routes.test.ts` checks this against the
- * release config, so a field added there cannot be reported as live by mistake.
+ * The service fields a release freezes (ADR 0005, 0018), as `PATCH /services/:id` names them; the rest
+ * (visibility, tags, limits, capture) are standing settings. `releases/routes.test.ts` checks this against the
+ * release config (`service` and the REST settings sent with the service), so a field added there cannot be
+ * reported as live by mistake.
  */
-export const releasedServiceFields = ['name', 'description', 'directModels'] as const;
+export const releasedServiceFields = ['name', 'description', 'directModels', 'hosts', 'keyLocations', 'cors'] as const;
 
 /** An edit of what a release freezes: the service's name or description, APIs, model routes, OpenAPI document, published prompts. */
 export function workingCopyEdit(service: Pick<ServiceRow, 'lifecycle'>): WhenServed {

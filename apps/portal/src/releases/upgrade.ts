@@ -26,7 +26,7 @@ export function releaseWhatWasServedBeforeUpgrade(db: Db): string[] {
     const all = db.select({ config: releases.config, version: releases.version }).from(releases).where(eq(releases.serviceId, service.id)).all();
     if (!all.every((r) => isLegacy(r.config))) continue;
     // Only what the gateway served counts (legacy releases never held the APIs or the document).
-    const served = diffReleaseConfigs(readReleaseConfig(release.config), workingConfig(db, service.id)).filter((c) => /^(service\.(name|directModels)$|models\[)/.test(c.path));
+    const served = diffReleaseConfigs(readReleaseConfig(release.config, service.id), workingConfig(db, service.id)).filter((c) => /^(service\.(name|directModels)$|models\[)/.test(c.path));
     if (!served.length) continue;
     commit(
       null,

@@ -1,36 +1,76 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { and, asc, eq } from 'drizzle-orm';
-import { apis } from '@tollgate/db';
+import { z } from 'zod';
+import { apis, type ApiRestSettings } from '@tollgate/db';
 import { isId, newId, type ServiceId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Reader } from '../changes/tx';
 import { requireOwned, requireSignedIn } from '../access/policy';
-import { findService } from '../access/load';
+import { findService, type ServiceRow } from '../access/load';
 import { conflict, notFound } from '../http/errors';
 import { readJson, readNoBody } from '../http/validate';
 import { workingCopyEdit } from '../releases/takes-effect';
-import { apiLabel, createApiSchema, isBuiltinApi } from './apis-schemas';
+import { optionalApiRestFields, resolveApiRest, splitRestFields } from '../rest/api-settings';
+import { apiDescriptionSchema, apiLabel, apiMethodsSchema, apiNameSchema, apiPathSchema, apiTagsSchema, createApiSchema, isBuiltinApi } from './apis-schemas';
 import { apiView } from './views';
 
 /** A service's APIs in the order every listing (and the release config) uses: by path, then methods. */
 export const listApis = (db: Reader, serviceId: ServiceId) =>
   db.select().from(apis).where(eq(apis.serviceId, serviceId)).orderBy(asc(apis.path), asc(apis.methods), asc(apis.id)).all();
 
+type ApiRow = ReturnType<typeof listApis>[number];
+
+/** A REST service's API settings come as top-level fields beside the operation's own (ADR 0018). */
+const createServiceApiSchema = createApiSchema.extend(optionalApiRestFields);
+
+const updateApiSchema = z
+  .strictObject({ name: apiNameSchema, methods: apiMethodsSchema, path: apiPathSchema, description: apiDescriptionSchema, tags: apiTagsSchema, ...optionalApiRestFields })
+  .partial()
+  .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
+
+/** The match beyond method and path: two REST APIs on one path are told apart by their header and query conditions. */
+const matchKey = (rest: ApiRestSettings | null) => JSON.stringify(rest ? [rest.pathType, Object.entries(rest.headers).sort(), Object.entries(rest.query).sort()] : null);
+
+/** Two APIs answering the same call would make routing and docs ambiguous. */
+function assertNoClash(existing: readonly ApiRow[], candidate: { id?: string; methods: string[]; path: string; rest: ApiRestSettings | null }): void {
+  const wanted = new Set(candidate.methods);
+  const clash = existing.find(
+    (a) => a.id !== candidate.id && a.path === candidate.path && a.methods.some((m) => wanted.has(m)) && matchKey(a.rest) === matchKey(candidate.rest),
+  );
+  if (clash) throw conflict(`The service already has an API for ${apiLabel({ methods: clash.methods.filter((m) => wanted.has(m)), path: candidate.path })}.`);
+}
+
+const auditedApi = (a: Pick<ApiRow, 'id' | 'name' | 'methods' | 'path' | 'description' | 'tags' | 'rest'>) => ({
+  id: a.id,
+  name: a.name,
+  methods: a.methods,
+  path: a.path,
+  description: a.description,
+  tags: a.tags,
+  ...(a.rest && { rest: a.rest }),
+});
+
 /**
- * APIs added and removed one at a time, for services without an OpenAPI document or for small fixes. The
- * stored document is left as imported: it is the team's own text, and a re-import replaces the APIs again.
+ * APIs added, changed and removed one at a time, for services without an OpenAPI document, for small fixes,
+ * and for a REST API's proxy settings. The stored document is left as imported: it is the team's own text,
+ * and a re-import replaces the APIs again.
  */
 export function apiRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
+  const loadApi = (c: Context<PortalEnv>, service: ServiceRow) => {
+    const apiId = c.req.param('apiId') ?? '';
+    const api = isId('api', apiId) ? ctx.db.select().from(apis).where(and(eq(apis.id, apiId), eq(apis.serviceId, service.id))).get() : undefined;
+    if (!api) throw notFound('API');
+    return api;
+  };
+
   app.post('/services/:serviceId/apis', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    const input = await readJson(c, createApiSchema);
-    // Two APIs answering the same method on the same path would make routing and docs ambiguous.
-    const wanted = new Set<string>(input.methods);
-    const clash = listApis(ctx.db, service.id).find((a) => a.path === input.path && a.methods.some((m) => wanted.has(m)));
-    if (clash) throw conflict(`The service already has an API for ${apiLabel({ methods: clash.methods.filter((m) => wanted.has(m)), path: input.path })}.`);
+    const { base: input, rest: restSent } = splitRestFields(await readJson(c, createServiceApiSchema));
+    const rest = resolveApiRest(service.kind, input.path, null, restSent);
+    assertNoClash(listApis(ctx.db, service.id), { methods: input.methods, path: input.path, rest });
     const id = newId('api');
     const row = ctx.commitChange(
       actor.id,
@@ -40,20 +80,45 @@ export function apiRoutes(ctx: PortalContext) {
         targetId: service.id,
         teamId: service.teamId,
         summary: { apiId: id, api: apiLabel(input) },
-        after: { api: { id, ...input } },
+        after: { api: auditedApi({ id, ...input, rest }) },
       },
-      (tx) => tx.insert(apis).values({ id, serviceId: service.id, ...input }).returning().get(),
+      (tx) => tx.insert(apis).values({ id, serviceId: service.id, ...input, rest }).returning().get(),
     );
-    return c.json({ api: apiView(row), ...workingCopyEdit(service) }, 201);
+    return c.json({ api: apiView(row, service.kind), ...workingCopyEdit(service) }, 201);
+  });
+
+  app.patch('/services/:serviceId/apis/:apiId', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const api = loadApi(c, service);
+    const { base: changes, rest: restSent } = splitRestFields(await readJson(c, updateApiSchema));
+    if (isBuiltinApi(service.kind, api) && (changes.methods || changes.path)) {
+      throw conflict('The chat completions API is how the gateway serves an AI service; its methods and path cannot change.');
+    }
+    const merged = { ...api, ...changes };
+    const rest = resolveApiRest(service.kind, merged.path, api.rest, restSent);
+    assertNoClash(listApis(ctx.db, service.id), { id: api.id, methods: merged.methods, path: merged.path, rest });
+    const row = ctx.commitChange(
+      actor.id,
+      {
+        action: 'service.api_update',
+        targetType: 'service',
+        targetId: service.id,
+        teamId: service.teamId,
+        summary: { apiId: api.id, api: apiLabel(merged), fields: [...Object.keys(changes), ...Object.keys(restSent)] },
+        before: { api: auditedApi(api) },
+        after: { api: auditedApi({ ...merged, rest }) },
+      },
+      (tx) => tx.update(apis).set({ ...changes, rest }).where(eq(apis.id, api.id)).returning().get()!,
+    );
+    return c.json({ api: apiView(row, service.kind), ...workingCopyEdit(service) });
   });
 
   app.delete('/services/:serviceId/apis/:apiId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     await readNoBody(c);
-    const apiId = c.req.param('apiId');
-    const api = isId('api', apiId) ? ctx.db.select().from(apis).where(and(eq(apis.id, apiId), eq(apis.serviceId, service.id))).get() : undefined;
-    if (!api) throw notFound('API');
+    const api = loadApi(c, service);
     if (isBuiltinApi(service.kind, api)) throw conflict('The chat completions API is how the gateway serves an AI service; it cannot be deleted.');
     ctx.commitChange(
       actor.id,
@@ -63,7 +128,7 @@ export function apiRoutes(ctx: PortalContext) {
         targetId: service.id,
         teamId: service.teamId,
         summary: { apiId: api.id, api: apiLabel(api) },
-        before: { api: { id: api.id, name: api.name, methods: api.methods, path: api.path, description: api.description, tags: api.tags } },
+        before: { api: auditedApi(api) },
       },
       (tx) => tx.delete(apis).where(eq(apis.id, api.id)).run(),
     );

@@ -10,6 +10,8 @@ import { conflict } from '../http/errors';
 import { readJson } from '../http/validate';
 import { publishWorkingCopy } from '../releases/config';
 import { serviceViewFor } from './views';
+import { assertHostsServable } from '../rest/hosts';
+import { fillServiceRest } from '../rest/fill';
 
 /**
  * The one table of lifecycle moves. Deprecation is reversible (a publisher may change their mind); retirement
@@ -58,6 +60,7 @@ export function lifecycleRoutes(ctx: PortalContext) {
     // Read again after awaiting the body: from here to the commit nothing else runs in this process.
     const service = findService(ctx.db, id)!;
     assertLifecycleTransition(service.lifecycle, state);
+    if (service.lifecycle === 'draft' && service.kind === 'rest') assertHostsServable(ctx.db, actor, service.id, fillServiceRest(service.rest).hosts);
     const result = ctx.commitChange(
       actor.id,
       { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt }, before: { lifecycle: service.lifecycle }, after: { lifecycle: state, ...(sunsetAt ? { sunsetAt } : {}) } },

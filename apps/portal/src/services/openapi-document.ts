@@ -2,6 +2,7 @@ import { z } from 'zod';
 import YAML, { YAMLParseError } from 'yaml';
 import { ApiError, badRequest } from '../http/errors';
 import { createApiSchema, httpMethods, type ApiInput } from './apis-schemas';
+import { nodeUrlProblem, normalizeNodeUrl } from '../rest/http-schemas';
 
 /**
  * Reading an OpenAPI 3.x document sent to the import route: the raw text becomes a plain object (JSON or
@@ -101,4 +102,47 @@ function toApi(location: string, path: string, method: (typeof httpMethods)[numb
   const issue = parsed.error.issues[0]!;
   const where = issue.path[0] === 'path' ? `paths.${path}` : [location, ...issue.path].join('.');
   throw badRequest(`${where}: ${issue.message}`, 'invalid_openapi');
+}
+
+export interface DocumentServers {
+  /** Absolute http(s) URLs, server variables resolved to their defaults, normalised as upstream node URLs. */
+  urls: string[];
+  /** What was not taken, and why: a relative URL, another scheme, credentials in the URL. */
+  skipped: Array<{ url: string; reason: string }>;
+}
+
+/**
+ * The document's top-level `servers`, as candidates for a REST service's first upstream. Path- and
+ * operation-level servers are not read: an upstream serves the whole service.
+ */
+export function readServers(document: Record<string, unknown>): DocumentServers {
+  const out: DocumentServers = { urls: [], skipped: [] };
+  const servers = Array.isArray(document.servers) ? document.servers : [];
+  for (const server of servers.slice(0, 64)) {
+    if (!server || typeof server !== 'object' || typeof (server as { url?: unknown }).url !== 'string') continue;
+    const { url, variables } = server as { url: string; variables?: Record<string, { default?: unknown }> };
+    let missing: string | undefined;
+    const resolved = url.replace(/\{([^{}]+)\}/g, (_, name: string) => {
+      const value = variables?.[name]?.default;
+      if (typeof value === 'string') return value;
+      missing ??= name;
+      return '';
+    });
+    if (missing) {
+      out.skipped.push({ url, reason: `server variable {${missing}} has no default` });
+      continue;
+    }
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(resolved)) {
+      out.skipped.push({ url, reason: 'a relative URL: the document does not say which host serves it' });
+      continue;
+    }
+    const problem = nodeUrlProblem(resolved);
+    if (problem) {
+      out.skipped.push({ url, reason: problem });
+      continue;
+    }
+    const node = normalizeNodeUrl(resolved);
+    if (!out.urls.includes(node)) out.urls.push(node);
+  }
+  return out;
 }

@@ -14,7 +14,11 @@ import { findService, type ServiceRow } from '../access/load';
 import { readQuery } from '../http/validate';
 import { apiLabel, isBuiltinApi } from './apis-schemas';
 import { listApis } from './apis';
-import { parseDocumentText, readOpenApiDocument } from './openapi-document';
+import { parseDocumentText, readOpenApiDocument, readServers } from './openapi-document';
+import { defaultApiRest } from '../rest/api-settings';
+import { fillServiceRest } from '../rest/fill';
+import { upstreamFromBody } from '../rest/upstreams';
+import { defaultUpstream } from '../rest/service-schemas';
 import { chooseExportFormat, generateOpenApiDocument, toYaml } from './openapi-export';
 import { apiView } from './views';
 
@@ -28,7 +32,7 @@ function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<stri
   if (canReadTeam(actor, service.teamId) || !service.liveReleaseId) {
     return withPromptOperations(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
   }
-  const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config);
+  const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config, service.id);
   return withPromptOperations(live.openapi ?? generateOpenApiDocument(live.service, live.apis), service.slug, live.prompts);
 }
 
@@ -45,6 +49,13 @@ export function openapiRoutes(ctx: PortalContext) {
     const kept = previous.filter((a) => isBuiltinApi(service.kind, a));
     // An AI service's documented chat endpoint is the built-in one already; a second copy would clash.
     const added = imported.filter((a) => !kept.some((k) => k.path === a.path && a.methods.every((m) => k.methods.includes(m))));
+    // A re-import must not lose a REST API's proxy settings: an operation with the same path and methods keeps them.
+    const sameOperation = (a: { methods: string[]; path: string }) => previous.find((p) => p.path === a.path && [...p.methods].sort().join() === [...a.methods].sort().join());
+    const restOf = (a: { methods: string[]; path: string }) => (service.kind === 'rest' ? (sameOperation(a)?.rest ?? defaultApiRest()) : null);
+    // A REST service without upstreams gets its first one from the document's servers (the publisher can edit it).
+    const servers = service.kind === 'rest' ? readServers(document) : null;
+    const working = fillServiceRest(service.rest);
+    const fromServers = servers && !working.upstreams.length && servers.urls.length ? servers.urls : null;
     const rows = ctx.commitChange(
       actor.id,
       {
@@ -52,20 +63,25 @@ export function openapiRoutes(ctx: PortalContext) {
         targetType: 'service',
         targetId: service.id,
         teamId: service.teamId,
-        summary: { operations: added.length, title: info.title, version: info.version },
+        summary: { operations: added.length, title: info.title, version: info.version, ...(fromServers && { upstreamFromServers: fromServers }) },
         before: { apis: previous.map(apiLabel) },
         after: { apis: [...kept, ...added].map(apiLabel) },
       },
       (tx) => {
         const replaced = previous.filter((a) => !kept.includes(a)).map((a) => a.id);
         if (replaced.length) tx.delete(apis).where(inArray(apis.id, replaced)).run();
-        if (added.length) tx.insert(apis).values(added.map((a) => ({ id: newId('api'), serviceId: service.id, ...a }))).run();
+        if (added.length) tx.insert(apis).values(added.map((a) => ({ id: newId('api'), serviceId: service.id, ...a, rest: restOf(a) }))).run();
+        const rest = fromServers ? { ...working, upstreams: [upstreamFromBody(defaultUpstream, { nodes: fromServers.map((url) => ({ url })) })] } : service.rest;
         // Stored as sent (as JSON), so an export gives back the team's own document, not a normalised copy.
-        tx.update(services).set({ openapi: document, updatedAt: Date.now() }).where(eq(services.id, service.id)).run();
+        tx.update(services).set({ openapi: document, rest, updatedAt: Date.now() }).where(eq(services.id, service.id)).run();
         return listApis(tx, service.id);
       },
     );
-    return c.json({ apis: rows.map(apiView), imported: added.length, ...workingCopyEdit(service) });
+    const serverNotes = servers && {
+      ...(fromServers && { upstreamFromServers: fromServers }),
+      ...(servers.skipped.length && { serversSkipped: servers.skipped }),
+    };
+    return c.json({ apis: rows.map((a) => apiView(a, service.kind)), imported: added.length, ...serverNotes, ...workingCopyEdit(service) });
   });
 
   app.get('/services/:serviceId/openapi', (c) => {

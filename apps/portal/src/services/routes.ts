@@ -12,12 +12,14 @@ import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readQuery, slugSchema } from '../http/validate';
 import { liveConfigFor, publishedFaces } from '../releases/published';
 import { releasedServiceFields, servedNow, workingCopyEdit } from '../releases/takes-effect';
-import { workingPrompts } from '../releases/config';
+import { workingPrompts, type ReleaseConfig } from '../releases/config';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { chatCompletionsApi, serviceTagSchema, serviceTagsSchema } from './apis-schemas';
 import { listApis } from './apis';
 import { apiView, serviceViewFor } from './views';
 import { captureColumns, captureSetting, captureSchema } from './capture-schema';
+import { serviceRestFields, serviceRestView, takeRestFields, withServiceRestFields } from '../rest/service-fields';
+import { assertHostsFree } from '../rest/hosts';
 
 /** First path segments the gateway answers itself. */
 const reservedServiceSlugs = ['v1', 'internal', 'healthz', 'readyz', 'metrics'];
@@ -35,10 +37,20 @@ const createServiceSchema = z.strictObject({
   directModels: z.boolean().default(false),
   tags: serviceTagsSchema.default([]),
   limits: rateLimitsSchema.default({}),
+  ...serviceRestFields,
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
 const updateServiceSchema = z
-  .strictObject({ name: nameSchema, description: descriptionSchema, visibility: visibilitySchema, directModels: z.boolean(), tags: serviceTagsSchema, limits: rateLimitsSchema, capture: captureSchema })
+  .strictObject({
+    name: nameSchema,
+    description: descriptionSchema,
+    visibility: visibilitySchema,
+    directModels: z.boolean(),
+    tags: serviceTagsSchema,
+    limits: rateLimitsSchema,
+    capture: captureSchema,
+    ...serviceRestFields,
+  })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
@@ -78,19 +90,21 @@ export function serviceRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
-    const input = await readJson(c, createServiceSchema);
+    const { rest: restFields, others: input } = takeRestFields(await readJson(c, createServiceSchema));
     // Slugs are global: the gateway routes on them without knowing teams.
     if (ctx.db.select({ id: services.id }).from(services).where(eq(services.slug, input.slug)).get()) {
       throw conflict(slugTaken(input.slug));
     }
     const id = newId('service');
+    const rest = withServiceRestFields(input.kind, null, restFields);
+    if (rest) assertHostsFree(ctx.db, actor, id, rest.hosts);
     const service = withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
-          { action: 'service.create', targetType: 'service', targetId: id, teamId: team.id, summary: { name: input.name, slug: input.slug, kind: input.kind } },
+          { action: 'service.create', targetType: 'service', targetId: id, teamId: team.id, summary: { name: input.name, slug: input.slug, kind: input.kind, ...restFields } },
           (tx) => {
-            const row = tx.insert(services).values({ id, teamId: team.id, ...input, updatedAt: Date.now() }).returning().get();
+            const row = tx.insert(services).values({ id, teamId: team.id, ...input, rest, updatedAt: Date.now() }).returning().get();
             if (input.kind === 'ai') tx.insert(apis).values({ id: newId('api'), serviceId: id, ...chatCompletionsApi }).run();
             return row;
           },
@@ -125,16 +139,21 @@ export function serviceRoutes(ctx: PortalContext) {
   app.patch('/services/:serviceId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    const { capture, ...fields } = await readJson(c, updateServiceSchema);
-    if (fields.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
+    const { rest: restFields, others } = takeRestFields(await readJson(c, updateServiceSchema));
+    const { capture, ...plain } = others;
+    if (plain.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
+    const rest = withServiceRestFields(service.kind, service.rest, restFields);
+    if (restFields.hosts) assertHostsFree(ctx.db, actor, service.id, restFields.hosts);
+    const current = { ...service, ...(service.kind === 'rest' ? serviceRestView(service.rest) : {}) };
+    const fields = { ...plain, ...restFields };
     // Capture is audited as the whole setting before and after, so the log shows what was captured when.
     const captured = capture && { before: captureSetting(service), after: captureSetting({ ...service, ...captureColumns(capture) }) };
-    const before = { ...Object.fromEntries(Object.keys(fields).map((k) => [k, service[k as keyof typeof fields]])), ...(captured && { capture: captured.before }) };
+    const before = { ...Object.fromEntries(Object.keys(fields).map((k) => [k, current[k as keyof typeof fields] ?? null])), ...(captured && { capture: captured.before }) };
     const after = { ...fields, ...(captured && { capture: captured.after }) };
     const updated = ctx.commitChange(
       actor.id,
       { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: after, before, after },
-      (tx) => tx.update(services).set({ ...fields, ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
+      (tx) => tx.update(services).set({ ...plain, ...(Object.keys(restFields).length && { rest }), ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
     );
     // Standing settings apply from the next snapshot; the fields a release freezes wait for one (ADR 0016).
     const deferredFields = releasedServiceFields.filter((field) => field in fields);
@@ -157,9 +176,10 @@ export function serviceRoutes(ctx: PortalContext) {
       description: p.description,
       tags: ['prompts'],
     }));
-    // Outside the team: the released operations, as callers can use them (they carry no row ids).
-    if (live) return c.json({ apis: [...live.apis.map((a) => ({ serviceId: service.id, ...a })), ...promptApis] });
-    return c.json({ apis: [...listApis(ctx.db, service.id).map(apiView), ...promptApis] });
+    // Outside the team: the released operations, as callers can use them (no row ids, nor how they are proxied).
+    const released = (a: ReleaseConfig['apis'][number]) => ({ serviceId: service.id, name: a.name, methods: a.methods, path: a.path, description: a.description, tags: a.tags });
+    if (live) return c.json({ apis: [...live.apis.map(released), ...promptApis] });
+    return c.json({ apis: [...listApis(ctx.db, service.id).map((a) => apiView(a, service.kind)), ...promptApis] });
   });
 
   return app;

@@ -16,6 +16,7 @@ import type { SnapshotData, SnapshotProvider, SnapshotSubscription } from '@toll
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
 import { readReleaseConfig } from '../releases/config';
+import { compileRest } from '../rest/compile';
 
 /**
  * Compiles the gateway's view of the world from the database, in one read transaction so the snapshot is
@@ -51,7 +52,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
     const live = new Map(
       (liveIds.length ? tx.select().from(releases).where(inArray(releases.id, liveIds)).all() : []).map((r) => [
         r.id,
-        { version: r.version, createdAt: r.createdAt, config: readReleaseConfig(r.config) },
+        { version: r.version, createdAt: r.createdAt, config: readReleaseConfig(r.config, r.serviceId) },
       ]),
     );
     return {
@@ -116,10 +117,8 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
         return release ? release.config.prompts.map((p) => ({ serviceId: service.id, id: p.id, name: p.name, path: p.path, version: p.version, spec: p.spec })) : [];
       }),
-      // REST services: filled in from live releases by the REST control plane (ADR 0018).
-      restServices: [],
-      restApis: [],
-      jwtCredentials: [],
+      // REST services' proxy settings and APIs from their live releases, and apps' JWT credentials (ADR 0018).
+      ...compileRest(tx, secrets, serviceRows, live, logger),
     };
   });
 }
