@@ -19,6 +19,11 @@ export interface RestUpstreams {
   retryAllowed(serviceId: ServiceId, upstream: SnapshotUpstream): boolean;
   /** The upstream to copy this call to, when the service mirrors and this call falls in its percentage. */
   mirrorTarget(rest: SnapshotRestService): SnapshotUpstream | null;
+  /**
+   * The handler sends the mirrored copy itself and reports how it went: `sent` when the copy got an answer
+   * (any status), `failed` when it could not be delivered, `dropped` when it was never sent (e.g. too many in flight).
+   */
+  countMirror(outcome: MirrorOutcome): void;
   /** Counters for /metrics: mirrored calls sent, failed and dropped; retries refused by the budget; ejections. */
   stats(): RestUpstreamStats;
   /** Stops the active health checks. */
@@ -47,6 +52,8 @@ export type NodeOutcome =
   | { kind: 'timeout' }
   /** The client left: says nothing about the node. */
   | { kind: 'aborted' };
+
+export type MirrorOutcome = 'sent' | 'failed' | 'dropped';
 
 export interface RestUpstreamStats {
   mirrored: number;
