@@ -57,6 +57,8 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   await gateway.limiterReady();
   const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
   const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
+  // WebSocket APIs of REST services arrive on the server's upgrade event.
+  gateway.attach(gatewayServer);
   const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
   return {
     portal,

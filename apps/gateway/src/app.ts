@@ -22,6 +22,9 @@ import { promptTestRunHandler } from './prompts/prompt-test-run';
 import { createGatewayMetrics } from './metrics/gateway-metrics';
 import type { CallTracer } from './observability/call-tracer';
 import { observedMeter } from './observability/observed-meter';
+import { createRestUpstreams, type RestUpstreams } from './rest/upstreams';
+import { ConnectTimeouts } from './rest/connector';
+import { createRestApp, restGate, restSnapshotSync } from './rest/rest-app';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -47,6 +50,11 @@ export interface GatewayDeps {
   internalToken?: string;
   /** Exports a span per call (OTLP); unset, no tracing work is done. */
   tracer?: CallTracer;
+  /**
+   * Balancers, health checks, outlier ejection, retry budget, split and mirror choice of REST upstreams. The
+   * runtime owns it (and closes it); without one the app makes its own.
+   */
+  restUpstreams?: RestUpstreams;
 }
 
 /**
@@ -57,9 +65,17 @@ export function createGatewayApp(deps: GatewayDeps) {
   const app = new Hono<GatewayEnv>();
   // No cap on connections per provider: LLM streams stay open for seconds, and a cap would queue whole streams
   // behind each other (bench:streams showed p99 TTFT tripling past 512 concurrent streams).
-  const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 30_000 });
+  // REST upstreams' connect timeouts are per origin, looked up by the shared Agent's connector.
+  const connectTimeouts = deps.dispatcher ? null : new ConnectTimeouts();
+  const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connect: connectTimeouts!.connect });
+  const restUpstreams = deps.restUpstreams ?? createRestUpstreams({ logger: deps.logger });
   const maxBodyBytes = deps.maxBodyBytes ?? 10 * 1024 * 1024;
   const captureMaxBytes = deps.captureMaxBytes ?? 65_536;
+
+  // Registered first: a call for a REST service (by host or slug) is the REST surface's whole, whatever its
+  // path. Its steps are made below, with the AI surface's.
+  let toRest: MiddlewareHandler<GatewayEnv> | undefined;
+  app.use('*', (c, next) => toRest!(c, next));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
@@ -67,7 +83,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
   });
 
-  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots, limiter: deps.limiter });
+  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots, limiter: deps.limiter, restUpstreams });
   // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
@@ -90,6 +106,11 @@ export function createGatewayApp(deps: GatewayDeps) {
     reserveOutputTokens: deps.reserveOutputTokens ?? 1_024,
     onDecision: metrics.onLimitDecision,
   } as const;
+  const identify = identifyStep();
+  // REST bodies stream both ways: the AI surface's body limit does not apply to them.
+  const restSurface = createRestApp({ steps: { context, meter, identify }, limits, dispatcher, upstreams: restUpstreams, meter: finished, captureMaxBytes });
+  toRest = restGate({ snapshots: deps.snapshots, rest: restSurface, sync: restSnapshotSync(restUpstreams, connectTimeouts) });
+
   const chatDeps = { limits, meter: finished, upstream, maxBodyBytes, captureMaxBytes };
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).

@@ -1,9 +1,10 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
-import type { SnapshotApp, SnapshotKey, SnapshotRestService } from '@tollgate/domain';
+import type { SnapshotApp, SnapshotRestService } from '@tollgate/domain';
 import type { GatewayConfig } from './snapshot/gateway-config';
 import type { CallDraft } from './steps/meter';
 import type { TraceContext } from './steps/context';
+import type { Credential, CredentialLocation } from './identity/credential';
 
 /** Per-request state the pipeline steps hand to each other. */
 export type GatewayEnv = {
@@ -16,7 +17,10 @@ export type GatewayEnv = {
     /** The snapshot this request is served from, captured once so it sees one revision throughout. */
     config: GatewayConfig;
     call: CallDraft;
-    key: SnapshotKey;
+    /** The caller's credential (an API key or a JWT credential), set by identify; limits count per credential. */
+    credential: Credential;
+    /** Where identify found the credential, so the REST forward step strips it before the upstream sees it. */
+    credentialLocation: CredentialLocation;
     app: SnapshotApp;
     /** A REST call: its service's proxy settings, set by the REST route step before identify (key locations, CORS). */
     restService: SnapshotRestService | undefined;

@@ -27,6 +27,7 @@ await gateway.limiterReady();
 const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEWAY_HOST, port: config.TOLLGATE_GATEWAY_PORT }, (info) =>
   logger.info({ port: info.port }, 'gateway listening'),
 );
+gateway.attach(server);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

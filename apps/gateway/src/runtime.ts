@@ -6,6 +6,9 @@ import { createGatewayApp, type GatewayDeps } from './app';
 import { CallMeter, type CallRecordSink } from './meter/call-meter';
 import { MemoryLimiter, RedisLimiter, type Limiter } from '@tollgate/limiter';
 import type { SnapshotSource } from './snapshot/snapshot-source';
+import { createRestUpstreams } from './rest/upstreams';
+import { attachRestUpgrades } from './rest/websocket';
+import type { Server } from 'node:http';
 
 /**
  * The gateway assembled from its configuration: the same code whether it runs beside the portal (snapshot in
@@ -33,8 +36,11 @@ export function createGatewayRuntime(
   const tracesUrl = otlpTracesUrl(config);
   const tracer = tracesUrl ? createCallTracer({ url: tracesUrl, headers: config.OTEL_EXPORTER_OTLP_HEADERS, serviceName: config.OTEL_SERVICE_NAME }) : undefined;
   if (tracesUrl) parts.logger.info({ url: tracesUrl }, 'exporting a span per call over OTLP/HTTP');
+  // Health checks of REST upstreams run in this process, off the request path; stopped by close().
+  const restUpstreams = parts.overrides?.restUpstreams ?? createRestUpstreams({ logger: parts.logger });
   const app = createGatewayApp({
     tracer,
+    restUpstreams,
     snapshots: parts.snapshots,
     meter,
     limiter,
@@ -52,6 +58,10 @@ export function createGatewayRuntime(
   return {
     app,
     meter,
+    /** Hooks the Node server's `upgrade` event, so WebSocket APIs of REST services can be proxied. */
+    attach(server: unknown): void {
+      attachRestUpgrades(server as Server, (request, env) => app.fetch(request, env));
+    },
     /**
      * Waits (up to `waitMs`) for the shared limiter's connection, so a starting gateway does not count its first
      * calls alone; past that it serves anyway, each limit degrading as its plan chose until Redis answers.
@@ -70,6 +80,7 @@ export function createGatewayRuntime(
      */
     async close(): Promise<{ lostRecords: number }> {
       // The meter first: its records settle reservations, which the limiter then flushes as it closes.
+      restUpstreams.close();
       const { lost } = await meter.close();
       await limiter.close();
       // Spans of the last calls are batched too: send them before the process goes.

@@ -53,10 +53,12 @@ export interface CapturedBodies {
 }
 
 /**
- * The API dimension of a call: the unified endpoint it hit, or the prompt API it called. Bounded by the
- * catalogue (never the raw path a caller typed), so rollups and metrics stay small.
+ * The API dimension of a call: the unified endpoint it hit, the prompt API it called, or the REST API it
+ * matched (`rest:<api id>`, set by the gateway's REST route step and kept as it is). Bounded by the catalogue
+ * (never the raw path a caller typed), so rollups and metrics stay small.
  */
-export function apiOfCall(path: string, promptId: string | null): string {
+export function apiOfCall(path: string, promptId: string | null, current: string | null = null): string {
+  if (current?.startsWith('rest:')) return current;
   if (promptId) return `prompt:${promptId}`;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
   if (path === '/v1/chat/completions' || path === '/v1/messages' || path === '/v1/embeddings' || path === '/v1/models') return path;

@@ -177,3 +177,28 @@ export const restDefaults = {
   retries: { attempts: 1, budgetPercent: 20, minPerSecond: 3 } satisfies RetryPolicy,
   healthCheck: { intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 },
 } as const;
+
+/** An upstream's settings (all but its name and nodes) where the publisher set none. */
+export const upstreamDefaults = (): Omit<SnapshotUpstream, 'name' | 'nodes'> => ({
+  balancer: restDefaults.balancer,
+  healthCheck: null,
+  outlier: { ...restDefaults.outlier },
+  timeouts: { ...restDefaults.timeouts },
+  retries: { ...restDefaults.retries },
+  credential: null,
+  hostHeader: null,
+});
+
+/** An API's REST settings where the publisher set none: matched exactly, forwarded as called. */
+export const apiRestDefaults = (): Omit<SnapshotRestApi, 'id' | 'serviceId' | 'name' | 'methods' | 'path'> => ({
+  pathType: 'exact',
+  headers: {},
+  query: {},
+  rewrite: null,
+  requestHeaders: { set: {}, add: {}, remove: [] },
+  responseHeaders: { set: {}, add: {}, remove: [] },
+  addQuery: {},
+  limits: null,
+  retryAll: false,
+  websocket: false,
+});

@@ -80,14 +80,18 @@ export function upstreamErrorResponse(
  * `Deprecation: @<epoch seconds>` (RFC 9745) and, when a retirement date is announced, `Sunset` (RFC 8594).
  */
 export function answerHeaders(requestId: string, provider: SnapshotProvider, target: ModelTarget, service: SnapshotService): Record<string, string> {
-  const headers: Record<string, string> = {
+  return {
     'x-request-id': requestId,
     'x-tollgate-provider': headerValue(provider.name),
     'x-tollgate-model': headerValue(target.model),
+    ...lifecycleHeaders(service),
   };
-  if (service.lifecycle === 'deprecated') {
-    headers.deprecation = service.deprecatedAt ? `@${Math.floor(service.deprecatedAt / 1_000)}` : 'true';
-    if (service.sunsetAt) headers.sunset = new Date(service.sunsetAt).toUTCString();
-  }
+}
+
+/** `Deprecation` and `Sunset` for a deprecated service; nothing otherwise. Shared by AI and REST answers. */
+export function lifecycleHeaders(service: SnapshotService): Record<string, string> {
+  if (service.lifecycle !== 'deprecated') return {};
+  const headers: Record<string, string> = { deprecation: service.deprecatedAt ? `@${Math.floor(service.deprecatedAt / 1_000)}` : 'true' };
+  if (service.sunsetAt) headers.sunset = new Date(service.sunsetAt).toUTCString();
   return headers;
 }

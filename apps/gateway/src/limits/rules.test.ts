@@ -13,7 +13,7 @@ const scope = (over: Partial<LimitScope> = {}): LimitScope => ({
   plan: plan({}),
   subscription: sub,
   app,
-  keyId: 'key_k',
+  credential: { kind: 'key', id: 'key_k' },
   clientIp: '10.0.0.7',
   model: 'gpt-4o-mini',
   onUnavailable: 'local',
@@ -68,6 +68,14 @@ describe('limit rules', () => {
     expect(limitModelKey([])).toBeUndefined();
     const spec = limitSpecs(scope({ plan: plan({ perModel: { requestsPerMinute: 5 } }), model: 'prv_p/gpt-4o', modelName: 'openai/gpt-4o' }), estimate, now)[0]!;
     expect([spec.rule.key, spec.rule.policy]).toEqual(['sub:sub_s:model:prv_p/gpt-4o:req:min', "plan 'gold' per model (openai/gpt-4o): 5 requests per minute"]);
+  });
+
+  it('counts per-key limits per credential: a JWT credential has its own count, named as such', () => {
+    const perKey = plan({ perKey: { requestsPerMinute: 7 } });
+    const [jwt] = limitSpecs(scope({ plan: perKey, credential: { kind: 'jwt', id: 'crd_c' } }), estimate, now);
+    expect([jwt!.id, jwt!.rule.key, jwt!.rule.policy]).toEqual(['key-requests-min', 'sub:sub_s:key:crd_c:req:min', "plan 'gold' per JWT credential: 7 requests per minute"]);
+    const [key] = limitSpecs(scope({ plan: perKey }), estimate, now);
+    expect([key!.rule.key, key!.rule.policy]).toEqual(['sub:sub_s:key:key_k:req:min', "plan 'gold' per key: 7 requests per minute"]);
   });
 
   it('uses UTC calendar months for budgets', () => {

@@ -1,5 +1,6 @@
 import type { LimiterUnavailableMode, ModelTarget, RateLimits, SnapshotApp, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
 import type { LimitRule } from '@tollgate/limiter';
+import type { Credential } from '../identity/credential';
 
 /** What a limit counts: each request once, tokens (reserved, then settled), or spend in micro-USD (likewise). */
 export type LimitUnit = 'requests' | 'tokens' | 'micro-usd';
@@ -16,13 +17,16 @@ export interface LimitScope {
   plan: SnapshotPlan;
   subscription: SnapshotSubscription;
   app: SnapshotApp;
-  keyId: string;
+  /** `perKey` limits count per credential: an API key, or a JWT credential (all tokens of that subject). */
+  credential: Pick<Credential, 'kind' | 'id'>;
   clientIp: string;
   /** What per-model limits count under (see limitModelKey), and the name the caller used, for messages. */
   model?: string;
   modelName?: string;
   /** The gateway's default for limits whose plan does not say what to do without Redis. */
   onUnavailable: LimiterUnavailableMode;
+  /** A REST API's own request limits, counted per subscription on top of the plan's. */
+  api?: { id: string; name: string; limits: RateLimits | null };
 }
 
 /** What this call is expected to use, reserved before it runs and settled with the real usage after. */
@@ -54,7 +58,7 @@ export function monthWindow(now: number): { startMs: number; lengthMs: number } 
 }
 
 /**
- * Every limit that applies to one call, as limiter rules: the plan's per subscription, per key, per client IP
+ * Every limit that applies to one call, as limiter rules: the plan's per subscription, per credential, per client IP
  * and per model; the service's totals; and the monthly budgets of the subscription, the app and its team.
  * Request limits count 1; token and budget limits count the estimate, settled with the real usage afterwards.
  */
@@ -86,8 +90,12 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
   const planName = `plan '${plan.name}'`;
   const sub = `sub:${subscription.id}`;
   rate(plan.limits, sub, 'plan', planName);
-  rate(plan.limits.perKey, `${sub}:key:${scope.keyId}`, 'key', `${planName} per key`);
+  // An API key keeps the counter name it always had (`…:key:<key id>`), so counts survive an upgrade; a JWT
+  // credential id (`crd_…`) cannot collide with a key id.
+  const perCredential = scope.credential.kind === 'key' ? `${planName} per key` : `${planName} per JWT credential`;
+  rate(plan.limits.perKey, `${sub}:key:${scope.credential.id}`, 'key', perCredential);
   rate(plan.limits.perIp, `${sub}:ip:${scope.clientIp}`, 'ip', `${planName} per client IP`);
+  if (scope.api?.limits) rate(scope.api.limits, `${sub}:api:${scope.api.id}`, 'api', `API '${scope.api.name}' of ${planName}`);
   if (scope.model) rate(plan.limits.perModel, `${sub}:model:${scope.model}`, 'model', `${planName} per model (${scope.modelName ?? scope.model})`);
   rate(service.limits, `svc:${service.id}`, 'service', `service '${service.name}' (all subscribers)`);
   rate(app.limits, `app:${app.id}`, 'app', `app '${app.name}' (all its services)`);

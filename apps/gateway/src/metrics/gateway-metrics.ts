@@ -3,9 +3,15 @@ import type { CallRecord } from '@tollgate/domain';
 import { RedisLimiter, type LimitDecision, type Limiter } from '@tollgate/limiter';
 import type { CallMeter, RecordMeter } from '../meter/call-meter';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
+import type { RestUpstreams } from '../rest/upstreams/contract';
 
-/** A bounded route label: the unified endpoints by name, every prompt API as one, anything else as unknown. */
-function routeOf(path: string, status: number): string {
+/**
+ * A bounded route label: the unified endpoints by name, every prompt API as one, each REST API by its id
+ * (`rest:<api id>`, bounded by the catalogue; `rest:unmatched` for calls to a REST service that matched none
+ * of its APIs), anything else as unknown.
+ */
+function routeOf(path: string, status: number, api: string | null): string {
+  if (api?.startsWith('rest:')) return api;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
   if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/models'].includes(path)) return path;
   if (path === '/internal/prompt-runs') return 'prompt-test-run';
@@ -19,7 +25,7 @@ const statusClass = (status: number) => (status === 499 ? '499' : `${Math.floor(
  * one place for every surface, streams included — and the totals that already exist (meter buffer, snapshot
  * revision) are read when scraped, not kept twice.
  */
-export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource; limiter?: Limiter }) {
+export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource; limiter?: Limiter; restUpstreams?: RestUpstreams }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'tollgate_gateway_requests_total', help: 'Calls by route and status class.', labelNames: ['route', 'status'], registers: [registry] });
   const duration = new Histogram({
@@ -50,6 +56,30 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
     new Gauge({ name: 'tollgate_gateway_limiter_breaker_open', help: '1 while the limiter skips Redis after repeated failures.', registers: [registry], collect() { this.set(shared.stats().breakerOpen ? 1 : 0); } });
   }
 
+  const { restUpstreams } = parts;
+  if (restUpstreams) {
+    // REST upstream counters live in the upstream machinery (the forward step reports mirror outcomes to it):
+    // read at scrape time, exposed as counters.
+    const fromStats = (name: string, help: string, read: (s: ReturnType<RestUpstreams['stats']>) => Array<[Record<string, string>, number]>, labelNames: string[] = []) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [labels, value] of read(restUpstreams.stats())) this.inc(labels, value);
+        },
+      });
+    fromStats('tollgate_gateway_rest_mirror_total', 'Mirrored REST calls by outcome: sent (the shadow answered), failed, dropped (the shadow fell behind the body).', (s) => [
+      [{ outcome: 'sent' }, s.mirrored],
+      [{ outcome: 'failed' }, s.mirrorFailed],
+      [{ outcome: 'dropped' }, s.mirrorDropped],
+    ], ['outcome']);
+    fromStats('tollgate_gateway_rest_retries_refused_total', 'REST retries the retry budget refused.', (s) => [[{}, s.retriesRefusedByBudget]]);
+    fromStats('tollgate_gateway_rest_ejections_total', 'REST upstream nodes ejected by outlier detection.', (s) => [[{}, s.ejections]]);
+  }
+
   const tokenKinds = (
     [
       ['input', 'inputTokens'],
@@ -71,7 +101,7 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
   };
 
   function observe(record: CallRecord): void {
-    const child = childrenFor(routeOf(record.path, record.status), statusClass(record.status));
+    const child = childrenFor(routeOf(record.path, record.status, record.api), statusClass(record.status));
     child.count.inc();
     child.latency.observe(record.latencyMs / 1_000);
     if (record.stream && record.ttftMs !== null) ttft.observe(record.ttftMs / 1_000);

@@ -14,6 +14,8 @@ import type {
   SnapshotSubscription,
 } from '@tollgate/domain';
 import { compilePrompt, type CompiledPrompt } from '@tollgate/prompts';
+import { buildJwtIndex, type JwtIndex } from '../identity/jwt-index';
+import { compileRestRoutes, type RestRouteTable } from '../rest/route-table';
 
 /** A prompt API ready to serve: its validators compiled once per snapshot, off the request path. */
 export interface ServedPrompt {
@@ -40,6 +42,10 @@ export interface GatewayConfig {
   readonly directProvidersByService: ReadonlyMap<ServiceId, ReadonlySet<ProviderId>>;
   /** `/<service slug><prompt path>` → the prompt API served there. */
   readonly promptsByPath: ReadonlyMap<string, ServedPrompt>;
+  /** REST services by host and slug, each with its APIs compiled into a segment trie. */
+  readonly rest: RestRouteTable;
+  /** Apps' JWT credentials by issuer; building it starts fetching any JWKS the process does not hold yet. */
+  readonly jwt: JwtIndex;
 }
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
@@ -72,6 +78,8 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     providersByName: new Map(data.providers.map((p) => [p.name, p])),
     directProvidersByService,
     promptsByPath: indexPrompts(data),
+    rest: compileRestRoutes(data),
+    jwt: buildJwtIndex(data.jwtCredentials ?? []),
   };
 }
 

@@ -1,41 +1,112 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import type { KeyLocations, SnapshotApp } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import { requestHeader } from '../http/node-request';
+import type { Credential, CredentialLocation } from '../identity/credential';
+import { jwtHeaderOf, tokenError, verifyJwt } from '../identity/jwt-verify';
+import type { GatewayConfig } from '../snapshot/gateway-config';
 
 const unauthorized = (message: string) => new GatewayError(401, 'invalid_request_error', 'invalid_api_key', message);
 
-/** The caller's API key, from `Authorization: Bearer` (OpenAI SDK) or `x-api-key` (Anthropic SDK). */
-export function presentedKey(get: (name: string) => string | undefined): string | null {
-  const auth = get('authorization');
-  if (auth) {
-    const match = /^Bearer\s+(\S+)$/i.exec(auth);
-    return match ? match[1]! : null;
+/** A credential as the caller presented it, and where, so the REST path can keep it from the upstream. */
+export interface PresentedCredential {
+  secret: string;
+  location: CredentialLocation;
+}
+
+export interface CredentialSources {
+  header: (name: string) => string | undefined;
+  /** A REST service's own key header and query parameter, tried after the standard two. */
+  rest?: KeyLocations | null;
+  query?: (name: string) => string | undefined;
+}
+
+const bearer = /^Bearer\s+(\S+)$/i;
+
+/**
+ * The caller's credential: `Authorization: Bearer` (OpenAI SDK), `x-api-key` (Anthropic SDK), then a REST
+ * service's configured header and query parameter. Another `Authorization` scheme (Basic) is not ours: the
+ * other places are still looked at, and it is not reported as the credential's location.
+ */
+export function presentedCredential({ header, rest, query }: CredentialSources): PresentedCredential | null {
+  const auth = header('authorization');
+  const fromAuth = auth ? bearer.exec(auth)?.[1] : undefined;
+  if (fromAuth) return { secret: fromAuth, location: { header: 'authorization' } };
+  const apiKey = header('x-api-key')?.trim();
+  if (apiKey) return { secret: apiKey, location: { header: 'x-api-key' } };
+  if (rest?.header) {
+    const name = rest.header.toLowerCase();
+    const value = header(name)?.trim();
+    // A service may name a header that clients fill as `Bearer <key>` or with the bare key.
+    const secret = value ? (bearer.exec(value)?.[1] ?? value) : undefined;
+    if (secret) return { secret, location: { header: name } };
   }
-  return get('x-api-key')?.trim() || null;
+  if (rest?.query && query) {
+    const secret = query(rest.query)?.trim();
+    if (secret) return { secret, location: { query: rest.query } };
+  }
+  return null;
+}
+
+/** The secret alone, for callers that do not need where it came from. */
+export function presentedKey(get: (name: string) => string | undefined, rest?: KeyLocations | null, query?: (name: string) => string | undefined): string | null {
+  return presentedCredential({ header: get, rest, query })?.secret ?? null;
+}
+
+function missingCredential(rest: KeyLocations | null | undefined): GatewayError {
+  const places = ['"Authorization: Bearer <key or token>"'];
+  if (rest?.header) places.push(`the "${rest.header}" header`);
+  if (rest?.query) places.push(`the "${rest.query}" query parameter`);
+  const last = places.pop();
+  return unauthorized(`Missing API key: send it as ${places.length ? `${places.join(', ')} or ${last}` : last}.`);
+}
+
+interface Identity {
+  credential: Credential;
+  app: SnapshotApp;
+  keyId: string | null;
+}
+
+/** By the SHA-256 of the key, looked up in the snapshot: no database, no secret in memory. */
+function keyIdentity(secret: string, config: GatewayConfig, now: number): Identity {
+  const key = config.keysByHash.get(createHash('sha256').update(secret).digest('hex'));
+  // A revoked key is absent from the snapshot, so it reads as unknown.
+  if (!key) throw unauthorized('Invalid API key: it is unknown or was revoked.');
+  if (key.expiresAt !== null && key.expiresAt <= now) throw unauthorized(`API key ${key.prefix}… has expired; create a new one in the portal.`);
+  const app = config.apps.get(key.appId);
+  if (!app) throw unauthorized('Invalid API key: its app no longer exists.');
+  return { credential: { kind: 'key', id: key.id, prefix: key.prefix }, app, keyId: key.id };
+}
+
+async function jwtIdentity(token: string, header: NonNullable<ReturnType<typeof jwtHeaderOf>>, config: GatewayConfig, now: number): Promise<Identity> {
+  const registered = await verifyJwt(token, header, config.jwt, now);
+  const app = config.apps.get(registered.appId);
+  if (!app) throw tokenError('unknown_subject', 'Token subject not registered: the app of its JWT credential no longer exists.');
+  return { credential: { kind: 'jwt', id: registered.id, prefix: `jwt:${registered.id}` }, app, keyId: null };
 }
 
 /**
- * Identifies the app by the SHA-256 of its key, looked up in the snapshot: no database, no secret in memory.
- * A revoked key is absent from the snapshot, so it reads as unknown.
+ * The identify step: an API key or a JWT (a secret that parses as one) names the calling app. Sets
+ * `credential`, `credentialLocation` and `app`; the call record gets the key id (null for a JWT) and the
+ * credential's prefix (`jwt:<credential id>` for a JWT).
  */
 export function identifyStep(now: () => number = Date.now): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const secret = presentedKey((name) => requestHeader(c, name));
-    if (!secret) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>".');
+    const rest = c.get('restService')?.keyLocations;
+    const presented = presentedCredential({ header: (name) => requestHeader(c, name), rest, query: (name) => c.req.query(name) });
+    if (!presented) throw missingCredential(rest);
+    c.set('credentialLocation', presented.location);
     const config = c.get('config');
-    const key = config.keysByHash.get(createHash('sha256').update(secret).digest('hex'));
-    if (!key) throw unauthorized('Invalid API key: it is unknown or was revoked.');
-    if (key.expiresAt !== null && key.expiresAt <= now()) throw unauthorized(`API key ${key.prefix}… has expired; create a new one in the portal.`);
-    const app = config.apps.get(key.appId);
-    if (!app) throw unauthorized('Invalid API key: its app no longer exists.');
+    const jwtHeader = jwtHeaderOf(presented.secret);
+    const { credential, app, keyId } = jwtHeader ? await jwtIdentity(presented.secret, jwtHeader, config, now()) : keyIdentity(presented.secret, config, now());
     const call = c.get('call');
-    call.record.keyId = key.id;
-    call.record.keyPrefix = key.prefix;
+    call.record.keyId = keyId;
+    call.record.keyPrefix = credential.prefix;
     call.record.appId = app.id;
     call.record.teamId = app.teamId;
-    c.set('key', key);
+    c.set('credential', credential);
     c.set('app', app);
     await next();
   };

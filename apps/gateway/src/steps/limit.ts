@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { LimiterUnavailableMode, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
+import type { LimiterUnavailableMode, RateLimits, SnapshotPlan, SnapshotService, SnapshotSubscription } from '@tollgate/domain';
 import type { LimitDecision, Limiter } from '@tollgate/limiter';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
@@ -24,6 +24,8 @@ export interface LimitedCall {
   /** Expected tokens (input estimate, allowed output) and the targets that may serve them, for the price. */
   tokens: { input: number; output: number };
   targets: readonly PricedTarget[];
+  /** A REST API with limits of its own (ADR 0018), checked in the same limiter call. */
+  api?: { id: string; name: string; limits: RateLimits | null };
 }
 
 /** What the limiter is told for each unit when the call ends: the real tokens or spend, in place of the estimate. */
@@ -50,10 +52,11 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
       plan: call.plan,
       subscription: call.subscription,
       app: c.get('app'),
-      keyId: c.get('key').id,
+      credential: c.get('credential'),
       clientIp: c.get('clientIp'),
       model: call.model,
       modelName: call.modelName,
+      api: call.api,
       onUnavailable: settings.onUnavailable,
     },
     estimateUsage(call.tokens, call.targets),

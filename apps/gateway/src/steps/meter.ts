@@ -49,7 +49,7 @@ export class CallDraft {
   }
 
   #seal(): void {
-    this.record.api = apiOfCall(this.record.path, this.record.promptId);
+    this.record.api = apiOfCall(this.record.path, this.record.promptId, this.record.api);
     // Names a caller or provider chose are cut to what the store takes, so one odd answer cannot make its
     // record (and the batch sent with it) invalid.
     this.record.model = this.record.model?.slice(0, maxNameLength) ?? null;

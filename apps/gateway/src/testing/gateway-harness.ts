@@ -5,6 +5,9 @@ import { createGatewayApp, type GatewayDeps } from '../app';
 import { CallMeter } from '../meter/call-meter';
 import { MemoryLimiter } from '@tollgate/limiter';
 import { SnapshotHolder } from '../snapshot/snapshot-source';
+import { createRestUpstreams } from '../rest/upstreams';
+import { attachRestUpgrades } from '../rest/websocket';
+import type { Server } from 'node:http';
 
 /** A gateway on a real loopback port with a collecting meter sink, for tests that need real sockets. */
 export async function startTestGateway(snapshot: SnapshotData | null, deps: Partial<GatewayDeps> = {}) {
@@ -13,8 +16,10 @@ export async function startTestGateway(snapshot: SnapshotData | null, deps: Part
   if (snapshot) snapshots.install(snapshot);
   const meter = new CallMeter({ sink: { write: (batch) => void records.push(...batch) }, logger: pino({ level: 'silent' }), flushIntervalMs: 50 });
   const limiter = new MemoryLimiter();
-  const app = createGatewayApp({ snapshots, meter, limiter, logger: pino({ level: 'silent' }), upstreamTimeoutMs: 5_000, ...deps });
+  const restUpstreams = deps.restUpstreams ?? createRestUpstreams();
+  const app = createGatewayApp({ snapshots, meter, limiter, logger: pino({ level: 'silent' }), upstreamTimeoutMs: 5_000, restUpstreams, ...deps });
   const server: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  attachRestUpgrades(server as Server, (request, env) => app.fetch(request, env));
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const port = (server.address() as { port: number }).port;
   return {
@@ -22,6 +27,8 @@ export async function startTestGateway(snapshot: SnapshotData | null, deps: Part
     app,
     snapshots,
     meter,
+    restUpstreams,
+    server,
     records,
     /** Flushes the meter and returns every record so far. */
     async flushed(): Promise<CallRecord[]> {
@@ -30,6 +37,7 @@ export async function startTestGateway(snapshot: SnapshotData | null, deps: Part
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      restUpstreams.close();
       limiter.close();
       await meter.close();
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRestSettings } from '@tollgate/db';
-import type { ServiceKind } from '@tollgate/domain';
+import { apiRestDefaults, type ServiceKind } from '@tollgate/domain';
 import { badRequest } from '../http/errors';
 import { rateLimitsSchema } from '../plans/limits-schema';
 import { headerNameSchema, headerValueSchema, queryNameSchema, queryValueSchema, responseHeaderNameSchema, upstreamHeaderNameSchema, wordRecord } from './http-schemas';
@@ -47,18 +47,7 @@ export const optionalApiRestFields = Object.fromEntries(apiRestFieldNames.map((k
   [K in ApiRestField]: z.ZodOptional<(typeof apiRestFields)[K]>;
 };
 
-export const defaultApiRest = (): ApiRestSettings => ({
-  pathType: 'exact',
-  headers: {},
-  query: {},
-  rewrite: null,
-  requestHeaders: { set: {}, add: {}, remove: [] },
-  responseHeaders: { set: {}, add: {}, remove: [] },
-  addQuery: {},
-  limits: null,
-  retryAll: false,
-  websocket: false,
-});
+export const defaultApiRest = (): ApiRestSettings => apiRestDefaults();
 
 /** `/pets/{id}` → `['id']`. */
 export const pathParameters = (path: string) => [...path.matchAll(/\{([^{}/]+)\}/g)].map((m) => m[1]!);

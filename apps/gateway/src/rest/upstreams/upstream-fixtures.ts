@@ -1,4 +1,4 @@
-import { restDefaults, type ServiceId, type SnapshotRestService, type SnapshotUpstream, type TrafficPolicy } from '@tollgate/domain';
+import { upstreamDefaults, type ServiceId, type SnapshotRestService, type SnapshotUpstream, type TrafficPolicy } from '@tollgate/domain';
 import type { RequestFacts } from './contract';
 
 /** Test builders for the upstream machinery: snapshot pieces with the portal's defaults, request facts, a seeded PRNG. */
@@ -9,13 +9,7 @@ export function upstream(name: string, nodes: Array<string | [string, number]>, 
   return {
     name,
     nodes: nodes.map((node) => (typeof node === 'string' ? { url: node, weight: 1 } : { url: node[0], weight: node[1] })),
-    balancer: restDefaults.balancer,
-    healthCheck: null,
-    outlier: { ...restDefaults.outlier },
-    timeouts: { ...restDefaults.timeouts },
-    retries: { ...restDefaults.retries },
-    credential: null,
-    hostHeader: null,
+    ...upstreamDefaults(),
     ...overrides,
   };
 }

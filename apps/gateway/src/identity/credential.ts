@@ -1,0 +1,25 @@
+/**
+ * Who is calling, whatever the credential was: an API key or a JWT credential. Limits count per credential
+ * (`limits.perKey`), and the call record and upstream identity headers name it.
+ */
+export interface Credential {
+  kind: 'key' | 'jwt';
+  /** The key's id (`key_…`) or the JWT credential's id (`crd_…`). */
+  id: string;
+  /** What logs and the call explorer show: the key's visible prefix, or `jwt:<credential id>`. */
+  prefix: string;
+}
+
+/**
+ * Where the credential came from, so the REST forward step can strip it: a lower-case header name
+ * (`authorization`, `x-api-key`, or the service's configured one) and/or a query parameter name.
+ */
+export interface CredentialLocation {
+  header?: string;
+  query?: string;
+}
+
+/** The JWT algorithms the gateway verifies at all: asymmetric only, so a public key can never act as an HMAC secret. */
+export const jwtAlgorithms = ['RS256', 'ES256', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof jwtAlgorithms)[number];
+export const isJwtAlgorithm = (alg: unknown): alg is JwtAlgorithm => (jwtAlgorithms as readonly unknown[]).includes(alg);

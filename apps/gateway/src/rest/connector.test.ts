@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Agent, request } from 'undici';
+import { ConnectTimeouts } from './connector';
+import { restSnapshot } from '../testing/rest-snapshot';
+import { startRestUpstream } from '../testing/rest-upstream';
+
+describe('per-origin connect timeouts', () => {
+  it("give each REST node origin its upstream's connectMs (the shortest when shared) and others undici's default", async () => {
+    const data = restSnapshot({
+      upstreams: [
+        { name: 'default', nodes: [{ url: 'http://10.0.0.1:8080/base', weight: 1 }, { url: 'https://api.example.com', weight: 1 }], timeouts: { connectMs: 800, firstByteMs: 1_000, totalMs: 0 } },
+        { name: 'canary', nodes: [{ url: 'http://10.0.0.1:8080', weight: 1 }], timeouts: { connectMs: 300, firstByteMs: 1_000, totalMs: 0 } },
+      ],
+      apis: [{ path: '/' }],
+    });
+    const timeouts = new ConnectTimeouts();
+    timeouts.install(data.restServices);
+    expect(timeouts.timeoutFor('http://10.0.0.1:8080')).toBe(300);
+    expect(timeouts.timeoutFor('https://api.example.com')).toBe(800);
+    expect(timeouts.timeoutFor('https://api.openai.com')).toBeNull();
+  });
+
+  it('connect through an Agent built on them', async () => {
+    const node = await startRestUpstream('a');
+    const timeouts = new ConnectTimeouts();
+    timeouts.install(restSnapshot({ upstreams: [{ name: 'default', nodes: [{ url: node.url, weight: 1 }] }], apis: [{ path: '/' }] }).restServices);
+    const agent = new Agent({ connect: timeouts.connect });
+    const res = await request(`${node.url}/ping`, { dispatcher: agent });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    await agent.close();
+    await node.close();
+  });
+});

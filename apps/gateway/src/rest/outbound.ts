@@ -1,0 +1,86 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import type { SnapshotApp, SnapshotSubscription, SnapshotUpstream } from '@tollgate/domain';
+import type { GatewayEnv } from '../env';
+import type { RestCall } from './route-step';
+import type { RequestFacts } from './upstreams/contract';
+import { cookieOf, forwardedHeaders, hasRequestBody, headerOf, upstreamRequestHeaders, type HeaderMap } from './headers';
+import { upstreamPath, upstreamQuery } from './node-target';
+import { RequestBody } from './body';
+import { credentialLocationOf } from './credential';
+
+/** Who is calling, once identify and authorize passed. */
+export interface Caller {
+  app: SnapshotApp;
+  subscription: SnapshotSubscription;
+}
+
+/** The upstream request of a REST call, built once and reused by every attempt and by the mirror. */
+export interface Outbound {
+  facts: RequestFacts;
+  method: string;
+  /** Path and query for the upstream, before a node's base path. */
+  path: string;
+  /** For `upstream`: the shared headers plus its static credential and `Host`. */
+  headersFor(upstream: SnapshotUpstream): HeaderMap;
+  body: RequestBody | null;
+}
+
+function headersOfWebRequest(headers: Headers): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  headers.forEach((value, name) => (out[name] = value));
+  return out;
+}
+
+export function prepareOutbound(c: Context<GatewayEnv>, call: RestCall, caller: Caller): Outbound {
+  const incoming = c.env?.incoming as IncomingMessage | undefined;
+  const requestHeaders = incoming?.headers ?? headersOfWebRequest(c.req.raw.headers);
+  const clientIp = c.get('clientIp');
+  const facts: RequestFacts = {
+    header: (name) => headerOf(requestHeaders, name),
+    cookie: (name) => cookieOf(headerOf(requestHeaders, 'cookie'), name),
+    clientIp,
+  };
+  const { rest } = call.route;
+  const api = call.match.api.api;
+  const reported = credentialLocationOf(c);
+  // The gateway's own credential places are never passed on: the standard two, the service's configured
+  // key header, and wherever the identify step says this caller's credential was.
+  const credentialHeaders = ['authorization', 'x-api-key'];
+  if (rest.keyLocations.header) credentialHeaders.push(rest.keyLocations.header.toLowerCase());
+  if (reported?.header) credentialHeaders.push(reported.header.toLowerCase());
+  const dropQuery = reported?.query ?? rest.keyLocations.query;
+  const query = upstreamQuery(call.query, dropQuery, api.addQuery);
+  const path = upstreamPath(call.match) + (query ? `?${query}` : '');
+  const peer = incoming?.socket.remoteAddress?.replace(/^::ffff:/, '') ?? clientIp;
+  const shared = upstreamRequestHeaders(requestHeaders, {
+    credentialHeaders,
+    rules: api.requestHeaders,
+    gateway: {
+      ...forwardedHeaders({ incoming: requestHeaders, peer, clientIp, encrypted: Boolean((incoming?.socket as { encrypted?: boolean } | undefined)?.encrypted) }),
+      'x-request-id': c.get('requestId'),
+      ...c.get('trace').headers,
+      'x-tollgate-app': caller.app.id,
+      'x-tollgate-team': caller.app.teamId,
+      'x-tollgate-subscription': caller.subscription.id,
+    },
+  });
+  let body: RequestBody | null = null;
+  if (hasRequestBody(requestHeaders)) {
+    const source = incoming ?? (c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null);
+    if (source) body = new RequestBody(source as AsyncIterable<Uint8Array>);
+  }
+  return {
+    facts,
+    method: c.req.method,
+    path,
+    headersFor(upstream) {
+      if (!upstream.credential && !upstream.hostHeader) return shared;
+      const headers = { ...shared };
+      if (upstream.credential) headers[upstream.credential.header.toLowerCase()] = upstream.credential.value;
+      if (upstream.hostHeader) headers.host = upstream.hostHeader;
+      return headers;
+    },
+    body,
+  };
+}
