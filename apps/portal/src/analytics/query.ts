@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, min, sql, type SQL } from 'drizzle-orm';
-import { apps, callRollups, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
+import { apis, apps, callRollups, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import type { RollupMeasures } from './measures';
 import { inTrafficScope, type TrafficScope } from '../access/traffic';
@@ -122,10 +122,21 @@ export function displayNames(db: Db, dimension: Dimension, values: readonly stri
     case 'app':
       return pairs(db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, ids as never[])).all());
     case 'api': {
-      const promptIds = ids.filter((v) => v.startsWith('prompt:')).map((v) => v.slice('prompt:'.length));
-      if (promptIds.length === 0) return new Map();
-      const rows = db.select({ id: prompts.id, name: prompts.name }).from(prompts).where(inArray(prompts.id, promptIds as never[])).all();
-      return new Map(rows.map((r) => [`prompt:${r.id}`, r.name]));
+      // Prompt APIs by their prompt's name, REST APIs as `<METHODS> <path template>` (the name a publisher gave
+      // an operation is often an OpenAPI operationId; the method and path are what callers recognise).
+      const idsOf = (prefix: string) => ids.filter((v) => v.startsWith(prefix)).map((v) => v.slice(prefix.length));
+      const promptIds = idsOf('prompt:');
+      const restIds = idsOf('rest:');
+      const names = new Map<string, string>();
+      if (promptIds.length > 0) {
+        for (const r of db.select({ id: prompts.id, name: prompts.name }).from(prompts).where(inArray(prompts.id, promptIds as never[])).all()) names.set(`prompt:${r.id}`, r.name);
+      }
+      if (restIds.length > 0) {
+        for (const r of db.select({ id: apis.id, methods: apis.methods, path: apis.path }).from(apis).where(inArray(apis.id, restIds as never[])).all()) {
+          names.set(`rest:${r.id}`, `${r.methods.join(',')} ${r.path}`);
+        }
+      }
+      return names;
     }
     default:
       return new Map();
