@@ -42,6 +42,25 @@ for (let ok = false; !ok; ) {
   await res.arrayBuffer();
 }
 
+// A REST service in front of the same mock upstream, for the REST target: the same key, its own plan with a
+// counted (never reached) request limit, metered like any call. Its APIs rewrite to the mock's own paths.
+const { service: rest } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Bench REST', slug: 'bench-rest', kind: 'rest' });
+await admin.must('PUT', `/api/services/${rest.id}/upstreams/default`, {
+  nodes: [{ url: new URL(upstreamUrl).origin }],
+  credential: { header: 'authorization', value: 'Bearer sk-bench' },
+}, 201);
+await admin.must('POST', `/api/services/${rest.id}/apis`, { name: 'models', methods: ['GET'], path: '/models', rewrite: { template: '/v1/models' } });
+await admin.must('POST', `/api/services/${rest.id}/apis`, { name: 'chat', methods: ['POST'], path: '/chat', rewrite: { template: '/v1/chat/completions' } });
+const { plan: restPlan } = await admin.must('POST', `/api/services/${rest.id}/plans`, { name: 'unlimited', approval: 'auto', limits: { requestsPerMinute: 1_000_000_000 } });
+await admin.must('POST', `/api/services/${rest.id}/lifecycle`, { state: 'published' }, 200);
+await admin.must('POST', `/api/apps/${app.id}/subscriptions`, { planId: restPlan.id });
+for (let ok = false; !ok; ) {
+  const res = await fetch(`${platform.gatewayUrl}/bench-rest/models`, { headers: { authorization: `Bearer ${secret}` } });
+  ok = res.status === 200;
+  await res.arrayBuffer();
+  if (!ok) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 process.stdout.write(`READY ${new URL(platform.gatewayUrl).port} ${secret}\n`);
 process.on('SIGTERM', () => {
   const recorded = platform.meter.stats;

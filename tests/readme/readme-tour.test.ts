@@ -9,9 +9,9 @@ import { ShellSession } from './shell-session';
 
 // The README runs as written: its tour and the sections below, block after block in one shell session, against
 // a freshly installed instance on free ports with the mock provider. The ports reach the blocks only through
-// the variables the README itself reads (TOLLGATE_PORTAL_PORT, TOLLGATE_GATEWAY_PORT, MOCK_OPENAI_PORT).
+// the variables the README itself reads (TOLLGATE_PORTAL_PORT, TOLLGATE_GATEWAY_PORT, MOCK_OPENAI_PORT, MOCK_REST_PORT).
 const repo = path.resolve(import.meta.dirname, '../..');
-// Every section with commands to paste, in README order (a section includes its subsections: Prompt APIs, Keys,
+// Every section with commands to paste, in README order (a section includes its subsections: Prompt APIs, REST APIs, Keys,
 // Teams, …, Releases, OpenAPI); installing and the scaled-out shape are not for this.
 const sections = ['Five-minute tour', 'Endpoints and providers'];
 
@@ -22,7 +22,7 @@ let password: string;
 const ports: Record<string, string> = {};
 
 beforeAll(async () => {
-  for (const name of ['TOLLGATE_PORTAL_PORT', 'TOLLGATE_GATEWAY_PORT', 'MOCK_OPENAI_PORT']) ports[name] = String(await freePort());
+  for (const name of ['TOLLGATE_PORTAL_PORT', 'TOLLGATE_GATEWAY_PORT', 'MOCK_OPENAI_PORT', 'MOCK_REST_PORT']) ports[name] = String(await freePort());
   dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-readme-'));
   const env = { ...process.env, ...ports, TOLLGATE_DATA_DIR: dataDir, TOLLGATE_LOG_LEVEL: 'error' };
   // What install.sh does once its dependencies are in: the setup step (which prints the password), then start.
@@ -64,6 +64,8 @@ describe('the README', () => {
         const typed = /\bread -rsp\b/.test(block.code) ? `${password}\n` : '';
         const result = await shell.run(block, typed);
         const report = `README line ${block.line} (${block.section}):\n${block.code}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+        // TOUR_PRINT=1 shows every block with what it printed, to read the tour's answers as a reader would.
+        if (process.env.TOUR_PRINT) console.log(report);
         expect(result.problems, report).toEqual([]);
       }
     } finally {
