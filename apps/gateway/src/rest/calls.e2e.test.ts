@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { request } from 'undici';
 import type { CorsPolicy } from '@tollgate/domain';
 import { startTestGateway } from '../testing/gateway-harness';
@@ -16,8 +18,8 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-async function gatewayWith(o: Partial<RestSnapshotOptions> = {}) {
-  const gateway = await startTestGateway(restSnapshot({ upstreams: [{ name: 'default', nodes: [{ url: node.url, weight: 1 }] }], apis: [{ path: '/items', methods: ['GET', 'POST'], name: 'items' }], ...o }));
+async function gatewayWith(o: Partial<RestSnapshotOptions> = {}, deps: Parameters<typeof startTestGateway>[1] = {}) {
+  const gateway = await startTestGateway(restSnapshot({ upstreams: [{ name: 'default', nodes: [{ url: node.url, weight: 1 }] }], apis: [{ path: '/items', methods: ['GET', 'POST'], name: 'items' }], ...o }), deps);
   closers.push(gateway.close);
   const call = async (init: { key?: string | null; method?: 'GET' | 'POST' | 'OPTIONS'; headers?: Record<string, string>; body?: string; path?: string } = {}) => {
     const key = init.key === undefined ? restKeys.approved : init.key;
@@ -76,7 +78,14 @@ describe('limits', () => {
 
 describe('metering', () => {
   it('records the REST call: ids, api and route, upstream and node, bytes each way, TTFT, and counts it under its route', async () => {
-    const { call, gateway } = await gatewayWith();
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const { call, gateway } = await gatewayWith({}, { logger: pino({ level: 'info' }, sink) });
     const res = await call({ method: 'POST', body: 'x'.repeat(1_000), headers: { 'content-type': 'text/plain' } });
     expect(res.status).toBe(200);
     const [record] = await gateway.flushed();
@@ -103,6 +112,8 @@ describe('metering', () => {
     expect(record!.latencyMs).toBeGreaterThanOrEqual(record!.ttftMs!);
     const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
     expect(metrics).toContain('tollgate_gateway_requests_total{route="rest:api_test00000000",status="2xx"} 1');
+    // The wide log event of the call says the same.
+    expect(lines.find((l) => l.msg === 'call')).toMatchObject({ api: 'rest:api_test00000000', route: '/items', upstream: 'default', upstreamNode: node.url, status: 200, bytesIn: 1_000 });
   });
 
   it('captures bodies, redacted, for a service with capture on', async () => {
