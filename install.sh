@@ -7,7 +7,7 @@ usage() {
   cat <<'EOF'
 Usage: ./install.sh [--no-start]
 
-Installs Tollgate's dependencies (building the SQLite addon once per machine), prepares the data directory
+Installs Tollgate's dependencies (building the SQLite addon once per machine), builds the web app, prepares the data directory
 (master key, database migrations, the first admin with a generated password printed once) and starts portal
 and gateway in one process in the background, on SQLite with no Redis.
 
@@ -117,6 +117,14 @@ else
   rm -f "$npm_log"
   echo "$lock_hash" >"$stamp"
 fi
+
+# The web app the portal serves at /: a Vite build of apps/web into apps/web/dist (a second or so).
+say "Building the web app (apps/web)"
+SECONDS=0
+build_log=$(mktemp "${TMPDIR:-/tmp}/tollgate-web-build.XXXXXX.log")
+npm run --silent build:web >"$build_log" 2>&1 || { cat "$build_log" >&2; fail "the web app did not build; see the lines above"; }
+rm -f "$build_log"
+say "Web app built in $SECONDS s"
 
 export TOLLGATE_DATA_DIR="${TOLLGATE_DATA_DIR:-$PWD/data}"
 say "Preparing $TOLLGATE_DATA_DIR (master key, database migrations, first admin)"

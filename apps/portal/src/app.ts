@@ -10,6 +10,8 @@ import { loadActor, sessionCookieName } from './auth/sessions';
 import { authRoutes } from './auth/routes';
 import { mountResourceRoutes } from './routes';
 import { internalRoutes } from './snapshot/internal-routes';
+import { sameOriginWrites } from './http/same-origin';
+import { defaultWebDir, webSite } from './web/site';
 
 /** The portal app; `close()` stops what it owns (the sign-in limiter's sweep timer). */
 export function createPortalApp(deps: PortalDeps) {
@@ -41,11 +43,14 @@ export function createPortalApp(deps: PortalDeps) {
   // Counts the bytes as they arrive, so a chunked body without content-length is cut off too. The internal
   // channel sets its own, larger limit after checking the gateway's token (see internal-routes.ts).
   app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/internal/') ? next() : limitBody(c, next)));
+  app.use('/api/*', sameOriginWrites);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/api/auth', authRoutes(ctx));
   app.route('/api/internal', internalRoutes(ctx));
   mountResourceRoutes(app, ctx);
+  // The web app: after every API route, so `/api/...` never reaches it.
+  app.use('*', webSite(deps.settings.webDir ?? defaultWebDir));
 
   app.notFound((c) => renderApiError(new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`), c));
   app.onError((err, c) => renderApiError(err, c));

@@ -24,6 +24,8 @@ export const portalEnvSchema = z.object({
   /** A portal on its own: a gateway to run prompt test runs in (with TOLLGATE_INTERNAL_TOKEN). Empty = unset. */
   TOLLGATE_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   TOLLGATE_PORTAL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(defaultMaxBodyBytes),
+  /** The built web app to serve at `/`; empty = the repository's apps/web/dist. */
+  TOLLGATE_WEB_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
   TOLLGATE_REVISION_POLL_MS: z.coerce.number().int().positive().default(2_000),
   // Not z.email(): the default admin@localhost has no dot in its domain.
   TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^@\s]+@[^@\s]+$/, 'an email address').default('admin@localhost'),
@@ -58,6 +60,8 @@ export interface PortalConfig {
   gatewayUrl?: string;
   /** Largest request body the portal API reads; larger ones are refused with 413. */
   maxBodyBytes: number;
+  /** The built web app served at `/` (unset: apps/web/dist). */
+  webDir?: string;
   /** How often the portal looks for config changes made by another portal process. */
   revisionPollMs: number;
   adminEmail: string;
@@ -90,6 +94,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     internalToken: e.TOLLGATE_INTERNAL_TOKEN,
     gatewayUrl: e.TOLLGATE_GATEWAY_URL,
     maxBodyBytes: e.TOLLGATE_PORTAL_MAX_BODY_BYTES,
+    ...(e.TOLLGATE_WEB_DIR ? { webDir: path.resolve(e.TOLLGATE_WEB_DIR) } : {}),
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,
     logLevel: e.TOLLGATE_LOG_LEVEL,

@@ -20,6 +20,8 @@ export interface PortalSettings {
   internalToken?: string;
   /** Largest request body `/api/*` reads; larger ones get 413 before any handler runs. */
   maxBodyBytes: number;
+  /** The built web app served at `/` with an SPA fallback; unset, apps/web/dist. */
+  webDir?: string;
   /** How long each rollup level is kept, so analytics picks a level that still holds the range; unset, forever. */
   retention?: RetentionSettings;
 }

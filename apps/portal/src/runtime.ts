@@ -79,6 +79,7 @@ export async function createPortalRuntime(
       sessionTtlMs: config.sessionTtlMs,
       internalToken: config.internalToken,
       maxBodyBytes: config.maxBodyBytes,
+      webDir: config.webDir,
       retention: config.retention,
     },
   });

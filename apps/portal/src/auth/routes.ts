@@ -10,7 +10,7 @@ import { readJson, readNoBody } from '../http/validate';
 import { requireSignedIn } from '../access/policy';
 import { verifyPassword } from './passwords';
 import { throttleLogin } from './login-throttle';
-import { createSession, deleteSession, sessionCookieName } from './sessions';
+import { createSession, deleteSession, sessionCookieName, type Actor } from './sessions';
 
 // No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
 // an unknown address is a 401 anyway.
@@ -45,6 +45,12 @@ export function startSession(c: Context<PortalEnv>, ctx: PortalContext, userId: 
   });
 }
 
+/** Who is signed in, and their role in each of their teams. */
+export const meView = (actor: Actor) => ({
+  user: { id: actor.id, email: actor.email, name: actor.name, role: actor.role },
+  teams: [...actor.teams].map(([teamId, role]) => ({ teamId, role })),
+});
+
 export function authRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
@@ -66,13 +72,7 @@ export function authRoutes(ctx: PortalContext) {
     return c.body(null, 204);
   });
 
-  app.get('/me', (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    return c.json({
-      user: { id: actor.id, email: actor.email, name: actor.name, role: actor.role },
-      teams: [...actor.teams].map(([teamId, role]) => ({ teamId, role })),
-    });
-  });
+  app.get('/me', (c) => c.json(meView(requireSignedIn(c.get('actor')))));
 
   return app;
 }

@@ -7,9 +7,16 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
+    /** For a body that failed validation: each field's path (`limits.requestsPerMinute`) and what is wrong with it. */
+    readonly fields?: FieldIssue[],
   ) {
     super(message);
   }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
 }
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
@@ -20,13 +27,14 @@ export const payloadTooLarge = (maxBytes: number) =>
 export const badRequest = (message: string, code = 'invalid_request') => new ApiError(400, code, message);
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; requestId: string };
+  error: { code: string; message: string; requestId: string; fields?: FieldIssue[] };
 }
 
 export function renderApiError(err: unknown, c: Context): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
   if (err instanceof ApiError) {
-    return c.json({ error: { code: err.code, message: err.message, requestId } } satisfies ApiErrorBody, err.status);
+    const fields = err.fields?.length ? { fields: err.fields } : {};
+    return c.json({ error: { code: err.code, message: err.message, requestId, ...fields } } satisfies ApiErrorBody, err.status);
   }
   // Internal text never reaches the client; the log has it, keyed by the request id.
   const logger = c.get('logger') as { error: (o: object, m: string) => void } | undefined;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { ApiError } from './errors';
+import { ApiError, type FieldIssue } from './errors';
 
 /** Unknown fields first: a misspelt field often also shows up as a missing one, and the typo is the cause. */
 function describe(error: z.ZodError): string {
@@ -12,6 +12,15 @@ function describe(error: z.ZodError): string {
       return `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** Every issue by field, so a form can show each message beside its input (unknown fields by their own path). */
+function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.slice(0, 20).flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: issue.message }))
+      : [{ path: issue.path.join('.'), message: issue.message }],
+  );
 }
 
 const maxListedFields = 12;
@@ -43,7 +52,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');
   }
   const parsed = schema.safeParse(await parseJsonBody(c), { error: unknownFieldMessage });
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', describe(parsed.error));
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', describe(parsed.error), fieldIssues(parsed.error));
   return parsed.data;
 }
 
@@ -69,7 +78,7 @@ export async function readNoBody(c: Context): Promise<void> {
 
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw new ApiError(400, 'invalid_query', describe(parsed.error));
+  if (!parsed.success) throw new ApiError(400, 'invalid_query', describe(parsed.error), fieldIssues(parsed.error));
   return parsed.data;
 }
 
