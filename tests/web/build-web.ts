@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -21,7 +21,16 @@ export function webBuildIsStale(): boolean {
   return sources > statSync(built).mtimeMs;
 }
 
+/**
+ * Builds into a folder of its own, then swaps it in: a portal starting meanwhile (another test run) reads the
+ * old build or the new one, never a half-written one.
+ */
 export default function setup(): void {
   if (!webBuildIsStale()) return;
-  execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: path.resolve(web, '../..'), stdio: 'inherit' });
+  const fresh = path.join(web, `dist.build-${process.pid}`);
+  const old = path.join(web, `dist.old-${process.pid}`);
+  execFileSync('npx', ['vite', 'build', '--outDir', fresh, '--emptyOutDir', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+  if (existsSync(path.join(web, 'dist'))) renameSync(path.join(web, 'dist'), old);
+  renameSync(fresh, path.join(web, 'dist'));
+  rmSync(old, { recursive: true, force: true });
 }
