@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityProblems, newContext, screenshot, signIn } from './browser';
 import { startWebPlatform, type WebPlatform } from './platform';
+
+const webDist = path.resolve(import.meta.dirname, '../../apps/web/dist');
 
 /** The web app's frame in a real browser: sign-in, the catalogue, URL state, small screens, accessibility. */
 let w: WebPlatform;
@@ -26,6 +31,24 @@ describe('signing in', () => {
     await page.getByRole('heading', { name: 'Catalogue', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Tollgate' }).waitFor();
+    await context.close();
+  });
+});
+
+describe('the first page', () => {
+  it('loads at most 250 KB of JavaScript, gzipped, signed in on the catalogue', async () => {
+    const context = await newContext(w.browser, { baseURL: w.portalUrl });
+    const page = await context.newPage();
+    const scripts = new Set<string>();
+    page.on('response', (res) => {
+      if (res.request().resourceType() === 'script') scripts.add(new URL(res.url()).pathname);
+    });
+    await signIn(page, w.admin.email, w.admin.password);
+    await page.getByRole('heading', { name: 'LLM' }).waitFor();
+    expect(scripts.size).toBeGreaterThan(0);
+    let gzipped = 0;
+    for (const script of scripts) gzipped += gzipSync(readFileSync(path.join(webDist, script))).length;
+    expect(gzipped).toBeLessThanOrEqual(250 * 1024);
     await context.close();
   });
 });
