@@ -96,6 +96,14 @@ describe('prompt APIs end to end', () => {
     expect(draftRun.body).toMatchObject({ output: 'Echo: Hey Ada', model: 'gpt-4o-mini', usage: { total_tokens: expect.any(Number) } });
     const versionRun = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'Ada' }, version: 1 });
     expect(versionRun.body.output).toBe('Echo: Hi Ada');
+    // Streamed: the portal relays the gateway's events as they come (the web app's test-run panel reads them).
+    const streamed = await streamedRun(prompt.id, { variables: { name: 'Ada' }, stream: true });
+    expect(streamed.type).toMatch(/^text\/event-stream/);
+    expect(streamed.events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe('Echo: Hey Ada');
+    expect(streamed.events.at(-1)).toMatchObject({ event: 'done', data: { output: 'Echo: Hey Ada' } });
+    // A refusal is still one JSON error, not a stream.
+    const refused = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: {}, stream: true });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'invalid_variables']);
     const bad = await t.admin.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'x'.repeat(21) } });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_variables', message: expect.stringContaining('name') });
@@ -106,10 +114,30 @@ describe('prompt APIs end to end', () => {
     await t.platform.meter.flush();
     const { records } = await t.admin.must('GET', `/api/call-records?serviceId=${service.id}`);
     expect(records.map((r: { promptVersion: number | null; teamId: string; appId: string | null; status: number }) => [r.promptVersion, r.teamId, r.appId, r.status]).sort()).toEqual(
-      [[null, team.id, null, 200], [1, team.id, null, 200], [null, team.id, null, 400]].sort(),
+      [[null, team.id, null, 200], [1, team.id, null, 200], [null, team.id, null, 200], [null, team.id, null, 400], [null, team.id, null, 400]].sort(),
     );
     // Someone outside the team cannot run it.
     const outsider = await createConsumer(t.admin, 'outsiders');
     expect((await outsider.dev.request('POST', `/api/prompts/${prompt.id}/test-run`, { variables: { name: 'Ada' } })).status).toBe(404);
   });
 });
+
+/** A streamed test run through the portal, with the admin's session: its content type and its events in order. */
+async function streamedRun(promptId: string, body: unknown) {
+  const cookie = await adminCookie();
+  const res = await fetch(`${t.platform.portalUrl}/api/prompts/${promptId}/test-run`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const events = (await res.text())
+    .trim()
+    .split('\n\n')
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      return { event: eventLine!.replace('event: ', ''), data: JSON.parse(dataLine!.replace('data: ', '')) };
+    });
+  return { type: res.headers.get('content-type'), events };
+}
+
+async function adminCookie(): Promise<string> {
+  const { email, password } = t.platform.portal.firstAdmin!;
+  const res = await fetch(`${t.platform.portalUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+}

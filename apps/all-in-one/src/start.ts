@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SnapshotHolder, createGatewayRuntime, drainServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
-import { createCallRecordWriter, createPortalRuntime, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
+import { createCallRecordWriter, createPortalRuntime, isEventStream, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
 
 export interface AllInOne {
   portal: PortalRuntime;
@@ -42,9 +42,12 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
       headers: { authorization: `Bearer ${runToken}`, 'content-type': 'application/json' },
       body: JSON.stringify(run),
     });
+    if (isEventStream(res.headers.get('content-type')) && res.body) return { status: res.status, stream: res.body };
     return { status: res.status, body: await res.json() };
   };
-  const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement, promptRunner });
+  // Unless TOLLGATE_PUBLIC_GATEWAY_URL says otherwise, the web app's code samples name this process's gateway.
+  let gatewayUrl: string | undefined;
+  const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement, promptRunner, ownGatewayUrl: () => gatewayUrl });
   const snapshots = new SnapshotHolder();
   portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
   const gateway = createGatewayRuntime(gatewayConfig, {
@@ -60,6 +63,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   // WebSocket APIs of REST services arrive on the server's upgrade event.
   gateway.attach(gatewayServer);
   const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
+  gatewayUrl = `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`;
   return {
     portal,
     gatewayApp: gateway.app,
@@ -67,7 +71,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     portalServer,
     gatewayServer,
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
-    gatewayUrl: `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`,
+    gatewayUrl,
     async close() {
       await Promise.all([drainServer(portalServer), drainServer(gatewayServer)]);
       // Flush before the database closes: no call record is lost on a clean stop.

@@ -23,6 +23,8 @@ export const portalEnvSchema = z.object({
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
   /** A portal on its own: a gateway to run prompt test runs in (with TOLLGATE_INTERNAL_TOKEN). Empty = unset. */
   TOLLGATE_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** Where the portal's users call the gateway (shown in code samples); the all-in-one knows its own. Empty = unset. */
+  TOLLGATE_PUBLIC_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
   TOLLGATE_PORTAL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(defaultMaxBodyBytes),
   /** The built web app to serve at `/`; empty = the repository's apps/web/dist. */
   TOLLGATE_WEB_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
@@ -58,6 +60,8 @@ export interface PortalConfig {
   sessionTtlMs: number;
   internalToken?: string;
   gatewayUrl?: string;
+  /** The gateway's address as the portal's users reach it (no trailing slash). */
+  publicGatewayUrl?: string;
   /** Largest request body the portal API reads; larger ones are refused with 413. */
   maxBodyBytes: number;
   /** The built web app served at `/` (unset: apps/web/dist). */
@@ -93,6 +97,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     sessionTtlMs: e.TOLLGATE_SESSION_TTL_HOURS * 3_600_000,
     internalToken: e.TOLLGATE_INTERNAL_TOKEN,
     gatewayUrl: e.TOLLGATE_GATEWAY_URL,
+    ...(e.TOLLGATE_PUBLIC_GATEWAY_URL ? { publicGatewayUrl: e.TOLLGATE_PUBLIC_GATEWAY_URL.replace(/\/+$/, '') } : {}),
     maxBodyBytes: e.TOLLGATE_PORTAL_MAX_BODY_BYTES,
     ...(e.TOLLGATE_WEB_DIR ? { webDir: path.resolve(e.TOLLGATE_WEB_DIR) } : {}),
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,

@@ -24,6 +24,11 @@ export interface PortalSettings {
   webDir?: string;
   /** How long each rollup level is kept, so analytics picks a level that still holds the range; unset, forever. */
   retention?: RetentionSettings;
+  /**
+   * The gateway's address as users reach it, for the web app's code samples. A function: the all-in-one learns
+   * its gateway's port only once it listens, after the portal is made.
+   */
+  publicGatewayUrl?: () => string | undefined;
 }
 
 export interface PortalDeps {

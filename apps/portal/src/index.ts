@@ -8,3 +8,4 @@ export { compileSnapshot } from './snapshot/compile';
 export { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
 export { createSecretBox } from './secrets/secret-box';
 export type { PromptRunner, PromptRunRequest } from './prompts/test-run';
+export { isEventStream } from './prompts/test-run';

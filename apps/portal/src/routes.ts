@@ -6,6 +6,7 @@ import { auditRoutes } from './audit/routes';
 import { callRecordRoutes } from './call-records/routes';
 import { invitationRoutes } from './invitations/routes';
 import { planRoutes } from './plans/routes';
+import { platformRoutes } from './platform/routes';
 import { promptRoutes } from './prompts/routes';
 import { promptVersionRoutes } from './prompts/version-routes';
 import { promptTestRunRoutes } from './prompts/test-run';
@@ -55,6 +56,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     auditRoutes,
     webhookRoutes,
     notificationRoutes,
+    platformRoutes,
   ]) {
     app.route('/api', routes(ctx));
   }

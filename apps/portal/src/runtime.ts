@@ -46,7 +46,7 @@ export interface PortalRuntime {
 export async function createPortalRuntime(
   config: PortalConfig,
   logger: Logger,
-  hooks: { onStatement?: (sql: string) => void; promptRunner?: PromptRunner } = {},
+  hooks: { onStatement?: (sql: string) => void; promptRunner?: PromptRunner; ownGatewayUrl?: () => string | undefined } = {},
 ): Promise<PortalRuntime> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(config.dbPath), { recursive: true });
@@ -81,6 +81,8 @@ export async function createPortalRuntime(
       maxBodyBytes: config.maxBodyBytes,
       webDir: config.webDir,
       retention: config.retention,
+      // Configured wins: behind a proxy the gateway's own listen address is not what users reach.
+      publicGatewayUrl: config.publicGatewayUrl ? () => config.publicGatewayUrl : hooks.ownGatewayUrl,
     },
   });
   return {

@@ -32,6 +32,7 @@ const spec = { messages: [{ role: 'user', content: 'Say {{word}}' }], variables:
 const table: WriteCase[] = [
   { route: 'POST /api/auth/login', anonymous: true, body: (w) => ({ email: w.admin.email, password: w.admin.password }) },
   { route: 'POST /api/auth/logout', body: 'none' },
+  { route: 'POST /api/auth/password', body: (w) => ({ currentPassword: w.admin.password, newPassword: 'a brand new password for the admin' }) },
   { route: 'POST /api/internal/call-records', anonymous: true, body: () => ({ records: [] }), lenient: 'gateways to portal: a newer gateway may send fields an older portal does not know yet' },
   { route: 'POST /api/users', body: () => ({ email: 'new-user@example.test', name: 'New User' }) },
   { route: 'POST /api/teams', body: () => ({ name: 'New Team', slug: 'new-team' }) },
@@ -44,6 +45,7 @@ const table: WriteCase[] = [
   { route: 'POST /api/invitations/:token/accept', anonymous: true, body: () => ({ name: 'Invitee', password: 'a long enough password' }) },
   { route: 'POST /api/providers', body: () => ({ name: 'Second', type: 'openai', baseUrl: 'https://second.example.test/v1', apiKey: 'k' }) },
   { route: 'PATCH /api/providers/:providerId', body: () => ({ name: 'Renamed provider' }) },
+  { route: 'POST /api/providers/:providerId/test', body: () => ({ model: 'gpt-4o-mini' }) },
   { route: 'DELETE /api/providers/:providerId', body: 'none' },
   { route: 'POST /api/teams/:teamId/services', body: () => ({ name: 'New Service', slug: 'new-service', kind: 'rest' }) },
   { route: 'PATCH /api/services/:serviceId', body: () => ({ name: 'Renamed', capture: { bodies: true } }) },

@@ -53,7 +53,8 @@ export async function createConsumer(admin: PortalClient, slug = 'consumers') {
   await dev.login(user.email, password);
   const { app } = await dev.must('POST', `/api/teams/${team.id}/apps`, { name: 'chatbot' });
   const { key, secret } = await dev.must('POST', `/api/apps/${app.id}/keys`, { name: 'default' });
-  return { dev, user, team, app, key, secret: secret as string };
+  // The password too, so a browser test can sign in as this developer.
+  return { dev, user, password: password as string, team, app, key, secret: secret as string };
 }
 
 /**

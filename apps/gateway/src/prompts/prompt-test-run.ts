@@ -20,6 +20,8 @@ const testRunSchema = z.object({
   spec: z.record(z.string(), z.unknown()),
   targets: z.array(z.object({ providerId: z.string(), model: z.string().min(1), weight: z.number().optional(), timeoutMs: z.number().optional() })).min(1).max(10),
   variables: z.unknown(),
+  /** The test-run panel streams the answer as it arrives, like a prompt API called with `"stream": true`. */
+  stream: z.boolean().optional(),
 });
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -53,6 +55,6 @@ export function promptTestRunHandler(deps: PromptDeps & { internalToken?: string
     const call = c.get('call');
     Object.assign(call.record, { teamId: service.teamId, serviceId: service.id, model: compiled.spec.model, promptId: run.promptId, promptVersion: run.version, bytesIn: Buffer.byteLength(text) });
     const prompt = { serviceId: service.id, id: run.promptId as PromptId, name: run.name, path: run.path, version: run.version ?? 0, spec: compiled.spec };
-    return servePrompt(c, deps, { prompt, service, compiled }, run.targets as ModelTarget[], readPromptBody(JSON.stringify({ variables: run.variables ?? {} }), compiled), null);
+    return servePrompt(c, deps, { prompt, service, compiled }, run.targets as ModelTarget[], readPromptBody(JSON.stringify({ variables: run.variables ?? {}, stream: run.stream ?? false }), compiled), null);
   };
 }

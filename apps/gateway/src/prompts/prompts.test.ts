@@ -185,6 +185,12 @@ describe('prompt APIs', () => {
     const ok = await post(token);
     expect(ok.status).toBe(200);
     expect((await json(ok)).output).toBe('Echo: Summarize: try me');
+    // Streamed, as the portal's test-run panel asks: deltas, then one `done` with the whole output.
+    const streamed = await post(token, { ...run, stream: true });
+    expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const sse = await streamed.text();
+    expect(sse).toMatch(/^event: delta\n/);
+    expect(sse).toContain('"output":"Echo: Summarize: try me"');
     const badSpec = await post(token, { ...run, spec: { ...summarize, messages: [{ role: 'user', content: '{{undeclared}}' }] } });
     expect([badSpec.status, (await json(badSpec)).error.code]).toEqual([400, 'invalid_request']);
     const [record] = (await gateway.flushed()).filter((r) => r.path === '/internal/prompt-runs' && r.status === 200);

@@ -100,6 +100,38 @@ function resolveWindow(q: { from?: number; to?: number; interval?: RollupLevel }
 const OTHER = '\u0000other';
 const valueOf = (v: string) => (v === '' ? null : v);
 
+/** One series of a timeseries answer: the dimension's value and display name, its totals, a point per bucket. */
+const seriesView = (key: string, name: string | null, totals: Totals, points: Array<{ t: number } & Measures>) => {
+  const other = key === OTHER;
+  return { value: other ? null : valueOf(key), name: other ? 'other' : name, other, totals: totals.measures(), points };
+};
+
+/** The timeseries answer; named views (here and `topView`) so the web app's types follow the API's. */
+export const timeseriesView = (window: Window, groupBy: Dimension | null, dataFrom: number | null, series: Array<ReturnType<typeof seriesView>>) => ({
+  interval: window.level,
+  from: window.from,
+  to: window.to,
+  groupBy,
+  dataFrom,
+  series,
+});
+
+export const topView = (
+  dimension: Dimension,
+  metric: keyof typeof metrics,
+  window: Window,
+  dataFrom: number | null,
+  ranked: Array<{ value: string; name: string | null; measures: Measures }>,
+) => ({
+  dimension,
+  metric,
+  interval: window.level,
+  from: window.from,
+  to: window.to,
+  dataFrom,
+  rows: ranked.map((r) => ({ value: valueOf(r.value), name: r.name, ...r.measures })),
+});
+
 export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.now) {
   const app = new Hono<PortalEnv>();
 
@@ -148,17 +180,9 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
         const t = window.from + i * width;
         return { t, ...(byBucket.get(t) ?? new Totals()).measures() };
       });
-      const other = key === OTHER;
-      return { value: other ? null : valueOf(key), name: other ? 'other' : (names.get(key) ?? null), other, totals: totals.get(key)!.measures(), points };
+      return seriesView(key, names.get(key) ?? null, totals.get(key)!, points);
     });
-    return c.json({
-      interval: window.level,
-      from: window.from,
-      to: window.to,
-      groupBy: groupBy ?? null,
-      dataFrom: levelDataFrom(ctx.db, window.level),
-      series,
-    });
+    return c.json(timeseriesView(window, groupBy ?? null, levelDataFrom(ctx.db, window.level), series));
   });
 
   /** The `limit` values of a dimension ranked by `metric` over the range, each with every measure. */
@@ -178,15 +202,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
       .sort((a, b) => rank(b.measures) - rank(a.measures) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
       .slice(0, limit);
     const names = displayNames(ctx.db, dimension as Dimension, ranked.map((r) => r.value));
-    return c.json({
-      dimension,
-      metric,
-      interval: window.level,
-      from: window.from,
-      to: window.to,
-      dataFrom: levelDataFrom(ctx.db, window.level),
-      rows: ranked.map((r) => ({ value: valueOf(r.value), name: names.get(r.value) ?? null, ...r.measures })),
-    });
+    return c.json(topView(dimension, metric, window, levelDataFrom(ctx.db, window.level), ranked.map((r) => ({ ...r, name: names.get(r.value) ?? null }))));
   });
 
   return app;

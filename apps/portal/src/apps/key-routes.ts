@@ -10,7 +10,7 @@ import { conflict, notFound } from '../http/errors';
 import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { generateApiKey } from './keys';
 
-const createKeySchema = z.strictObject({
+export const createKeySchema = z.strictObject({
   name: nameSchema,
   expiresAt: z.iso
     .datetime({ offset: true })
@@ -19,7 +19,7 @@ const createKeySchema = z.strictObject({
     .optional(),
 });
 
-const rotateKeySchema = z.strictObject({
+export const rotateKeySchema = z.strictObject({
   /** How long the old key keeps working beside the new one: time to roll the new key out. */
   graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
   name: nameSchema.optional(),
@@ -28,7 +28,7 @@ const rotateKeySchema = z.strictObject({
 type KeyRow = typeof apiKeys.$inferSelect;
 
 /** Never the hash: it is as good as the key for anyone who can reach the gateway's lookup. */
-const keyView = (k: KeyRow) => ({
+export const keyView = (k: KeyRow) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,

@@ -14,7 +14,7 @@ import { jwtCredentialRoutes } from './jwt-credential-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
-const createAppSchema = z.strictObject({
+export const createAppSchema = z.strictObject({
   name: nameSchema,
   description: descriptionSchema.default(''),
   costBudgetMicroUsdPerMonth: monthlyBudgetSchema.default(null),

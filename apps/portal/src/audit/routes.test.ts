@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditEvents } from '@tollgate/db';
+import { newId } from '@tollgate/domain';
 import { fixturePerTest } from '../testing/portal-fixture';
 import { createMarket } from '../testing/market';
 
@@ -58,5 +60,29 @@ describe('audit log', () => {
     expect(new Set(oneTeam.body.events.map((e: { teamId: string }) => e.teamId))).toEqual(new Set([m.consumerTeam]));
     expect((await f.api('GET', '/api/audit-events', { cookie: m.pOwner.cookie })).status).toBe(403);
     expect((await f.api('GET', '/api/audit-events?teamId=everyone', { cookie: f.admin.cookie })).status).toBe(400);
+  });
+
+  it('pages with nextCursor through events that share one millisecond, never past its own team', async () => {
+    const f = await fixture();
+    const m = await createMarket(f);
+    // Seven changes in the same millisecond, as a bulk decision makes them: `before` (time) would skip some.
+    const at = Date.now() + 60_000;
+    const made = Array.from({ length: 7 }, (_, i) => ({ id: newId('auditEvent'), at, teamId: m.publisherTeam, action: 'subscription.approve', targetType: 'subscription', targetId: `sub_${i}`, summary: { i } }));
+    f.db.insert(auditEvents).values(made).run();
+    const q = (query: string, team: string = m.publisherTeam, cookie = m.pOwner.cookie) => f.api('GET', `/api/teams/${team}/audit-events?${query}`, { cookie });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { events: Array<{ id: string; at: number }>; nextCursor: string | null } } = await q(`limit=3&since=${at}${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...res.body.events.map((e) => e.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    // Newest first: within the millisecond, the last inserted comes first.
+    expect(seen).toEqual(made.map((e) => e.id).reverse());
+    expect((await q('limit=100')).body.nextCursor).toBeNull();
+    // Another team's admin with this team's cursor pages through their own log only, from nowhere.
+    const theirs = await q(`cursor=${made[3]!.id}`, m.consumerTeam, m.cOwner.cookie);
+    expect([theirs.body.events, theirs.body.nextCursor]).toEqual([[], null]);
+    expect((await q('cursor=not-an-id')).status).toBe(400);
   });
 });

@@ -19,14 +19,30 @@ const auditQuerySchema = z.object({
   targetType: z.string().regex(/^[a-z_]+$/, 'a target type such as subscription').optional(),
   targetId: z.string().min(1).max(100).optional(),
   actorUserId: idSchema('user').optional(),
+  /**
+   * The previous page's `nextCursor` (its last event's id): the events after it in the log's order. Unlike
+   * `before`, it splits a millisecond in which many changes landed (a bulk decision) without skipping any.
+   */
+  cursor: idSchema('auditEvent').optional(),
 });
 
 /** Admins may also pick one team, or events that belong to no team (users, providers). */
 const platformQuerySchema = auditQuerySchema.extend({ teamId: z.union([idSchema('team'), z.literal('none')]).optional() });
 
+/** One audit event with the acting user's email (null for the system or a deleted user). */
+export const auditEventView = ({ event, actorEmail }: { event: typeof auditEvents.$inferSelect; actorEmail: string | null }) => ({ ...event, actorEmail });
+
+/** A page of the log from up to `limit + 1` events: the extra one only says that a next page exists. */
+export function auditPageView(rows: Array<ReturnType<typeof auditEventView>>, limit: number) {
+  const events = rows.slice(0, limit);
+  return { events, nextCursor: rows.length > limit ? events.at(-1)!.id : null };
+}
+
 type AuditQuery = z.infer<typeof auditQuerySchema>;
 
-function auditFilters(q: AuditQuery): Array<SQL | undefined> {
+/** The filters of a query; `teamId` also confines the cursor to that team's events, so it reveals nothing of others'. */
+function auditFilters(q: AuditQuery, teamId?: string): Array<SQL | undefined> {
+  const cursorTeam = teamId === undefined ? sql`` : sql` and c.team_id = ${teamId}`;
   return [
     q.before === undefined ? undefined : lt(auditEvents.at, q.before),
     q.since === undefined ? undefined : gte(auditEvents.at, q.since),
@@ -34,6 +50,8 @@ function auditFilters(q: AuditQuery): Array<SQL | undefined> {
     q.targetType === undefined ? undefined : eq(auditEvents.targetType, q.targetType),
     q.targetId === undefined ? undefined : eq(auditEvents.targetId, q.targetId),
     q.actorUserId === undefined ? undefined : eq(auditEvents.actorUserId, q.actorUserId),
+    // The log's own order (time, then insertion): rows strictly after the cursor's event. An unknown id matches nothing.
+    q.cursor === undefined ? undefined : sql`(${auditEvents.at}, ${auditEvents}.rowid) < (select c.at, c.rowid from audit_events c where c.id = ${q.cursor}${cursorTeam})`,
   ];
 }
 
@@ -44,31 +62,33 @@ function auditFilters(q: AuditQuery): Array<SQL | undefined> {
 export function auditRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const events = (where: SQL | undefined, limit: number) =>
-    ctx.db
+  const page = (where: SQL | undefined, limit: number) => {
+    const rows = ctx.db
       .select({ event: auditEvents, actorEmail: users.email })
       .from(auditEvents)
       .leftJoin(users, eq(users.id, auditEvents.actorUserId))
       .where(where)
       // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
       .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
-      .limit(limit)
+      .limit(limit + 1)
       .all()
-      .map(({ event, actorEmail }) => ({ ...event, actorEmail }));
+      .map(auditEventView);
+    return auditPageView(rows, limit);
+  };
 
   app.get('/teams/:teamId/audit-events', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
     const q = readQuery(c, auditQuerySchema);
-    return c.json({ events: events(and(eq(auditEvents.teamId, team.id), ...auditFilters(q)), q.limit) });
+    return c.json(page(and(eq(auditEvents.teamId, team.id), ...auditFilters(q, team.id)), q.limit));
   });
 
   app.get('/audit-events', (c) => {
     requirePlatformAdmin(requireSignedIn(c.get('actor')));
     const q = readQuery(c, platformQuerySchema);
     const team = q.teamId === undefined ? undefined : q.teamId === 'none' ? sql`${auditEvents.teamId} is null` : eq(auditEvents.teamId, q.teamId);
-    return c.json({ events: events(and(team, ...auditFilters(q)), q.limit) });
+    return c.json(page(and(team, ...auditFilters(q)), q.limit));
   });
 
   return app;

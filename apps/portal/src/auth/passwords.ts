@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, o: object) => Promise<Buffer>;
 const params = { N: 16384, r: 8, p: 1 };
@@ -24,3 +25,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** A password a person can type once and then change: 20 characters of base64url, ~120 bits. */
 export const generatePassword = (): string => randomBytes(15).toString('base64url');
+
+/**
+ * The rule for every password a person chooses (a new account, an accepted invitation, a change): long enough
+ * that it is not the weak link next to the generated ~120-bit ones.
+ */
+export const chosenPasswordSchema = z.string().min(12).max(200);

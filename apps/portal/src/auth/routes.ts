@@ -8,13 +8,15 @@ import type { PortalContext, PortalEnv } from '../context';
 import { ApiError } from '../http/errors';
 import { readJson, readNoBody } from '../http/validate';
 import { requireSignedIn } from '../access/policy';
-import { verifyPassword } from './passwords';
+import { chosenPasswordSchema, hashPassword, verifyPassword } from './passwords';
 import { throttleLogin } from './login-throttle';
-import { createSession, deleteSession, sessionCookieName, type Actor } from './sessions';
+import { createSession, deleteOtherSessions, deleteSession, sessionCookieName, type Actor } from './sessions';
 
 // No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
 // an unknown address is a 401 anyway.
 const loginSchema = z.strictObject({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(200) });
+
+export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: chosenPasswordSchema });
 
 // A fixed hash to verify against when the email is unknown, so the answer takes as long either way.
 const decoyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -70,6 +72,36 @@ export function authRoutes(ctx: PortalContext) {
     if (token) deleteSession(ctx.db, token);
     deleteCookie(c, sessionCookieName, { path: '/' });
     return c.body(null, 204);
+  });
+
+  /**
+   * A person changes their own password. The current one is checked (a session left open on a shared machine
+   * must not be enough) and counted like a sign-in, so the route is no faster way to guess it. The session
+   * making the change stays; every other one ends, so a stolen cookie stops working with the old password.
+   */
+  app.post('/password', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    const { currentPassword, newPassword } = await readJson(c, changePasswordSchema);
+    await throttleLogin(c, ctx.loginLimiter, actor.email);
+    const user = ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.id)).get()!;
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new ApiError(400, 'wrong_password', 'currentPassword: this is not your current password', [{ path: 'currentPassword', message: 'this is not your current password' }]);
+    }
+    if (newPassword === currentPassword) {
+      throw new ApiError(400, 'invalid_request', 'newPassword: choose a password other than the current one', [{ path: 'newPassword', message: 'choose a password other than the current one' }]);
+    }
+    const passwordHash = await hashPassword(newPassword);
+    const token = getCookie(c, sessionCookieName)!;
+    // The audit event says that the password changed and how many sessions ended; never the password.
+    const ended = ctx.commitChange(
+      actor.id,
+      { action: 'user.password_change', targetType: 'user', targetId: actor.id, summary: { email: actor.email }, affectsGateway: false },
+      (tx) => {
+        tx.update(users).set({ passwordHash }).where(eq(users.id, actor.id)).run();
+        return deleteOtherSessions(tx, actor.id, token);
+      },
+    );
+    return c.json({ changed: true, otherSessionsEnded: ended });
   });
 
   app.get('/me', (c) => c.json(meView(requireSignedIn(c.get('actor')))));

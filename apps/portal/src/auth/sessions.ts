@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, and, gt } from 'drizzle-orm';
+import { eq, and, gt, ne } from 'drizzle-orm';
 import { sessions, users, teamMembers, type Db } from '@tollgate/db';
+import type { Tx } from '../changes/tx';
 import type { PlatformRole, TeamId, TeamRole, UserId } from '@tollgate/domain';
 
 export const sessionCookieName = 'tg_session';
@@ -16,6 +17,11 @@ export function createSession(db: Db, userId: UserId, ttlMs: number, now = Date.
 
 export function deleteSession(db: Db, token: string): void {
   db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+}
+
+/** Ends every session of `userId` but the one holding `keepToken`: after a password change, only this one stays. */
+export function deleteOtherSessions(db: Db | Tx, userId: UserId, keepToken: string): number {
+  return db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, hashToken(keepToken)))).run().changes;
 }
 
 /** The signed-in person and their team roles: everything the access policy decides on. */

@@ -80,3 +80,9 @@ export function readBodies(db: Db, ids: string[]): Map<string, CallBodiesRow> {
 /** Captured bodies as the API shows them (the shape of `CallRecord.bodies`). */
 export const bodiesView = (b: CallBodiesRow | null | undefined) =>
   b ? { request: b.requestBody, response: b.responseBody, requestTruncated: b.requestTruncated, responseTruncated: b.responseTruncated } : null;
+
+/** One record as the explorer opens it: every field, and its captured bodies (null when none were kept). */
+export const callRecordView = (record: CallRecordRow, bodies: CallBodiesRow | undefined) => ({ ...record, bodies: bodiesView(bodies) });
+
+/** A page of the explorer, newest first; `nextCursor` is null on the last page. */
+export const callRecordPageView = (records: CallRecordRow[], nextCursor: string | null) => ({ records, nextCursor });

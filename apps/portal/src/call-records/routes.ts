@@ -7,7 +7,7 @@ import { notFound } from '../http/errors';
 import { exportContentTypes, exportStream } from './export';
 import { encodeCursor, exportParams, exportQuerySchema, filterConditions, listParams, listQuerySchema } from './query';
 import { readKnownQuery } from '../http/validate';
-import { bodiesView, readBodies, readRecords, visibilityOf, visibleCondition } from './read';
+import { callRecordPageView, callRecordView, readBodies, readRecords, visibilityOf, visibleCondition } from './read';
 
 /**
  * The log explorer: call records filtered, paged newest first with an opaque keyset cursor, exported as CSV
@@ -23,7 +23,7 @@ export function callRecordRoutes(ctx: PortalContext) {
     // One more than asked: whether it exists says if there is a next page, without a count query.
     const rows = readRecords(ctx.db, visibilityOf(ctx.db, actor), filterConditions(filters), cursor, limit + 1);
     const records = rows.slice(0, limit);
-    return c.json({ records, nextCursor: rows.length > limit ? encodeCursor(records[records.length - 1]!) : null });
+    return c.json(callRecordPageView(records, rows.length > limit ? encodeCursor(records[records.length - 1]!) : null));
   });
 
   // Before `/call-records/:callRecordId`, which would otherwise take "export" for an id.
@@ -47,7 +47,7 @@ export function callRecordRoutes(ctx: PortalContext) {
       visibility.kind === 'none' ? undefined : ctx.db.select().from(callRecords).where(and(visibleCondition(visibility), eq(callRecords.id, id))).get();
     // Someone else's record is as missing as one that never existed.
     if (!record) throw notFound('Call record');
-    return c.json({ record: { ...record, bodies: bodiesView(readBodies(ctx.db, [record.id]).get(record.id)) } });
+    return c.json({ record: callRecordView(record, readBodies(ctx.db, [record.id]).get(record.id)) });
   });
 
   return app;

@@ -2,11 +2,11 @@ import { Hono } from 'hono';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { invitations, teamMembers, teams, users } from '@tollgate/db';
-import { newId, type UserId } from '@tollgate/domain';
+import { newId, type PlatformRole, type TeamId, type TeamRole, type UserId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
 import type { ChangeDescription } from '../changes/commit-change';
-import { hashPassword } from '../auth/passwords';
+import { chosenPasswordSchema, hashPassword } from '../auth/passwords';
 import { startSession } from '../auth/routes';
 import { conflict, forbidden } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
@@ -16,8 +16,7 @@ import { claimInvitation, requireOpenInvitation, type InvitationRow } from './mo
 
 const newAccountSchema = z.strictObject({
   name: nameSchema,
-  // The same rule as POST /api/users: a chosen password must not be the weak link.
-  password: z.string().min(12).max(200),
+  password: chosenPasswordSchema,
 });
 
 const accountExists = 'An account with this email exists: sign in (POST /api/auth/login) and accept the invitation again.';
@@ -36,6 +35,16 @@ const acceptChange = (invitation: InvitationRow, userId: UserId, now: number): C
 const teamOf = (ctx: PortalContext, invitation: InvitationRow) =>
   ctx.db.select({ id: teams.id, name: teams.name, slug: teams.slug }).from(teams).where(eq(teams.id, invitation.teamId)).get()!;
 
+/** What the holder of a link may read: the team, the invited address and role, who invited, until when. */
+export function invitationLinkView(ctx: PortalContext, invitation: InvitationRow) {
+  const team = teamOf(ctx, invitation);
+  const inviter = invitation.invitedBy ? ctx.db.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy)).get() : undefined;
+  return { team: { name: team.name, slug: team.slug }, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt, invitedBy: inviter?.name ?? null };
+}
+
+/** The answer to an accept: the account (new or existing), the team joined and the role in it. */
+export const acceptedView = (user: { id: UserId; email: string; name: string; role: PlatformRole }, team: { id: TeamId; name: string; slug: string }, role: TeamRole) => ({ user, team, role });
+
 /**
  * The invitation link. No session is needed: the token is the credential, so these routes are outside the
  * team policy (and outside security.test.ts's table); invitations.test.ts covers them instead. An unknown token
@@ -45,18 +54,7 @@ export function invitationLinkRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
   app.get('/invitations/:token', (c) => {
-    const invitation = requireOpenInvitation(ctx.db, c.req.param('token'));
-    const team = teamOf(ctx, invitation);
-    const inviter = invitation.invitedBy
-      ? ctx.db.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy)).get()
-      : undefined;
-    return c.json({
-      team: { name: team.name, slug: team.slug },
-      email: invitation.email,
-      role: invitation.role,
-      expiresAt: invitation.expiresAt,
-      invitedBy: inviter?.name ?? null,
-    });
+    return c.json(invitationLinkView(ctx, requireOpenInvitation(ctx.db, c.req.param('token'))));
   });
 
   app.post('/invitations/:token/accept', async (c) => {
@@ -87,7 +85,7 @@ export function invitationLinkRoutes(ctx: PortalContext) {
       accountExists,
     );
     startSession(c, ctx, user.id);
-    return c.json({ user: userView(user), team: teamOf(ctx, invitation), role: invitation.role }, 201);
+    return c.json(acceptedView(userView(user), teamOf(ctx, invitation), invitation.role), 201);
   });
 
   return app;
@@ -113,5 +111,5 @@ function acceptSignedIn(ctx: PortalContext, invitation: InvitationRow, actor: Ac
       }),
     'You are already a member of this team.',
   );
-  return { user: { id: actor.id, email: actor.email, name: actor.name, role: actor.role }, team: teamOf(ctx, invitation), role: invitation.role };
+  return acceptedView({ id: actor.id, email: actor.email, name: actor.name, role: actor.role }, teamOf(ctx, invitation), invitation.role);
 }

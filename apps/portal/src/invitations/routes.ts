@@ -20,7 +20,7 @@ import {
   newInvitationToken,
 } from './model';
 
-const createInvitationSchema = z.strictObject({
+export const createInvitationSchema = z.strictObject({
   // Lowercased like user emails, so the invitation matches the account it ends up in.
   email: z.string().trim().toLowerCase().max(254).pipe(z.email()),
   role: z.enum(teamRoles),

@@ -15,7 +15,7 @@ const listQuerySchema = z.object({
 
 type NotificationRow = typeof notifications.$inferSelect;
 
-const notificationView = (n: NotificationRow) => ({
+export const notificationView = (n: NotificationRow) => ({
   id: n.id,
   event: n.event,
   title: n.title,
@@ -24,6 +24,9 @@ const notificationView = (n: NotificationRow) => ({
   readAt: n.readAt,
   createdAt: n.createdAt,
 });
+
+/** A page of the inbox and the unread count across all of it (the bell's number). */
+export const notificationListView = (rows: NotificationRow[], unread: number) => ({ notifications: rows.map(notificationView), unread });
 
 /**
  * The signed-in person's own notification list. Every query is scoped to the caller's user id, platform admins
@@ -44,7 +47,7 @@ export function notificationRoutes(ctx: PortalContext) {
       .limit(limit)
       .all();
     const unreadCount = ctx.db.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt))).get()!.n;
-    return c.json({ notifications: rows.map(notificationView), unread: unreadCount });
+    return c.json(notificationListView(rows, unreadCount));
   });
 
   // Reading is not a config change: a plain update, no audit event.

@@ -31,14 +31,14 @@ function assertPlanTransition(from: PlanState, to: PlanState): void {
   throw conflict(`A ${from} plan cannot become ${to}; ${allowed.length ? `allowed next states: ${allowed.join(', ')}` : 'closing is final'}.`);
 }
 
-const createPlanSchema = z.strictObject({
+export const createPlanSchema = z.strictObject({
   name: nameSchema,
   approval: z.enum(approvalModes),
   limits: planLimitsSchema.default({}),
   visibility: z.enum(planVisibilities).default('public'),
 });
 
-const updatePlanSchema = z
+export const updatePlanSchema = z
   .strictObject({ name: nameSchema, approval: z.enum(approvalModes), limits: planLimitsSchema, state: z.enum(planStates), visibility: z.enum(planVisibilities) })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');

@@ -35,6 +35,8 @@ describe('prompts API: create, read, update, delete', () => {
     expect(badRole.body.error.message).toMatch(/^draft\.messages\.0\.role: /);
     const undeclared = await create({ name: 'x', path: '/undeclared', draft: summarizeSpec({ messages: [{ role: 'user', content: 'Hi {{name}}' }] }) });
     expect(undeclared.body.error.message).toMatch(/^draft\.messages\.0\.content: uses \{\{name\}\}/);
+    // Each issue also by field, for an editor to show beside its input.
+    expect(undeclared.body.error.fields).toEqual([{ path: 'draft.messages.0.content', message: expect.stringMatching(/^uses \{\{name\}\}/) }]);
     const extra = await create({ name: 'x', path: '/extra', draft: { ...summarizeSpec(), temperature: 1 } });
     expect(extra.body.error.message).toMatch(/^draft\.temperature: is not a known field/);
     const notObject = await create({ name: 'x', path: '/not-object', draft: 'say hi' });
@@ -49,6 +51,7 @@ describe('prompts API: create, read, update, delete', () => {
     const res = await create({ name: 'x', path: '/unknown-model', draft: summarizeSpec({ model: 'gpt-5-turbo' }) });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^draft\.model: the service has no model named gpt-5-turbo/);
+    expect(res.body.error.fields).toEqual([{ path: 'draft.model', message: expect.stringMatching(/^the service has no model named gpt-5-turbo/) }]);
   });
 
   it('validates name and path, naming the field', async () => {

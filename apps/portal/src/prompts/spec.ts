@@ -4,7 +4,7 @@ import { modelRoutes } from '@tollgate/db';
 import type { PromptSpecJson, ServiceId } from '@tollgate/domain';
 import { checkPromptSpec } from '@tollgate/prompts';
 import type { Reader } from '../changes/tx';
-import { badRequest } from '../http/errors';
+import { ApiError } from '../http/errors';
 import { nameSchema } from '../http/validate';
 
 /** Where a prompt API answers under its service: `/summarize`, `/support/triage`. Lowercase, so URLs are unambiguous. */
@@ -38,10 +38,15 @@ export function checkDraft(db: Reader, serviceId: ServiceId, draft: unknown): Pr
   const checked = checkPromptSpec(draft);
   if (!checked.ok) {
     const named = checked.issues.slice(0, 3).map((i) => `${draftPath(i.path)}: ${i.message}`);
-    throw badRequest(named.join('; ') || 'draft: not a valid prompt spec');
+    // Every issue also by field, so an editor shows each beside the input it is about.
+    const fields = checked.issues.map((i) => ({ path: draftPath(i.path), message: i.message }));
+    throw new ApiError(400, 'invalid_request', named.join('; ') || 'draft: not a valid prompt spec', fields);
   }
   const spec = checked.spec as PromptSpecJson;
-  if (!isRoutedModel(db, serviceId, spec.model)) throw badRequest(`draft.model: the service has no model named ${spec.model}; add it first (POST /api/services/${serviceId}/models).`);
+  if (!isRoutedModel(db, serviceId, spec.model)) {
+    const message = `the service has no model named ${spec.model}; add it first (POST /api/services/${serviceId}/models).`;
+    throw new ApiError(400, 'invalid_request', `draft.model: ${message}`, [{ path: 'draft.model', message }]);
+  }
   return spec;
 }
 

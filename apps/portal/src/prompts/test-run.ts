@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { request } from 'undici';
 import { and, eq } from 'drizzle-orm';
@@ -20,13 +21,22 @@ export interface PromptRunRequest {
   spec: unknown;
   targets: ModelTarget[];
   variables: unknown;
+  /** Ask for the answer as server-sent events (`delta`, then `done` or `error`) instead of one JSON body. */
+  stream: boolean;
 }
-export type PromptRunner = (run: PromptRunRequest) => Promise<{ status: number; body: unknown }>;
+/** The gateway's answer: JSON (errors always are), or the event stream a streamed run succeeded with. */
+export type PromptRunAnswer = { status: number; body: unknown } | { status: number; stream: ReadableStream<Uint8Array> };
+export type PromptRunner = (run: PromptRunRequest) => Promise<PromptRunAnswer>;
+
+/** Whether a gateway answer is the event stream of a streamed run. */
+export const isEventStream = (contentType: string | null | undefined) => (contentType ?? '').startsWith('text/event-stream');
 
 const testRunSchema = z.strictObject({
   variables: z.record(z.string(), z.unknown()).default({}),
   /** `draft` (default) or a version number. */
   version: z.union([z.literal('draft'), z.number().int().positive()]).default('draft'),
+  /** Stream the answer as server-sent events, as a prompt API does with `"stream": true`. */
+  stream: z.boolean().default(false),
 });
 
 /**
@@ -42,7 +52,7 @@ export function promptTestRunRoutes(ctx: PortalContext) {
     const found = findPrompt(ctx.db, c.req.param('promptId'));
     if (!found) throw notFound('Prompt');
     requireOwned(actor, found.service, 'member', 'Prompt');
-    const { variables, version } = await readJson(c, testRunSchema);
+    const { variables, version, stream } = await readJson(c, testRunSchema);
     const { prompt, service } = findPrompt(ctx.db, found.prompt.id) ?? found;
     let spec: { model?: unknown } = prompt.draft as { model?: unknown };
     if (version !== 'draft') {
@@ -59,7 +69,7 @@ export function promptTestRunRoutes(ctx: PortalContext) {
     if (!ctx.promptRunner) {
       throw new ApiError(503, 'test_runs_unavailable', 'Test runs need a gateway: set TOLLGATE_GATEWAY_URL and TOLLGATE_INTERNAL_TOKEN on the portal.');
     }
-    const { status, body } = await ctx.promptRunner({
+    const answer = await ctx.promptRunner({
       serviceId: service.id,
       promptId: prompt.id,
       version: version === 'draft' ? null : version,
@@ -68,9 +78,12 @@ export function promptTestRunRoutes(ctx: PortalContext) {
       spec,
       targets: route.targets,
       variables,
+      stream,
     });
+    // Relayed event by event, unbuffered, so the panel shows the text as the model writes it.
+    if ('stream' in answer) return new Response(answer.stream, { status: answer.status, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' } });
     // The gateway answers in the same REST shape the portal uses, errors included.
-    return c.json(body as object, status as 200);
+    return c.json(answer.body as object, answer.status as 200);
   });
 
   return app;
@@ -88,6 +101,7 @@ export function createHttpPromptRunner(gatewayUrl: string, internalToken: string
         headersTimeout: 130_000,
         bodyTimeout: 130_000,
       });
+      if (isEventStream(String(res.headers['content-type'] ?? ''))) return { status: res.statusCode, stream: Readable.toWeb(res.body) as ReadableStream<Uint8Array> };
       return { status: res.statusCode, body: await res.body.json() };
     } catch (err) {
       return { status: 502, body: { error: { code: 'gateway_unreachable', message: `The gateway at ${gatewayUrl} did not answer the test run: ${(err as Error).message}`, requestId: '' } } };

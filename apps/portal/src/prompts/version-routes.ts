@@ -3,7 +3,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { promptVersions, prompts, users } from '@tollgate/db';
 import { newId, type PromptSpecJson } from '@tollgate/domain';
-import { diffPromptSpecs } from '@tollgate/prompts';
+import { diffPromptSpecs, type SpecChange } from '@tollgate/prompts';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
 import type { Reader } from '../changes/tx';
@@ -24,7 +24,7 @@ const publishSchema = z.strictObject({ version: z.number().int().positive().null
 
 type VersionRow = typeof promptVersions.$inferSelect;
 
-const versionView = (v: VersionRow, createdByEmail: string | null) => ({
+export const versionView = (v: VersionRow, createdByEmail: string | null) => ({
   id: v.id,
   promptId: v.promptId,
   version: v.version,
@@ -32,6 +32,18 @@ const versionView = (v: VersionRow, createdByEmail: string | null) => ({
   createdBy: v.createdBy,
   createdByEmail,
   createdAt: v.createdAt,
+});
+
+type Side = z.infer<typeof sideSchema>;
+/** What changed from one side (a version, `draft` or `published`) to the other, one entry per field. */
+export const promptDiffView = (from: Side, to: Side, changes: SpecChange[]) => ({ from, to, changes });
+
+/** The publish answer: the prompt, what the live release serves meanwhile, and when the choice takes effect. */
+export const promptPublishView = (prompt: ReturnType<typeof promptView>, liveVersion: number | null, when: WhenServed, message: string) => ({
+  prompt,
+  liveVersion,
+  ...when,
+  message,
 });
 
 /** The publish answer's sentence for what serves the working copy next. */
@@ -121,7 +133,7 @@ export function promptVersionRoutes(ctx: PortalContext) {
       if (latest === null) throw conflict('The prompt has no versions yet: name `from` (for example from=draft) or create one (POST /versions).');
       from = latest;
     }
-    return c.json({ from, to: query.to, changes: diffPromptSpecs(specOf(prompt, from), specOf(prompt, query.to)) });
+    return c.json(promptDiffView(from, query.to, diffPromptSpecs(specOf(prompt, from), specOf(prompt, query.to))));
   });
 
   app.get('/prompts/:promptId/versions/:version', (c) => {
@@ -158,12 +170,7 @@ export function promptVersionRoutes(ctx: PortalContext) {
     const liveVersion = liveReleaseConfig(ctx.db, service)?.prompts.find((p) => p.id === prompt.id)?.version ?? null;
     const what = version === null ? 'The prompt is unpublished' : `Version ${version} is published`;
     const when = workingCopyEdit(service);
-    return c.json({
-      prompt: promptView(row, latestVersionOf(ctx.db, row.id)),
-      liveVersion,
-      ...when,
-      message: `${what} in the working copy; ${nextStep(when, service.id)}`,
-    });
+    return c.json(promptPublishView(promptView(row, latestVersionOf(ctx.db, row.id)), liveVersion, when, `${what} in the working copy; ${nextStep(when, service.id)}`));
   });
 
   return app;

@@ -12,7 +12,10 @@ import { conflict } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readNoBody } from '../http/validate';
 import type { Reader } from '../changes/tx';
-import { credentialsFrom, poolKeySchema, sealCredentials } from './credentials';
+import type { SecretBox } from '../secrets/secret-box';
+import { readOptionalJson } from '../http/optional-json';
+import { credentialsFrom, openCredentials, poolKeySchema, sealCredentials } from './credentials';
+import { testConnection } from './connection-test';
 
 const price = z.number().nonnegative();
 const modelPriceSchema = z
@@ -54,7 +57,7 @@ const providerFields = {
 };
 
 const oneKeySpelling = (o: { apiKey?: unknown; apiKeys?: unknown }) => o.apiKey === undefined || o.apiKeys === undefined;
-const createProviderSchema = z
+export const createProviderSchema = z
   .strictObject({
     ...providerFields,
     apiKey: providerFields.apiKey.optional(),
@@ -84,7 +87,10 @@ function checkTypeRequirements(
   });
 }
 
-const updateProviderSchema = z
+/** `model` makes the probe a one-token completion instead of the models listing (Bedrock has no listing). */
+export const connectionTestSchema = z.strictObject({ model: z.string().trim().min(1).max(200).optional() });
+
+export const updateProviderSchema = z
   .strictObject(providerFields)
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change')
@@ -95,10 +101,22 @@ const updateProviderSchema = z
  * in sees id, name and type (publishers pick providers for their model routes); the connection details are
  * infrastructure, for platform admins.
  */
-export function providerView(actor: Actor, p: ProviderRow) {
+export function providerView(actor: Actor, p: ProviderRow, secrets: SecretBox) {
   const base = { id: p.id, name: p.name, type: p.type, createdAt: p.createdAt };
   if (!isPlatformAdmin(actor)) return base;
-  return { ...base, baseUrl: p.baseUrl, priceOverrides: p.priceOverrides, settings: p.settings, hasApiKey: p.credentials.length > 0 };
+  return { ...base, baseUrl: p.baseUrl, priceOverrides: p.priceOverrides, settings: p.settings, hasApiKey: p.credentials.length > 0, keys: maskedKeys(secrets, p.credentials) };
+}
+
+/**
+ * The pool as admins see it, to tell its keys apart: each key's weight and its last four characters (none of
+ * a key too short to spare them). Null when the sealed keys cannot be opened with this portal's secret.
+ */
+function maskedKeys(secrets: SecretBox, sealed: string): Array<{ weight: number; hint: string }> | null {
+  try {
+    return openCredentials(secrets, sealed).keys.map(({ key, weight }) => ({ weight, hint: key.length >= 16 ? `••••${key.slice(-4)}` : '••••' }));
+  } catch {
+    return null;
+  }
 }
 
 /** Model routes (as `service-slug/model`) that send traffic to a provider. */
@@ -146,18 +164,18 @@ export function providerRoutes(ctx: PortalContext) {
         ),
       nameTaken,
     );
-    return c.json({ provider: providerView(actor, row) }, 201);
+    return c.json({ provider: providerView(actor, row, ctx.secrets) }, 201);
   });
 
   app.get('/providers', (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const rows = ctx.db.select().from(providers).orderBy(asc(providers.name)).all();
-    return c.json({ providers: rows.map((p) => providerView(actor, p)) });
+    return c.json({ providers: rows.map((p) => providerView(actor, p, ctx.secrets)) });
   });
 
   app.get('/providers/:providerId', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    return c.json({ provider: providerView(actor, loadProvider(ctx.db, c.req.param('providerId'))) });
+    return c.json({ provider: providerView(actor, loadProvider(ctx.db, c.req.param('providerId')), ctx.secrets) });
   });
 
   app.patch('/providers/:providerId', async (c) => {
@@ -179,7 +197,16 @@ export function providerRoutes(ctx: PortalContext) {
         ),
       nameTaken,
     );
-    return c.json({ provider: providerView(actor, row!) });
+    return c.json({ provider: providerView(actor, row!, ctx.secrets) });
+  });
+
+  // "Test connection". Not audited: it changes nothing, and the call itself is the provider's to log.
+  app.post('/providers/:providerId/test', async (c) => {
+    const actor = requireSignedIn(c.get('actor'));
+    requirePlatformAdmin(actor);
+    const provider = loadProvider(ctx.db, c.req.param('providerId'));
+    const { model } = await readOptionalJson(c, connectionTestSchema);
+    return c.json(await testConnection(openCredentials(ctx.secrets, provider.credentials).keys, provider, model));
   });
 
   app.delete('/providers/:providerId', async (c) => {

@@ -20,7 +20,7 @@ const diffQuerySchema = z.object({ from: sideSchema.default('live'), to: sideSch
 
 type ReleaseRow = typeof releases.$inferSelect;
 
-const releaseView = (r: ReleaseRow, liveId: string | null, createdByEmail: string | null) => ({
+export const releaseView = (r: ReleaseRow, liveId: string | null, createdByEmail: string | null) => ({
   id: r.id,
   serviceId: r.serviceId,
   version: r.version,

@@ -25,6 +25,12 @@ function upstreamName(raw: string | undefined): string {
   return parsed.data;
 }
 
+/** An upstream as its team sees it: every setting, and of its credential only the header name. */
+export const upstreamView = (u: StoredUpstream, headers: Map<string, string>) => {
+  const header = headers.get(u.name);
+  return { ...u, credential: header ? maskedCredential(header) : null };
+};
+
 /**
  * A REST service's upstreams and traffic policy (ADR 0018). Both are in the working copy: a release serves
  * them and a rollback brings them back. An upstream's credential is the exception: it is stored sealed,
@@ -33,10 +39,6 @@ function upstreamName(raw: string | undefined): string {
 export function restRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const view = (u: StoredUpstream, headers: Map<string, string>) => {
-    const header = headers.get(u.name);
-    return { ...u, credential: header ? maskedCredential(header) : null };
-  };
   const save = (tx: Tx, service: ServiceRow, rest: ServiceRestSettings) =>
     tx.update(services).set({ rest, updatedAt: Date.now() }).where(eq(services.id, service.id)).run();
 
@@ -45,7 +47,7 @@ export function restRoutes(ctx: PortalContext) {
     const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
     const rest = requireRest(service);
     const headers = credentialHeaders(ctx.db, service.id);
-    return c.json({ upstreams: rest.upstreams.map((u) => view(u, headers)), traffic: rest.traffic });
+    return c.json({ upstreams: rest.upstreams.map((u) => upstreamView(u, headers)), traffic: rest.traffic });
   });
 
   app.put('/services/:serviceId/upstreams/:name', async (c) => {
@@ -92,7 +94,7 @@ export function restRoutes(ctx: PortalContext) {
     // the answer lists the fields that wait, as a PATCH of a service does (ADR 0016).
     const deferredFields = Object.keys(upstream).filter((k) => k !== 'name');
     const when = { ...workingCopyEdit(service), ...(credential !== 'kept' && { deferredFields }) };
-    return c.json({ upstream: view(upstream, credentialHeaders(ctx.db, service.id)), ...when }, previous ? 200 : 201);
+    return c.json({ upstream: upstreamView(upstream, credentialHeaders(ctx.db, service.id)), ...when }, previous ? 200 : 201);
   });
 
   app.delete('/services/:serviceId/upstreams/:name', async (c) => {

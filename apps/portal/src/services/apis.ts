@@ -21,9 +21,9 @@ export const listApis = (db: Reader, serviceId: ServiceId) =>
 type ApiRow = ReturnType<typeof listApis>[number];
 
 /** A REST service's API settings come as top-level fields beside the operation's own (ADR 0018). */
-const createServiceApiSchema = createApiSchema.extend(optionalApiRestFields);
+export const createServiceApiSchema = createApiSchema.extend(optionalApiRestFields);
 
-const updateApiSchema = z
+export const updateApiSchema = z
   .strictObject({ name: apiNameSchema, methods: apiMethodsSchema, path: apiPathSchema, description: apiDescriptionSchema, tags: apiTagsSchema, ...optionalApiRestFields })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');

@@ -31,7 +31,7 @@ export function assertLifecycleTransition(from: LifecycleState, to: LifecycleSta
   throw conflict(`A ${from} service cannot become ${to}; ${next}.`);
 }
 
-const lifecycleSchema = z
+export const lifecycleSchema = z
   .strictObject({
     state: z.enum(lifecycleStates),
     /** Deprecation only: the announced retirement date, sent to callers as the `Sunset` header. */

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { modelRoutes, providers } from '@tollgate/db';
-import { isId, newId, type TeamId } from '@tollgate/domain';
+import { isId, newId, type ServiceId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { liveConfigFor } from '../releases/published';
 import { workingCopyEdit } from '../releases/takes-effect';
@@ -21,7 +21,7 @@ export const modelNameSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, 'use letters, digits and . _ : / @ -');
 
-const createModelRouteSchema = z.strictObject({
+export const createModelRouteSchema = z.strictObject({
   name: modelNameSchema,
   targets: z
     .array(
@@ -42,13 +42,16 @@ type ModelRouteRow = typeof modelRoutes.$inferSelect;
  * Consumers see which model names a service offers; which providers and upstream models serve them is the
  * publishing team's business.
  */
-const modelRouteView = (actor: Actor, teamId: TeamId, m: ModelRouteRow) => ({
+export const modelRouteView = (actor: Actor, teamId: TeamId, m: ModelRouteRow) => ({
   id: m.id,
   serviceId: m.serviceId,
   name: m.name,
   ...(canReadTeam(actor, teamId) ? { targets: m.targets } : {}),
   createdAt: m.createdAt,
 });
+
+/** A model as the live release serves it: its public name only. */
+export const liveModelView = (serviceId: ServiceId) => (m: { name: string }) => ({ serviceId, name: m.name });
 
 export function modelRouteRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
@@ -83,7 +86,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
     const live = liveConfigFor(ctx.db, actor, service);
     // Outside the team: the models the gateway serves for this service, by name (never their targets).
-    if (live) return c.json({ models: live.models.map((m) => ({ serviceId: service.id, name: m.name })) });
+    if (live) return c.json({ models: live.models.map(liveModelView(service.id)) });
     const rows = ctx.db.select().from(modelRoutes).where(eq(modelRoutes.serviceId, service.id)).orderBy(asc(modelRoutes.name)).all();
     return c.json({ models: rows.map((m) => modelRouteView(actor, service.teamId, m)) });
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import YAML, { YAMLParseError } from 'yaml';
-import { ApiError, badRequest } from '../http/errors';
+import { ApiError, badRequest, type FieldIssue } from '../http/errors';
 import { createApiSchema, httpMethods, type ApiInput } from './apis-schemas';
 import { nodeUrlProblem, normalizeNodeUrl } from '../rest/http-schemas';
 
@@ -59,11 +59,19 @@ const documentSchema = z.looseObject({
   }),
 });
 
+const issuePath = (issue: z.core.$ZodIssue) => (issue.path.length ? issue.path.join('.') : 'document');
+
 const describeIssues = (error: z.ZodError) =>
   error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'document'}: ${issue.message}`)
+    .map((issue) => `${issuePath(issue)}: ${issue.message}`)
     .join('; ');
+
+/**
+ * Each problem with its place in the document (`paths./pets.get.tags`), so an editor can list them one by one
+ * where the one-line message only has room for the first three.
+ */
+const invalidDocument = (message: string, fields: FieldIssue[]) => new ApiError(400, 'invalid_openapi', message, fields);
 
 export interface ImportedDocument {
   /** The body exactly as parsed (key order, unknown fields and all), not zod's normalised copy. */
@@ -78,14 +86,15 @@ export function readOpenApiDocument(body: unknown): ImportedDocument {
     throw badRequest('This is a Swagger 2.0 document; only OpenAPI 3.x (3.0 or 3.1) is supported. Convert it first.', 'unsupported_openapi_version');
   }
   const parsed = documentSchema.safeParse(body);
-  if (!parsed.success) throw badRequest(describeIssues(parsed.error), 'invalid_openapi');
+  if (!parsed.success) throw invalidDocument(describeIssues(parsed.error), parsed.error.issues.slice(0, 20).map((issue) => ({ path: issuePath(issue), message: issue.message })));
   const apis: ApiInput[] = [];
   for (const [path, item] of Object.entries(parsed.data.paths)) {
     for (const method of httpMethods) {
       const operation = item[method.toLowerCase()];
       if (!operation) continue;
       if (apis.length === maxOperations) {
-        throw badRequest(`paths: the document has more than ${maxOperations} operations; split it into several services.`, 'invalid_openapi');
+        const message = `the document has more than ${maxOperations} operations; split it into several services.`;
+        throw invalidDocument(`paths: ${message}`, [{ path: 'paths', message }]);
       }
       const location = `paths.${path}.${method.toLowerCase()}`;
       apis.push(toApi(location, path, method, operation));
@@ -101,7 +110,7 @@ function toApi(location: string, path: string, method: (typeof httpMethods)[numb
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const where = issue.path[0] === 'path' ? `paths.${path}` : [location, ...issue.path].join('.');
-  throw badRequest(`${where}: ${issue.message}`, 'invalid_openapi');
+  throw invalidDocument(`${where}: ${issue.message}`, [{ path: where, message: issue.message }]);
 }
 
 export interface DocumentServers {

@@ -218,6 +218,25 @@ describe('OpenAPI import and export', () => {
     expect(auditCount()).toBe(audits);
   });
 
+  it('lists every problem of a refused document with its place in it, for an editor to show one by one', async () => {
+    const id = await newService('problem-list');
+    const res = await put(id, { openapi: '2.9', info: { title: '', version: '1' }, paths: { '/ok': { get: { tags: 'x' } } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_openapi');
+    expect(res.body.error.fields).toEqual([
+      { path: 'openapi', message: 'only OpenAPI 3.0.x and 3.1.x are supported' },
+      { path: 'info.title', message: expect.any(String) },
+      { path: 'paths./ok.get.tags', message: expect.any(String) },
+    ]);
+    // An operation that fails the API rules names its operation too.
+    const op = await put(id, minimal({ '/my pets': { get: {} } }));
+    expect(op.body.error.fields).toEqual([{ path: 'paths./my pets', message: 'must start with / and contain no whitespace' }]);
+    // Outside the team nothing is said about the document at all.
+    const hidden = await put(id, { openapi: '2.9' }, 'application/json', outsider.cookie);
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.fields).toBeUndefined();
+  });
+
   it('lets only the owning team’s admins import; export follows the catalogue rule', async () => {
     const id = await newService('guarded');
     const doc = minimal({ '/x': { get: {} } });

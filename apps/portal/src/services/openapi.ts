@@ -28,7 +28,7 @@ const exportQuerySchema = z.object({ format: z.enum(['json', 'yaml']).optional()
  * The owning team reads its working copy (what it just imported); everyone else reads the live release, since
  * an unpublished edit must not reach consumers before the release that serves it does (ADR 0005).
  */
-function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<string, unknown> {
+export function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<string, unknown> {
   if (canReadTeam(actor, service.teamId) || !service.liveReleaseId) {
     return withPromptOperations(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
   }

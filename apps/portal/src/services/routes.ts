@@ -5,7 +5,7 @@ import { apis, services } from '@tollgate/db';
 import { newId, serviceKinds } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { listedLifecycles, readableTeams, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
-import { findService, loadTeam } from '../access/load';
+import { findService, loadTeam, type ServiceRow } from '../access/load';
 import { badRequest, conflict } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
@@ -27,7 +27,7 @@ const reservedServiceSlugs = ['v1', 'internal', 'healthz', 'readyz', 'metrics'];
 const descriptionSchema = z.string().trim().max(2000);
 const visibilitySchema = z.enum(['public', 'team']);
 
-const createServiceSchema = z.strictObject({
+export const createServiceSchema = z.strictObject({
   name: nameSchema,
   // The gateway serves a service's APIs under `/<slug>`: its own paths cannot be slugs.
   slug: slugSchema.refine((s) => !reservedServiceSlugs.includes(s), { message: `reserved by the gateway (${reservedServiceSlugs.join(', ')})` }),
@@ -40,7 +40,7 @@ const createServiceSchema = z.strictObject({
   ...serviceRestFields,
 }).refine((o) => !o.directModels || o.kind === 'ai', { message: 'only AI services can offer direct provider models', path: ['directModels'] });
 
-const updateServiceSchema = z
+export const updateServiceSchema = z
   .strictObject({
     name: nameSchema,
     description: descriptionSchema,
@@ -81,6 +81,28 @@ function catalogueFilters(tag: string | undefined, q: string | undefined): SQL[]
   }
   return filters;
 }
+
+/** A prompt API as an operation of its service: `POST /<slug><path>` on the gateway. */
+export const promptApiView = (service: Pick<ServiceRow, 'id' | 'slug'>) => (p: ReleaseConfig['prompts'][number]) => ({
+  serviceId: service.id,
+  kind: 'prompt' as const,
+  promptId: p.id,
+  name: p.name,
+  methods: ['POST'],
+  path: `/${service.slug}${p.path}`,
+  description: p.description,
+  tags: ['prompts'],
+});
+
+/** Outside the team: a released operation as callers can use it (no row id, nor how it is proxied). */
+export const releasedApiView = (service: Pick<ServiceRow, 'id'>) => (a: ReleaseConfig['apis'][number]) => ({
+  serviceId: service.id,
+  name: a.name,
+  methods: a.methods,
+  path: a.path,
+  description: a.description,
+  tags: a.tags,
+});
 
 export function serviceRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
@@ -166,19 +188,8 @@ export function serviceRoutes(ctx: PortalContext) {
     const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
     const live = liveConfigFor(ctx.db, actor, service);
     // Prompt APIs are operations of the service too, at `POST /<slug><path>` on the gateway.
-    const promptApis = (live ? live.prompts : workingPrompts(ctx.db, service.id)).map((p) => ({
-      serviceId: service.id,
-      kind: 'prompt' as const,
-      promptId: p.id,
-      name: p.name,
-      methods: ['POST'],
-      path: `/${service.slug}${p.path}`,
-      description: p.description,
-      tags: ['prompts'],
-    }));
-    // Outside the team: the released operations, as callers can use them (no row ids, nor how they are proxied).
-    const released = (a: ReleaseConfig['apis'][number]) => ({ serviceId: service.id, name: a.name, methods: a.methods, path: a.path, description: a.description, tags: a.tags });
-    if (live) return c.json({ apis: [...live.apis.map(released), ...promptApis] });
+    const promptApis = (live ? live.prompts : workingPrompts(ctx.db, service.id)).map(promptApiView(service));
+    if (live) return c.json({ apis: [...live.apis.map(releasedApiView(service)), ...promptApis] });
     return c.json({ apis: [...listApis(ctx.db, service.id).map((a) => apiView(a, service.kind)), ...promptApis] });
   });
 

@@ -25,7 +25,7 @@ const bodies: Record<SubscriptionAction, z.ZodType<{ reason?: string }>> = {
   cancel: z.strictObject({ reason: reasonSchema.optional() }),
 };
 
-const bulkSchema = z.discriminatedUnion('action', [
+export const bulkSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('approve'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema.optional() }),
   z.strictObject({ action: z.literal('reject'), ids: z.array(idSchema('subscription')).min(1).max(100), reason: reasonSchema }),
 ]);
@@ -79,6 +79,20 @@ function decide(ctx: PortalContext, actor: Actor, id: string, action: Subscripti
   return subscriptionDetails(ctx.db, eq(subscriptions.id, current.id))[0]!;
 }
 
+/** The bulk answer: every item (once) with its own outcome, the subscription or the refusal's code and message. */
+export function decideMany(ctx: PortalContext, actor: Actor, action: 'approve' | 'reject', ids: string[], reason: string | undefined) {
+  const results = [...new Set(ids)].map((id) => {
+    try {
+      return { id, status: 200, subscription: decide(ctx, actor, id, action, reason) };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return { id, status: err.status, error: { code: err.code, message: err.message } };
+    }
+  });
+  const succeeded = results.filter((r) => r.status === 200).length;
+  return { action, succeeded, failed: results.length - succeeded, results };
+}
+
 export function decisionRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
@@ -103,16 +117,7 @@ export function decisionRoutes(ctx: PortalContext) {
   app.post('/subscriptions/bulk', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { action, ids, reason } = await readJson(c, bulkSchema);
-    const results = [...new Set(ids)].map((id) => {
-      try {
-        return { id, status: 200, subscription: decide(ctx, actor, id, action, reason) };
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        return { id, status: err.status, error: { code: err.code, message: err.message } };
-      }
-    });
-    const succeeded = results.filter((r) => r.status === 200).length;
-    return c.json({ action, succeeded, failed: results.length - succeeded, results });
+    return c.json(decideMany(ctx, actor, action, ids, reason));
   });
 
   return app;

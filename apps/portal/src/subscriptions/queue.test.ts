@@ -79,4 +79,28 @@ describe('approval queue', () => {
     }
     expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.approve')).all()).toHaveLength(3);
   });
+
+  it('pages with nextCursor in the queue order, the cursor never widening what the caller may decide', async () => {
+    const f = await fixture();
+    const m = await createMarket(f);
+    const gold = await m.plan('Gold', 'manual');
+    // Five requests, some within the same millisecond: the id breaks ties, so no row is skipped or repeated.
+    const made = await Promise.all([1, 2, 3, 4, 5].map(async () => m.subscribe(await m.app(), gold)));
+    const q = (query: string, cookie = m.pOwner.cookie) => f.api('GET', `/api/subscriptions?${query}`, { cookie });
+    const all = ids(await q('state=pending'));
+    expect(all).toHaveLength(5);
+    expect(new Set(all)).toEqual(new Set(made.map((s) => s.id)));
+    const first = await q('state=pending&limit=2');
+    expect(ids(first)).toEqual(all.slice(0, 2));
+    const second = await q(`state=pending&limit=2&cursor=${first.body.nextCursor}`);
+    expect(ids(second)).toEqual(all.slice(2, 4));
+    // Deciding rows already seen does not shift the next page (a cursor, not an offset).
+    await m.act(all[0]!, 'approve');
+    const third = await q(`state=pending&limit=2&cursor=${second.body.nextCursor}`);
+    expect([ids(third), third.body.nextCursor]).toEqual([all.slice(4), null]);
+    expect((await q('limit=100')).body.nextCursor).toBeNull();
+    expect((await q('cursor=not-a-cursor')).body.error.message).toMatch(/^cursor:/);
+    // Another team's admin holding a valid cursor still sees only their own (empty) queue.
+    expect(await q(`cursor=${first.body.nextCursor}`, m.outsider.cookie).then((r) => [ids(r), r.body.nextCursor])).toEqual([[], null]);
+  });
 });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { and, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { apps, services, subscriptions } from '@tollgate/db';
@@ -11,10 +11,10 @@ import { conflict, notFound } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { readJson, readQuery } from '../http/validate';
 import { planVisibleToTeam } from '../plans/routes';
-import { appTeams, subscriptionDetails } from './queries';
+import { appTeams, subscriptionDetails, type SubscriptionDetails } from './queries';
 import { notOpen } from './state-machine';
 
-const requestSchema = z.strictObject({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
+export const requestSchema = z.strictObject({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
 /**
  * States in which an app holds a subscription to a service: while one exists, another is refused. A paused
  * one counts, or asking again for an auto-approved plan would undo the publisher's pause.
@@ -31,7 +31,28 @@ const queueQuerySchema = z.object({
   /** Epoch milliseconds: requests made at or after this time. */
   since: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** The previous page's `nextCursor`: the rows after it, in the queue's order (newest first). */
+  cursor: z.string().regex(/^\d{1,15}(\.\d{1,12})?\.[A-Za-z0-9_-]{1,80}$/, 'the nextCursor of the previous page').optional(),
 });
+
+/**
+ * Where a page of the queue ended: the last row's request time and id, the queue's sort key. A cursor, not an
+ * offset: deciding rows on one page (they leave a `state=pending` queue) does not shift the next page.
+ */
+const cursorOf = (row: { createdAt: number; id: string }) => `${row.createdAt}.${row.id}`;
+/** A page of the queue from up to `limit + 1` rows: the extra row only says that there is a next page. */
+export function queuePageView(rows: SubscriptionDetails[], limit: number) {
+  const page = rows.slice(0, limit);
+  return { subscriptions: page, nextCursor: rows.length > limit ? cursorOf(page.at(-1)!) : null };
+}
+
+function afterCursor(cursor: string) {
+  // The time is SQLite's REAL (`unixepoch('subsec') * 1000`) and may carry a fraction; ids never hold a dot.
+  const dot = cursor.lastIndexOf('.');
+  const at = Number(cursor.slice(0, dot));
+  const id = cursor.slice(dot + 1) as SubscriptionId;
+  return or(lt(subscriptions.createdAt, at), and(eq(subscriptions.createdAt, at), lt(subscriptions.id, id)));
+}
 
 
 export function subscriptionRoutes(ctx: PortalContext) {
@@ -88,9 +109,9 @@ export function subscriptionRoutes(ctx: PortalContext) {
   /** The approval queue: subscriptions to services the caller may decide on (team admin or owner). */
   app.get('/subscriptions', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { state, serviceId, planId, appTeamId, q, since, limit } = readQuery(c, queueQuerySchema);
+    const { state, serviceId, planId, appTeamId, q, since, limit, cursor } = readQuery(c, queueQuerySchema);
     const deciding = teamsWithRole(actor, 'admin');
-    if (deciding !== null && deciding.length === 0) return c.json({ subscriptions: [] });
+    if (deciding !== null && deciding.length === 0) return c.json(queuePageView([], limit));
     const text = q && `%${q.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     const like = (column: SQLiteColumn) => sql`lower(${column}) like ${text} escape '\\'`;
     // Filters only narrow the rows the caller may decide on; none of them can widen that set.
@@ -102,8 +123,10 @@ export function subscriptionRoutes(ctx: PortalContext) {
       appTeamId ? eq(apps.teamId, appTeamId) : undefined,
       since === undefined ? undefined : gte(subscriptions.createdAt, since),
       text ? or(like(apps.name), like(appTeams.name), like(services.name), like(subscriptions.requestNote)) : undefined,
+      cursor ? afterCursor(cursor) : undefined,
     );
-    return c.json({ subscriptions: subscriptionDetails(ctx.db, where, limit) });
+    // One row more than asked says whether another page exists, without a count query over the whole queue.
+    return c.json(queuePageView(subscriptionDetails(ctx.db, where, limit + 1), limit));
   });
 
   return app;

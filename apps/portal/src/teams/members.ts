@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { teamMembers, users } from '@tollgate/db';
 import { isId, teamRoles, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
-import type { Tx } from '../changes/tx';
+import type { Reader, Tx } from '../changes/tx';
 import type { Actor } from '../auth/sessions';
 import { isPlatformAdmin, requireSignedIn, requireTeamRole } from '../access/policy';
 import { loadTeam } from '../access/load';
@@ -13,12 +13,12 @@ import { idSchema } from '../http/ids';
 import { withUniqueAsConflict } from '../http/unique';
 import { readJson, readNoBody } from '../http/validate';
 
-const addMemberSchema = z.strictObject({
+export const addMemberSchema = z.strictObject({
   userId: idSchema('user'),
   role: z.enum(teamRoles),
 });
 
-const changeRoleSchema = z.strictObject({ role: z.enum(teamRoles) });
+export const changeRoleSchema = z.strictObject({ role: z.enum(teamRoles) });
 
 // Owners can hand out or take away ownership; a team admin cannot promote themselves past their own role.
 export function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
@@ -31,6 +31,16 @@ export function requireOwnerFor(actor: Actor, teamId: TeamId, what: string) {
  */
 const ownerCount = (tx: Tx, teamId: TeamId) =>
   tx.select({ userId: teamMembers.userId }).from(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.role, 'owner'))).all().length;
+
+/** A team's members with their accounts' email and name, by email. */
+export const listMembers = (db: Reader, teamId: TeamId) =>
+  db
+    .select({ userId: users.id, email: users.email, name: users.name, role: teamMembers.role, createdAt: teamMembers.createdAt })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(eq(teamMembers.teamId, teamId))
+    .orderBy(asc(users.email))
+    .all();
 
 export function memberRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
@@ -49,14 +59,7 @@ export function memberRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
-    const members = ctx.db
-      .select({ userId: users.id, email: users.email, name: users.name, role: teamMembers.role, createdAt: teamMembers.createdAt })
-      .from(teamMembers)
-      .innerJoin(users, eq(users.id, teamMembers.userId))
-      .where(eq(teamMembers.teamId, team.id))
-      .orderBy(asc(users.email))
-      .all();
-    return c.json({ members });
+    return c.json({ members: listMembers(ctx.db, team.id) });
   });
 
   app.post('/teams/:teamId/members', async (c) => {

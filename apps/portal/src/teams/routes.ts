@@ -20,7 +20,7 @@ const updateTeamSchema = z
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
 
-const createTeamSchema = z.strictObject({
+export const createTeamSchema = z.strictObject({
   name: nameSchema,
   slug: slugSchema,
   ownerUserId: idSchema('user').optional(),

@@ -5,17 +5,16 @@ import { users } from '@tollgate/db';
 import { newId, platformRoles } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requirePlatformAdmin, requireSignedIn } from '../access/policy';
-import { generatePassword, hashPassword } from '../auth/passwords';
+import { chosenPasswordSchema, generatePassword, hashPassword } from '../auth/passwords';
 import { conflict } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson } from '../http/validate';
 
-const createUserSchema = z.strictObject({
+export const createUserSchema = z.strictObject({
   email: z.string().trim().toLowerCase().max(254).pipe(z.email()),
   name: nameSchema,
   role: z.enum(platformRoles).default('user'),
-  // Long enough that a chosen password is not the weak link next to the generated ~120-bit ones.
-  password: z.string().min(12).max(200).optional(),
+  password: chosenPasswordSchema.optional(),
 });
 
 type UserRow = typeof users.$inferSelect;

@@ -16,8 +16,8 @@ const eventsSchema = z
   .array(z.enum(notificationEvents))
   .max(notificationEvents.length)
   .refine((list) => new Set(list).size === list.length, 'list each event once');
-const createSchema = z.strictObject({ url: webhookUrlSchema, events: eventsSchema.default([]) });
-const updateSchema = z
+export const createWebhookSchema = z.strictObject({ url: webhookUrlSchema, events: eventsSchema.default([]) });
+export const updateWebhookSchema = z
   .strictObject({ url: webhookUrlSchema, events: eventsSchema, active: z.boolean() })
   .partial()
   .refine((o) => Object.keys(o).length > 0, 'send at least one field to change');
@@ -27,7 +27,7 @@ type WebhookRow = typeof webhooks.$inferSelect;
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 /** Never the secret, sealed or not: it is shown once, at creation. */
-const webhookView = (w: WebhookRow) => ({
+export const webhookView = (w: WebhookRow) => ({
   id: w.id,
   teamId: w.teamId,
   url: w.url,
@@ -37,7 +37,7 @@ const webhookView = (w: WebhookRow) => ({
   createdAt: w.createdAt,
 });
 
-const deliveryView = (d: DeliveryRow) => ({
+export const deliveryView = (d: DeliveryRow) => ({
   id: d.id,
   webhookId: d.webhookId,
   event: d.event,
@@ -49,6 +49,9 @@ const deliveryView = (d: DeliveryRow) => ({
   createdAt: d.createdAt,
   payload: JSON.parse(d.payload) as unknown,
 });
+
+/** The creation answer: the only time the secret is ever shown. */
+export const createdWebhookView = (w: WebhookRow, secret: string) => ({ webhook: webhookView(w), secret });
 
 /** What the audit log keeps of a webhook: never the secret, and only the URL's origin. */
 const auditView = (w: Pick<WebhookRow, 'url' | 'events' | 'active'>) => ({ url: auditableUrl(w.url), events: w.events, active: w.active });
@@ -62,7 +65,7 @@ export function webhookRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const team = loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
-    const input = await readJson(c, createSchema);
+    const input = await readJson(c, createWebhookSchema);
     const id = newId('webhook');
     const secret = newWebhookSecret();
     const row = ctx.commitChange(
@@ -83,7 +86,7 @@ export function webhookRoutes(ctx: PortalContext) {
           .returning()
           .get(),
     );
-    return c.json({ webhook: webhookView(row), secret }, 201);
+    return c.json(createdWebhookView(row, secret), 201);
   });
 
   app.get('/teams/:teamId/webhooks', (c) => {
@@ -97,7 +100,7 @@ export function webhookRoutes(ctx: PortalContext) {
   app.patch('/webhooks/:webhookId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
-    const changes = await readJson(c, updateSchema);
+    const changes = await readJson(c, updateWebhookSchema);
     const next = { ...current, ...changes };
     const row = ctx.commitChange(
       actor.id,
