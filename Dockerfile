@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 COPY apps/gateway/package.json apps/gateway/
 COPY apps/portal/package.json apps/portal/
 COPY apps/all-in-one/package.json apps/all-in-one/
+COPY apps/web/package.json apps/web/
 COPY packages/db/package.json packages/db/
 COPY packages/domain/package.json packages/domain/
 COPY packages/providers/package.json packages/providers/
@@ -15,11 +16,30 @@ COPY packages/jobs/package.json packages/jobs/
 COPY packages/prompts/package.json packages/prompts/
 RUN npm ci --no-audit --no-fund --omit=dev
 
+# The web app the portal serves at /: built with Vite (a dev dependency), only its dist is kept.
+FROM node:20-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/gateway/package.json apps/gateway/
+COPY apps/portal/package.json apps/portal/
+COPY apps/all-in-one/package.json apps/all-in-one/
+COPY apps/web/package.json apps/web/
+COPY packages/db/package.json packages/db/
+COPY packages/domain/package.json packages/domain/
+COPY packages/providers/package.json packages/providers/
+COPY packages/limiter/package.json packages/limiter/
+COPY packages/jobs/package.json packages/jobs/
+COPY packages/prompts/package.json packages/prompts/
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY apps/web apps/web
+RUN npm run build:web
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data TOLLGATE_PORTAL_HOST=0.0.0.0 TOLLGATE_GATEWAY_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY . .
+COPY --from=web /app/apps/web/dist ./apps/web/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080 8081

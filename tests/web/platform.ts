@@ -17,6 +17,8 @@ export async function startWebPlatform() {
     upstream,
     browser,
     admin,
+    /** The portal API as the admin (a signed-in PortalClient), for setup the test does not click through. */
+    api: t.admin,
     portalUrl: t.platform.portalUrl,
     gatewayUrl: t.platform.gatewayUrl,
     publishAiService: (o: Omit<Parameters<typeof publishAiService>[1], 'upstreamUrl' | 'upstreamKey'>) => publishAiService(t.admin, { upstreamUrl: upstream.url, upstreamKey: 'sk-up', ...o }),

@@ -45,11 +45,14 @@ export async function request<T>(method: Method, path: string, body?: unknown, i
   } catch {
     parsed = null;
   }
-  if (!res.ok) {
-    const error = (parsed as ApiErrorBody | null)?.error;
-    throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `The portal answered ${res.status} ${res.statusText}.`, error?.requestId ?? res.headers.get('x-request-id'), error?.fields ?? []);
-  }
+  if (!res.ok) throw apiErrorOf(res, parsed);
   return parsed as T;
+}
+
+/** A non-2xx answer as an ApiError; also for callers that read a response themselves (a streamed export). */
+export function apiErrorOf(res: Response, parsed: unknown): ApiError {
+  const error = (parsed as ApiErrorBody | null)?.error;
+  return new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `The portal answered ${res.status} ${res.statusText}.`, error?.requestId ?? res.headers.get('x-request-id'), error?.fields ?? []);
 }
 
 export const api = {

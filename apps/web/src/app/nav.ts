@@ -18,16 +18,28 @@ export const navSections: NavSection[] = [
   {
     label: 'Developer portal',
     shows: () => true,
-    items: [{ href: '/', label: 'Catalogue' }],
+    items: [{ href: '/', label: 'Catalogue' }, { href: '/apps', label: 'My apps' }, { href: '/usage', label: 'Usage' }, { href: '/logs', label: 'Call logs' }],
   },
   {
     label: 'Publisher console',
     shows: (me) => isPlatformAdmin(me) || adminTeamIds(me).length > 0,
-    items: [],
+    items: [
+      { href: '/publish/services', label: 'My services' },
+      { href: '/queue', label: 'Approval queue' },
+      { href: '/prompts', label: 'Prompts' },
+      { href: '/team/webhooks', label: 'Webhooks' },
+      { href: '/team/audit', label: 'Audit log' },
+    ],
   },
   {
     label: 'Admin console',
     shows: isPlatformAdmin,
-    items: [],
+    items: [
+      { href: '/admin/analytics', label: 'Analytics' },
+      { href: '/admin/providers', label: 'Providers' },
+      { href: '/admin/users', label: 'Users' },
+      { href: '/admin/teams', label: 'Teams' },
+      { href: '/admin/audit', label: 'Platform audit log' },
+    ],
   },
 ];

@@ -3,6 +3,7 @@ import { Link, useLocation } from 'wouter';
 import type { Me } from '../api/types';
 import { useSession } from '../api/session';
 import { navSections } from './nav';
+import { NotificationBell } from '../notifications/bell';
 
 /** The signed-in frame: a skip link, the sidebar with the sections this user has use for, and the page. */
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
@@ -19,7 +20,9 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
         </button>
         <Link href="/" className="brand">Tollgate</Link>
         <div className="topbar-end">
+          <NotificationBell />
           <span className="muted user-email">{me.user.email}</span>
+          <Link href="/account" className="topbar-link" aria-current={current('/account') ? 'page' : undefined}>Account</Link>
           <button type="button" className="button button-secondary" onClick={() => void signOut()}>Sign out</button>
         </div>
       </header>

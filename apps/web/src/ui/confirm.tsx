@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal question before an action that cannot be taken back (publish, retire, revoke). Built on <dialog>:
@@ -14,6 +14,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
   busy?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Several dialogs can share a page (rotate and revoke): each needs its own title id to be named by it.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -21,8 +23,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); onCancel(); }}>
-      <h2 id="confirm-title">{title}</h2>
+    <dialog ref={ref} className="dialog" aria-labelledby={titleId} onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+      <h2 id={titleId}>{title}</h2>
       {children}
       <div className="dialog-actions">
         <button type="button" className="button button-secondary" onClick={onCancel}>Cancel</button>
