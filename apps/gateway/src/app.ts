@@ -14,7 +14,7 @@ import { chatHandler } from './forward/chat-completions';
 import type { RetryPolicy, UpstreamRouting } from './forward/upstream-call';
 import { CircuitBreakers, type CircuitBreakerOptions } from './routing/circuit-breaker';
 import { KeyPools } from './routing/key-pools';
-import { anthropicIngress, openAiIngress } from './forward/ingress';
+import { anthropicIngress, openAiIngress, responsesIngress } from './forward/ingress';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
@@ -115,6 +115,8 @@ export function createGatewayApp(deps: GatewayDeps) {
   app.post('/v1/chat/completions', identifyStep(), chatHandler(chatDeps, openAiIngress));
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
+  // The OpenAI Responses API, translated to every provider's own API (ADR 0022).
+  app.post('/v1/responses', identifyStep(), chatHandler(chatDeps, responsesIngress));
   app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes, captureMaxBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);

@@ -61,7 +61,7 @@ export function apiOfCall(path: string, promptId: string | null, current: string
   if (current?.startsWith('rest:')) return current;
   if (promptId) return `prompt:${promptId}`;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
-  if (path === '/v1/chat/completions' || path === '/v1/messages' || path === '/v1/embeddings' || path === '/v1/models') return path;
+  if (path === '/v1/chat/completions' || path === '/v1/messages' || path === '/v1/responses' || path === '/v1/embeddings' || path === '/v1/models') return path;
   return 'other';
 }
 

@@ -27,6 +27,7 @@ export { UpstreamFormatError, UnsupportedParameterError, ProviderConfigError, st
 export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateOpenAiError, parseJsonObject } from './openai/adapter';
 export { chatAdapters, embeddingsAdapters } from './registry';
 export * from './anthropic-ingress';
+export * from './responses-ingress';
 export { anthropicAdapter, ANTHROPIC_VERSION } from './anthropic/adapter';
 export { buildAnthropicBody, DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS, DROPPED_PARAMETERS as ANTHROPIC_DROPPED_PARAMETERS, THINKING_BUDGETS as ANTHROPIC_THINKING_BUDGETS } from './anthropic/request';
 export { normalizeAnthropicUsage } from './anthropic/usage';

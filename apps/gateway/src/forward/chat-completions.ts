@@ -40,11 +40,15 @@ export interface ChatDeps {
  * A parameter the target provider cannot honour is a 400 naming it, not a silent drop; a provider whose own
  * configuration cannot make the request is the platform's problem, a 502 (the record keeps the detail).
  */
-export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget): Promise<UpstreamRequest> {
+export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall, target: ProviderTarget, ingress?: Pick<ChatIngress, 'paramName'>): Promise<UpstreamRequest> {
   try {
     return await adapter.buildChatRequest(chat, target);
   } catch (err) {
-    if (err instanceof UnsupportedParameterError) throw invalidRequest(err.message, err.param, 'unsupported_parameter');
+    if (err instanceof UnsupportedParameterError) {
+      const param = ingress?.paramName?.(err.param) ?? err.param;
+      const message = param === err.param ? err.message : `${param} (sent to the provider as '${err.param}'): ${err.message}`;
+      throw invalidRequest(message, param, 'unsupported_parameter');
+    }
     if (err instanceof ProviderConfigError) {
       throw new GatewayError(502, 'server_error', 'provider_misconfigured', 'The provider for this model is misconfigured; the platform admin must fix it.', null, {}, err);
     }
@@ -58,7 +62,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const config = c.get('config');
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
-    const chat = ingress.parse(text);
+    const chat = ingress.parse(text, { appId: c.get('app').id });
     const { request } = chat;
     call.record.model = request.model;
     call.record.stream = request.stream === true;
@@ -87,7 +91,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const { target, provider, response } = await callUpstream({
       config,
       targets: route.targets,
-      requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t, key)),
+      requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t, key), ingress),
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => {
@@ -112,11 +116,12 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         throw new GatewayError(502, 'server_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
       }
       call.deferred = true;
+      const translator = ingress.stream(adapter.createChatStreamTranslator(chat, targetView), chat);
       const stream = relayStream({
         signal,
         upstream: response.body,
-        translator: ingress.stream(adapter.createChatStreamTranslator(chat, targetView), chat),
-        errorEvent: ingress.streamError,
+        translator,
+        errorEvent: (message) => ingress.streamError(message, translator),
         elapsedMs: () => call.elapsedMs(),
         onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
         onText: capture?.chunk,
@@ -142,7 +147,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     }
     call.record.upstreamModel = translated.model;
     priceCall(call, translated.usage, provider, target);
-    const answer = ingress.answer(translated.body, chat);
+    const answer = ingress.answer(translated.body, chat, translated.usage);
     call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
     capture?.response(answer);
     return new Response(answer, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });

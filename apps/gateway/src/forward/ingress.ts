@@ -3,15 +3,14 @@ import {
   anthropicToChatRequest,
   chatCompletionToAnthropic,
   createUnifiedToAnthropicStream,
-  IngressValidationError,
   parseJsonObject,
   type ChatCall,
   type ChatStreamTranslator,
   type UnifiedErrorBody,
 } from '@tollgate/providers';
-import { invalidRequest } from '../errors';
+import type { Usage } from '@tollgate/domain';
 import { parseChatBody } from './chat-body';
-import { parseJsonObject as parseBodyObject } from './request-body';
+import { parseJsonObject as parseBodyObject, translating } from './request-body';
 import { reshapeStream } from './stream-relay';
 
 /**
@@ -19,12 +18,27 @@ import { reshapeStream } from './stream-relay';
  * unified answer, stream and errors back into its own format; the steps in between are shared.
  */
 export interface ChatIngress {
-  parse(text: string): ChatCall;
-  answer(unified: string | Buffer, call: ChatCall): string | Buffer;
+  /**
+   * `caller` is who asks: an ingress whose answers depend on earlier calls (stored Responses, issue 15) will
+   * scope them to the calling app.
+   */
+  parse(text: string, caller?: IngressCaller): ChatCall;
+  /** `usage` is the provider's, as its adapter normalised it (it keeps cache writes apart). */
+  answer(unified: string | Buffer, call: ChatCall, usage?: Usage | null): string | Buffer;
   stream(translator: ChatStreamTranslator, call: ChatCall): ChatStreamTranslator;
   error(status: number, unified: UnifiedErrorBody): unknown;
-  /** The event a stream ends with when the provider fails mid-way. */
-  streamError(message: string): string;
+  /**
+   * The event a stream ends with when the provider fails mid-way; `translator` is the one `stream` returned,
+   * for formats whose events carry the stream's own state (the Responses API numbers every event).
+   */
+  streamError(message: string, translator?: ChatStreamTranslator): string;
+  /** The caller's name for a unified parameter a provider's adapter refused, where the ingress names it otherwise. */
+  paramName?(unified: string): string;
+}
+
+/** Who calls, as far as an ingress needs to know. */
+export interface IngressCaller {
+  appId: string;
 }
 
 /** `/v1/chat/completions`: the unified format itself, so nothing is translated. */
@@ -39,29 +53,29 @@ export const openAiIngress: ChatIngress = {
   streamError: (message) => `data: ${JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'stream_interrupted' } })}\n\n`,
 };
 
-/** Anthropic-format answers are built from the unified one, so usage must reach the converter. */
-function wrapAnthropicStream(inner: ChatStreamTranslator, model: string): ChatStreamTranslator {
-  const convert = createUnifiedToAnthropicStream(model);
+/**
+ * Anthropic-format answers are built from the unified one, so usage must reach the converter; it reads the
+ * provider's usage from the inner translator, so message_start can carry the real input count when the
+ * provider has sent it (ADR 0023) without a field the unified stream's own clients would see.
+ */
+function wrapAnthropicStream(inner: ChatStreamTranslator, call: ChatCall): ChatStreamTranslator {
+  const convert = createUnifiedToAnthropicStream(call.request.model, { providerUsage: () => inner.usage, request: call.request });
   return reshapeStream(inner, { push: (text) => convert.push(text), end: (text) => convert.push(text) });
 }
 
 /** `/v1/messages`: the Anthropic Messages API in front of any provider. */
 export const anthropicIngress: ChatIngress = {
   parse(text) {
-    const body = parseBodyObject(text);
-    try {
-      const request = anthropicToChatRequest(body);
-      return { request, rawBody: JSON.stringify(request), clientWantsUsage: true };
-    } catch (err) {
-      if (err instanceof IngressValidationError) throw invalidRequest(err.message, err.param);
-      throw err;
-    }
+    const request = translating(() => anthropicToChatRequest(parseBodyObject(text)));
+    return { request, rawBody: JSON.stringify(request), clientWantsUsage: true };
   },
-  answer(unified, call) {
+  answer(unified, call, usage) {
     const completion = parseJsonObject(unified) ?? {};
-    return JSON.stringify(chatCompletionToAnthropic(completion, call.request.model));
+    return JSON.stringify(chatCompletionToAnthropic(completion, call.request.model, usage));
   },
-  stream: (translator, call) => wrapAnthropicStream(translator, call.request.model),
+  stream: (translator, call) => wrapAnthropicStream(translator, call),
   error: (status, unified) => anthropicErrorBody(status, unified.error.message),
   streamError: (message) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`,
 };
+
+export { responsesIngress } from './responses-ingress';

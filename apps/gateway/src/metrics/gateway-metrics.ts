@@ -13,7 +13,7 @@ import type { RestUpstreams } from '../rest/upstreams/contract';
 function routeOf(path: string, status: number, api: string | null): string {
   if (api?.startsWith('rest:')) return api;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
-  if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/models'].includes(path)) return path;
+  if (['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/models'].includes(path)) return path;
   if (path === '/internal/prompt-runs') return 'prompt-test-run';
   return status === 404 ? 'unknown' : 'prompt';
 }

@@ -1,3 +1,4 @@
 export { anthropicToChatRequest, IngressValidationError, droppedAnthropicParams, effortForBudget } from './request';
-export { chatCompletionToAnthropic, anthropicErrorBody, anthropicUsage, stopReasonFor } from './response';
+export { chatCompletionToAnthropic, anthropicErrorBody, stopReasonFor } from './response';
+export { anthropicUsage, estimateInputTokens, type AnthropicUsage } from './usage';
 export { createUnifiedToAnthropicStream } from './stream';

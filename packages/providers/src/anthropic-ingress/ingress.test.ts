@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { anthropicToChatRequest, IngressValidationError } from './request';
 import { chatCompletionToAnthropic } from './response';
 import { createUnifiedToAnthropicStream } from './stream';
+import { estimateInputTokens } from './usage';
 
 describe('Anthropic request → unified', () => {
   it('translates system, tool use and tool results, images, tools and tool_choice', () => {
@@ -106,5 +107,55 @@ describe('unified answer → Anthropic', () => {
     expect(events[6]).toMatchObject({ index: 1, delta: { type: 'input_json_delta', partial_json: '1}' } });
     expect(events[8]).toMatchObject({ index: 2, content_block: { type: 'tool_use', id: 'call_b', name: 'g' } });
     expect(events[11]).toMatchObject({ delta: { stop_reason: 'tool_use' }, usage: { input_tokens: 10, output_tokens: 5 } });
+  });
+});
+
+describe('stream usage (ADR 0023)', () => {
+  const events = (out: string) => out.split('\n\n').filter(Boolean).map((e) => JSON.parse(e.split('\n')[1]!.slice(6)));
+  const text = [
+    `data: ${JSON.stringify({ model: 'm', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\n`,
+    `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 40, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 30 } } })}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+  const request = { model: 'm', messages: [{ role: 'user', content: 'a'.repeat(40) }] };
+
+  it('opens with the provider’s counts when it sent them first, and repeats no unchanged cache count', () => {
+    const provider = { inputTokens: 10, cacheReadTokens: 30, cacheWriteTokens: 5, outputTokens: 1, reasoningTokens: 0 };
+    const convert = createUnifiedToAnthropicStream('m', { providerUsage: () => provider, request });
+    const [start] = events(convert.push(text[0]!));
+    expect(start.message.usage).toEqual({ input_tokens: 10, cache_read_input_tokens: 30, cache_creation_input_tokens: 5, output_tokens: 0 });
+    provider.outputTokens = 3;
+    const delta = events(convert.push(text[1]! + text[2]!)).find((e) => e.type === 'message_delta');
+    expect(delta.usage).toEqual({ input_tokens: 10, cache_read_input_tokens: null, cache_creation_input_tokens: null, output_tokens: 3 });
+  });
+
+  it('opens with an estimate when the provider reports usage only at the end, and corrects it in message_delta', () => {
+    const convert = createUnifiedToAnthropicStream('m', { request });
+    const [start] = events(convert.push(text[0]!));
+    expect(start.message.usage).toEqual({ input_tokens: estimateInputTokens(request), cache_read_input_tokens: 0, cache_creation_input_tokens: 0, output_tokens: 0 });
+    expect(estimateInputTokens(request)).toBe(3 + 10);
+    const delta = events(convert.push(text[1]! + text[2]!)).find((e) => e.type === 'message_delta');
+    expect(delta.usage).toEqual({ input_tokens: 10, cache_read_input_tokens: 30, cache_creation_input_tokens: null, output_tokens: 3 });
+  });
+});
+
+describe('output_config.format → response_format', () => {
+  const base = { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] };
+  const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+
+  it('becomes a strict json_schema response format', () => {
+    expect(anthropicToChatRequest({ ...base, output_config: { format: { type: 'json_schema', schema } } }).response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'output', schema, strict: true },
+    });
+    expect(anthropicToChatRequest({ ...base, output_config: { format: null } }).response_format).toBeUndefined();
+  });
+
+  it.each([
+    [{ format: { type: 'json_object' } }, 'output_config.format.type'],
+    [{ format: { type: 'json_schema' } }, 'output_config.format.schema'],
+    ['json', 'output_config'],
+  ])('refuses %o naming %s', (output_config, param) => {
+    expect(() => anthropicToChatRequest({ ...base, output_config })).toThrow(expect.objectContaining({ param }));
   });
 });

@@ -1,34 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
-import type { ProviderType } from '@tollgate/domain';
-import { startTestGateway } from '../../../../apps/gateway/src/testing/gateway-harness';
-import { testKeys, testSnapshot } from '../../../../apps/gateway/src/testing/test-snapshot';
-import { startMockAnthropic } from '../anthropic/mock-server';
-import { startMockBedrock } from '../bedrock/mock-server';
-import { startMockGemini } from '../gemini/mock-server';
-import { startMockOpenAi } from '../openai/mock-server';
+import { testKeys } from '../../../../apps/gateway/src/testing/test-snapshot';
+import { mockBehindGateway, mockProviders, type MockProvider } from '../../../../apps/gateway/src/testing/mock-providers';
 
 // The /v1/messages ingress in front of each kind of provider: Anthropic SDK → gateway → provider's own format.
-interface Provider {
-  type: ProviderType;
-  model: string;
-  start: () => Promise<{ url: string; close: () => Promise<void> }>;
-  key: string;
-  settings?: Record<string, string>;
-}
-
-const providers: Provider[] = [
-  { type: 'openai', model: 'gpt-4o-mini', key: 'sk-o', start: () => startMockOpenAi({ apiKey: 'sk-o' }) },
-  { type: 'anthropic', model: 'claude-sonnet-4-5', key: 'sk-a', start: () => startMockAnthropic({ apiKey: 'sk-a' }) },
-  { type: 'gemini', model: 'gemini-2.5-flash', key: 'AIza-g', start: () => startMockGemini({ apiKey: 'AIza-g' }) },
-  {
-    type: 'bedrock',
-    model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
-    key: 'AKID:SECRET',
-    settings: { region: 'us-east-1' },
-    start: () => startMockBedrock({ accessKeyId: 'AKID', secretAccessKey: 'SECRET', region: 'us-east-1' }),
-  },
-];
+type Provider = MockProvider;
+const providers = mockProviders;
 
 const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -36,9 +13,7 @@ afterAll(async () => {
 });
 
 async function setup(p: Provider, upstreamModel = p.model) {
-  const mock = await p.start();
-  const gateway = await startTestGateway(testSnapshot({ providerUrl: mock.url, providerKey: p.key, providerType: p.type, providerSettings: p.settings, upstreamModel }));
-  closers.push(mock.close, gateway.close);
+  const { gateway } = await mockBehindGateway(p, closers, upstreamModel);
   return { gateway, client: new Anthropic({ apiKey: testKeys.approved, baseURL: gateway.url, maxRetries: 0 }) };
 }
 

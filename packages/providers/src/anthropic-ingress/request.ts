@@ -102,6 +102,21 @@ function translateToolChoice(choice: unknown): unknown {
   }
 }
 
+/**
+ * `output_config.format` (Anthropic's structured output) as OpenAI's `response_format`. Strict, because
+ * Anthropic's format is a guarantee (constrained decoding), not a hint: a provider that cannot hold the schema
+ * to it answers 400 rather than returning JSON that may not match. The Anthropic adapter turns it back into
+ * `output_config.format`.
+ */
+function translateOutputConfig(config: unknown): Json | undefined {
+  if (!isObject(config)) return fail('output_config', 'must be an object');
+  const format = config.format;
+  if (format === undefined || format === null) return undefined;
+  if (!isObject(format) || format.type !== 'json_schema') return fail('output_config.format.type', "must be 'json_schema'");
+  if (!isObject(format.schema)) return fail('output_config.format.schema', 'is required (a JSON schema)');
+  return { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
+}
+
 export function anthropicToChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) return fail('body', 'must be a JSON object');
   if (typeof body.model !== 'string' || !body.model || body.model.length > 256) return fail('model', 'is required (a model name)');
@@ -131,6 +146,10 @@ export function anthropicToChatRequest(body: unknown): ChatRequest {
   if (body.tool_choice !== undefined) {
     request.tool_choice = translateToolChoice(body.tool_choice);
     if (isObject(body.tool_choice) && body.tool_choice.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
+  }
+  if (body.output_config !== undefined) {
+    const responseFormat = translateOutputConfig(body.output_config);
+    if (responseFormat) request.response_format = responseFormat;
   }
   if (isObject(body.thinking) && body.thinking.type === 'enabled') {
     request.reasoning_effort = effortForBudget(Number(body.thinking.budget_tokens ?? 0));

@@ -1,4 +1,6 @@
-import { pooledRandomBytes } from '@tollgate/domain';
+import { pooledRandomBytes, type Usage } from '@tollgate/domain';
+import { normalizeOpenAiUsage } from '../openai/usage';
+import { anthropicUsage } from './usage';
 
 type Json = Record<string, unknown>;
 
@@ -19,19 +21,6 @@ export function stopReasonFor(finish: unknown): string {
   }
 }
 
-/** Unified (OpenAI-shape) usage in Anthropic's terms, where input_tokens exclude cache reads. */
-export function anthropicUsage(usage: unknown): { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } {
-  const u = (usage ?? {}) as Json;
-  const prompt = Number(u.prompt_tokens ?? 0) || 0;
-  const cached = Number((u.prompt_tokens_details as Json | undefined)?.cached_tokens ?? 0) || 0;
-  return {
-    input_tokens: Math.max(0, prompt - cached),
-    output_tokens: Number(u.completion_tokens ?? 0) || 0,
-    cache_read_input_tokens: cached,
-    cache_creation_input_tokens: 0,
-  };
-}
-
 function parseArguments(text: unknown): unknown {
   try {
     return JSON.parse(String(text ?? '{}'));
@@ -41,8 +30,11 @@ function parseArguments(text: unknown): unknown {
   }
 }
 
-/** A unified `chat.completion` as the Anthropic message the SDK expects. */
-export function chatCompletionToAnthropic(completion: Json, requestedModel: string): Json {
+/**
+ * A unified `chat.completion` as the Anthropic message the SDK expects. `usage` is the provider's usage as the
+ * gateway normalised it, which keeps cache writes apart; without it the unified body's usage is read.
+ */
+export function chatCompletionToAnthropic(completion: Json, requestedModel: string, usage?: Usage | null): Json {
   const choice = ((completion.choices as Json[] | undefined) ?? [])[0] ?? {};
   const message = (choice.message ?? {}) as Json;
   const content: Json[] = [];
@@ -62,7 +54,7 @@ export function chatCompletionToAnthropic(completion: Json, requestedModel: stri
     content,
     stop_reason: stopReasonFor(choice.finish_reason),
     stop_sequence: null,
-    usage: anthropicUsage(completion.usage),
+    usage: anthropicUsage(usage ?? normalizeOpenAiUsage(completion.usage)),
   };
 }
 

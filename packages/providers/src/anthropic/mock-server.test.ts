@@ -170,6 +170,47 @@ describe('POST /v1/messages through the Anthropic SDK', () => {
   });
 });
 
+describe('structured output (output_config.format)', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      city: { type: 'string' },
+      when: { type: 'string', format: 'date' },
+      unit: { type: 'string', enum: ['c', 'f'] },
+      days: { type: 'array', minItems: 1, items: { $ref: '#/$defs/day' } },
+      note: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    },
+    required: ['city', 'when', 'unit', 'days', 'note'],
+    additionalProperties: false,
+    $defs: { day: { type: 'object', properties: { high: { type: 'integer', minimum: -90 } }, required: ['high'], additionalProperties: false } },
+  };
+
+  it('answers JSON filled from the schema, whole and streamed', async () => {
+    const request = { model: 'claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user' as const, content: 'Oslo' }], output_config: { format: { type: 'json_schema' as const, schema } } };
+    const m = await client.messages.create(request);
+    const text = m.content[0]?.type === 'text' ? m.content[0].text : '';
+    expect(JSON.parse(text)).toEqual({ city: 'Oslo', when: '2025-01-01', unit: 'c', days: [{ high: -90 }], note: 'Oslo' });
+    const streamed = await client.messages.stream(request).finalMessage();
+    expect(streamed.content).toEqual(m.content);
+    expect(streamed.usage.output_tokens).toBe(m.usage.output_tokens);
+  });
+
+  it('refuses an open object schema and a format that is not json_schema', async () => {
+    const open = { ...schema, additionalProperties: undefined };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ format: { type: 'json_schema', schema: open } }, /^output_config\.format\.schema: .*additionalProperties/],
+      [{ format: { type: 'json_schema', schema: { ...schema, $defs: { day: { type: 'object', properties: {} } } } } }, /^output_config\.format\.schema\.\$defs\.day: /],
+      [{ format: { type: 'json_object' } }, /^output_config\.format\.type/],
+      [{ effort: 'extreme' }, /^output_config\.effort/],
+    ];
+    for (const [output_config, message] of cases) {
+      const res = await rawPost({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], output_config });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    }
+  });
+});
+
 describe('failures', () => {
   it('rejects a wrong or missing key with 401 authentication_error', async () => {
     const bad = new Anthropic({ apiKey: 'sk-ant-wrong', baseURL: mock.url.replace(/\/v1$/, ''), maxRetries: 0 });

@@ -150,6 +150,41 @@ function validateThinking(body: Json, maxTokens: number): void {
   if (maxTokens <= t.budget_tokens) throw invalid('`max_tokens` must be greater than `thinking.budget_tokens`');
 }
 
+const EFFORTS = new Set(['low', 'medium', 'high', 'xhigh', 'max']);
+
+/**
+ * Structured output takes a strict schema: every object must close itself with `additionalProperties: false`
+ * (the Anthropic SDK's own schema transform adds it for this reason), so a gateway that forwards an open schema
+ * is caught here as it would be by the real API.
+ */
+function checkStrictSchema(schema: unknown, path: string): void {
+  if (Array.isArray(schema)) return schema.forEach((s, i) => checkStrictSchema(s, `${path}.${i}`));
+  if (!isObj(schema)) return;
+  const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
+  if (isObject && schema.additionalProperties !== false) {
+    throw invalid(`${path}: For 'object' type, 'additionalProperties' must be explicitly set to false`);
+  }
+  for (const key of ['properties', '$defs', 'definitions']) {
+    const children = schema[key];
+    if (isObj(children)) for (const [name, child] of Object.entries(children)) checkStrictSchema(child, `${path}.${key}.${name}`);
+  }
+  for (const key of ['items', 'anyOf', 'allOf', 'oneOf']) if (schema[key] !== undefined) checkStrictSchema(schema[key], `${path}.${key}`);
+}
+
+function validateOutputConfig(config: unknown): void {
+  if (config === undefined) return;
+  if (!isObj(config)) throw invalid('output_config: Input should be a valid dictionary');
+  for (const key of Object.keys(config)) if (key !== 'effort' && key !== 'format') throw invalid(`output_config.${key}: Extra inputs are not permitted`);
+  if (config.effort !== undefined && config.effort !== null && !EFFORTS.has(config.effort as string)) {
+    throw invalid("output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'");
+  }
+  const format = config.format;
+  if (format === undefined || format === null) return;
+  if (!isObj(format) || format.type !== 'json_schema') throw invalid("output_config.format.type: Input should be 'json_schema'");
+  if (!isObj(format.schema)) throw invalid('output_config.format.schema: Field required');
+  checkStrictSchema(format.schema, 'output_config.format.schema');
+}
+
 /** Checks a Messages request body as Anthropic does; returns it when it is one. */
 export function validateMessagesBody(body: unknown): Json {
   if (!isObj(body)) throw invalid('Input should be a valid dictionary or object to extract fields from');
@@ -183,5 +218,6 @@ export function validateMessagesBody(body: unknown): Json {
   if (body.stream !== undefined && typeof body.stream !== 'boolean') throw invalid('stream: Input should be a valid boolean');
   validateTools(body);
   validateThinking(body, body.max_tokens);
+  validateOutputConfig(body.output_config);
   return body;
 }

@@ -13,6 +13,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ErrorResponse, ErrorType } from '@anthropic-ai/sdk/resources/shared';
 import { countWords, replyPieces } from '../openai/mock-wire';
+import { sampleFromSchema } from '../mock-schema';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -66,15 +67,16 @@ export interface MessagePlan {
   usage: { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number; output_tokens: number };
 }
 
-/** A value for each property of a tool's input schema, so tool inputs are deterministic and schema-shaped. */
+/** A tool's input, filled from its schema, so tool inputs are deterministic and schema-shaped. */
 function inputFor(schema: unknown, said: string): Json {
-  const props = isObj(schema) && isObj(schema.properties) ? schema.properties : {};
-  const input: Json = {};
-  for (const [name, prop] of Object.entries(props)) {
-    const type = isObj(prop) ? prop.type : undefined;
-    input[name] = type === 'string' ? said : type === 'number' || type === 'integer' ? 42 : type === 'boolean' ? true : type === 'array' ? [] : type === 'object' ? {} : null;
-  }
-  return input;
+  const input = sampleFromSchema(schema, said);
+  return isObj(input) ? input : {};
+}
+
+/** The JSON schema of `output_config.format` (structured output), when the request asks for one. */
+function outputSchemaOf(body: Json): Json | null {
+  const format = isObj(body.output_config) ? body.output_config.format : undefined;
+  return isObj(format) && format.type === 'json_schema' && isObj(format.schema) ? format.schema : null;
 }
 
 function fragmentsOf(json: string): string[] {
@@ -93,6 +95,8 @@ function fragmentsOf(json: string): string[] {
  *   the choice forces a tool;
  * - a model name containing `cached`: half the prompt read from the cache, a quarter written to it, and only
  *   the rest as `input_tokens` (Anthropic's input_tokens exclude cache tokens);
+ * - `output_config.format` (structured output) while no tool is called: the reply is JSON filled from its
+ *   schema (strings carry the user's text), as Anthropic's constrained decoding guarantees;
  * - `stop_sequences` found in the reply cut it there; `max_tokens` below the reply's word count truncates it.
  */
 export function planMessage(body: Json): MessagePlan {
@@ -113,7 +117,8 @@ export function planMessage(body: Json): MessagePlan {
   const offered = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
   const choice = isObj(body.tool_choice) ? body.tool_choice : { type: 'auto' };
   let tools: PlannedTool[] = [];
-  let text = `Echo: ${said}`;
+  const outputSchema = outputSchemaOf(body);
+  let text = outputSchema ? JSON.stringify(sampleFromSchema(outputSchema, said)) : `Echo: ${said}`;
   let stopReason: StopReason = 'end_turn';
   let stopSequence: string | null = null;
   if (offered.length > 0 && choice.type !== 'none' && !hasToolResult) {
