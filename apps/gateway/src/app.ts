@@ -14,7 +14,11 @@ import { chatHandler } from './forward/chat-completions';
 import type { RetryPolicy, UpstreamRouting } from './forward/upstream-call';
 import { CircuitBreakers, type CircuitBreakerOptions } from './routing/circuit-breaker';
 import { KeyPools } from './routing/key-pools';
-import { anthropicIngress, openAiIngress, responsesIngress } from './forward/ingress';
+import { anthropicIngress, createResponsesIngress, openAiIngress } from './forward/ingress';
+import type { ResponseStore } from './responses/response-store';
+import { MemoryResponseStore } from './responses/memory-response-store';
+import type { ResponseState } from './responses/conversation';
+import { deleteResponseHandler, inputItemsHandler, retrieveResponseHandler } from './responses/responses-routes';
 import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
@@ -55,6 +59,10 @@ export interface GatewayDeps {
    * runtime owns it (and closes it); without one the app makes its own.
    */
   restUpstreams?: RestUpstreams;
+  /** Stored Responses (ADR 0022); the runtime chooses memory or Redis, the app makes a memory one without. */
+  responseStore?: ResponseStore;
+  /** How long a stored response lives (default one hour). */
+  responseStoreTtlMs?: number;
 }
 
 /**
@@ -83,7 +91,13 @@ export function createGatewayApp(deps: GatewayDeps) {
     return config ? c.json({ status: 'ready', revision: config.revision }) : c.json({ status: 'waiting for config' }, 503);
   });
 
-  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots, limiter: deps.limiter, restUpstreams });
+  const responseState: ResponseState = {
+    store: deps.responseStore ?? new MemoryResponseStore(),
+    ttlMs: deps.responseStoreTtlMs ?? 3_600_000,
+    logger: deps.logger,
+    stats: { written: 0, failed: 0 },
+  };
+  const metrics = createGatewayMetrics({ meter: deps.meter, snapshots: deps.snapshots, limiter: deps.limiter, restUpstreams, responseWrites: responseState.stats });
   // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
@@ -116,7 +130,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   // The Anthropic Messages API in front of every provider (the Anthropic SDK sends its key as x-api-key).
   app.post('/v1/messages', identifyStep(), chatHandler(chatDeps, anthropicIngress));
   // The OpenAI Responses API, translated to every provider's own API (ADR 0022).
-  app.post('/v1/responses', identifyStep(), chatHandler(chatDeps, responsesIngress));
+  app.post('/v1/responses', identifyStep(), chatHandler(chatDeps, createResponsesIngress(responseState)));
+  // The calling app's stored responses, served from the response store (never the database).
+  app.get('/v1/responses/:id', identifyStep(), retrieveResponseHandler(responseState.store));
+  app.delete('/v1/responses/:id', identifyStep(), deleteResponseHandler(responseState.store));
+  app.get('/v1/responses/:id/input_items', identifyStep(), inputItemsHandler(responseState.store));
   app.post('/v1/embeddings', identifyStep(), embeddingsHandler({ limits, upstream, maxBodyBytes, captureMaxBytes }));
   app.get('/v1/models', identifyStep(), listModelsHandler);
   app.get('/v1/models/*', identifyStep(), retrieveModelHandler);

@@ -29,7 +29,7 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
   TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(1_000),
   /**
-   * Shared rate-limit counters for every gateway and, for a gateway on its own, the call-record queue the
+   * Shared rate-limit counters and stored Responses for every gateway and, for a gateway on its own, the call-record queue the
    * portal's worker consumes; unset: each gateway counts in its own memory and posts records to the portal.
    * Empty = unset.
    */
@@ -41,6 +41,12 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().positive().max(1_000_000).default(1_024),
   /** Bytes kept per body (request and response) of a call to a service with body capture on. */
   TOLLGATE_CAPTURE_MAX_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
+  /** How long a stored Responses API response lives (ADR 0022): `previous_response_id` and GET find it until then. */
+  TOLLGATE_RESPONSE_STORE_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(3_600),
+  /** Without Redis: stored responses each gateway keeps at most (least recently used go first)... */
+  TOLLGATE_RESPONSE_STORE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+  /** ...and the bytes of their JSON at most. */
+  TOLLGATE_RESPONSE_STORE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(268_435_456),
   TOLLGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // OpenTelemetry's own variable names, so a collector set up for other services configures this one too.
   /** The OTLP/HTTP traces URL; wins over the base endpoint below. */

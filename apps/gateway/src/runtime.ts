@@ -9,6 +9,9 @@ import type { SnapshotSource } from './snapshot/snapshot-source';
 import { createRestUpstreams } from './rest/upstreams';
 import { attachRestUpgrades } from './rest/websocket';
 import type { Server } from 'node:http';
+import { MemoryResponseStore } from './responses/memory-response-store';
+import { RedisResponseStore } from './responses/redis-response-store';
+import type { ResponseStore } from './responses/response-store';
 
 /**
  * The gateway assembled from its configuration: the same code whether it runs beside the portal (snapshot in
@@ -33,6 +36,10 @@ export function createGatewayRuntime(
   const limiter: Limiter = config.TOLLGATE_REDIS_URL
     ? new RedisLimiter(config.TOLLGATE_REDIS_URL, { commandTimeoutMs: config.TOLLGATE_LIMITER_TIMEOUT_MS, logger: parts.logger })
     : new MemoryLimiter();
+  // Stored Responses follow the limiter: shared by every gateway on Redis, each gateway's own in memory.
+  const responseStore: ResponseStore = config.TOLLGATE_REDIS_URL
+    ? new RedisResponseStore(config.TOLLGATE_REDIS_URL, { logger: parts.logger })
+    : new MemoryResponseStore({ maxEntries: config.TOLLGATE_RESPONSE_STORE_MAX_ENTRIES, maxBytes: config.TOLLGATE_RESPONSE_STORE_MAX_BYTES });
   const tracesUrl = otlpTracesUrl(config);
   const tracer = tracesUrl ? createCallTracer({ url: tracesUrl, headers: config.OTEL_EXPORTER_OTLP_HEADERS, serviceName: config.OTEL_SERVICE_NAME }) : undefined;
   if (tracesUrl) parts.logger.info({ url: tracesUrl }, 'exporting a span per call over OTLP/HTTP');
@@ -53,6 +60,8 @@ export function createGatewayRuntime(
     reserveOutputTokens: config.TOLLGATE_RESERVE_OUTPUT_TOKENS,
     captureMaxBytes: config.TOLLGATE_CAPTURE_MAX_BYTES,
     internalToken: config.TOLLGATE_INTERNAL_TOKEN,
+    responseStore,
+    responseStoreTtlMs: config.TOLLGATE_RESPONSE_STORE_TTL_SECONDS * 1_000,
     ...parts.overrides,
   });
   return {
@@ -70,7 +79,9 @@ export function createGatewayRuntime(
       if (!(limiter instanceof RedisLimiter)) return;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs)));
-      const late = await Promise.race([limiter.ready().then(() => false), timedOut]);
+      // The response store shares the URL: its fast-failing client would lose the first writes too.
+      const connected = Promise.all([limiter.ready(), responseStore instanceof RedisResponseStore ? responseStore.ready() : undefined]);
+      const late = await Promise.race([connected.then(() => false), timedOut]);
       clearTimeout(timer);
       if (late) parts.logger.warn({ waitMs }, 'Redis is not answering: serving with each limit in its degraded mode until it does');
     },
@@ -83,6 +94,7 @@ export function createGatewayRuntime(
       restUpstreams.close();
       const { lost } = await meter.close();
       await limiter.close();
+      await responseStore.close();
       // Spans of the last calls are batched too: send them before the process goes.
       await tracer?.close();
       return { lostRecords: lost };

@@ -60,9 +60,17 @@ export interface CapturedBodies {
 export function apiOfCall(path: string, promptId: string | null, current: string | null = null): string {
   if (current?.startsWith('rest:')) return current;
   if (promptId) return `prompt:${promptId}`;
+  return unifiedApiOf(path) ?? 'other';
+}
+
+const UNIFIED_APIS = new Set(['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/models']);
+
+/** A unified endpoint's name, ids folded to `{id}` (the metrics' route label too); null for any other path. */
+export function unifiedApiOf(path: string): string | null {
+  if (UNIFIED_APIS.has(path)) return path;
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
-  if (path === '/v1/chat/completions' || path === '/v1/messages' || path === '/v1/responses' || path === '/v1/embeddings' || path === '/v1/models') return path;
-  return 'other';
+  if (path.startsWith('/v1/responses/')) return path.endsWith('/input_items') ? '/v1/responses/{id}/input_items' : '/v1/responses/{id}';
+  return null;
 }
 
 /** A call record with nothing measured yet: the meter fills it in as the call goes through the steps. */

@@ -28,6 +28,8 @@ export { openAiAdapter, openAiChatBody, createOpenAiStreamTranslator, translateO
 export { chatAdapters, embeddingsAdapters } from './registry';
 export * from './anthropic-ingress';
 export * from './responses-ingress';
+export { nativeResponsesTypes, nativeResponsesAdapter, nativeStreamFailure, nativeStreamState, normalizeResponsesUsage, azureResponsesUrl } from './openai/responses-native';
+export type { NativeResponsesCall } from './openai/responses-native';
 export { anthropicAdapter, ANTHROPIC_VERSION } from './anthropic/adapter';
 export { buildAnthropicBody, DEFAULT_MAX_TOKENS as ANTHROPIC_DEFAULT_MAX_TOKENS, DROPPED_PARAMETERS as ANTHROPIC_DROPPED_PARAMETERS, THINKING_BUDGETS as ANTHROPIC_THINKING_BUDGETS } from './anthropic/request';
 export { normalizeAnthropicUsage } from './anthropic/usage';

@@ -9,9 +9,10 @@ import {
   type ProviderTarget,
   type UpstreamRequest,
 } from '@tollgate/providers';
+import type { ProviderType } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
-import type { ChatIngress } from './ingress';
+import type { ChatIngress, ForwardPath } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
@@ -62,7 +63,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const config = c.get('config');
     const text = await readBodyText(c, deps.maxBodyBytes);
     call.record.bytesIn = Buffer.byteLength(text);
-    const chat = ingress.parse(text, { appId: c.get('app').id });
+    const chat = await ingress.parse(text, { appId: c.get('app').id });
     const { request } = chat;
     call.record.model = request.model;
     call.record.stream = request.stream === true;
@@ -85,13 +86,18 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 
+    // The ingress's translation, or a native path for providers that speak the caller's format (ADR 0022).
+    const pathFor = (type: ProviderType): ForwardPath => ingress.pathFor?.(chat, type) ?? { adapter: chatAdapters[type], answers: ingress };
     const requestId = c.get('requestId');
     const signal = clientDisconnectSignal(c);
     const skipped: string[] = [];
     const { target, provider, response } = await callUpstream({
       config,
       targets: route.targets,
-      requestFor: (t, p, key) => buildProviderRequest(chatAdapters[p.type], chat, providerTarget(p, t, key), ingress),
+      requestFor: (t, p, key) => {
+        const path = pathFor(p.type);
+        return buildProviderRequest(path.adapter, chat, providerTarget(p, t, key), path.answers);
+      },
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => {
@@ -102,7 +108,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     });
     call.record.providerId = provider.id;
     call.upstreamAnswered = response.statusCode < 300;
-    const adapter = chatAdapters[provider.type];
+    const { adapter, answers } = pathFor(provider.type);
     const targetView = providerTarget(provider, target);
 
     const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
@@ -116,12 +122,12 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         throw new GatewayError(502, 'server_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
       }
       call.deferred = true;
-      const translator = ingress.stream(adapter.createChatStreamTranslator(chat, targetView), chat);
+      const translator = answers.stream(adapter.createChatStreamTranslator(chat, targetView), chat);
       const stream = relayStream({
         signal,
         upstream: response.body,
         translator,
-        errorEvent: (message) => ingress.streamError(message, translator),
+        errorEvent: (message) => answers.streamError(message, translator),
         elapsedMs: () => call.elapsedMs(),
         onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
         onText: capture?.chunk,
@@ -136,7 +142,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     call.record.ttftMs = call.elapsedMs();
     if (response.statusCode >= 400) {
       const translated = adapter.translateError(response.statusCode, bytes);
-      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated, headers }, ingress.error);
+      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated, headers }, answers.error);
     }
     let translated;
     try {
@@ -147,7 +153,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     }
     call.record.upstreamModel = translated.model;
     priceCall(call, translated.usage, provider, target);
-    const answer = ingress.answer(translated.body, chat, translated.usage);
+    const answer = answers.answer(translated.body, chat, translated.usage);
     call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
     capture?.response(answer);
     return new Response(answer, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });

@@ -7,7 +7,8 @@ import { testKeys } from '../testing/test-snapshot';
 import { mockBehindGateway, mockProvider, type MockProvider } from '../testing/mock-providers';
 
 // The Vercel AI SDK's default OpenAI provider, `openai(model)`, speaks the Responses API: unchanged but for its
-// base URL and key, through the gateway to an OpenAI-type and an Anthropic-type provider.
+// base URL and key, through the gateway to an OpenAI-type provider (passed through to its own Responses API)
+// and an Anthropic-type one (translated). Both mocks answer function tools by calling them.
 const providers = [mockProvider('openai'), mockProvider('anthropic')];
 
 const closers: Array<() => Promise<void>> = [];
@@ -46,10 +47,8 @@ describe.each(providers)('the Vercel AI SDK openai(model) over $type', (p) => {
   it('passes function tools and structured output through', async () => {
     const weather = tool({ description: 'Weather in a city', inputSchema: z.object({ city: z.string() }) });
     const called = await generateText({ model: openai('gpt-4o-mini'), prompt: 'Weather in Oslo?', tools: { weather } });
-    if (p.type === 'anthropic') {
-      expect(called.toolCalls).toEqual([expect.objectContaining({ toolName: 'weather', input: { city: expect.any(String) } })]);
-      expect(called.finishReason).toBe('tool-calls');
-    } else expect(called.text).toContain('Weather in Oslo?');
+    expect(called.toolCalls).toEqual([expect.objectContaining({ toolName: 'weather', input: { city: expect.any(String) } })]);
+    expect(called.finishReason).toBe('tool-calls');
 
     const structured = await generateText({
       model: openai('gpt-4o-mini'),
@@ -58,26 +57,37 @@ describe.each(providers)('the Vercel AI SDK openai(model) over $type', (p) => {
     }).catch((e: Error) => e);
     // The schema reached the provider in its own structured-output parameter.
     const sent = mock.requests.at(-1)!.body as Record<string, any>;
-    const schema = p.type === 'openai' ? sent.response_format?.json_schema?.schema : sent.output_config?.format?.schema;
+    const schema = p.type === 'openai' ? sent.text?.format?.schema : sent.output_config?.format?.schema;
     expect(schema).toMatchObject({ properties: { city: { type: 'string' } } });
     // The OpenAI mock honours JSON mode; whether the Anthropic mock does is its own tests' business.
     if (p.type === 'openai') expect((structured as { output: unknown }).output).toEqual({ city: 'Oslo' });
   });
 
-  // Until the response store lands (ADR 0022), the SDK's multi-step loop must not send item references.
-  it('runs a multi-step tool loop with store: false', async () => {
+  // The SDK's default: the store on, so later steps send earlier output as item references, which the
+  // gateway's response store resolves (ADR 0022).
+  it('runs the default multi-step tool loop, item references and all', async () => {
     const weather = tool({ description: 'Weather in a city', inputSchema: z.object({ city: z.string() }), execute: async () => 'sunny and 21 degrees' });
+    // What the SDK sends the gateway, to see it lean on the store.
+    const sentToGateway: string[] = [];
+    const recording = createOpenAI({
+      apiKey: testKeys.approved,
+      baseURL: `${gateway.url}/v1`,
+      fetch: async (url, init) => (sentToGateway.push(String(init?.body ?? '')), fetch(url, init)),
+    });
     const result = await generateText({
-      model: openai('gpt-4o-mini'),
+      model: recording('gpt-4o-mini'),
       prompt: 'Weather in Oslo?',
       tools: { weather },
       stopWhen: stepCountIs(3),
-      providerOptions: { openai: { store: false } },
     });
-    if (p.type === 'anthropic') {
-      expect(result.steps.length).toBe(2);
-      expect(result.text).toContain('sunny and 21 degrees');
-    } else expect(result.steps.length).toBe(1);
-    expect(JSON.stringify(mock.requests.at(-1)!.body)).toContain(p.type === 'anthropic' ? 'sunny and 21 degrees' : 'Weather in Oslo?');
+    // The Anthropic mock's first step says something before its tool call: the SDK sends that text back as a
+    // reference (the OpenAI mock's step is the call alone, which the SDK resends as it is).
+    if (p.type === 'anthropic') expect(sentToGateway.at(-1)).toContain('"item_reference"');
+    expect(sentToGateway.at(-1)).not.toContain('"store"');
+    expect(result.steps.length).toBe(2);
+    expect(result.text).toContain('sunny and 21 degrees');
+    expect(JSON.stringify(mock.requests.at(-1)!.body)).toContain('sunny and 21 degrees');
+    // The OpenAI-type provider got the SDK's Responses request itself.
+    expect(mock.requests.at(-1)!.path).toBe(p.type === 'openai' ? '/v1/responses' : '/v1/messages');
   });
 });

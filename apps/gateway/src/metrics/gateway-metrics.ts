@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallRecord } from '@tollgate/domain';
+import { unifiedApiOf, type CallRecord } from '@tollgate/domain';
 import { RedisLimiter, type LimitDecision, type Limiter } from '@tollgate/limiter';
 import type { CallMeter, RecordMeter } from '../meter/call-meter';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
@@ -12,8 +12,8 @@ import type { RestUpstreams } from '../rest/upstreams/contract';
  */
 function routeOf(path: string, status: number, api: string | null): string {
   if (api?.startsWith('rest:')) return api;
-  if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
-  if (['/v1/chat/completions', '/v1/messages', '/v1/responses', '/v1/embeddings', '/v1/models'].includes(path)) return path;
+  const unified = unifiedApiOf(path);
+  if (unified) return unified;
   if (path === '/internal/prompt-runs') return 'prompt-test-run';
   return status === 404 ? 'unknown' : 'prompt';
 }
@@ -25,7 +25,14 @@ const statusClass = (status: number) => (status === 499 ? '499' : `${Math.floor(
  * one place for every surface, streams included — and the totals that already exist (meter buffer, snapshot
  * revision) are read when scraped, not kept twice.
  */
-export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: SnapshotSource; limiter?: Limiter; restUpstreams?: RestUpstreams }) {
+export function createGatewayMetrics(parts: {
+  meter: CallMeter;
+  snapshots: SnapshotSource;
+  limiter?: Limiter;
+  restUpstreams?: RestUpstreams;
+  /** The response store's writes, done after each answer (ADR 0022). */
+  responseWrites?: { written: number; failed: number };
+}) {
   const registry = new Registry();
   const requests = new Counter({ name: 'tollgate_gateway_requests_total', help: 'Calls by route and status class.', labelNames: ['route', 'status'], registers: [registry] });
   const duration = new Histogram({
@@ -48,6 +55,11 @@ export function createGatewayMetrics(parts: { meter: CallMeter; snapshots: Snaps
   new Gauge({ name: 'tollgate_gateway_meter_rejected', help: 'Call records the store refused since start.', registers: [registry], collect() { this.set(meter.stats.rejected); } });
   new Gauge({ name: 'tollgate_gateway_meter_bodies_dropped', help: 'Call records stored without their captured bodies (the buffer held its byte bound of bodies) since start.', registers: [registry], collect() { this.set(meter.stats.bodiesDropped); } });
   new Gauge({ name: 'tollgate_gateway_meter_failed_flushes', help: 'Batch writes that failed and were kept for a retry since start (the store is slow or down).', registers: [registry], collect() { this.set(meter.stats.failedFlushes); } });
+  const { responseWrites } = parts;
+  if (responseWrites) {
+    new Gauge({ name: 'tollgate_gateway_response_store_writes', help: 'Responses stored since start.', registers: [registry], collect() { this.set(responseWrites.written); } });
+    new Gauge({ name: 'tollgate_gateway_response_store_write_failures', help: 'Responses that could not be stored since start (their calls succeeded).', registers: [registry], collect() { this.set(responseWrites.failed); } });
+  }
   const { limiter: shared } = parts;
   if (shared instanceof RedisLimiter) {
     // The shared limiter's health: what the failure modes are doing, read at scrape time.

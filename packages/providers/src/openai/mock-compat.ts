@@ -43,6 +43,8 @@ export interface MockProblem {
 
 export type MockEndpoint =
   | { name: 'chat'; deploymentModel?: string }
+  /** `deployments`: Azure's, the body's `model` naming the deployment. */
+  | { name: 'responses'; deployments?: Readonly<Record<string, string>> }
   | { name: 'embeddings' }
   | { name: 'models' }
   | { name: 'model'; id: string }
@@ -56,6 +58,10 @@ export interface StyledPlan extends ChatPlan {
 
 type Json = Record<string, unknown>;
 const azureError = (status: number, code: string, message: string): MockProblem => ({ status, body: { error: { code, message } } as unknown as OpenAiErrorBody });
+
+/** Azure's answer to a deployment it does not have. */
+export const deploymentNotFound = (): MockProblem =>
+  azureError(404, 'DeploymentNotFound', 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
 
 export function createMockCompat(o: MockCompatOptions) {
   const prefix = o.pathPrefix ?? '/v1';
@@ -106,19 +112,22 @@ export function createMockCompat(o: MockCompatOptions) {
 
     endpoint(method: string, path: string, query: string): MockEndpoint {
       if (azure) {
+        // The Responses API is not deployment-scoped: v1 takes no version, the dated surface needs one.
+        if (method === 'POST' && (path === '/openai/v1/responses' || (path === '/openai/responses' && new URLSearchParams(query).get('api-version')))) {
+          return { name: 'responses', deployments: azure };
+        }
         const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
         if (!m || method !== 'POST') return azureError(404, '404', 'Resource not found');
         if (!new URLSearchParams(query).get('api-version')) return azureError(404, '404', 'Resource not found');
         const deploymentModel = azure[decodeURIComponent(m[1]!)];
-        if (!deploymentModel) {
-          return azureError(404, 'DeploymentNotFound', 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
-        }
+        if (!deploymentModel) return deploymentNotFound();
         return { name: 'chat', deploymentModel };
       }
       if (!path.startsWith(`${prefix}/`)) return null;
       const rest = path.slice(prefix.length);
       if (method === 'POST' && rest === '/chat/completions') return { name: 'chat' };
       if (method === 'POST' && rest === '/embeddings') return { name: 'embeddings' };
+      if (method === 'POST' && rest === '/responses') return { name: 'responses' };
       if (method === 'GET' && rest === '/models') return { name: 'models' };
       const one = /^\/models\/([^/]+)$/.exec(rest);
       return method === 'GET' && one ? { name: 'model', id: decodeURIComponent(one[1]!) } : null;

@@ -20,7 +20,8 @@ import {
   randomId,
 } from './mock-wire';
 import type { OpenAiErrorBody } from './mock-wire';
-import { createMockCompat } from './mock-compat';
+import { createMockCompat, deploymentNotFound } from './mock-compat';
+import { planResponse, responseBody, responseStreamFrames } from './mock-responses';
 import type { MockCompat, MockCompatOptions } from './mock-compat';
 import { listenMock, recordRequest, sendJson } from '../mock-http';
 
@@ -232,6 +233,24 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     await streamChat(res, compat.frames(plan, includeUsage), model === 'mock-cut-stream');
   }
 
+  /** `POST /v1/responses`; Azure's deployment is the body's `model`, answering as the model it deploys. */
+  async function responses(body: Json, res: ServerResponse, deployments?: Readonly<Record<string, string>>): Promise<void> {
+    let model = requireModel(body);
+    if (deployments) {
+      const deployed = deployments[model];
+      if (!deployed) {
+        const problem = deploymentNotFound();
+        throw new HttpError(problem.status, problem.body);
+      }
+      model = deployed;
+    }
+    const plan = planResponse({ ...body, model });
+    if ('param' in plan) throw new HttpError(400, invalidRequest(plan.message, plan.param, plan.param === 'input' || plan.param === 'model' ? 'missing_required_parameter' : 'invalid_value'));
+    modelSwitch(model);
+    if (body.stream !== true) return sendJson(res, 200, responseBody(body, plan));
+    await streamChat(res, responseStreamFrames(body, plan), model === 'mock-cut-stream');
+  }
+
   function embeddings(body: Json, res: ServerResponse): void {
     const model = requireModel(body);
     const { input } = body;
@@ -287,6 +306,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     if (endpoint && 'status' in endpoint) throw new HttpError(endpoint.status, endpoint.body);
     if (endpoint?.name === 'chat') return chatCompletions(needsBody(), res, endpoint.deploymentModel);
     if (endpoint?.name === 'embeddings') return embeddings(needsBody(), res);
+    if (endpoint?.name === 'responses') return responses(needsBody(), res, endpoint.deployments);
     if (endpoint?.name === 'models') return sendJson(res, 200, { object: 'list', data: modelIds.map(modelObject) });
     if (endpoint?.name === 'model') {
       const { id } = endpoint;

@@ -57,7 +57,8 @@ export function replyPieces(content: string): string[] {
   return pieces;
 }
 
-function jsonAnswer(text: string): string {
+/** JSON mode's answer: the user's text when it is JSON, else `{}`. */
+export function jsonAnswer(text: string): string {
   try {
     JSON.parse(text);
     return text;

@@ -1,5 +1,5 @@
 export { responsesToChatRequest } from './request';
-export type { ResponsesEcho, TranslatedResponsesRequest } from './request';
-export { chatCompletionToResponse, responsesUsage } from './response';
+export type { ResponsesEcho, ResponsesStateOptions, TranslatedResponsesRequest } from './request';
+export { chatCompletionToResponse, responsesId, responsesUsage } from './response';
 export { createUnifiedToResponsesStream } from './stream';
 export type { UnifiedToResponsesStream } from './stream';

@@ -65,6 +65,33 @@ describe('Responses request → unified', () => {
     expect(echo).toMatchObject({ instructions: 'You are terse.', metadata: { ticket: 't-1' }, parallel_tool_calls: false, max_output_tokens: 500, reasoning: { effort: 'high', summary: 'auto' } });
   });
 
+  it('reads a stored conversation (previous_response_id) before this input, and echoes store and the id', () => {
+    const history = [
+      { id: 'msg_1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather?' }] },
+      { id: 'fc_1', type: 'function_call', call_id: 'call_1', name: 'weather', arguments: '{}' },
+    ];
+    const { request, echo } = responsesToChatRequest(
+      { model: 'm', previous_response_id: 'resp_1', input: [{ type: 'function_call_output', call_id: 'call_1', output: 'sunny' }] },
+      { history, store: true },
+    );
+    expect(request.messages).toEqual([
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+    ]);
+    expect(echo).toMatchObject({ store: true, previous_response_id: 'resp_1' });
+    // A bad item of this call's input is named by its own index, past the history.
+    const bad = (() => {
+      try {
+        responsesToChatRequest({ model: 'm', previous_response_id: 'resp_1', input: [{ role: 'tool', content: 'x' }] }, { history });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(bad).toBeInstanceOf(IngressValidationError);
+    expect((bad as IngressValidationError).param).toBe('input.0.role');
+  });
+
   it('takes a plain string as one user message', () => {
     expect(responsesToChatRequest({ model: 'm', input: 'hi' }).request).toEqual({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
   });
@@ -74,7 +101,8 @@ describe('Responses request → unified', () => {
     [{ model: 'm' }, 'input'],
     [{ model: 'm', input: [] }, 'input'],
     [{ model: 'm', input: 'x', seed: 1 }, 'seed'],
-    [{ model: 'm', input: 'x', store: true }, 'store'],
+    [{ model: 'm', input: 'x', store: 'yes' }, 'store'],
+    // Without the gateway's response store (no history given) there is nothing to continue from.
     [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id'],
     [{ model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation'],
     [{ model: 'm', input: 'x', truncation: 'auto' }, 'truncation'],

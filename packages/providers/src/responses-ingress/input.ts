@@ -75,9 +75,13 @@ function toolOutput(output: unknown, param: string): string | Json[] {
   });
 }
 
-export function translateInput(input: unknown): Json[] {
-  if (typeof input === 'string') return [{ role: 'user', content: input }];
-  if (!Array.isArray(input) || input.length === 0) return fail('input', 'is required: a string or a non-empty array of input items');
+/**
+ * `history` is the stored conversation `previous_response_id` names: items the gateway stored itself, read
+ * before this call's input as one list (a stored tool call joins the same assistant turn).
+ */
+export function translateInput(input: unknown, history: unknown[] = []): Json[] {
+  if (typeof input === 'string') input = [{ role: 'user', content: input }];
+  else if (!Array.isArray(input) || input.length === 0) return fail('input', 'is required: a string or a non-empty array of input items');
   const messages: Json[] = [];
   const lastAssistant = (): Json => {
     const last = messages.at(-1);
@@ -86,8 +90,9 @@ export function translateInput(input: unknown): Json[] {
     messages.push(fresh);
     return fresh;
   };
-  input.forEach((item: unknown, i) => {
-    const param = `input.${i}`;
+  [...history, ...(input as unknown[])].forEach((item: unknown, at) => {
+    const i = at - history.length;
+    const param = i < 0 ? 'previous_response_id' : `input.${i}`;
     if (!isObject(item)) return fail(param, 'must be an input item');
     const type = item.type ?? 'message';
     switch (type) {
@@ -120,7 +125,9 @@ export function translateInput(input: unknown): Json[] {
         // reasons afresh, so it is left out rather than passed off as something the assistant said.
         return;
       case 'item_reference':
-        return fail(`${param}.type`, 'item references need stored responses, which this gateway does not support yet: send the items themselves');
+        // The gateway's response store replaces each reference by the item before translation; one left here
+        // had no store to resolve it.
+        return fail(`${param}.type`, 'item references need stored responses, which are not available here: send the items themselves');
       default:
         return fail(`${param}.type`, `'${String(type)}' is not supported: use message, function_call, function_call_output or reasoning items`);
     }

@@ -24,6 +24,17 @@ export interface ResponsesEcho {
   text: Json;
   reasoning: { effort: string | null; summary: string | null };
   user: string | null;
+  /** Whether the gateway keeps this response (ADR 0022): the answer says so truthfully. */
+  store: boolean;
+  previous_response_id: string | null;
+}
+
+/** What the gateway's response store contributes; without it, stored state is refused. */
+export interface ResponsesStateOptions {
+  /** The stored conversation `previous_response_id` names (its input and output items), before this call's input. */
+  history?: unknown[];
+  /** The gateway will store this response. */
+  store?: boolean;
 }
 
 export interface TranslatedResponsesRequest {
@@ -31,13 +42,8 @@ export interface TranslatedResponsesRequest {
   echo: ResponsesEcho;
 }
 
-/**
- * Fields that need stored state or OpenAI-hosted machinery. The response store (issue 15, part 3) and native
- * passthrough to OpenAI-type providers are the seams: until they land, each is a 400 that says so.
- */
+/** Fields that need OpenAI-hosted machinery: each is a 400 that says so. */
 const REFUSED: Readonly<Record<string, (value: unknown) => string | null>> = {
-  previous_response_id: (v) => (v == null ? null : 'stored responses are not supported by this gateway yet: send the whole conversation as input items'),
-  store: (v) => (v === true ? 'stored responses are not supported by this gateway yet: omit store (or send false) and pass the conversation as input items' : null),
   conversation: (v) => (v == null ? null : 'conversations are not supported by this gateway yet: send the whole conversation as input items'),
   background: (v) => (v === true ? 'background responses are not supported by this gateway' : null),
   prompt: (v) => (v == null ? null : "reusable prompts live on OpenAI's platform; send instructions and input instead (or use the gateway's prompt APIs)"),
@@ -67,7 +73,7 @@ const INCLUDABLE = new Set([
 
 const TRANSLATED = new Set([
   'model', 'input', 'instructions', 'stream', 'tools', 'tool_choice', 'parallel_tool_calls', 'text', 'reasoning',
-  'max_output_tokens', 'temperature', 'top_p',
+  'max_output_tokens', 'temperature', 'top_p', 'store', 'previous_response_id',
 ]);
 
 /** OpenAI's hosted tools: they run inside OpenAI's Responses API, which a chat translation cannot reach. */
@@ -151,7 +157,16 @@ function checkMetadata(value: unknown): Record<string, string> {
   return value as Record<string, string>;
 }
 
-export function responsesToChatRequest(body: unknown): TranslatedResponsesRequest {
+/** `store` and `previous_response_id`, which only the gateway's response store can honour (it resolves the history). */
+function checkState(body: Json, options: ResponsesStateOptions): void {
+  if (body.store != null && typeof body.store !== 'boolean') fail('store', 'must be a boolean');
+  const previous = body.previous_response_id;
+  if (previous == null) return;
+  if (typeof previous !== 'string' || !previous) fail('previous_response_id', 'must be a response id');
+  if (!options.history) fail('previous_response_id', 'needs stored responses, which are not available here: send the whole conversation as input items');
+}
+
+export function responsesToChatRequest(body: unknown, options: ResponsesStateOptions = {}): TranslatedResponsesRequest {
   if (!isObject(body)) return fail('body', 'must be a JSON object');
   for (const [key, value] of Object.entries(body)) {
     const refusal = REFUSED[key]?.(value);
@@ -163,7 +178,8 @@ export function responsesToChatRequest(body: unknown): TranslatedResponsesReques
   if (typeof body.model !== 'string' || !body.model || body.model.length > 256) return fail('model', 'is required (a model name)');
   if (body.instructions != null && typeof body.instructions !== 'string') fail('instructions', 'must be a string');
   const instructions = (body.instructions as string | null | undefined) ?? null;
-  const messages = translateInput(body.input);
+  checkState(body, options);
+  const messages = translateInput(body.input, body.previous_response_id == null ? [] : options.history);
   if (instructions) messages.unshift({ role: 'system', content: instructions });
 
   const request: ChatRequest = { model: body.model, messages };
@@ -219,6 +235,8 @@ export function responsesToChatRequest(body: unknown): TranslatedResponsesReques
     text,
     reasoning,
     user: typeof body.user === 'string' ? body.user : null,
+    store: options.store === true,
+    previous_response_id: typeof body.previous_response_id === 'string' ? body.previous_response_id : null,
   };
   return { request, echo };
 }

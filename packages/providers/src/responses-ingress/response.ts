@@ -4,7 +4,7 @@ import type { ResponsesEcho } from './request';
 import type { Json } from './validation';
 
 /** OpenAI-looking item ids: a prefix and 48 hex digits (`resp_…`, `msg_…`, `fc_…`, `rs_…`). */
-export const responsesId = (prefix: 'resp' | 'msg' | 'fc' | 'rs') => `${prefix}_${pooledRandomBytes(24).toString('hex')}`;
+export const responsesId = (prefix: 'resp' | 'msg' | 'fc' | 'fco' | 'rs' | 'item') => `${prefix}_${pooledRandomBytes(24).toString('hex')}`;
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
@@ -67,11 +67,11 @@ export function responseObject(state: ResponseState, echo: ResponsesEcho): Json 
     // Not an SDK field but OpenAI sends it, and some clients (the Python SDK's models) read it.
     output_text: text,
     parallel_tool_calls: echo.parallel_tool_calls,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id,
     reasoning: echo.reasoning,
     service_tier: 'default',
-    // Nothing is stored (ADR 0022): the answer says so rather than implying a later GET would find it.
-    store: false,
+    // True only when the gateway keeps it (ADR 0022), so a client never counts on a response that is not there.
+    store: echo.store,
     temperature: echo.temperature,
     text: echo.text,
     tool_choice: echo.tool_choice,

@@ -206,6 +206,8 @@ export function createUnifiedToResponsesStream(echo: ResponsesEcho, options: { p
     /** The provider's stream ended as a complete answer without the unified `[DONE]`. */
     finish,
     fail,
+    /** The response as the stream has built it (complete once finish has run): what the response store keeps. */
+    response: (): Json => snapshot(),
   };
 }
 
