@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, Output, stepCountIs, streamText, tool } from 'ai';
+import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
 import type { startTestGateway } from '../testing/gateway-harness';
 import { testKeys } from '../testing/test-snapshot';
@@ -61,6 +61,15 @@ describe.each(providers)('the Vercel AI SDK openai(model) over $type', (p) => {
     expect(schema).toMatchObject({ properties: { city: { type: 'string' } } });
     // The OpenAI mock honours JSON mode; whether the Anthropic mock does is its own tests' business.
     if (p.type === 'openai') expect((structured as { output: unknown }).output).toEqual({ city: 'Oslo' });
+  });
+
+  it('generateObject returns an object that matches its schema', async () => {
+    const trip = z.object({ city: z.string(), days: z.number() });
+    const { object } = await generateObject({ model: openai('gpt-4o-mini'), schema: trip, prompt: '{"city":"Oslo","days":3}' });
+    // The SDK parsed and validated it; the OpenAI mock echoes the JSON it was given, the Anthropic one fills the schema.
+    expect(trip.parse(object)).toEqual(object);
+    if (p.type === 'openai') expect(object).toEqual({ city: 'Oslo', days: 3 });
+    expect((await gateway.flushed()).at(-1)).toMatchObject({ api: '/v1/responses', status: 200 });
   });
 
   // The SDK's default: the store on, so later steps send earlier output as item references, which the
