@@ -82,7 +82,7 @@ export function createResponsesIngress(state?: ResponseState): ChatIngress {
         const { request, echo } = translating(() => responsesToChatRequest(resolved, { history: conversation?.history, store: conversation?.store }));
         const call: ResponsesCall = { request, rawBody: JSON.stringify(request), clientWantsUsage: true, echo, conversation };
         return call;
-      });
+      }, { conversation });
     },
     pathFor(call, type) {
       const path = passthroughPath(call, type);

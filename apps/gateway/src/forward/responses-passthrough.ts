@@ -56,8 +56,9 @@ function nativeRequest(body: Json): ChatCall['request'] {
  * The call the Responses ingress hands on: the translation when it succeeds, marked so native targets can take
  * the caller's body instead; when it fails (a built-in tool, a parameter only OpenAI's API has) and no gateway
  * state is involved, a call only native targets can take — translated ones answer the translation's 400.
+ * `carried` is what that call keeps of the ingress's own (the conversation its answer is stored in).
  */
-export function withPassthrough(body: Json, text: string, translate: () => ChatCall): ChatCall {
+export function withPassthrough(body: Json, text: string, translate: () => ChatCall, carried: Record<string, unknown> = {}): ChatCall {
   if (needsGatewayState(body) || providerState(body)) return translate();
   let call: ChatCall;
   let refused: GatewayError | null = null;
@@ -66,7 +67,8 @@ export function withPassthrough(body: Json, text: string, translate: () => ChatC
   } catch (err) {
     if (!(err instanceof GatewayError) || err.status !== 400) throw err;
     refused = err;
-    call = { request: nativeRequest(body), rawBody: text, clientWantsUsage: true };
+    // What the ingress keeps with its calls (the conversation to store the answer in) rides along here too.
+    call = { request: nativeRequest(body), rawBody: text, clientWantsUsage: true, ...carried };
   }
   const native: PassthroughCall = Object.assign(call, { native: { body, text }, refusedByTranslation: refused });
   return native;

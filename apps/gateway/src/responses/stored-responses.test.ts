@@ -158,6 +158,17 @@ describe.each([mockProvider('openai'), mockProvider('anthropic')])('stored respo
   });
 });
 
+describe('stored responses of calls only the provider’s own Responses API can take', () => {
+  it('stores a web_search answer passed through to an OpenAI-type provider, and continues from it', async () => {
+    const ctx = await setup(mockProvider('openai'));
+    const first = await ctx.client.responses.create({ model: 'gpt-4o-mini', input: 'news about Oslo', tools: [{ type: 'web_search' }] });
+    expect((await ctx.client.responses.retrieve(first.id)).id).toBe(first.id);
+    const second = await ctx.client.responses.create({ model: 'gpt-4o-mini', previous_response_id: first.id, input: 'and Bergen?' });
+    expect(second.previous_response_id).toBe(first.id);
+    expect(sent(ctx.mock)).toContain('news about Oslo');
+  });
+});
+
 describe('stored responses: TTL and Redis', () => {
   it('forgets a response after the TTL', async () => {
     const { client } = await setup(mockProvider('openai'), { responseStoreTtlMs: 150 });

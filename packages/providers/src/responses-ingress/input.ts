@@ -129,6 +129,9 @@ export function translateInput(input: unknown, history: unknown[] = []): Json[] 
         // had no store to resolve it.
         return fail(`${param}.type`, 'item references need stored responses, which are not available here: send the items themselves');
       default:
+        // A stored answer's built-in tool calls (web_search_call, …) were the provider's own steps; their
+        // results are in the answer's message, so a continuation leaves them out like reasoning.
+        if (i < 0 && typeof type === 'string' && type.endsWith('_call')) return;
         return fail(`${param}.type`, `'${String(type)}' is not supported: use message, function_call, function_call_output or reasoning items`);
     }
   });
