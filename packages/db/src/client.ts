@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema';
 
@@ -15,8 +16,19 @@ export interface CreateDbOptions {
 
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
+/**
+ * The database holds sealed provider keys, key hashes and every call's captured bodies: readable by its owner
+ * only, like master.key. SQLite gives the -wal and -shm files it creates the database file's own mode, so
+ * creating the file 0600 first covers all three; a file made by an older version is tightened too.
+ */
+function ownerOnly(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 /** Opens the database, applies the committed migrations and returns the drizzle handle. */
 export function createDb(options: CreateDbOptions): Db {
+  if (options.path !== ':memory:') ownerOnly(options.path);
   const client = new Database(options.path, options.onStatement ? { verbose: (s) => options.onStatement!(String(s)) } : {});
   // WAL lets the portal's readers run beside the meter's batched writes; NORMAL is durable at WAL checkpoints.
   client.pragma('journal_mode = WAL');
