@@ -4,7 +4,18 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiErrorBody } from '../http/errors';
 import { fixturePerTest, type PortalFixture } from '../testing/portal-fixture';
-import { attemptsPerAddress, attemptsPerEmail } from './login-throttle';
+import { failuresPerAccountAndAddress, failuresPerAddress } from './login-throttle';
+
+// Counts scrypt runs (the real one still runs), so a test can tell that a refused guess cost none.
+const scryptCalls = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const crypto = await importOriginal<typeof import('node:crypto')>();
+  const scrypt = (...args: Parameters<typeof crypto.scrypt>) => {
+    scryptCalls.count++;
+    return crypto.scrypt(...args);
+  };
+  return { ...crypto, default: { ...crypto, scrypt }, scrypt };
+});
 
 const fixture = fixturePerTest(afterEach);
 afterEach(() => {
@@ -19,13 +30,13 @@ const login = (f: PortalFixture, email: string, password: string, url = '/api/au
   });
 
 describe('sign-in throttling', () => {
-  it(`refuses the ${attemptsPerEmail + 1}th attempt for one email, even with the right password; other emails carry on`, async () => {
+  it(`refuses the ${failuresPerAccountAndAddress + 1}th failed attempt for one email from one client, even with the right password; other emails carry on`, async () => {
     const f = await fixture();
     const [victim, bystander] = [await f.createUser(), await f.createUser()];
-    // createUser signed each in once already: that attempt counts.
-    for (let i = 1; i < attemptsPerEmail; i++) {
-      const res = await login(f, victim.email, i % 2 ? 'wrong password' : victim.password);
-      expect(res.status, `attempt ${i + 1}`).toBe(i % 2 ? 401 : 200);
+    // Successes do not count: createUser's sign-in and these ones leave all ten failures to use.
+    for (let i = 0; i < 3; i++) expect((await login(f, victim.email, victim.password)).status).toBe(200);
+    for (let i = 0; i < failuresPerAccountAndAddress; i++) {
+      expect((await login(f, victim.email, 'wrong password')).status, `failure ${i + 1}`).toBe(401);
     }
     const refused = await login(f, victim.email.toUpperCase(), victim.password);
     expect(refused.status).toBe(429);
@@ -36,7 +47,7 @@ describe('sign-in throttling', () => {
     const body = (await refused.json()) as ApiErrorBody;
     expect(body.error).toEqual({
       code: 'too_many_attempts',
-      message: `Too many sign-in attempts for this email address; try again in ${retryAfter} seconds.`,
+      message: `Too many failed sign-ins for this email address from your network address; try again in ${retryAfter} seconds.`,
       requestId: refused.headers.get('x-request-id'),
     });
 
@@ -47,7 +58,7 @@ describe('sign-in throttling', () => {
     const f = await fixture();
     const user = await f.createUser();
     vi.useFakeTimers({ toFake: ['Date'] });
-    for (let i = 1; i < attemptsPerEmail; i++) await login(f, user.email, 'wrong password');
+    for (let i = 0; i < failuresPerAccountAndAddress; i++) await login(f, user.email, 'wrong password');
     const refused = await login(f, user.email, user.password);
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -57,22 +68,32 @@ describe('sign-in throttling', () => {
     expect((await login(f, user.email, user.password)).status).toBe(200);
   });
 
-  it(`refuses a client address after ${attemptsPerAddress} attempts over any emails`, async () => {
+  it(`refuses a client address after ${failuresPerAddress} failures over any emails`, async () => {
     const f = await fixture();
     const user = await f.createUser();
-    // The fixture signed in the admin and `user` already, from the same (socketless) client.
-    const guesses = Array.from({ length: attemptsPerAddress - 2 }, (_, i) => login(f, `nobody${i}@example.test`, 'guess'));
+    const guesses = Array.from({ length: failuresPerAddress }, (_, i) => login(f, `nobody${i}@example.test`, 'guess'));
     expect((await Promise.all(guesses)).map((r) => r.status)).toEqual(guesses.map(() => 401));
     const refused = await login(f, user.email, user.password);
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as ApiErrorBody).error.message).toMatch(/^Too many sign-in attempts from your network address; try again in \d+ seconds\.$/);
+    expect(((await refused.json()) as ApiErrorBody).error.message).toMatch(/^Too many failed sign-ins from your network address; try again in \d+ seconds\.$/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('spends no scrypt on a refused guess', async () => {
+    const f = await fixture();
+    for (let i = 0; i < failuresPerAccountAndAddress; i++) await login(f, f.admin.email, 'wrong password');
+    const before = scryptCalls.count;
+    // The counter sees the real checks: the fixture's sign-ins and the ten failures each ran scrypt.
+    expect(before).toBeGreaterThan(failuresPerAccountAndAddress);
+    const refused = await Promise.all(Array.from({ length: 20 }, () => login(f, f.admin.email, 'wrong password')));
+    expect(refused.map((r) => r.status)).toEqual(refused.map(() => 429));
+    expect(scryptCalls.count).toBe(before);
   });
 
   it('counts a real client by its socket address', async () => {
     const f = await fixture();
     const user = await f.createUser();
-    const guesses = Array.from({ length: attemptsPerAddress - 2 }, (_, i) => login(f, `nobody${i}@example.test`, 'guess'));
+    const guesses = Array.from({ length: failuresPerAddress }, (_, i) => login(f, `nobody${i}@example.test`, 'guess'));
     await Promise.all(guesses);
     expect((await login(f, user.email, user.password)).status).toBe(429);
 

@@ -9,7 +9,8 @@ import { ApiError } from '../http/errors';
 import { readJson, readNoBody } from '../http/validate';
 import { requireSignedIn } from '../access/policy';
 import { chosenPasswordSchema, hashPassword, verifyPassword } from './passwords';
-import { throttleLogin } from './login-throttle';
+import { admitSignIn, clientAddress, tooManyAttempts } from './login-throttle';
+import { recordFailedSignIn } from './sign-in-audit';
 import { createSession, deleteOtherSessions, deleteSession, sessionCookieName, type Actor } from './sessions';
 
 // No email format check: the installer's first admin is admin@localhost, which strict validators reject, and
@@ -58,10 +59,21 @@ export function authRoutes(ctx: PortalContext) {
 
   app.post('/login', async (c) => {
     const { email, password } = await readJson(c, loginSchema);
-    await throttleLogin(c, ctx.loginLimiter, email);
-    const user = ctx.db.select().from(users).where(eq(users.email, email)).get();
+    const address = clientAddress(c);
+    const findUser = () => ctx.db.select().from(users).where(eq(users.email, email)).get();
+    const attempt = await admitSignIn(ctx.loginLimiter, email, address);
+    if (!attempt.admitted) {
+      const { refusal } = attempt;
+      if (refusal.firstInWindow) recordFailedSignIn(ctx, { email, address, userId: findUser()?.id, reason: 'throttled', limit: refusal.limit });
+      throw tooManyAttempts(c, refusal);
+    }
+    const user = findUser();
     const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
-    if (!user || !ok) throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
+    if (!user || !ok) {
+      recordFailedSignIn(ctx, { email, address, userId: user?.id, reason: user ? 'wrong_password' : 'unknown_account' });
+      throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
+    }
+    attempt.succeeded();
     startSession(c, ctx, user.id);
     return c.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role } });
   });
@@ -76,17 +88,19 @@ export function authRoutes(ctx: PortalContext) {
 
   /**
    * A person changes their own password. The current one is checked (a session left open on a shared machine
-   * must not be enough) and counted like a sign-in, so the route is no faster way to guess it. The session
+   * must not be enough) and a wrong one counts as a failed sign-in, so the route is no faster way to guess it. The session
    * making the change stays; every other one ends, so a stolen cookie stops working with the old password.
    */
   app.post('/password', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { currentPassword, newPassword } = await readJson(c, changePasswordSchema);
-    await throttleLogin(c, ctx.loginLimiter, actor.email);
+    const attempt = await admitSignIn(ctx.loginLimiter, actor.email, clientAddress(c));
+    if (!attempt.admitted) throw tooManyAttempts(c, attempt.refusal);
     const user = ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.id)).get()!;
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
       throw new ApiError(400, 'wrong_password', 'currentPassword: this is not your current password', [{ path: 'currentPassword', message: 'this is not your current password' }]);
     }
+    attempt.succeeded();
     if (newPassword === currentPassword) {
       throw new ApiError(400, 'invalid_request', 'newPassword: choose a password other than the current one', [{ path: 'newPassword', message: 'choose a password other than the current one' }]);
     }

@@ -12,6 +12,12 @@ const pageSize = 50;
 /** A date input's day (local time) as epoch milliseconds, '' when blank. */
 const dayStart = (day: string) => (day ? String(new Date(`${day}T00:00:00`).getTime()) : '');
 
+const signInFailures: Record<string, string> = { wrong_password: 'wrong password', unknown_account: 'no account has this email', throttled: 'refused: too many failures' };
+
+/** A failed sign-in has no actor (nobody was signed in): who tried is an address, so the line says that, not "the system". */
+const failedSignIn = (summary: Record<string, unknown>) =>
+  `Sign-in as ${String(summary.email)} from ${String(summary.address)} failed: ${signInFailures[String(summary.reason)] ?? String(summary.reason)}`;
+
 /**
  * The platform audit log: every change, who made it, before and after. Filters and the page (`before`, the
  * time of the oldest event shown) live in the URL, so a filtered view can be shared.
@@ -59,9 +65,13 @@ export function AuditPage() {
                     <strong><code>{e.action}</code></strong>
                     <span className="muted">{when(e.at)}</span>
                   </div>
-                  <p>
-                    By {e.actorEmail ?? <span className="muted">the system</span>} · on {e.targetType} <code>{e.targetId}</code> · team {teamName(e.teamId)}
-                  </p>
+                  {e.action === 'auth.sign_in_failed' ? (
+                    <p>{failedSignIn(e.summary)}</p>
+                  ) : (
+                    <p>
+                      By {e.actorEmail ?? <span className="muted">the system</span>} · on {e.targetType} <code>{e.targetId}</code> · team {teamName(e.teamId)}
+                    </p>
+                  )}
                   <details>
                     <summary>Details</summary>
                     <pre>{JSON.stringify({ summary: e.summary, before: e.before, after: e.after }, null, 2)}</pre>
