@@ -5,3 +5,4 @@ export * from './snapshot';
 export * from './rest';
 export * from './call-record';
 export * from './redact-rules';
+export * from './json-depth';

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { JsonDepthGauge, maxJsonDepth } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 
@@ -18,14 +19,23 @@ export function requestHeader(c: Context<GatewayEnv>, name: string): string | un
 const tooLarge = (max: number) =>
   new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body exceeds ${max} bytes.`);
 
-/** The body as text, refused with 413 as soon as it passes `maxBytes` (declared or streamed). */
-export async function readBodyText(c: Context<GatewayEnv>, maxBytes: number): Promise<string> {
+const tooDeep = (max: number) =>
+  new GatewayError(400, 'invalid_request_error', 'json_too_deep', `The request body is nested deeper than ${max} levels.`);
+
+/**
+ * The JSON body as text, refused with 413 as soon as it passes `maxBytes` (declared or streamed), and with 400
+ * as soon as it nests deeper than `maxDepth`: the depth is counted on the bytes as they arrive, so a hostile
+ * body is refused after its first few KB and never reaches JSON.parse (which would hold the event loop).
+ */
+export async function readBodyText(c: Context<GatewayEnv>, maxBytes: number, maxDepth = maxJsonDepth): Promise<string> {
   const declared = Number(requestHeader(c, 'content-length') ?? 0);
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  const depth = new JsonDepthGauge(maxDepth);
   const incoming = c.env?.incoming;
   if (!incoming) {
     const text = await c.req.text();
     if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
+    if (!depth.push(Buffer.from(text, 'utf8'))) throw tooDeep(maxDepth);
     return text;
   }
   const chunks: Buffer[] = [];
@@ -34,6 +44,7 @@ export async function readBodyText(c: Context<GatewayEnv>, maxBytes: number): Pr
     for await (const chunk of incoming as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > maxBytes) throw tooLarge(maxBytes);
+      if (!depth.push(chunk)) throw tooDeep(maxDepth);
       chunks.push(chunk);
     }
   } catch (err) {
