@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { CallRecord } from '@tollgate/domain';
 import type { TraceContext } from '../steps/context';
+import { StoreOutage } from './store-outage';
+import { ThrottledCount } from './throttled-count';
 
 /** Where batches of call records go: the database in one process, the portal (or a queue) when split. */
 export interface CallRecordSink {
@@ -31,6 +33,8 @@ export interface CallMeterOptions {
   shutdownRetryMs?: number;
   /** At most one warning per this interval while records are being dropped (default 10 s). */
   dropWarningIntervalMs?: number;
+  /** While the store fails, at most one error line per this interval, after the first (default 10 s). */
+  failureLogIntervalMs?: number;
   /**
    * Bytes of captured bodies held at most (default 256 MiB). Past it a new record keeps its place but loses
    * its bodies (counted in `stats.bodiesDropped`): the count bound alone would let 50,000 captures of up to
@@ -56,7 +60,7 @@ export interface RecordMeter {
 
 /**
  * The meter's buffer: `record()` is an array push on the request path; batches leave on a timer. A failed
- * batch is kept and retried, within the same bound.
+ * batch is kept and retried, within the same bound, after a wait that grows while the store keeps failing.
  */
 
 export class CallMeter implements RecordMeter {
@@ -68,15 +72,20 @@ export class CallMeter implements RecordMeter {
   readonly #max: number;
   readonly #batchSize: number;
   readonly #shutdownRetryMs: number;
-  readonly #dropWarningIntervalMs: number;
+  readonly #drops: ThrottledCount;
+  readonly #outage: StoreOutage;
+  /** Set while waiting out the backoff after a failed flush: no timer tick or full batch flushes meanwhile. */
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** A full batch's flush is scheduled (one `setImmediate` for a burst of records, not one each). */
+  #flushSoon = false;
   /** Records handed to the sink whose write has not finished yet. */
   #inFlight = 0;
-  #unreportedDrops = 0;
-  #lastDropWarning = -Infinity;
   readonly #maxBodyBytes: number;
   readonly #bodyBytesOf: (record: CallRecord) => number;
   #bodyBytes = 0;
   #closed = false;
+  /** close() began: it flushes with its own retries, so nothing else schedules a flush. */
+  #closing = false;
   /** Calls begun and not yet recorded or counted (a stream still relaying, a handler finishing a cancel). */
   #openCalls = 0;
   /**
@@ -92,13 +101,15 @@ export class CallMeter implements RecordMeter {
     this.#max = options.maxBuffered ?? 50_000;
     this.#batchSize = options.batchSize ?? 1_000;
     this.#shutdownRetryMs = options.shutdownRetryMs ?? 10_000;
-    this.#dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
+    this.#drops = new ThrottledCount(options.dropWarningIntervalMs ?? 10_000);
+    this.#outage = new StoreOutage(options.logger, options.failureLogIntervalMs ?? 10_000);
     this.#maxBodyBytes = options.maxBufferedBodyBytes ?? 256 * 1024 * 1024;
     this.#bodyBytesOf = options.bodyBytesOf ?? (() => 0);
     this.#timer = setInterval(() => {
-      // Drops that came after the last warning are reported here, so a short burst is never silent.
+      // Drops and failures that came after the last line are reported here, so a short burst is never silent.
       this.#reportDrops();
-      void this.flush();
+      this.#outage.report(this.#buffer.length);
+      if (!this.#retryTimer) void this.flush();
     }, options.flushIntervalMs ?? 1_000);
     this.#timer.unref();
   }
@@ -133,26 +144,30 @@ export class CallMeter implements RecordMeter {
     }
     this.#buffer.push(record);
     this.stats.recorded++;
-    if (this.#buffer.length >= this.#batchSize && !this.#flushing) setImmediate(() => void this.flush());
+    // Not while backing off: with a failing store and a full batch waiting, every request would start a flush.
+    if (this.#buffer.length >= this.#batchSize && !this.#flushing && !this.#flushSoon && !this.#retryTimer && !this.#closing) {
+      this.#flushSoon = true;
+      setImmediate(() => {
+        this.#flushSoon = false;
+        if (!this.#retryTimer) void this.flush();
+      });
+    }
   }
 
   #drop(count: number): void {
     this.stats.dropped += count;
-    this.#unreportedDrops += count;
+    this.#drops.add(count);
     this.#reportDrops();
   }
 
   /** Warns about dropped records at once, then at most once per interval with the count since the last one. */
   #reportDrops(): void {
-    if (this.#unreportedDrops === 0) return;
-    const now = Date.now();
-    if (now - this.#lastDropWarning < this.#dropWarningIntervalMs) return;
-    this.#lastDropWarning = now;
+    const dropped = this.#drops.take();
+    if (dropped === 0) return;
     this.#logger.warn(
-      { dropped: this.#unreportedDrops, droppedTotal: this.stats.dropped, buffered: this.#buffer.length, maxBuffered: this.#max },
+      { dropped, droppedTotal: this.stats.dropped, buffered: this.#buffer.length, maxBuffered: this.#max },
       'call record buffer full: records dropped (the store is slow or unreachable)',
     );
-    this.#unreportedDrops = 0;
   }
 
   countUnattributed(): void {
@@ -160,7 +175,7 @@ export class CallMeter implements RecordMeter {
     this.stats.unattributed++;
   }
 
-  /** Sends everything buffered now; concurrent callers share one flush. */
+  /** Sends everything buffered now, backing off or not; concurrent callers share one flush. */
   flush(): Promise<void> {
     this.#flushing ??= this.#drain().finally(() => {
       this.#flushing = null;
@@ -176,8 +191,11 @@ export class CallMeter implements RecordMeter {
       try {
         await this.#sink.write(batch);
         this.stats.flushed += batch.length;
+        this.#storeAnswered();
       } catch (err) {
         if (err instanceof RejectedBatchError) {
+          // The store is up and judged the records: that ends an outage too.
+          this.#storeAnswered();
           const rejected = Math.min(err.records ?? batch.length, batch.length);
           this.stats.rejected += rejected;
           this.stats.flushed += batch.length - rejected;
@@ -185,18 +203,37 @@ export class CallMeter implements RecordMeter {
           continue;
         }
         this.stats.failedFlushes++;
-        this.#logger.error({ err, records: batch.length }, 'call record flush failed; will retry');
+        const retryInMs = this.#outage.failed(err);
         // The batch goes back in front; whatever no longer fits the bound (its newest records) is dropped.
         const room = Math.max(0, this.#max - this.#buffer.length);
         if (batch.length > room) this.#drop(batch.length - room);
         const kept = batch.slice(0, room);
         this.#bodyBytes += this.#bodyBytesIn(kept);
         this.#buffer.unshift(...kept);
+        // On close, close() retries on its own budget instead.
+        if (!this.#closing) this.#retryAfter(retryInMs);
+        this.#outage.report(this.#buffer.length);
         return;
       } finally {
         this.#inFlight = 0;
       }
     }
+  }
+
+  /** The next flush, `ms` from now; until then neither the timer nor a full batch starts one. */
+  #retryAfter(ms: number): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.flush();
+    }, ms);
+    this.#retryTimer.unref();
+  }
+
+  #storeAnswered(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#outage.recovered();
   }
 
   #bodyBytesIn(records: readonly CallRecord[]): number {
@@ -211,7 +248,11 @@ export class CallMeter implements RecordMeter {
    * given up, logged as lost and returned, so the process can say so in its exit code.
    */
   async close(): Promise<{ lost: number }> {
+    this.#closing = true;
     clearInterval(this.#timer);
+    // The last flush keeps its own retry budget (below), whatever the backoff had reached.
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     const deadline = Date.now() + this.#shutdownRetryMs;
     // A server that drained has no open connections, but a call whose client left may still be finishing
     // (its upstream request being cancelled): its record comes moments later, and it must be in the last flush.
@@ -228,6 +269,7 @@ export class CallMeter implements RecordMeter {
       pause = Math.min(pause * 2, 1_000);
     }
     this.#reportDrops();
+    this.#outage.report(this.#buffer.length);
     const lost = this.#buffer.length + this.#inFlight;
     this.#logger.error(
       { lost, retriedForMs: this.#shutdownRetryMs, failedFlushes: this.stats.failedFlushes },
