@@ -44,6 +44,8 @@ export interface GatewayDeps {
   /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
   dispatcher?: Dispatcher;
   upstreamTimeoutMs?: number;
+  /** The whole provider call across fallbacks and retry rounds, until the answer is in hand (ADR 0025). */
+  upstreamTotalTimeoutMs?: number;
   /** Extra rounds over a route's targets once all failed, and the longest wait before one (default 1, 2 s). */
   retry?: RetryPolicy;
   circuitBreaker?: CircuitBreakerOptions;
@@ -110,6 +112,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   const upstream: UpstreamRouting = {
     dispatcher,
     timeoutMs: deps.upstreamTimeoutMs ?? 120_000,
+    totalTimeoutMs: deps.upstreamTotalTimeoutMs ?? 120_000,
     breakers: new CircuitBreakers(deps.circuitBreaker),
     keys: new KeyPools(),
     retry: deps.retry ?? { rounds: 1, maxBackoffMs: 2_000 },

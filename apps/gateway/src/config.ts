@@ -13,6 +13,7 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_GATEWAY_PORT: port.default(8081),
   TOLLGATE_TRUSTED_PROXIES: list,
   TOLLGATE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   TOLLGATE_UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
   TOLLGATE_UPSTREAM_MAX_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   TOLLGATE_CIRCUIT_FAILURES: z.coerce.number().int().positive().default(5),

@@ -54,6 +54,7 @@ export function createGatewayRuntime(
     logger: parts.logger,
     trustedProxies: config.TOLLGATE_TRUSTED_PROXIES,
     upstreamTimeoutMs: config.TOLLGATE_UPSTREAM_TIMEOUT_MS,
+    upstreamTotalTimeoutMs: config.TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS,
     retry: { rounds: config.TOLLGATE_UPSTREAM_RETRIES, maxBackoffMs: config.TOLLGATE_UPSTREAM_MAX_BACKOFF_MS },
     circuitBreaker: { failureThreshold: config.TOLLGATE_CIRCUIT_FAILURES, openMs: config.TOLLGATE_CIRCUIT_OPEN_MS },
     limiterUnavailable: config.TOLLGATE_LIMITER_ON_UNAVAILABLE,

@@ -1,5 +1,5 @@
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { AuditEventId, DeliveryId, NotificationId, TeamId, UserId, WebhookId } from '@tollgate/domain';
+import type { AuditEventId, DeliveryId, NotificationId, TeamId, UsageProblem, UserId, WebhookId } from '@tollgate/domain';
 import { createdAt } from './columns';
 import { teams, users } from './schema-people';
 
@@ -32,6 +32,8 @@ export const callRecords = sqliteTable(
     outputTokens: integer('output_tokens').notNull(),
     reasoningTokens: integer('reasoning_tokens').notNull(),
     costMicroUsd: integer('cost_micro_usd').notNull(),
+    /** `usage_invalid` / `usage_missing`: the tokens are the gateway's estimate (ADR 0026); null: the provider's. */
+    usageProblem: text('usage_problem').$type<UsageProblem>(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     promptId: text('prompt_id'),

@@ -1,4 +1,4 @@
-import type { Usage } from './usage';
+import type { Usage, UsageProblem } from './usage';
 
 /** One row per gateway call, as the gateway's meter hands it to the store. */
 export interface CallRecord extends Usage {
@@ -26,6 +26,8 @@ export interface CallRecord extends Usage {
   bytesIn: number;
   bytesOut: number;
   costMicroUsd: number;
+  /** Set when the tokens above are the gateway's estimate, and why (see `UsageProblem`); null: the provider's count. */
+  usageProblem: UsageProblem | null;
   errorCode: string | null;
   errorMessage: string | null;
   /** A prompt API call: the prompt and the version the live release served. */
@@ -102,6 +104,7 @@ export function blankCallRecord(id: string, requestId: string, method: string, p
     outputTokens: 0,
     reasoningTokens: 0,
     costMicroUsd: 0,
+    usageProblem: null,
     errorCode: null,
     errorMessage: null,
     promptId: null,

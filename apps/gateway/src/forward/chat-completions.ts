@@ -3,7 +3,6 @@ import {
   chatAdapters,
   ProviderConfigError,
   UnsupportedParameterError,
-  UpstreamFormatError,
   type ChatAdapter,
   type ChatCall,
   type ProviderTarget,
@@ -18,11 +17,13 @@ import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
 import type { RecordMeter } from '../meter/call-meter';
-import { callUpstream, type UpstreamRouting } from './upstream-call';
+import { callUpstream, type UpstreamAttempt, type UpstreamRouting } from './upstream-call';
+import { startStream, translateAnswer, type StartedStream } from './upstream-answer';
 import { finishStreamedCall, relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
+import { deliveredTokensOf } from '../usage/delivered-text';
 
 export interface ChatDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
@@ -55,6 +56,12 @@ export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall,
     }
     throw err;
   }
+}
+
+/** What `accept` made of a 2xx: a started stream, or the translated answer. */
+interface Accepted {
+  started?: StartedStream;
+  translated?: ReturnType<ChatAdapter['translateChatResponse']>;
 }
 
 export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
@@ -91,7 +98,18 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const requestId = c.get('requestId');
     const signal = clientDisconnectSignal(c);
     const skipped: string[] = [];
-    const { target, provider, response } = await callUpstream({
+    // A 2xx is read here, inside the fallback loop, far enough to know it is an answer (ADR 0025).
+    const accept = async ({ target: t, provider: p, response: r }: UpstreamAttempt): Promise<Accepted> => {
+      const path = pathFor(p.type);
+      const type = String(r.headers['content-type'] ?? '');
+      if (request.stream) {
+        const translator = path.answers.stream(path.adapter.createChatStreamTranslator(chat, providerTarget(p, t)), chat);
+        return { started: await startStream(r.body, type, translator, signal) };
+      }
+      const bytes = await readUpstreamBody(r.body, signal);
+      return { translated: translateAnswer(bytes, type, (b) => path.adapter.translateChatResponse(b, chat, providerTarget(p, t))) };
+    };
+    const { target, provider, response, accepted } = await callUpstream({
       config,
       targets: route.targets,
       requestFor: (t, p, key) => {
@@ -105,27 +123,24 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         call.record.errorMessage = `fell back after: ${skipped.join('; ')}`.slice(0, 2_000);
       },
       signal,
+      accept,
     });
     call.record.providerId = provider.id;
     call.upstreamAnswered = response.statusCode < 300;
     const { adapter, answers } = pathFor(provider.type);
-    const targetView = providerTarget(provider, target);
 
     const headers = { ...limitHeaders, ...answerHeaders(requestId, provider, target, service) };
     const retryAfter = response.headers['retry-after'];
     if (response.statusCode === 429 && typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
-    const contentType = String(response.headers['content-type'] ?? '');
 
-    if (request.stream && response.statusCode === 200) {
-      if (!/^text\/event-stream|^application\/vnd\.amazon\.eventstream/.test(contentType)) {
-        await response.body.dump();
-        throw new GatewayError(502, 'server_error', 'invalid_upstream_response', 'The provider answered a streaming request without a stream.');
-      }
+    if (accepted?.started) {
       call.deferred = true;
-      const translator = answers.stream(adapter.createChatStreamTranslator(chat, targetView), chat);
+      const { translator, chunks, head } = accepted.started;
       const stream = relayStream({
         signal,
         upstream: response.body,
+        chunks,
+        head,
         translator,
         errorEvent: (message) => answers.streamError(message, translator),
         elapsedMs: () => call.elapsedMs(),
@@ -138,21 +153,17 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       });
     }
 
-    const bytes = await readUpstreamBody(response.body, signal);
+    if (!accepted?.translated) {
+      // Not a 2xx (a 2xx was read and translated by `accept`): the provider's refusal, answered in the caller's format.
+      const bytes = await readUpstreamBody(response.body, signal);
+      call.record.ttftMs = call.elapsedMs();
+      const translatedError = adapter.translateError(response.statusCode, bytes);
+      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated: translatedError, headers }, answers.error);
+    }
     call.record.ttftMs = call.elapsedMs();
-    if (response.statusCode >= 400) {
-      const translated = adapter.translateError(response.statusCode, bytes);
-      return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated, headers }, answers.error);
-    }
-    let translated;
-    try {
-      translated = adapter.translateChatResponse(bytes, chat, targetView);
-    } catch (err) {
-      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'server_error', 'invalid_upstream_response', err.message, null, {}, err);
-      throw err;
-    }
+    const { translated } = accepted;
     call.record.upstreamModel = translated.model;
-    priceCall(call, translated.usage, provider, target);
+    priceCall(call, translated.usage, provider, target, () => deliveredTokensOf(translated.body));
     const answer = answers.answer(translated.body, chat, translated.usage);
     call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
     capture?.response(answer);

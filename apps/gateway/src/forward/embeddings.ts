@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { embeddingsAdapters, UpstreamFormatError, type EmbeddingsCall, type EmbeddingsRequest } from '@tollgate/providers';
+import { embeddingsAdapters, type EmbeddingsCall, type EmbeddingsRequest } from '@tollgate/providers';
 import type { GatewayEnv } from '../env';
-import { GatewayError, invalidRequest } from '../errors';
+import { invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { estimateTokens } from '../limits/estimate';
@@ -9,6 +9,7 @@ import { limitModelKey } from '../limits/rules';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
+import { translateAnswer } from './upstream-answer';
 import { parseJsonObject, requireModel } from './request-body';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
 
@@ -65,7 +66,8 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     });
 
     const signal = clientDisconnectSignal(c);
-    const { target, provider, response } = await callUpstream({
+    // A 2xx is read and translated inside the fallback loop: one that is not an answer tries the next target (ADR 0025).
+    const { target, provider, response, accepted } = await callUpstream({
       config,
       targets,
       requestFor: (t, p, key) => embeddingsAdapters[p.type]!.buildEmbeddingsRequest(embeddings, providerTarget(p, t, key)),
@@ -73,25 +75,27 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       ...deps.upstream,
       onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
       signal,
+      accept: async ({ target: t, provider: p, response: r }) => {
+        const bytes = await readUpstreamBody(r.body, signal);
+        return translateAnswer(bytes, String(r.headers['content-type'] ?? ''), (b) =>
+          embeddingsAdapters[p.type]!.translateEmbeddingsResponse(b, embeddings, providerTarget(p, t)),
+        );
+      },
     });
     call.record.providerId = provider.id;
     call.upstreamAnswered = response.statusCode < 300;
     const adapter = embeddingsAdapters[provider.type]!;
     const headers = { ...limitHeaders, ...answerHeaders(c.get('requestId'), provider, target, service) };
-    const bytes = await readUpstreamBody(response.body, signal);
-    call.record.ttftMs = call.elapsedMs();
-    if (response.statusCode >= 400) {
+    if (!accepted) {
+      const bytes = await readUpstreamBody(response.body, signal);
+      call.record.ttftMs = call.elapsedMs();
       return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated: adapter.translateError(response.statusCode, bytes), headers });
     }
-    let translated;
-    try {
-      translated = adapter.translateEmbeddingsResponse(bytes, embeddings, providerTarget(provider, target));
-    } catch (err) {
-      if (err instanceof UpstreamFormatError) throw new GatewayError(502, 'server_error', 'invalid_upstream_response', err.message, null, {}, err);
-      throw err;
-    }
+    call.record.ttftMs = call.elapsedMs();
+    const translated = accepted;
     call.record.upstreamModel = translated.model;
-    priceCall(call, translated.usage, provider, target);
+    // Embeddings produce no output tokens: an unusable usage is billed the input estimate alone.
+    priceCall(call, translated.usage, provider, target, () => 0);
     call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
     capture?.response(translated.body);
     return new Response(translated.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });

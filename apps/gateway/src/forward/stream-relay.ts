@@ -4,6 +4,8 @@ import type { ModelTarget, SnapshotProvider, Usage } from '@tollgate/domain';
 import type { RecordMeter } from '../meter/call-meter';
 import type { CallDraft } from '../steps/meter';
 import { priceCall } from './upstream-response';
+import { isIdleTimeout } from './upstream-answer';
+import { DeliveredTextCounter } from '../usage/delivered-text';
 
 export interface StreamOutcome {
   completed: boolean;
@@ -14,10 +16,15 @@ export interface StreamOutcome {
   upstreamModel: string | null;
   bytesOut: number;
   ttftMs: number | null;
+  /** Output tokens the client received, estimated from the text relayed (billed when usage is missing). */
+  deliveredOutputTokens: number;
 }
 
 export interface RelayOptions {
   upstream: Readable;
+  /** Where reading goes on when the first event was read already (upstream-answer.ts startStream), and that event. */
+  chunks?: AsyncIterator<Buffer>;
+  head?: string;
   /** The provider's adapter, turning its stream into the unified one. */
   translator: ChatStreamTranslator;
   elapsedMs: () => number;
@@ -41,9 +48,11 @@ const encoder = new TextEncoder();
  */
 export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
   const { translator, errorEvent } = options;
-  const iterator = options.upstream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const iterator = options.chunks ?? (options.upstream[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+  let head = options.head;
   let bytesOut = 0;
   let ttftMs: number | null = null;
+  const delivered = new DeliveredTextCounter();
   let ended = false;
 
   const end = (fields: Partial<StreamOutcome>) => {
@@ -55,6 +64,7 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
       upstreamModel: translator.model,
       bytesOut,
       ttftMs,
+      deliveredOutputTokens: delivered.tokens,
       ...fields,
     });
   };
@@ -75,6 +85,7 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
     ttftMs ??= options.elapsedMs();
     const bytes = encoder.encode(text);
     bytesOut += bytes.byteLength;
+    delivered.push(text);
     controller.enqueue(bytes);
     options.onText?.(text);
   };
@@ -82,6 +93,11 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        if (head) {
+          emit(controller, head);
+          head = undefined;
+          return;
+        }
         for (;;) {
           const { value, done } = await iterator.next();
           if (!done) {
@@ -106,6 +122,10 @@ export function relayStream(options: RelayOptions): ReadableStream<Uint8Array> {
       } catch (err) {
         if (options.signal?.aborted) {
           end({ completed: false, errorCode: 'client_closed', errorMessage: 'the client closed the stream before it ended' });
+        } else if (isIdleTimeout(err)) {
+          // Bytes went out already: no fallback, the client hears the stream stalled (ADR 0025).
+          emit(controller, errorEvent('The provider stopped sending during the stream.'));
+          end({ completed: false, errorCode: 'upstream_idle_timeout', errorMessage: `upstream stream idle: ${(err as Error).message}` });
         } else {
           emit(controller, errorEvent('The provider connection failed during the stream.'));
           end({ completed: false, errorCode: 'stream_interrupted', errorMessage: `upstream stream failed: ${(err as Error).message}` });
@@ -138,8 +158,12 @@ export function finishStreamedCall(call: CallDraft, outcome: StreamOutcome, prov
   call.record.upstreamModel = outcome.upstreamModel;
   call.record.ttftMs = outcome.ttftMs;
   call.record.bytesOut = outcome.bytesOut;
-  priceCall(call, outcome.usage, provider, target);
+  // A cut stream bills what it delivered (ADR 0026), after the failure is noted so the note survives.
   if (!outcome.completed) call.fail(outcome.errorCode ?? 'stream_interrupted', outcome.errorMessage ?? '');
+  priceCall(call, outcome.usage, provider, target, () => outcome.deliveredOutputTokens, !outcome.completed);
+  // The client left before the usage arrived: the provider may have gone on past what was delivered, so the
+  // limiter keeps the reservation (the record still shows the delivered estimate, marked usage_missing).
+  call.keepReservation = outcome.errorCode === 'client_closed' && call.record.usageProblem === 'usage_missing';
   call.record.latencyMs = call.elapsedMs();
   call.finish(meter);
 }

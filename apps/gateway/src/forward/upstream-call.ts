@@ -25,13 +25,19 @@ export interface RetryPolicy {
 /** How the gateway reaches providers: shared by every forward step. */
 export interface UpstreamRouting {
   dispatcher: Dispatcher;
+  /** Per attempt, when a target has no `timeoutMs`: the wait for the headers and between body bytes. */
   timeoutMs: number;
+  /**
+   * The whole call, across targets, key retries and retry rounds, until the answer is in hand (a body read and
+   * translated, a stream's first event): targets that all hang cost the caller this, not rounds × targets × timeoutMs.
+   */
+  totalTimeoutMs: number;
   breakers: CircuitBreakers;
   keys: KeyPools;
   retry: RetryPolicy;
 }
 
-export interface UpstreamCallOptions extends UpstreamRouting {
+export interface UpstreamCallOptions<T = undefined> extends UpstreamRouting {
   config: GatewayConfig;
   targets: readonly ModelTarget[];
   /** The provider request for a target made with `apiKey` (one of the provider's pool), from its adapter. */
@@ -42,6 +48,12 @@ export interface UpstreamCallOptions extends UpstreamRouting {
   onSkip?: (target: ModelTarget, reason: string) => void;
   /** Aborted when the client goes away: no further target is tried and the upstream request is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Reads a 2xx answer far enough to know it is one (a body that translates, a stream's first event). A
+   * GatewayError 5xx it throws (see upstream-answer.ts) is that target failing: the next one is tried, as
+   * nothing has reached the client yet; on the last one it is the call's answer.
+   */
+  accept?: (attempt: UpstreamAttempt) => Promise<T>;
 }
 
 /** A status worth trying the next target for: the provider is overloaded or failing, not the request. */
@@ -62,16 +74,42 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
  * nothing has reached the client: on a connection error, a timeout before the headers, or a 429/5xx answer.
  * When every target failed, it waits (honouring the provider's `retry-after`, capped) and goes round again,
  * up to `retry.rounds` times. The very last answer is returned as it is, error or not, so the caller can pass
- * the provider's own error through.
+ * the provider's own error through. A 2xx answer `accept` refuses (empty, HTML, not JSON, cut, silent) falls
+ * back like a 5xx. `totalTimeoutMs` bounds all of it (a 504); the stream that follows is bounded by the idle
+ * timeout alone.
  */
-export async function callUpstream(options: UpstreamCallOptions): Promise<UpstreamAttempt> {
+export async function callUpstream<T = undefined>(options: UpstreamCallOptions<T>): Promise<UpstreamAttempt & { accepted?: T }> {
+  // One signal for every attempt: the client leaving or the total deadline passing cancels the provider call.
+  const call = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    call.abort();
+  }, options.totalTimeoutMs);
+  const onClientGone = () => call.abort();
+  if (options.signal?.aborted) call.abort();
+  // Kept after the call returns: a relayed stream is still cancelled when the client leaves.
+  options.signal?.addEventListener('abort', onClientGone, { once: true });
+  const aborted = () => (options.signal?.aborted ? clientClosed() : timedOut ? totalTimeout(options.totalTimeoutMs) : null);
+  try {
+    return await attemptTargets(options, call.signal, aborted);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function attemptTargets<T>(
+  options: UpstreamCallOptions<T>,
+  signal: AbortSignal,
+  aborted: () => GatewayError | null,
+): Promise<UpstreamAttempt & { accepted?: T }> {
   let lastFailure = 'no target is configured';
   let waitMs: number | null = null;
   for (let round = 0; round <= options.retry.rounds; round++) {
     if (round > 0) {
       const backoff = Math.min(options.retry.maxBackoffMs, waitMs ?? 100 * 2 ** round * (0.5 + Math.random()));
-      await sleep(backoff, undefined, { signal: options.signal }).catch(() => {
-        throw clientClosed();
+      await sleep(backoff, undefined, { signal }).catch(() => {
+        throw aborted() ?? clientClosed();
       });
     }
     waitMs = null;
@@ -90,15 +128,17 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
       const apiKey = options.keys.pick(provider);
       // Outside the try: a request the adapter refuses to build is the caller's fault, not a reason to fall back.
       const upstream = await options.requestFor(target, provider, apiKey);
+      const timeoutMs = target.timeoutMs ?? options.timeoutMs;
       try {
         const response = await request(upstream.url, {
           method: 'POST',
           headers: { ...options.headers, ...upstream.headers },
           body: upstream.body,
           dispatcher: options.dispatcher,
-          headersTimeout: target.timeoutMs ?? options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-          signal: options.signal,
+          headersTimeout: timeoutMs,
+          // undici's bodyTimeout is the wait between body chunks: headers then silence ends at the idle timeout.
+          bodyTimeout: timeoutMs,
+          signal,
         });
         options.keys.report(provider, apiKey, response.statusCode, retryAfterMs(response.headers['retry-after']));
         const refusedKey = response.statusCode === 401 || response.statusCode === 403;
@@ -113,8 +153,10 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
         }
         keyRetries = 0;
         if (!retryable(response.statusCode)) {
+          const attempt = { target, provider, response };
+          const accepted = response.statusCode < 300 && options.accept ? await acceptAnswer(options.accept, attempt, aborted) : undefined;
           options.breakers.success(target);
-          return { target, provider, response };
+          return { ...attempt, accepted };
         }
         options.breakers.failure(target);
         if (isLast) return { target, provider, response };
@@ -123,9 +165,16 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
         lastFailure = `${provider.name} answered ${response.statusCode}`;
         options.onSkip?.(target, lastFailure);
       } catch (err) {
-        if (options.signal?.aborted) throw clientClosed();
+        const stop = aborted();
+        if (stop) throw stop;
         options.breakers.failure(target);
-        lastFailure = `${provider.name}: ${(err as Error).message}`;
+        if (err instanceof GatewayError) {
+          // The target answered 2xx with something that is not an answer: the caller hears what, if none is left.
+          if (isLast) throw err;
+          lastFailure = `${provider.name}: ${err.message}`;
+        } else {
+          lastFailure = `${provider.name}: ${(err as Error).message}`;
+        }
         options.onSkip?.(target, lastFailure);
       }
     }
@@ -133,6 +182,20 @@ export async function callUpstream(options: UpstreamCallOptions): Promise<Upstre
   // The reason (addresses, provider names) stays in the call record; the caller learns only that it failed.
   throw new GatewayError(502, 'server_error', 'upstream_unavailable', 'No provider could take the call; it was not charged. Retry later.');
 }
+
+/** A refusal by `accept` is the target failing (a GatewayError); the body it could not read goes with it. */
+async function acceptAnswer<T>(accept: (attempt: UpstreamAttempt) => Promise<T>, attempt: UpstreamAttempt, aborted: () => GatewayError | null): Promise<T> {
+  try {
+    return await accept(attempt);
+  } catch (err) {
+    // Its rest is not wanted; undici's destroy emits an AbortError nobody else listens for.
+    attempt.response.body.on('error', () => undefined).destroy();
+    throw aborted() ?? err;
+  }
+}
+
+export const totalTimeout = (ms: number) =>
+  new GatewayError(504, 'server_error', 'upstream_timeout', `No provider answered within ${ms} ms; the call was not charged. Retry later.`);
 
 /** 499, nginx's "client closed request": only ever seen in the call record, the client is gone. */
 export const clientClosed = () =>

@@ -4,9 +4,10 @@ import { costMicroUsd, findModelPrice, type ProviderTarget, type TranslatedError
 import type { ModelTarget, SnapshotProvider, SnapshotService, Usage } from '@tollgate/domain';
 import { GatewayError, gatewayErrorBody } from '../errors';
 import type { CallDraft } from '../steps/meter';
-import { clientClosed } from './upstream-call';
+import { readFailure } from './upstream-answer';
 import { headerValue } from '../http/header-value';
 import { captureOf } from '../capture/body-capture';
+import { billedUsage, inputEstimateOf, recordBilledUsage } from '../usage/billed-usage';
 
 /** What the forward steps share: the provider as its adapter sees it, pricing, and the provider's answer. */
 export const providerTarget = (provider: SnapshotProvider, target: ModelTarget, apiKey = provider.apiKey): ProviderTarget => ({
@@ -16,9 +17,15 @@ export const providerTarget = (provider: SnapshotProvider, target: ModelTarget, 
   settings: provider.settings,
 });
 
-export function priceCall(call: CallDraft, usage: Usage | null, provider: SnapshotProvider, target: ModelTarget): void {
-  if (!usage) return;
-  Object.assign(call.record, usage);
+/**
+ * Records and prices what the call is billed: the provider's usage when it passes the one check
+ * (`billedUsage`), otherwise the estimate (the request's input estimate, `deliveredOutputTokens()` of output, read only then)
+ * marked with why. The limiter settles with the same record.
+ */
+export function priceCall(call: CallDraft, reported: Usage | null, provider: SnapshotProvider, target: ModelTarget, deliveredOutputTokens: () => number, cutShort = false): void {
+  const billed = billedUsage(reported, { input: inputEstimateOf(call), output: deliveredOutputTokens }, cutShort);
+  recordBilledUsage(call, billed);
+  const { usage } = billed;
   const price =
     findModelPrice(target.model, provider.priceOverrides, provider.type) ??
     findModelPrice(call.record.upstreamModel ?? '', provider.priceOverrides, provider.type);
@@ -29,8 +36,8 @@ export async function readUpstreamBody(body: Dispatcher.ResponseData['body'], si
   try {
     return Buffer.from(await body.arrayBuffer());
   } catch (err) {
-    if (signal?.aborted) throw clientClosed();
-    throw new GatewayError(502, 'server_error', 'upstream_body_failed', 'The provider connection failed while sending the answer.', null, {}, err);
+    // The client leaving, the provider going silent (504 at the idle timeout) or hanging up mid-body (502).
+    throw readFailure(err, signal);
   }
 }
 

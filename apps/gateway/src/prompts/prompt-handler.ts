@@ -19,6 +19,8 @@ import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
 import { captureOf, startCapture } from '../capture/body-capture';
+import { billedUsage, inputEstimateOf, recordBilledUsage } from '../usage/billed-usage';
+import { estimatedTokensOfChars } from '../usage/delivered-text';
 
 export interface PromptDeps {
   limits: LimitSettings & { reserveOutputTokens: number };
@@ -51,18 +53,23 @@ interface Attempt {
   usage: Usage | null;
   provider: SnapshotProvider;
   target: ModelTarget;
+  /** The answer's text: its output estimate when the usage is unusable. */
+  text: string;
 }
 
-const costOf = ({ usage, provider, target }: Attempt) => {
+const costOf = ({ usage, provider, target }: Pick<Attempt, 'usage' | 'provider' | 'target'>) => {
   const price = findModelPrice(target.model, provider.priceOverrides, provider.type);
   return usage && price ? costMicroUsd(usage, price) : 0;
 };
 
 /** Puts the attempts' summed usage and cost on the call record; returns them for the answer. */
 function meterAttempts(call: GatewayEnv['Variables']['call'], attempts: readonly Attempt[]): { usage: Usage; costMicroUsd: number } {
-  const usage = attempts.reduce((total, a) => sum(total, a.usage), none);
-  const cost = attempts.reduce((total, a) => total + costOf(a), 0);
-  Object.assign(call.record, usage);
+  // Each attempt's usage passes the one check on its own (a repair may be fine where the answer was not).
+  const billed = attempts.map((a) => ({ ...a, ...billedUsage(a.usage, { input: inputEstimateOf(call), output: () => estimatedTokensOfChars(a.text.length) }) }));
+  const usage = billed.reduce((total, a) => sum(total, a.usage), none);
+  const cost = billed.reduce((total, a) => total + costOf(a), 0);
+  for (const b of billed) recordBilledUsage(call, { ...b, usage });
+  call.record.usageProblem = billed.find((b) => b.problem)?.problem ?? null;
   call.record.costMicroUsd = cost;
   return { usage, costMicroUsd: cost };
 }
@@ -216,7 +223,7 @@ export async function servePrompt(
 
   let answer = await answerOf(adapter, first, chatFor(provider.type, messages, false), call);
   call.record.ttftMs = call.elapsedMs();
-  const attempts: Attempt[] = [{ usage: answer.usage, provider, target }];
+  const attempts: Attempt[] = [{ usage: answer.usage, provider, target, text: answer.text }];
   let output: unknown = answer.text;
   if (prompt.spec.outputSchema) {
     let parsed = compiled.parseOutput(answer.text);
@@ -227,7 +234,7 @@ export async function servePrompt(
         const repair = compiled.repairMessages(messages, answer.text, parsed.error);
         const second = await ask(repair, false);
         answer = await answerOf(chatAdapters[second.provider.type], second, chatFor(second.provider.type, repair, false), call);
-        attempts.push({ usage: answer.usage, provider: second.provider, target: second.target });
+        attempts.push({ usage: answer.usage, provider: second.provider, target: second.target, text: answer.text });
         parsed = compiled.parseOutput(answer.text);
       } catch (err) {
         // The model's failure, not the caller's: a refused or failed repair is still a 502.

@@ -61,6 +61,7 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
     },
     estimateUsage(call.tokens, call.targets),
   );
+  c.get('call').estimatedInputTokens = call.tokens.input;
   if (specs.length === 0) return {};
   const decision = await settings.limiter.hit(specs.map((s) => s.rule));
   settings.onDecision?.(decision);
@@ -84,7 +85,7 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
     draft.onFinish((record) => {
       // A provider that answered bills the call even when its usage never arrived (the client left before the
       // stream's last chunk, the body could not be read): the reservation stands rather than a free call.
-      const usageLost = draft.upstreamAnswered && actualUsage(record).tokens === 0;
+      const usageLost = draft.upstreamAnswered && (draft.keepReservation || actualUsage(record).tokens === 0);
       settings.limiter.settle(reservation, usageLost ? {} : settlement(specs, record));
     });
   }

@@ -13,6 +13,10 @@ export class CallDraft {
   deferred = false;
   /** The provider began a successful answer: it bills this call whether or not its usage reached us. */
   upstreamAnswered = false;
+  /** The input tokens the limit step estimated for the request: billed when the provider's usage is unusable. */
+  estimatedInputTokens: number | null = null;
+  /** The limiter keeps the reservation rather than settling (the client left before the usage arrived). */
+  keepReservation = false;
   readonly #finishers: Array<(record: CallRecord) => void> = [];
 
   constructor(
@@ -54,6 +58,11 @@ export class CallDraft {
     // record (and the batch sent with it) invalid.
     this.record.model = this.record.model?.slice(0, maxNameLength) ?? null;
     this.record.upstreamModel = this.record.upstreamModel?.slice(0, maxNameLength) ?? null;
+  }
+
+  /** Adds a note to the record's message without failing the call (a fallback taken, usage that was unusable). */
+  note(message: string): void {
+    this.record.errorMessage = [this.record.errorMessage, message].filter(Boolean).join(' | ').slice(0, 2_000);
   }
 
   fail(code: string, message: string): void {

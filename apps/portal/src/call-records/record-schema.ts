@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import type { CallRecord } from '@tollgate/domain';
+import { MAX_TOKENS_PER_CALL, totalInputTokens, totalOutputTokens, type CallRecord } from '@tollgate/domain';
 
-const count = z.number().int().nonnegative();
+// Safe integers only: `.int()` alone takes 1e308, which SQLite would store as a float nobody can add up.
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A call's token count: at most what one call may use (ADR 0026), whichever gateway sent it. */
+const tokens = count.max(MAX_TOKENS_PER_CALL, `must be at most ${MAX_TOKENS_PER_CALL} tokens per call`);
 const nullableText = z.string().max(2048).nullable();
 /**
  * A call record as a gateway sends it, over the internal HTTP channel or as a BullMQ job: both paths check
@@ -28,12 +31,14 @@ export const callRecordSchema = z.object({
   ttftMs: count.nullable(),
   bytesIn: count,
   bytesOut: count,
-  inputTokens: count,
-  cacheReadTokens: count,
-  cacheWriteTokens: count,
-  outputTokens: count,
-  reasoningTokens: count,
+  inputTokens: tokens,
+  cacheReadTokens: tokens,
+  cacheWriteTokens: tokens,
+  outputTokens: tokens,
+  reasoningTokens: tokens,
   costMicroUsd: count,
+  // Absent from an older gateway's records: their counts are the provider's.
+  usageProblem: z.enum(['usage_invalid', 'usage_missing']).nullable().default(null),
   errorCode: nullableText,
   errorMessage: nullableText,
   // Defaults keep records from gateways older than prompt APIs acceptable.
@@ -50,6 +55,9 @@ export const callRecordSchema = z.object({
     .object({ request: z.string().nullable(), response: z.string().nullable(), requestTruncated: z.boolean(), responseTruncated: z.boolean() })
     .nullable()
     .optional(),
+}).refine((r) => totalInputTokens(r) + totalOutputTokens(r) <= MAX_TOKENS_PER_CALL, {
+  message: `the token counts add up to more than the ${MAX_TOKENS_PER_CALL} one call may use`,
+  path: ['tokens'],
 }) satisfies z.ZodType<CallRecord>;
 
 /** One batch: the most records a gateway sends at once (it sends 1,000 per request and 500 per job). */

@@ -17,7 +17,7 @@ const groups: Array<{ title: string; fields: Field[] }> = [
   { title: 'Call', fields: ['id', 'requestId', 'startedAt', 'method', 'path', 'status', 'failed', 'errorCode', 'errorMessage', 'stream', 'traceId'] },
   { title: 'Caller', fields: ['teamId', 'appId', 'keyId', 'keyPrefix', 'subscriptionId'] },
   { title: 'Served by', fields: ['serviceId', 'api', 'model', 'upstreamModel', 'providerId', 'promptId', 'promptVersion', 'route', 'upstream', 'upstreamNode'] },
-  { title: 'Measures', fields: ['latencyMs', 'ttftMs', 'bytesIn', 'bytesOut', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'reasoningTokens', 'costMicroUsd'] },
+  { title: 'Measures', fields: ['latencyMs', 'ttftMs', 'bytesIn', 'bytesOut', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'reasoningTokens', 'usageProblem', 'costMicroUsd'] },
 ];
 
 const labels: Partial<Record<Field, string>> = {
@@ -27,6 +27,8 @@ const labels: Partial<Record<Field, string>> = {
   latencyMs: 'Latency', ttftMs: 'Time to first token', bytesIn: 'Bytes in', bytesOut: 'Bytes out', inputTokens: 'Input tokens',
   cacheReadTokens: 'Cached read tokens', cacheWriteTokens: 'Cached write tokens', outputTokens: 'Output tokens', reasoningTokens: 'Reasoning tokens',
   costMicroUsd: 'Cost',
+  // `usage_invalid` / `usage_missing`: the tokens shown are the gateway's estimate, not the provider's count.
+  usageProblem: 'Tokens estimated',
 };
 const labelOf = (f: string) => labels[f as Field] ?? f.charAt(0).toUpperCase() + f.slice(1);
 
@@ -68,6 +70,7 @@ function RecordDetails({ record }: { record: CallRecord }) {
       case 'appId': return <NamedId id={record.appId!} name={names.app(record.appId)} />;
       case 'serviceId': return <NamedId id={record.serviceId!} name={names.service(record.serviceId)} />;
       case 'teamId': return <NamedId id={record.teamId!} name={names.team(record.teamId)} />;
+      case 'usageProblem': return <>{v === 'usage_invalid' ? "yes: the provider's counts were unusable" : 'yes: the provider sent none'} (<code>{String(v)}</code>)</>;
       default: return typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'number' ? formatCount(v) : <code>{String(v)}</code>;
     }
   };

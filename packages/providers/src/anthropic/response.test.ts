@@ -121,7 +121,7 @@ describe('normalizeAnthropicUsage', () => {
     expect(totalInputTokens(u!)).toBe(3512);
   });
 
-  it('moves reported thinking tokens out of the output count, and reads null or junk as no tokens', () => {
+  it('moves reported thinking tokens out of the output count, reads null as no tokens, and marks junk (NaN) for the gateway to estimate', () => {
     expect(normalizeAnthropicUsage({ input_tokens: 5, output_tokens: 100, output_tokens_details: { thinking_tokens: 60 } })).toMatchObject({
       outputTokens: 40,
       reasoningTokens: 60,
@@ -130,7 +130,7 @@ describe('normalizeAnthropicUsage', () => {
       inputTokens: 5,
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
-      outputTokens: 0,
+      outputTokens: Number.NaN,
       reasoningTokens: 0,
     });
     expect(normalizeAnthropicUsage(null)).toBeNull();

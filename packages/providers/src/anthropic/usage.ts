@@ -1,13 +1,10 @@
-import type { Usage } from '@tollgate/domain';
+import { reportedTokenCount, type Usage } from '@tollgate/domain';
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A token count as reported, made safe to add up and bill: anything but a finite positive number counts as 0. */
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-}
+const count = reportedTokenCount;
 
 /**
  * Normalises an Anthropic usage object into the non-overlapping {@link Usage} parts.

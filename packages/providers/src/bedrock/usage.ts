@@ -1,8 +1,8 @@
-import type { Usage } from '@tollgate/domain';
+import { reportedTokenCount, type Usage } from '@tollgate/domain';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+const count = reportedTokenCount;
 
 /**
  * Bedrock's `TokenUsage` → the non-overlapping {@link Usage} parts. Like Anthropic's API, Converse's

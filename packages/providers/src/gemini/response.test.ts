@@ -28,14 +28,14 @@ describe('usage', () => {
     });
   });
 
-  it('reports nothing for missing metadata and clamps nonsense', () => {
+  it('reports nothing for missing metadata, clamps the cached part to the prompt, and marks a negative count (NaN) for the gateway to estimate', () => {
     expect(normalizeGeminiUsage(undefined)).toBeNull();
     expect(normalizeGeminiUsage({})).toBeNull();
     expect(normalizeGeminiUsage({ promptTokenCount: 10, cachedContentTokenCount: 30, candidatesTokenCount: -4 })).toEqual({
       inputTokens: 0,
       cacheReadTokens: 10,
       cacheWriteTokens: 0,
-      outputTokens: 0,
+      outputTokens: Number.NaN,
       reasoningTokens: 0,
     });
   });

@@ -1,9 +1,9 @@
-import type { Usage } from '@tollgate/domain';
+import { reportedTokenCount, type Usage } from '@tollgate/domain';
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { GeminiUsageMetadata } from './wire';
 import { openAiUsageOf as toOpenAiUsage } from '../openai/usage';
 
-const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+const count = reportedTokenCount;
 
 /**
  * Gemini's counts into the non-overlapping {@link Usage} parts. Gemini's `promptTokenCount` INCLUDES

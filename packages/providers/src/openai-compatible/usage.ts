@@ -1,14 +1,11 @@
-import type { Usage } from '@tollgate/domain';
+import { reportedTokenCount, type Usage } from '@tollgate/domain';
 import { normalizeOpenAiUsage } from '../openai/usage';
 
 type Obj = Record<string, unknown>;
 
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A reported token count made safe to bill: anything but a finite positive number counts as 0. */
-export function tokenCount(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-}
+export const tokenCount = reportedTokenCount;
 
 /**
  * OpenAI counts reasoning tokens inside `completion_tokens`; xAI counts them beside it, so its `total_tokens` is

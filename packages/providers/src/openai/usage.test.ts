@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { totalInputTokens, totalOutputTokens } from '@tollgate/domain';
+import { invalidUsageReason, totalInputTokens, totalOutputTokens } from '@tollgate/domain';
 import { normalizeOpenAiUsage } from './usage';
 
 describe('normalizeOpenAiUsage', () => {
@@ -70,22 +70,22 @@ describe('normalizeOpenAiUsage', () => {
     expect(normalizeOpenAiUsage({ total_tokens: 5 })).toBeNull();
   });
 
-  it('counts non-numbers as 0 and never goes negative', () => {
-    expect(
-      normalizeOpenAiUsage({
-        prompt_tokens: '40',
-        completion_tokens: Number.NaN,
-        prompt_tokens_details: { cached_tokens: null },
-        completion_tokens_details: 'x',
-      }),
-    ).toEqual({ inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 });
-    expect(
-      normalizeOpenAiUsage({
-        prompt_tokens: -5,
-        completion_tokens: Number.POSITIVE_INFINITY,
-        prompt_tokens_details: { cached_tokens: -3 },
-      }),
-    ).toEqual({ inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 });
+  it('marks unreadable counts NaN (the gateway then refuses the usage) and absent ones 0', () => {
+    const u = normalizeOpenAiUsage({
+      prompt_tokens: '40',
+      completion_tokens: 7,
+      prompt_tokens_details: { cached_tokens: null },
+      completion_tokens_details: 'x',
+    });
+    expect(u).toMatchObject({ cacheReadTokens: Number.NaN, cacheWriteTokens: 0, outputTokens: 7, reasoningTokens: 0 });
+    expect(u!.inputTokens).toBeNaN();
+    for (const bad of [-5, 1e308, 2e7, 1.5e20, Number.POSITIVE_INFINITY, Number.NaN]) {
+      const v = normalizeOpenAiUsage({ prompt_tokens: 3, completion_tokens: bad })!;
+      expect(invalidUsageReason(v), String(bad)).toMatch(/outputTokens/);
+    }
+    expect(invalidUsageReason(normalizeOpenAiUsage({ prompt_tokens: 3, completion_tokens: 4, prompt_tokens_details: { cached_tokens: -3 } })!)).not.toBeNull();
+    expect(invalidUsageReason(normalizeOpenAiUsage({ prompt_tokens: 3, completion_tokens: 10_000_000 })!)).toMatch(/more than the 10000000/);
+    expect(invalidUsageReason(normalizeOpenAiUsage({ prompt_tokens: 3, completion_tokens: 9_000_000 })!)).toBeNull();
   });
 
   it('clamps a detail larger than its total to the total', () => {

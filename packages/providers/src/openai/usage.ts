@@ -1,14 +1,11 @@
-import type { Usage } from '@tollgate/domain';
+import { reportedTokenCount, type Usage } from '@tollgate/domain';
 import type { CompletionUsage } from 'openai/resources/completions';
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A token count as reported, made safe to add up and bill: anything but a finite number counts as 0. */
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-}
+const count = reportedTokenCount;
 
 const detail = (parent: unknown, key: string): number => (isObj(parent) ? count(parent[key]) : 0);
 
