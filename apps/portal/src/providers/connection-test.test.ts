@@ -100,8 +100,13 @@ describe('POST /api/providers/:id/test', () => {
     const res = await f.api('GET', `/api/providers/${id}`, { cookie: f.admin.cookie });
     seen.push(JSON.stringify(res.body));
     expect(res.body.provider.keys).toEqual([{ weight: 3, hint: '••••mnop' }, { weight: 1, hint: '••••' }]);
-    const asUser = await f.api('GET', `/api/providers/${id}`, { cookie: user.cookie });
-    expect(asUser.body.provider.keys).toBeUndefined();
+    // A team owner may see the provider (to route to it), never its keys.
+    const owner = await f.createUser();
+    await f.createTeam({ slug: 'masked-owners', ownerUserId: owner.id });
+    const asOwner = await f.api('GET', `/api/providers/${id}`, { cookie: owner.cookie, expect: 200 });
+    expect(asOwner.body.provider.keys).toBeUndefined();
+    // A user who may use no service on it does not see it at all.
+    expect((await f.api('GET', `/api/providers/${id}`, { cookie: user.cookie })).status).toBe(404);
   });
 
   it('is for platform admins only: a user gets 403 and no call is made; an unknown id is 404', async () => {

@@ -24,6 +24,8 @@ describe('providers API', () => {
   beforeAll(async () => {
     f = await createPortalFixture();
     user = await f.createUser();
+    // A team owner, who builds model routes, sees every provider (visible-providers.test.ts has the other roles).
+    await f.createTeam({ slug: 'route-builders', ownerUserId: user.id });
   });
   afterAll(() => {
     for (const body of seen) {
@@ -90,7 +92,7 @@ describe('providers API', () => {
     expect((await create({ ...base, name: 'Local LM' })).status).toBe(409);
   });
 
-  it('shows providers to every signed-in user, connection details to admins only', async () => {
+  it('shows providers to team owners, connection details to admins only', async () => {
     const list = await api('GET', '/api/providers', { cookie: user.cookie });
     expect(list.status).toBe(200);
     expect(list.body.providers).toEqual([{ id: expect.any(String), name: 'Local LM', type: 'openai-compatible', createdAt: expect.any(Number) }]);

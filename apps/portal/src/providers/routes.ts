@@ -8,7 +8,7 @@ import { fieldsOf } from '../changes/commit-change';
 import type { Actor } from '../auth/sessions';
 import { isPlatformAdmin, requirePlatformAdmin, requireSignedIn } from '../access/policy';
 import { loadProvider, type ProviderRow } from '../access/load';
-import { conflict } from '../http/errors';
+import { conflict, notFound } from '../http/errors';
 import { withUniqueAsConflict } from '../http/unique';
 import { nameSchema, readJson, readNoBody } from '../http/validate';
 import type { Reader } from '../changes/tx';
@@ -16,6 +16,7 @@ import type { SecretBox } from '../secrets/secret-box';
 import { readOptionalJson } from '../http/optional-json';
 import { credentialsFrom, openCredentials, poolKeySchema, sealCredentials } from './credentials';
 import { testConnection } from './connection-test';
+import { visibleProviderIds } from './visible-providers';
 
 const price = z.number().nonnegative();
 const modelPriceSchema = z
@@ -97,9 +98,9 @@ export const updateProviderSchema = z
   .refine(oneKeySpelling, { message: 'send apiKey or apiKeys, not both', path: ['apiKeys'] });
 
 /**
- * Credentials never leave the portal through its API: the response only says a key is set. Everyone signed
- * in sees id, name and type (publishers pick providers for their model routes); the connection details are
- * infrastructure, for platform admins.
+ * Credentials never leave the portal through its API: the response only says a key is set. Whoever may see a
+ * provider (visible-providers.ts) sees its id, name and type; the connection details are infrastructure, for
+ * platform admins.
  */
 export function providerView(actor: Actor, p: ProviderRow, secrets: SecretBox) {
   const base = { id: p.id, name: p.name, type: p.type, createdAt: p.createdAt };
@@ -169,13 +170,17 @@ export function providerRoutes(ctx: PortalContext) {
 
   app.get('/providers', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const rows = ctx.db.select().from(providers).orderBy(asc(providers.name)).all();
+    const visible = visibleProviderIds(ctx.db, actor);
+    const rows = ctx.db.select().from(providers).orderBy(asc(providers.name)).all().filter((p) => !visible || visible.has(p.id));
     return c.json({ providers: rows.map((p) => providerView(actor, p, ctx.secrets)) });
   });
 
   app.get('/providers/:providerId', (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    return c.json({ provider: providerView(actor, loadProvider(ctx.db, c.req.param('providerId')), ctx.secrets) });
+    const provider = loadProvider(ctx.db, c.req.param('providerId'));
+    // One the actor may not know of is indistinguishable from a missing one.
+    if (visibleProviderIds(ctx.db, actor)?.has(provider.id) === false) throw notFound('Provider');
+    return c.json({ provider: providerView(actor, provider, ctx.secrets) });
   });
 
   app.patch('/providers/:providerId', async (c) => {
