@@ -59,10 +59,13 @@ describe('SIGTERM under load (all-in-one process)', () => {
     expect(code, platform.output()).toBe(0);
     expect(answeredBeforeSignal).toBeGreaterThan(25);
     expect(result.streamed).toBeGreaterThan(5);
-    // Calls in flight at the signal were let finish (50 were running), and the clients were sent elsewhere:
-    // each connection carried at most one more call (answered with `Connection: close`), not ten seconds more.
+    // Calls in flight at the signal were let finish (50 were running), and no new one was begun: each answer
+    // after the signal closed its connection, streams included, and a call sent on a kept-alive connection
+    // meanwhile was refused (issue 16: 36-38 calls used to be accepted up to 8.9 s after the signal, and the
+    // stop took the full 10 s). Some calls begin between kill() here and the process handling the signal.
     expect(afterSignal).toBeGreaterThan(0);
-    expect(afterSignal).toBeLessThan(3 * 50);
+    expect(afterSignal).toBeLessThan(2 * 50);
+    expect(exitedMs).toBeLessThan(3_000);
     expect(stored).toEqual({ rows: result.complete, ids: result.complete, requests: result.complete });
     expect(platform.output()).not.toMatch(/"level":(50|60)/);
   });

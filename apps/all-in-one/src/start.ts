@@ -1,7 +1,7 @@
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SnapshotHolder, createGatewayRuntime, drainServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
+import { SnapshotHolder, createGatewayRuntime, startHttpServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
 import { createCallRecordWriter, createPortalRuntime, isEventStream, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
 
@@ -9,16 +9,13 @@ export interface AllInOne {
   portal: PortalRuntime;
   gatewayApp: ReturnType<typeof createGatewayRuntime>['app'];
   meter: CallMeter;
-  portalServer: ServerType;
-  gatewayServer: ServerType;
+  portalServer: Server;
+  gatewayServer: Server;
   portalUrl: string;
   gatewayUrl: string;
   /** Drains both servers, flushes the meter into the database, then closes it; says how many records were given up. */
   close(): Promise<{ lostRecords: number }>;
 }
-
-const listen = (server: ServerType) =>
-  new Promise<number>((resolve) => server.once('listening', () => resolve((server.address() as { port: number }).port)));
 
 export interface AllInOneHooks {
   /** Sees every SQL statement the process runs (tests prove the gateway runs none). */
@@ -58,22 +55,27 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   });
   gatewayApp = gateway.app;
   await gateway.limiterReady();
-  const portalServer = serve({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port });
-  const gatewayServer = serve({ fetch: gateway.app.fetch, hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST, port: gatewayConfig.TOLLGATE_GATEWAY_PORT });
+  const portalHttp = startHttpServer({ fetch: portal.app.fetch, hostname: portalConfig.host, port: portalConfig.port, requestTimeoutMs: portalConfig.requestTimeoutMs });
+  const gatewayHttp = startHttpServer({
+    fetch: gateway.app.fetch,
+    hostname: gatewayConfig.TOLLGATE_GATEWAY_HOST,
+    port: gatewayConfig.TOLLGATE_GATEWAY_PORT,
+    requestTimeoutMs: gatewayConfig.TOLLGATE_REQUEST_TIMEOUT_MS,
+  });
   // WebSocket APIs of REST services arrive on the server's upgrade event.
-  gateway.attach(gatewayServer);
-  const [portalPort, gatewayPort] = await Promise.all([listen(portalServer), listen(gatewayServer)]);
+  gateway.attach(gatewayHttp.server);
+  const [portalPort, gatewayPort] = await Promise.all([portalHttp.listening, gatewayHttp.listening]);
   gatewayUrl = `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`;
   return {
     portal,
     gatewayApp: gateway.app,
     meter: gateway.meter,
-    portalServer,
-    gatewayServer,
+    portalServer: portalHttp.server,
+    gatewayServer: gatewayHttp.server,
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
     gatewayUrl,
     async close() {
-      await Promise.all([drainServer(portalServer), drainServer(gatewayServer)]);
+      await Promise.all([portalHttp.drain(), gatewayHttp.drain()]);
       // Flush before the database closes: no call record is lost on a clean stop.
       const { lostRecords } = await gateway.close();
       await portal.close();

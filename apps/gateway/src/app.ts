@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
-import { GatewayError, isUnifiedApiPath, renderGatewayError } from './errors';
+import { GatewayError, gatewayStopping, isUnifiedApiPath, renderGatewayError } from './errors';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 import type { CallMeter } from './meter/call-meter';
 import type { Limiter } from '@tollgate/limiter';
@@ -85,7 +85,10 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Registered first: a call for a REST service (by host or slug) is the REST surface's whole, whatever its
   // path. Its steps are made below, with the AI surface's.
   let toRest: MiddlewareHandler<GatewayEnv> | undefined;
-  app.use('*', (c, next) => toRest!(c, next));
+  app.use('*', (c, next) => {
+    if (c.env?.draining) throw gatewayStopping;
+    return toRest!(c, next);
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {

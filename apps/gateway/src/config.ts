@@ -12,6 +12,8 @@ export const gatewayEnvSchema = z.object({
   TOLLGATE_GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   TOLLGATE_GATEWAY_PORT: port.default(8081),
   TOLLGATE_TRUSTED_PROXIES: list,
+  /** Longest a client may take to send a request's headers and body; past it the answer is 408. */
+  TOLLGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   TOLLGATE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   TOLLGATE_UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),

@@ -1,14 +1,14 @@
-import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { SnapshotApp, SnapshotRestService } from '@tollgate/domain';
 import type { GatewayConfig } from './snapshot/gateway-config';
 import type { CallDraft } from './steps/meter';
 import type { TraceContext } from './steps/context';
 import type { Credential, CredentialLocation } from './identity/credential';
+import type { ServerBindings } from './http/server';
 
 /** Per-request state the pipeline steps hand to each other. */
 export type GatewayEnv = {
-  Bindings: Partial<HttpBindings>;
+  Bindings: ServerBindings;
   Variables: {
     requestId: string;
     logger: Logger;

@@ -28,6 +28,18 @@ export class GatewayError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
   new GatewayError(400, 'invalid_request_error', code, message, param);
 
+/**
+ * A call that reaches a draining gateway on a connection kept alive from before the signal: it is not begun
+ * (no upstream call, no record). The answer closes the connection, so the SDKs' retry of a 503 goes out on a
+ * new one, which the load balancer sends to another instance.
+ */
+export const gatewayStopping = new GatewayError(
+  503,
+  'server_error',
+  'gateway_stopping',
+  'This gateway is stopping and takes no new calls; send the call again on a new connection.',
+);
+
 /** `/v1/messages` speaks Anthropic's error shape, which the Anthropic SDK parses; the rest of `/v1` OpenAI's. */
 const speaksAnthropic = (c: Context) => c.req.path === '/v1/messages';
 /** The unified AI API's paths (`/v1` itself included): everything else the gateway serves is REST. */

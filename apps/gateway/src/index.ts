@@ -5,4 +5,4 @@ export { createPortalSnapshotClient } from './snapshot/portal-snapshot-client';
 export { CallMeter, RejectedBatchError, type CallRecordSink } from './meter/call-meter';
 export { createPortalCallRecordSink } from './meter/portal-call-record-sink';
 export { createGatewayRuntime } from './runtime';
-export { drainServer } from './http/drain';
+export { startHttpServer, type HttpServer, type ServerBindings } from './http/server';

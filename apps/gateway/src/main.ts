@@ -1,11 +1,10 @@
-import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { parseGatewayConfig } from './config';
 import { createGatewayRuntime } from './runtime';
 import { createPortalSnapshotClient } from './snapshot/portal-snapshot-client';
 import { createPortalCallRecordSink } from './meter/portal-call-record-sink';
 import { createQueueCallRecordSink } from './meter/queue-call-record-sink';
-import { drainServer } from './http/drain';
+import { startHttpServer } from './http/server';
 
 // The gateway on its own (DESIGN §2, scaled-out shape): it never opens the database; it pulls the compiled
 // snapshot from the portal and sends call records back: as BullMQ jobs when Redis is configured (they wait
@@ -24,17 +23,22 @@ const queueSink = config.TOLLGATE_REDIS_URL
   : undefined;
 const gateway = createGatewayRuntime(config, { snapshots: snapshots.source, sink: queueSink ?? createPortalCallRecordSink(channel), logger });
 await gateway.limiterReady();
-const server = serve({ fetch: gateway.app.fetch, hostname: config.TOLLGATE_GATEWAY_HOST, port: config.TOLLGATE_GATEWAY_PORT }, (info) =>
-  logger.info({ port: info.port }, 'gateway listening'),
-);
-gateway.attach(server);
+const http = startHttpServer({
+  fetch: gateway.app.fetch,
+  hostname: config.TOLLGATE_GATEWAY_HOST,
+  port: config.TOLLGATE_GATEWAY_PORT,
+  requestTimeoutMs: config.TOLLGATE_REQUEST_TIMEOUT_MS,
+});
+void http.listening.then((port) => logger.info({ port }, 'gateway listening'));
+gateway.attach(http.server);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     snapshots.stop();
     // In-flight calls finish (bounded) before the meter's last flush, so their records are complete. Records
     // given up after the meter's shutdown retry make the exit code 1 (the log line says how many).
-    void drainServer(server)
+    void http
+      .drain()
       .then(() => gateway.close())
       .then(async ({ lostRecords }) => {
         await queueSink?.close();

@@ -28,6 +28,8 @@ export function createPortalApp(deps: PortalDeps) {
     c.set('requestId', requestId);
     c.set('logger', deps.logger);
     c.header('x-request-id', requestId);
+    // A request on a connection kept alive from before SIGTERM: refused, and the connection closes with it.
+    if (c.env?.draining) throw new ApiError(503, 'portal_stopping', 'The portal is stopping; send the request again.');
     const token = getCookie(c, sessionCookieName);
     c.set('actor', token ? (loadActor(deps.db, token) ?? undefined) : undefined);
     await next();

@@ -25,6 +25,8 @@ export const portalEnvSchema = z.object({
   TOLLGATE_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
   /** Where the portal's users call the gateway (shown in code samples); the all-in-one knows its own. Empty = unset. */
   TOLLGATE_PUBLIC_GATEWAY_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** Longest a client may take to send a request's headers and body; past it the answer is 408. */
+  TOLLGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   TOLLGATE_PORTAL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(defaultMaxBodyBytes),
   /** The built web app to serve at `/`; empty = the repository's apps/web/dist. */
   TOLLGATE_WEB_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
@@ -64,6 +66,8 @@ export interface PortalConfig {
   publicGatewayUrl?: string;
   /** Largest request body the portal API reads; larger ones are refused with 413. */
   maxBodyBytes: number;
+  /** Longest a client may take to send a request's headers and body (408 past it). */
+  requestTimeoutMs: number;
   /** The built web app served at `/` (unset: apps/web/dist). */
   webDir?: string;
   /** How often the portal looks for config changes made by another portal process. */
@@ -99,6 +103,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
     gatewayUrl: e.TOLLGATE_GATEWAY_URL,
     ...(e.TOLLGATE_PUBLIC_GATEWAY_URL ? { publicGatewayUrl: e.TOLLGATE_PUBLIC_GATEWAY_URL.replace(/\/+$/, '') } : {}),
     maxBodyBytes: e.TOLLGATE_PORTAL_MAX_BODY_BYTES,
+    requestTimeoutMs: e.TOLLGATE_REQUEST_TIMEOUT_MS,
     ...(e.TOLLGATE_WEB_DIR ? { webDir: path.resolve(e.TOLLGATE_WEB_DIR) } : {}),
     revisionPollMs: e.TOLLGATE_REVISION_POLL_MS,
     adminEmail: e.TOLLGATE_ADMIN_EMAIL,

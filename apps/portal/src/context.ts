@@ -1,5 +1,5 @@
 import type { RetentionSettings } from './analytics/retention';
-import type { HttpBindings } from '@hono/node-server';
+import type { ServerBindings } from '@tollgate/gateway';
 import type { Logger } from 'pino';
 import type { Limiter } from '@tollgate/limiter';
 import type { Db } from '@tollgate/db';
@@ -53,8 +53,8 @@ export interface PortalContext extends PortalDeps {
 }
 
 export type PortalEnv = {
-  /** Set by @hono/node-server; absent under `app.request()` in tests, where there is no socket. */
-  Bindings: Partial<HttpBindings>;
+  /** Set by @hono/node-server (and `draining` by the server's drain); absent under `app.request()` in tests. */
+  Bindings: ServerBindings;
   Variables: {
     requestId: string;
     logger: Logger;

@@ -147,9 +147,10 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         onEnd: (outcome) => finishStreamedCall(call, outcome, provider, target, deps.meter),
         onText: capture?.chunk,
       });
+      // No `connection` header: Node chooses it (keep-alive, unless the client or a drain said close).
       return new Response(stream, {
         status: 200,
-        headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' },
+        headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' },
       });
     }
 

@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { pino } from 'pino';
 import type { CallRecord, SnapshotData } from '@tollgate/domain';
 import { createGatewayApp, type GatewayDeps } from '../app';
@@ -7,7 +6,7 @@ import { MemoryLimiter } from '@tollgate/limiter';
 import { SnapshotHolder } from '../snapshot/snapshot-source';
 import { createRestUpstreams } from '../rest/upstreams';
 import { attachRestUpgrades } from '../rest/websocket';
-import type { Server } from 'node:http';
+import { startHttpServer } from '../http/server';
 
 /** A gateway on a real loopback port with a collecting meter sink, for tests that need real sockets. */
 export async function startTestGateway(snapshot: SnapshotData | null, deps: Partial<GatewayDeps> = {}) {
@@ -18,10 +17,10 @@ export async function startTestGateway(snapshot: SnapshotData | null, deps: Part
   const limiter = new MemoryLimiter();
   const restUpstreams = deps.restUpstreams ?? createRestUpstreams();
   const app = createGatewayApp({ snapshots, meter, limiter, logger: pino({ level: 'silent' }), upstreamTimeoutMs: 5_000, restUpstreams, ...deps });
-  const server: ServerType = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  attachRestUpgrades(server as Server, (request, env) => app.fetch(request, env));
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const port = (server.address() as { port: number }).port;
+  const http = startHttpServer({ fetch: app.fetch, hostname: '127.0.0.1', port: 0, requestTimeoutMs: 30_000 });
+  const server = http.server;
+  attachRestUpgrades(server, (request, env) => app.fetch(request, env));
+  const port = await http.listening;
   return {
     url: `http://127.0.0.1:${port}`,
     app,
@@ -29,6 +28,8 @@ export async function startTestGateway(snapshot: SnapshotData | null, deps: Part
     meter,
     restUpstreams,
     server,
+    /** The SIGTERM path: sheds clients and waits for the calls in flight. */
+    drain: http.drain,
     records,
     /** Flushes the meter and returns every record so far. */
     async flushed(): Promise<CallRecord[]> {
