@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { jsonNestsDeeperThan, maxJsonDepth } from '@tollgate/domain';
 import { ApiError, type FieldIssue } from './errors';
 
 /** Unknown fields first: a misspelt field often also shows up as a missing one, and the typo is the cause. */
@@ -37,9 +38,23 @@ const unknownFieldMessage: z.core.$ZodErrorMap = (issue) => {
   return `unknown field${issue.keys.length > 1 ? 's' : ''} (${where} takes ${listed.length ? listed.join(', ') : 'no fields'})`;
 };
 
+/**
+ * Measured on the text, before JSON.parse: parsing a 1 MB body that is one deep array holds the event loop, and
+ * whatever walks the result recursively afterwards (zod, JSON.stringify when it is stored) can overflow the
+ * stack. No portal body needs more (a prompt's output schema included: providers cap those at 5 to 10 object
+ * levels); the OpenAPI import reads its document itself, with the larger `maxOpenApiDepth`.
+ */
+function refuseDeepJson(text: string): void {
+  if (jsonNestsDeeperThan(text, maxJsonDepth)) {
+    throw new ApiError(400, 'json_too_deep', `The request body nests deeper than ${maxJsonDepth} levels of arrays and objects; no API of the portal takes that.`);
+  }
+}
+
 async function parseJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  refuseDeepJson(text);
   try {
-    return JSON.parse(await c.req.text());
+    return JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
   }
@@ -64,6 +79,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
 export async function readNoBody(c: Context): Promise<void> {
   const text = (await c.req.text()).trim();
   if (text === '') return;
+  refuseDeepJson(text);
   let body: unknown;
   try {
     body = JSON.parse(text);

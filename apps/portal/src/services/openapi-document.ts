@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import YAML, { YAMLParseError } from 'yaml';
+import YAML, { CST, Lexer, Parser, YAMLParseError } from 'yaml';
+import { jsonNestsDeeperThan, maxOpenApiDepth } from '@tollgate/domain';
 import { ApiError, badRequest, type FieldIssue } from '../http/errors';
 import { createApiSchema, httpMethods, type ApiInput } from './apis-schemas';
 import { nodeUrlProblem, normalizeNodeUrl } from '../rest/http-schemas';
@@ -16,9 +17,21 @@ export const acceptedMediaTypes = ['application/json', ...yamlMediaTypes] as con
 /** More than any hand-written API has; beyond it an import is more likely a mistake than a service. */
 export const maxOperations = 500;
 
+/**
+ * Aliases a YAML document may expand (the library's default, set here so an upgrade cannot change it): an alias
+ * bomb ("billion laughs") is then a 400 after a few milliseconds instead of gigabytes of objects.
+ */
+export const maxYamlAliasCount = 100;
+
+/** One code for JSON and YAML alike: the limit is on the document, whatever it was written in. */
+const tooDeep = () =>
+  badRequest(`The OpenAPI document nests deeper than ${maxOpenApiDepth} levels of objects and arrays; no real API needs that.`, 'openapi_too_deep');
+
 export function parseDocumentText(contentType: string | undefined, text: string): unknown {
   const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType === 'application/json') {
+    // Before parsing: JSON.stringify, when the document is stored, overflows the stack at a few thousand levels.
+    if (jsonNestsDeeperThan(text, maxOpenApiDepth)) throw tooDeep();
     try {
       return JSON.parse(text);
     } catch {
@@ -29,14 +42,67 @@ export function parseDocumentText(contentType: string | undefined, text: string)
   throw new ApiError(415, 'unsupported_media_type', `Send the OpenAPI document as ${acceptedMediaTypes.join(', ')}.`);
 }
 
+/**
+ * True when YAML text opens more than `limit` collections inside each other. The library's composer (inside
+ * YAML.parse) recurses once per level and overflows the stack at about 1,000 block or 2,000 flow levels, so
+ * this reads the concrete syntax tree instead: the Parser keeps the collections still open on an explicit
+ * `stack`, which is looked at after every lexeme, and nothing here recurses.
+ */
+export function yamlNestsDeeperThan(text: string, limit: number): boolean {
+  const parser = new Parser();
+  const exceeded = () => {
+    // Only collections count; the stack also holds the document and at most a scalar or two on top.
+    if (parser.stack.length <= limit) return false;
+    let open = 0;
+    for (const token of parser.stack) if (CST.isCollection(token) && ++open > limit) return true;
+    return false;
+  };
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const _ of parser.next(lexeme));
+    if (exceeded()) return true;
+  }
+  for (const _ of parser.end());
+  return false;
+}
+
+/**
+ * True when a parsed value nests deeper than `limit`, without recursion. Needed after YAML.parse although the
+ * text was measured: an alias puts a whole anchored collection where it stands, so shallow anchors can chain
+ * into a deep value, or into a cycle (`&a [*a]`). A collection reached again (only an alias does that) is
+ * walked again only if reached deeper than before, so each is walked at most `limit` times and a cycle ends
+ * once it passes the limit.
+ */
+export function valueNestsDeeperThan(value: unknown, limit: number): boolean {
+  const deepest = new Map<object, number>();
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length) {
+    const [at, depth] = pending.pop()!;
+    if (at === null || typeof at !== 'object') continue;
+    if (depth > limit) return true;
+    if ((deepest.get(at) ?? 0) >= depth) continue;
+    deepest.set(at, depth);
+    for (const child of Array.isArray(at) ? at : Object.values(at)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function parseYaml(text: string): unknown {
+  if (yamlNestsDeeperThan(text, maxOpenApiDepth)) throw tooDeep();
+  let value: unknown;
   try {
-    return YAML.parse(text);
+    value = YAML.parse(text, { maxAliasCount: maxYamlAliasCount });
   } catch (err) {
+    if (err instanceof ReferenceError && /alias count/i.test(err.message)) {
+      throw badRequest(`The YAML document expands its aliases too often (more than ${maxYamlAliasCount}); write the repeated parts out, or use fewer aliases.`, 'invalid_yaml');
+    }
     // The library's first line already reads "<what> at line L, column C"; the rest is a source excerpt.
     const what = err instanceof YAMLParseError ? err.message.split('\n')[0]!.replace(/:$/, '') : err instanceof Error ? err.message : 'unreadable';
     throw badRequest(`The request body is not valid YAML: ${what}.`, 'invalid_yaml');
   }
+  if (valueNestsDeeperThan(value, maxOpenApiDepth)) throw tooDeep();
+  return value;
 }
 
 const operationSchema = z.looseObject({

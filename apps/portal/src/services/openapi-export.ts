@@ -1,5 +1,6 @@
 import YAML from 'yaml';
-import { yamlMediaTypes } from './openapi-document';
+import { maxOpenApiDepth } from '@tollgate/domain';
+import { valueNestsDeeperThan, yamlMediaTypes } from './openapi-document';
 
 /**
  * The export side: a service that never had a document imported still gets one, built from its APIs, so
@@ -79,4 +80,11 @@ export function chooseExportFormat(format: ExportFormat | undefined, accept: str
   return yaml > json ? 'yaml' : 'json';
 }
 
-export const toYaml = (document: unknown) => YAML.stringify(document);
+/**
+ * YAML text of a document. One nesting deeper than an import may (stored before the limit existed) is given
+ * as JSON text instead: YAML.stringify recurses per level and overflows the stack at about 2,000, and JSON is
+ * valid YAML 1.2, so a YAML consumer still reads the same document. A 406 would leave it with nothing, for a
+ * document its team may not even know is too deep; the team's fix is a re-import, which the limit now checks.
+ */
+export const toYaml = (document: unknown) =>
+  valueNestsDeeperThan(document, maxOpenApiDepth) ? `${JSON.stringify(document)}\n` : YAML.stringify(document);

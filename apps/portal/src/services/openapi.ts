@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { apis, releases, services } from '@tollgate/db';
-import { newId } from '@tollgate/domain';
+import { maxOpenApiDepth, newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
 import type { Reader } from '../changes/tx';
@@ -14,7 +14,7 @@ import { findService, type ServiceRow } from '../access/load';
 import { readQuery } from '../http/validate';
 import { apiLabel, isBuiltinApi } from './apis-schemas';
 import { listApis } from './apis';
-import { parseDocumentText, readOpenApiDocument, readServers } from './openapi-document';
+import { parseDocumentText, readOpenApiDocument, readServers, valueNestsDeeperThan } from './openapi-document';
 import { defaultApiRest } from '../rest/api-settings';
 import { fillServiceRest } from '../rest/fill';
 import { upstreamFromBody } from '../rest/upstreams';
@@ -24,16 +24,40 @@ import { apiView } from './views';
 
 const exportQuerySchema = z.object({ format: z.enum(['json', 'yaml']).optional() });
 
+type DocumentedPrompts = Parameters<typeof withPromptOperations>[2];
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * `withPromptOperations`, safe for a document nesting deeper than an import may (stored before the limit):
+ * its structuredClone overflows the stack at about 1,950 levels. Such a document gets the prompts merged into
+ * shallow copies instead: the prompt operations are built on a stand-in holding only the operationIds (which
+ * they must not repeat), then put in place; nothing of the deep parts is copied or changed.
+ */
+function withPrompts(document: Record<string, unknown>, serviceSlug: string, prompts: DocumentedPrompts): Record<string, unknown> {
+  if (!prompts.length || !valueNestsDeeperThan(document, maxOpenApiDepth)) return withPromptOperations(document, serviceSlug, prompts);
+  const paths = isRecord(document.paths) ? document.paths : {};
+  const operationIds = (item: unknown) =>
+    Object.fromEntries(Object.entries(isRecord(item) ? item : {}).flatMap(([key, op]) => (isRecord(op) && typeof op.operationId === 'string' ? [[key, { operationId: op.operationId }]] : [])));
+  const stand = { paths: Object.fromEntries(Object.entries(paths).map(([path, item]) => [path, operationIds(item)])) };
+  const built = withPromptOperations(stand, serviceSlug, prompts).paths as Record<string, Record<string, unknown>>;
+  const merged: Record<string, unknown> = { ...paths };
+  for (const prompt of prompts) {
+    const path = `/${serviceSlug}${prompt.path}`;
+    merged[path] = { ...(isRecord(paths[path]) ? paths[path] : {}), post: built[path]!.post };
+  }
+  return { ...document, paths: merged };
+}
+
 /**
  * The owning team reads its working copy (what it just imported); everyone else reads the live release, since
  * an unpublished edit must not reach consumers before the release that serves it does (ADR 0005).
  */
 export function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<string, unknown> {
   if (canReadTeam(actor, service.teamId) || !service.liveReleaseId) {
-    return withPromptOperations(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
+    return withPrompts(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
   }
   const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config, service.id);
-  return withPromptOperations(live.openapi ?? generateOpenApiDocument(live.service, live.apis), service.slug, live.prompts);
+  return withPrompts(live.openapi ?? generateOpenApiDocument(live.service, live.apis), service.slug, live.prompts);
 }
 
 /** A service's OpenAPI document: importing one replaces the service's APIs (ADR 0006); exporting never fails. */
