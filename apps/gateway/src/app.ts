@@ -29,6 +29,7 @@ import { observedMeter } from './observability/observed-meter';
 import { createRestUpstreams, type RestUpstreams } from './rest/upstreams';
 import { ConnectTimeouts } from './rest/connector';
 import { createRestApp, restGate, restSnapshotSync } from './rest/rest-app';
+import { createTokenizerCounter, type InputTokenCounter } from './limits/input-tokens';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   limiterUnavailable?: LimiterUnavailableMode;
   /** Output tokens reserved for a chat call that sets no `max_tokens` (default 1,024); settled after the call. */
   reserveOutputTokens?: number;
+  /** Counts a call's input tokens for its reservation; default OpenAI's tokenizers, loaded on first use. */
+  inputTokens?: InputTokenCounter;
   logger: Logger;
   /** Addresses whose `x-forwarded-for` / `x-envoy-external-address` are believed. */
   trustedProxies?: readonly string[];
@@ -124,6 +127,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     limiter: deps.limiter,
     onUnavailable: deps.limiterUnavailable ?? 'local',
     reserveOutputTokens: deps.reserveOutputTokens ?? 1_024,
+    inputTokens: deps.inputTokens ?? createTokenizerCounter(),
     onDecision: metrics.onLimitDecision,
   } as const;
   const identify = identifyStep();

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { MemoryResponseStore } from './responses/memory-response-store';
 import { RedisResponseStore } from './responses/redis-response-store';
 import type { ResponseStore } from './responses/response-store';
+import { createTokenizerCounter } from './limits/input-tokens';
 
 /**
  * The gateway assembled from its configuration: the same code whether it runs beside the portal (snapshot in
@@ -45,8 +46,12 @@ export function createGatewayRuntime(
   if (tracesUrl) parts.logger.info({ url: tracesUrl }, 'exporting a span per call over OTLP/HTTP');
   // Health checks of REST upstreams run in this process, off the request path; stopped by close().
   const restUpstreams = parts.overrides?.restUpstreams ?? createRestUpstreams({ logger: parts.logger });
+  // OpenAI's tokenizers load now, before the first call, not on it (a quarter of a second each).
+  const inputTokens = createTokenizerCounter();
+  inputTokens.preload();
   const app = createGatewayApp({
     tracer,
+    inputTokens,
     restUpstreams,
     snapshots: parts.snapshots,
     meter,

@@ -199,6 +199,38 @@ export function limiterContract(name: string, options: ContractOptions): void {
       expect((await limiter.hit([month(second, 10)], second + 1)).allowed).toBe(true);
     });
 
+    it('reserves what room is left for an elastic rule, down to its minimum, then refuses until the window ends', async () => {
+      const limiter = await start();
+      const budget = (cost: number, minCost?: number) => rule(100, 'app:1:usd', { fixedWindowStart: t0, cost, minCost });
+      const full = await limiter.hit([budget(60, 10)], t0 + 1);
+      expect(full.reservation?.cells.map((c) => c.amount)).toEqual([60]);
+      // 40 left: the next call reserves those 40 instead of being refused for want of 60.
+      const capped = await limiter.hit([budget(60, 10)], t0 + 2);
+      expect(capped).toMatchObject({ allowed: true, states: [{ remaining: 0 }] });
+      expect(capped.reservation?.cells.map((c) => c.amount)).toEqual([40]);
+      const refused = await limiter.hit([budget(60, 10)], t0 + 3);
+      expect(refused).toMatchObject({ allowed: false, retryAfterMs: minute - 3 });
+      // Settling the capped call to what it used frees the rest, for a call that needs its whole cost too.
+      await settle(limiter, capped, { 'app:1:usd': 15 });
+      expect((await limiter.hit([budget(25)], t0 + 4)).allowed).toBe(true);
+      expect((await limiter.hit([budget(1)], t0 + 5)).allowed).toBe(false);
+    });
+
+    it('counts an elastic rule only when every rule fits, and never past its limit under concurrent hits', async () => {
+      const limiter = await start();
+      const budget = rule(1_000, 'team:1:usd', { fixedWindowStart: t0, cost: 70, minCost: 7 });
+      const other = rule(1, 'sub:1:req');
+      await limiter.hit([other], t0);
+      expect(await limiter.hit([budget, other], t0 + 1)).toMatchObject({ allowed: false, refusedBy: { key: 'sub:1:req' } });
+      const decisions = await Promise.all(Array.from({ length: 40 }, (_, i) => limiter.hit([budget], t0 + 2 + i)));
+      const counted = decisions.flatMap((d) => d.reservation?.cells.map((c) => c.amount) ?? []);
+      // 14 whole reservations fill 980, one more takes the last 20, and the rest are refused.
+      expect(counted.reduce((a, b) => a + b, 0)).toBe(1_000);
+      expect(counted.filter((n) => n === 70)).toHaveLength(14);
+      expect(counted.filter((n) => n !== 70)).toEqual([20]);
+      expect(decisions.filter((d) => !d.allowed)).toHaveLength(40 - 15);
+    });
+
     it('admits an empty rule list without counting anything', async () => {
       const limiter = await start();
       expect(await limiter.hit([], t0)).toMatchObject({ allowed: true, retryAfterMs: 0, states: [] });

@@ -17,6 +17,13 @@ export interface LimitRule {
   /** Amount this request consumes now (default 1); for tokens or cost it is the reservation. Rounded up to an integer. */
   cost?: number;
   /**
+   * An elastic reservation: the request fits with as little as this (a call's input, when its output allowance
+   * is only the gateway's default), and reserves what room is left up to `cost`. A fixed-window budget with
+   * less room than a full reservation still serves calls until it is used up, instead of refusing every one
+   * until the month ends. Unset: the request needs its whole `cost`.
+   */
+  minCost?: number;
+  /**
    * What to do while the shared store (Redis) is unreachable: `open` admits without counting, `closed`
    * refuses, `local` counts in this process's memory. Default `local`. MemoryLimiter ignores it.
    */

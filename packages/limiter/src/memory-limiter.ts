@@ -1,5 +1,5 @@
 import type { LimitDecision, LimitRule, Limiter, Reservation, ReservedCell } from './limiter';
-import { amount, decide, fits, isFixed, windowStart, type Cells } from './sliding-window';
+import { amount, decide, fits, isFixed, reserved, windowStart, type Cells } from './sliding-window';
 
 export interface MemoryLimiterOptions {
   /** How often idle windows are forgotten. */
@@ -25,10 +25,11 @@ export class MemoryLimiter implements Limiter {
     const windows = rules.map((rule) => this.#roll(rule, now));
     const before = windows.map((w) => ({ ...w }));
     const allowed = rules.every((rule, i) => fits(rule, windows[i]!, now));
-    const decision = decide(rules, before, now, allowed, 'memory');
+    const counted = allowed ? rules.map((rule, i) => reserved(rule, before[i]!, now)) : [];
+    const decision = decide(rules, before, now, allowed, 'memory', counted);
     if (!allowed || rules.length === 0) return decision;
     const cells: ReservedCell[] = rules.map((rule, i) => {
-      const cost = amount(rule.cost);
+      const cost = counted[i]!;
       windows[i]!.current += cost;
       return { key: rule.key, windowMs: rule.windowMs, windowStart: windows[i]!.start, amount: cost, store: 'memory' };
     });

@@ -27,15 +27,27 @@ export const amount = (value: number | undefined, fallback = 1): number => {
 export const estimate = (rule: LimitRule, cells: Cells, now: number): number =>
   cells.previous * (1 - (now - cells.start) / rule.windowMs) + cells.current;
 
-export const fits = (rule: LimitRule, cells: Cells, now: number): boolean =>
-  estimate(rule, cells, now) + amount(rule.cost) <= rule.limit;
+/** The least a hit needs to be admitted: its whole cost, or an elastic rule's minimum (never more than its cost). */
+export const need = (rule: LimitRule): number => (rule.minCost === undefined ? amount(rule.cost) : Math.min(amount(rule.minCost), amount(rule.cost)));
+
+export const fits = (rule: LimitRule, cells: Cells, now: number): boolean => estimate(rule, cells, now) + need(rule) <= rule.limit;
+
+/**
+ * What an admitted hit counts: its cost, or for an elastic rule the room left, between its minimum and its
+ * cost. The Redis script does the same arithmetic (scripts.ts) and returns what it counted.
+ */
+export function reserved(rule: LimitRule, cells: Cells, now: number): number {
+  const cost = amount(rule.cost);
+  if (rule.minCost === undefined) return cost;
+  return Math.max(need(rule), Math.min(cost, Math.floor(rule.limit - estimate(rule, cells, now))));
+}
 
 /**
  * Ms until `cost` more fits if nothing else arrives: first while the previous cell decays in this window, else
  * once this window's count has become the decaying previous cell of the next one; a fixed window, when it ends.
  * A cost above the limit never fits; it gets the time until every count of now has gone.
  */
-export function retryAfter(rule: LimitRule, cells: Cells, now: number, cost = amount(rule.cost)): number {
+export function retryAfter(rule: LimitRule, cells: Cells, now: number, cost = need(rule)): number {
   const room = rule.limit - cost - cells.current;
   const nextStart = cells.start + rule.windowMs;
   let at: number;
@@ -55,7 +67,7 @@ export function retryAfter(rule: LimitRule, cells: Cells, now: number, cost = am
 function stateOf(rule: LimitRule, cells: Cells, now: number): RuleState {
   const left = rule.limit - estimate(rule, cells, now);
   const remaining = Math.max(0, Math.floor(left + 1e-9));
-  const cost = amount(rule.cost);
+  const cost = need(rule);
   const resetMs = left >= cost ? cells.start + rule.windowMs - now : retryAfter(rule, cells, now, cost);
   return { rule, remaining, resetMs };
 }
@@ -70,9 +82,11 @@ export function decide(
   now: number,
   allowed: boolean,
   source: LimitDecision['source'],
+  /** When allowed: what was counted per rule (see `reserved`). */
+  counted: readonly number[] = rules.map((rule) => amount(rule.cost)),
 ): LimitDecision {
   if (allowed) {
-    const states = rules.map((rule, i) => stateOf(rule, { ...cells[i]!, current: cells[i]!.current + amount(rule.cost) }, now));
+    const states = rules.map((rule, i) => stateOf(rule, { ...cells[i]!, current: cells[i]!.current + counted[i]! }, now));
     return { allowed, retryAfterMs: 0, states, source };
   }
   let refusedBy: LimitRule | undefined;

@@ -14,7 +14,7 @@ import { GatewayError, invalidRequest } from '../errors';
 import type { ChatIngress, ForwardPath } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
-import { estimateTokens } from '../limits/estimate';
+import { countInput, estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
 import type { RecordMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamAttempt, type UpstreamRouting } from './upstream-call';
@@ -26,7 +26,7 @@ import { startCapture } from '../capture/body-capture';
 import { deliveredTokensOf } from '../usage/delivered-text';
 
 export interface ChatDeps {
-  limits: LimitSettings & { reserveOutputTokens: number };
+  limits: LimitSettings;
   meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
@@ -89,7 +89,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       subscription,
       model: limitModelKey(route.targets),
       modelName: request.model,
-      tokens: estimateTokens(call.record.bytesIn, typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens, choices),
+      tokens: estimateTokens(countInput(deps.limits, text, request, route.targets), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens, choices),
       targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 

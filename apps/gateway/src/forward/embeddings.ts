@@ -4,7 +4,7 @@ import type { GatewayEnv } from '../env';
 import { invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
-import { estimateTokens } from '../limits/estimate';
+import { countInput, estimateTokens } from '../limits/estimate';
 import { limitModelKey } from '../limits/rules';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
@@ -61,7 +61,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       subscription,
       model: limitModelKey(targets),
       modelName: request.model,
-      tokens: estimateTokens(call.record.bytesIn, 0, 0),
+      tokens: estimateTokens(countInput(deps.limits, text, request, targets), 0, 0),
       targets: targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 

@@ -69,11 +69,13 @@ const askStream = (max_tokens: number) => ({ ...ask(max_tokens), stream: true as
 
   it('reserves tokens before the call and settles the real usage after it, so the window holds what was used', async () => {
     const { gateway, client } = await gatewayWith({ planLimits: { tokensPerMinute: 1_000 } });
-    // The reservation alone (input estimate + max_tokens) would exceed the limit: refused before any upstream call.
+    // The reservation alone (input + max_tokens) is more than the whole limit: it could never fit, so it is a 400
+    // that says so and how far to lower max_tokens (it was a 429 "retry after 96 s" forever), before any upstream call.
     const upstreamCalls = upstream.requests.length;
     const tooBig = await client.chat.completions.create(ask(5_000)).catch((e: unknown) => e);
-    expect(tooBig).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((tooBig as Error).message).toMatch(/plan 'gold': 1000 tokens per minute/);
+    expect(tooBig).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(tooBig).toMatchObject({ code: 'call_exceeds_limit', param: 'max_tokens' });
+    expect((tooBig as Error).message).toMatch(/can never fit plan 'gold': 1000 tokens per minute: about \d+ input tokens plus 5000 output tokens .*at most \d+ output tokens/);
     expect(upstream.requests).toHaveLength(upstreamCalls);
 
     const { data, response } = await client.chat.completions.create(ask(500)).withResponse();

@@ -19,7 +19,7 @@ const scope = (over: Partial<LimitScope> = {}): LimitScope => ({
   onUnavailable: 'local',
   ...over,
 });
-const estimate = { tokens: 1_500, costMicroUsd: 900 };
+const estimate = { tokens: 1_500, costMicroUsd: 900, inputTokens: 500, inputCostMicroUsd: 300, outputTokens: 1_000, outputIsDefault: false };
 const now = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 describe('limit rules', () => {
@@ -83,18 +83,20 @@ describe('limit rules', () => {
     expect(monthWindow(Date.UTC(2026, 11, 31, 23, 59))).toEqual({ startMs: Date.UTC(2026, 11, 1), lengthMs: 31 * 86_400_000 });
   });
 
-  it('estimates generously and prices the estimate at the target model', () => {
-    expect(estimateTokens(300, 50, 1_024)).toEqual({ input: 100, output: 50 });
-    expect(estimateTokens(301, undefined, 1_024)).toEqual({ input: 101, output: 1_024 });
+  it('reserves the output the caller allows, else the default, and prices the estimate at the target model', () => {
+    expect(estimateTokens(100, 50, 1_024)).toEqual({ input: 100, output: 50, outputIsDefault: false });
+    expect(estimateTokens(101, undefined, 1_024)).toEqual({ input: 101, output: 1_024, outputIsDefault: true });
     const provider = { id: 'prv_p', name: 'p', type: 'openai', baseUrl: 'x', apiKey: 'k', priceOverrides: { m: { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 } }, settings: {} } as const;
     const at = (model: string) => ({ provider, target: { providerId: 'prv_p' as const, model } });
-    expect(estimateUsage({ input: 100, output: 50 }, [at('m')])).toEqual({ tokens: 150, costMicroUsd: 200 });
-    expect(estimateUsage({ input: 100, output: 50 }, [at('unpriced-model')])).toEqual({ tokens: 150, costMicroUsd: 0 });
+    const tokens = { input: 100, output: 50, outputIsDefault: false };
+    const parts = { inputTokens: 100, outputTokens: 50, outputIsDefault: false };
+    expect(estimateUsage(tokens, [at('m')])).toEqual({ tokens: 150, costMicroUsd: 200, inputCostMicroUsd: 100, ...parts });
+    expect(estimateUsage(tokens, [at('unpriced-model')])).toEqual({ tokens: 150, costMicroUsd: 0, inputCostMicroUsd: 0, ...parts });
     // A fallback that costs more sets the reservation: the call may end up there.
     const dear = { ...provider, priceOverrides: { ...provider.priceOverrides, big: { input_cost_per_token: 1e-5, output_cost_per_token: 2e-5 } } };
-    expect(estimateUsage({ input: 100, output: 50 }, [at('m'), { provider: dear, target: { providerId: 'prv_p', model: 'big' } }])).toEqual({ tokens: 150, costMicroUsd: 2_000 });
+    expect(estimateUsage(tokens, [at('m'), { provider: dear, target: { providerId: 'prv_p', model: 'big' } }])).toEqual({ tokens: 150, costMicroUsd: 2_000, inputCostMicroUsd: 1_000, ...parts });
     // n choices multiply the output allowance.
-    expect(estimateTokens(300, 50, 1_024, 4)).toEqual({ input: 100, output: 200 });
+    expect(estimateTokens(100, 50, 1_024, 4)).toEqual({ input: 100, output: 200, outputIsDefault: false });
     expect(actualUsage({ inputTokens: 10, cacheReadTokens: 5, cacheWriteTokens: 1, outputTokens: 7, reasoningTokens: 3, costMicroUsd: 42 })).toEqual({ tokens: 26, costMicroUsd: 42 });
   });
 });

@@ -33,6 +33,12 @@ export interface LimitScope {
 export interface UsageEstimate {
   tokens: number;
   costMicroUsd: number;
+  /** The part it surely uses: its input (and what that costs, at the dearest target's price). */
+  inputTokens: number;
+  inputCostMicroUsd: number;
+  outputTokens: number;
+  /** The output part is the gateway's default allowance, not one the caller sent (ADR 0027). */
+  outputIsDefault: boolean;
 }
 
 const windows = [
@@ -82,7 +88,16 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
         specs.push({
           id: `${idBase}-tokens-${short}`,
           unit: 'tokens',
-          rule: { key: `${keyBase}:tok:${short}`, limit: tokens, windowMs, cost: estimate.tokens, policy: `${who}: ${tokens} tokens per ${word}`, onUnavailable },
+          rule: {
+            key: `${keyBase}:tok:${short}`,
+            limit: tokens,
+            windowMs,
+            cost: estimate.tokens,
+            // Only the gateway's default output allowance: the call fits while its input does (ADR 0027).
+            ...(estimate.outputIsDefault ? { minCost: Math.max(1, estimate.inputTokens) } : {}),
+            policy: `${who}: ${tokens} tokens per ${word}`,
+            onUnavailable,
+          },
         });
       }
     }
@@ -112,6 +127,9 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
         windowMs: month.lengthMs,
         fixedWindowStart: month.startMs,
         cost: estimate.costMicroUsd,
+        // Elastic when the output allowance is only the default: a call fits as long as its input does, and
+        // reserves what is left (ADR 0027). The input costs at least a micro-USD, so a spent budget refuses.
+        ...(estimate.outputIsDefault && estimate.costMicroUsd > 0 ? { minCost: Math.max(1, estimate.inputCostMicroUsd) } : {}),
         policy: `${who}: budget of ${limit / 1e6} USD per month`,
         onUnavailable,
       },

@@ -23,7 +23,7 @@ import { billedUsage, inputEstimateOf, recordBilledUsage } from '../usage/billed
 import { estimatedTokensOfChars } from '../usage/delivered-text';
 
 export interface PromptDeps {
-  limits: LimitSettings & { reserveOutputTokens: number };
+  limits: LimitSettings;
   meter: RecordMeter;
   upstream: UpstreamRouting;
   maxBodyBytes: number;
@@ -172,7 +172,7 @@ export async function servePrompt(
     ...subscribed,
     model: limitModelKey(targets),
     modelName: prompt.spec.model,
-    tokens: estimateTokens(Buffer.byteLength(JSON.stringify(messages)), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
+    tokens: estimateTokens(deps.limits.inputTokens.count(JSON.stringify(messages), targets[0]?.model ?? prompt.spec.model), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens),
     targets: targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
   });
 

@@ -35,7 +35,7 @@ function restHandler(deps: RestAppDeps) {
       service,
       plan,
       subscription,
-      tokens: { input: 0, output: 0 },
+      tokens: { input: 0, output: 0, outputIsDefault: false },
       targets: [],
       api: { id: api.id, name: api.name, limits: api.limits },
     });

@@ -6,9 +6,15 @@ import { GatewayError } from '../errors';
 import { actualUsage, estimateUsage, type PricedTarget } from '../limits/estimate';
 import { rateLimitHeaders } from '../limits/headers';
 import { limitSpecs, type LimitSpec } from '../limits/rules';
+import { assertCanFit, budgetRefusal } from '../limits/refusals';
+import type { InputTokenCounter } from '../limits/input-tokens';
+import type { TokenEstimate } from '../limits/estimate';
 
 export interface LimitSettings {
   limiter: Limiter;
+  /** The output allowance reserved for a call that sends none, and how input tokens are counted. */
+  reserveOutputTokens: number;
+  inputTokens: InputTokenCounter;
   /** For limits whose plan does not choose: what to do while Redis is unreachable. */
   onUnavailable: LimiterUnavailableMode;
   /** Told of every decision (the metrics count them). */
@@ -22,7 +28,7 @@ export interface LimitedCall {
   model?: string;
   modelName?: string;
   /** Expected tokens (input estimate, allowed output) and the targets that may serve them, for the price. */
-  tokens: { input: number; output: number };
+  tokens: TokenEstimate;
   targets: readonly PricedTarget[];
   /** A REST API with limits of its own (ADR 0018), checked in the same limiter call. */
   api?: { id: string; name: string; limits: RateLimits | null };
@@ -46,6 +52,7 @@ function settlement(specs: readonly LimitSpec[], record: Parameters<typeof actua
  * the rate-limit headers for the response, or throws a 429 (never a 503) naming the exceeded limit.
  */
 export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSettings, call: LimitedCall): Promise<Record<string, string>> {
+  const estimate = estimateUsage(call.tokens, call.targets);
   const specs = limitSpecs(
     {
       service: call.service,
@@ -59,14 +66,18 @@ export async function enforceLimits(c: Context<GatewayEnv>, settings: LimitSetti
       api: call.api,
       onUnavailable: settings.onUnavailable,
     },
-    estimateUsage(call.tokens, call.targets),
+    estimate,
   );
   c.get('call').estimatedInputTokens = call.tokens.input;
   if (specs.length === 0) return {};
+  // Before the limiter: a call bigger than a whole window is a 400, whatever else is counted.
+  assertCanFit(specs, estimate);
   const decision = await settings.limiter.hit(specs.map((s) => s.rule));
   settings.onDecision?.(decision);
   const headers = rateLimitHeaders(specs, decision.states, decision.refusedBy?.key);
   if (!decision.allowed) {
+    const refusedSpec = specs.find((s) => s.rule === decision.refusedBy);
+    if (refusedSpec?.unit === 'micro-usd' && decision.source !== 'degraded') throw budgetRefusal(refusedSpec, decision, estimate, headers);
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1_000));
     const policy = decision.refusedBy?.policy ?? 'a limit';
     const message =

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { LimitDecision, LimitRule, Limiter, Reservation, ReservedCell, RuleState } from '../limiter';
 import { MemoryLimiter } from '../memory-limiter';
-import { amount, decide, isFixed, windowStart, type Cells } from '../sliding-window';
+import { amount, decide, isFixed, need, windowStart, type Cells } from '../sliding-window';
 import { CircuitBreaker } from './circuit-breaker';
 import { defineScripts, type ScriptedRedis } from './scripts';
 import { SettlementQueue, type PendingAdjustment } from './settlement-queue';
@@ -111,7 +111,7 @@ export class RedisLimiter implements Limiter {
       rules.forEach((rule, i) => {
         const start = starts[i]!;
         keys.push(this.#cellKey(rule.key, rule.windowMs, start), this.#cellKey(rule.key, rule.windowMs, start - rule.windowMs));
-        args.push(rule.limit, rule.windowMs, start, amount(rule.cost), isFixed(rule) ? 1 : 0);
+        args.push(rule.limit, rule.windowMs, start, amount(rule.cost), isFixed(rule) ? 1 : 0, need(rule));
       });
       const sent = this.#client.tollgateLimiterHit(keys.length, ...keys, ...args);
       const reply = await withTimeout(sent, this.#timeoutMs).catch((err: unknown) => {
@@ -120,9 +120,10 @@ export class RedisLimiter implements Limiter {
       });
       this.#breaker.success();
       const cells: Cells[] = rules.map((_, i) => ({ start: starts[i]!, current: Number(reply[2 * i + 1]), previous: Number(reply[2 * i + 2]) }));
-      const decision = decide(rules, cells, now, reply[0] === 1, 'redis');
+      const counted = rules.map((_, i) => Number(reply[2 * rules.length + 1 + i]));
+      const decision = decide(rules, cells, now, reply[0] === 1, 'redis', counted);
       if (!decision.allowed) return decision;
-      const reserved = rules.map((rule, i): ReservedCell => ({ key: rule.key, windowMs: rule.windowMs, windowStart: starts[i]!, amount: amount(rule.cost), store: 'redis' }));
+      const reserved = rules.map((rule, i): ReservedCell => ({ key: rule.key, windowMs: rule.windowMs, windowStart: starts[i]!, amount: counted[i]!, store: 'redis' }));
       return { ...decision, reservation: { cells: reserved } };
     } catch (err) {
       this.#stats.redisErrors++;
@@ -143,7 +144,8 @@ export class RedisLimiter implements Limiter {
         if (reply[0] !== 1) return;
         this.#stats.lateCountsUndone++;
         rules.forEach((rule, i) => {
-          const cost = amount(rule.cost);
+          // What the script counted (an elastic rule's may be less than its cost).
+          const cost = Number(reply[2 * rules.length + 1 + i]);
           if (cost > 0) this.#queue.add(this.#cellKey(rule.key, rule.windowMs, starts[i]!), rule.windowMs, starts[i]!, -cost);
         });
       },

@@ -7,32 +7,41 @@ import type { Redis } from 'ioredis';
  *
  * KEYS[2i-1], KEYS[2i]: current and previous cell of rule i.
  * ARGV[1]: now (ms, the caller's clock); then per rule: limit, windowMs, windowStart, cost, fixed (1: a fixed
- * window, whose previous cell does not count).
- * Returns { allowed (1|0), current1, previous1, current2, previous2, ... } as read before counting.
+ * window, whose previous cell does not count), need (the least it is admitted with: the cost, or an elastic
+ * rule's minimum; an elastic rule counts the room left, between need and cost, as `reserved` in
+ * sliding-window.ts does).
+ * Returns { allowed (1|0), current1, previous1, ..., currentN, previousN, counted1, ..., countedN }, the cells
+ * as read before counting and, when allowed, what was counted per rule.
  */
 const hitScript = `
 local now = tonumber(ARGV[1])
 local n = #KEYS / 2
 local reply = { 1 }
+local estimates = {}
 for i = 1, n do
-  local a = 1 + (i - 1) * 5
-  local limit, window, start, cost = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  local a = 1 + (i - 1) * 6
+  local limit, window, start, need = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 6])
   local current = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
   local previous = 0
   if ARGV[a + 5] == '0' then previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0') end
   reply[2 * i] = current
   reply[2 * i + 1] = previous
-  if previous * (1 - (now - start) / window) + current + cost > limit then reply[1] = 0 end
+  estimates[i] = previous * (1 - (now - start) / window) + current
+  if estimates[i] + need > limit then reply[1] = 0 end
 end
-if reply[1] == 1 then
-  for i = 1, n do
-    local a = 1 + (i - 1) * 5
-    local cost = tonumber(ARGV[a + 4])
-    if cost > 0 then
-      redis.call('INCRBY', KEYS[2 * i - 1], cost)
+for i = 1, n do
+  local a = 1 + (i - 1) * 6
+  local limit, cost, need = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 6])
+  local counted = 0
+  if reply[1] == 1 then
+    counted = cost
+    if need < cost then counted = math.max(need, math.min(cost, math.floor(limit - estimates[i]))) end
+    if counted > 0 then
+      redis.call('INCRBY', KEYS[2 * i - 1], counted)
       redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * tonumber(ARGV[a + 2]))
     end
   end
+  reply[2 * n + 1 + i] = counted
 end
 return reply
 `;

@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createRequire } from 'node:module';
 import { DEFAULT_MODEL_PRICES } from '../pricing/prices';
 import {
   MOCK_SWITCH_MODELS,
@@ -25,6 +26,14 @@ import { planResponse, responseBody, responseStreamFrames } from './mock-respons
 import type { MockCompat, MockCompatOptions } from './mock-compat';
 import { listenMock, recordRequest, sendJson } from '../mock-http';
 
+/** Loaded only by a mock that asks for it: the encoding takes a quarter of a second to load. */
+function realTokenCounter(): (text: string) => number {
+  const { countTokens } = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as {
+    countTokens: (text: string, options: { disallowedSpecial: Set<string> }) => number;
+  };
+  return (text) => countTokens(text, { disallowedSpecial: new Set() });
+}
+
 /** The layout, auth and usage options (see `MockCompatOptions`) make it stand in for OpenAI-compatible providers. */
 export interface MockOpenAiOptions extends MockCompatOptions {
   /** The only key accepted as `Authorization: Bearer <key>`; default `sk-mock`; null accepts any or none (Ollama). */
@@ -37,6 +46,11 @@ export interface MockOpenAiOptions extends MockCompatOptions {
   firstByteDelayMs?: number;
   /** Default `127.0.0.1`. */
   host?: string;
+  /**
+   * Prompt tokens as OpenAI counts them (o200k, plus 3 per message) instead of words: for tests of how close
+   * the gateway's reservations come to real usage. Off by default, so usage in other tests stays easy to read.
+   */
+  realPromptTokens?: boolean;
 }
 
 import type { RecordedRequest } from '../mock-http';
@@ -191,6 +205,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
   const firstByteDelayMs = options.firstByteDelayMs ?? 0;
   const host = options.host ?? '127.0.0.1';
   const requests: RecordedRequest[] = [];
+  const countPrompt = options.realPromptTokens ? realTokenCounter() : countWords;
 
   async function streamChat(res: ServerResponse, frames: string[], cut: boolean): Promise<void> {
     res.writeHead(200, {
@@ -227,7 +242,7 @@ export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<
     }
     modelSwitch(model);
     const format = isObj(body.response_format) ? body.response_format.type : undefined;
-    const plan = compat.plan(planChat(model, messages, maxTokens, format === 'json_schema' || format === 'json_object'), messages);
+    const plan = compat.plan(planChat(model, messages, maxTokens, format === 'json_schema' || format === 'json_object', countPrompt), messages);
     if (!stream) return sendJson(res, 200, compat.completion(plan));
     const includeUsage = isObj(body.stream_options) && body.stream_options.include_usage === true;
     await streamChat(res, compat.frames(plan, includeUsage), model === 'mock-cut-stream');

@@ -88,12 +88,14 @@ export function planChat(
   maxTokens: number | undefined,
   /** `response_format` asked for JSON: like the real API, the answer is JSON — the last user message when it is JSON, else `{}`. */
   jsonMode = false,
+  /** How a message's text counts as prompt tokens: words (default), or a real tokenizer (see MockOpenAiOptions). */
+  countPrompt: (text: string) => number = countWords,
 ): ChatPlan {
   let promptTokens = 0;
   let lastUser = '';
   for (const m of messages) {
     const text = contentText(m.content);
-    promptTokens += countWords(text) + 3;
+    promptTokens += countPrompt(text) + 3;
     if (m.role === 'user') lastUser = text;
   }
   let pieces = replyPieces(jsonMode ? jsonAnswer(lastUser) : `Echo: ${lastUser}`);
