@@ -15,6 +15,7 @@ import type { ChatIngress, ForwardPath } from './ingress';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { countInput, estimateTokens } from '../limits/estimate';
+import { responseBody } from '../http/response-body';
 import { limitModelKey } from '../limits/rules';
 import type { RecordMeter } from '../meter/call-meter';
 import { callUpstream, type UpstreamAttempt, type UpstreamRouting } from './upstream-call';
@@ -168,7 +169,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     const answer = answers.answer(translated.body, chat, translated.usage);
     call.record.bytesOut = typeof answer === 'string' ? Buffer.byteLength(answer) : answer.byteLength;
     capture?.response(answer);
-    return new Response(answer, { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
+    return new Response(responseBody(answer), { status: response.statusCode, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }
 

@@ -5,6 +5,7 @@ import { invalidRequest } from '../errors';
 import { authorizeModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { countInput, estimateTokens } from '../limits/estimate';
+import { responseBody } from '../http/response-body';
 import { limitModelKey } from '../limits/rules';
 import { clientDisconnectSignal, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
@@ -98,6 +99,6 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     priceCall(call, translated.usage, provider, target, () => 0);
     call.record.bytesOut = typeof translated.body === 'string' ? Buffer.byteLength(translated.body) : translated.body.byteLength;
     capture?.response(translated.body);
-    return new Response(translated.body, { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
+    return new Response(responseBody(translated.body), { status: 200, headers: { ...headers, 'content-type': 'application/json' } });
   };
 }
