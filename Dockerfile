@@ -26,13 +26,20 @@ COPY tsconfig.json ./
 COPY apps/web apps/web
 RUN npm run build:web
 
+# The servers as plain JavaScript (scripts/build.mjs: esbuild bundles the workspace packages into dist/).
+FROM manifests AS servers
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN node scripts/build.mjs
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TOLLGATE_DATA_DIR=/data TOLLGATE_PORTAL_HOST=0.0.0.0 TOLLGATE_GATEWAY_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY . .
 COPY --from=web /app/apps/web/dist ./apps/web/dist
+COPY --from=servers /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080 8081
-CMD ["node", "--import", "tsx", "apps/all-in-one/src/main.ts"]
+CMD ["node", "dist/all-in-one.mjs"]

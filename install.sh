@@ -126,6 +126,10 @@ npm run --silent build:web >"$build_log" 2>&1 || { cat "$build_log" >&2; fail "t
 rm -f "$build_log"
 say "Web app built in $SECONDS s"
 
+# The servers run as plain JavaScript: scripts/build.mjs bundles them into dist/ (under a second).
+say "Building the servers (dist/)"
+node scripts/build.mjs >/dev/null || fail "the servers did not build; see the lines above"
+
 export TOLLGATE_DATA_DIR="${TOLLGATE_DATA_DIR:-$PWD/data}"
 say "Preparing $TOLLGATE_DATA_DIR (master key, database migrations, first admin)"
 npm run --silent setup
@@ -134,13 +138,14 @@ npm run --silent setup
 
 pidfile="$TOLLGATE_DATA_DIR/tollgate.pid"
 logfile="$TOLLGATE_DATA_DIR/tollgate.log"
-entry=apps/all-in-one/src/main.ts
+entry=dist/all-in-one.mjs
 # A pid file can outlive its process, and the pid can since belong to anything: signal it only when it is this
 # installation's Tollgate (its command line runs our entry point, and on Linux its working directory is here).
 is_our_instance() {
   local pid=$1
   kill -0 "$pid" 2>/dev/null || return 1
-  case "$(ps -o args= -p "$pid" 2>/dev/null)" in *"$entry"*) ;; *) return 1 ;; esac
+  # (an instance started by an older install runs the TypeScript entry point through tsx)
+  case "$(ps -o args= -p "$pid" 2>/dev/null)" in *"$entry"* | *apps/all-in-one/src/main.ts*) ;; *) return 1 ;; esac
   [ ! -e "/proc/$pid/cwd" ] || [ "$(readlink -f "/proc/$pid/cwd")" = "$(pwd -P)" ]
 }
 if [ -f "$pidfile" ]; then
@@ -157,7 +162,7 @@ if [ -f "$pidfile" ]; then
 fi
 
 say "Starting Tollgate (log: $logfile)"
-nohup node --import tsx "$entry" >>"$logfile" 2>&1 &
+nohup node "$entry" >>"$logfile" 2>&1 &
 echo $! >"$pidfile"
 
 portal="http://${TOLLGATE_PORTAL_HOST:-127.0.0.1}:${TOLLGATE_PORTAL_PORT:-8080}"

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { startRedisServer } from '@tollgate/jobs/testing';
@@ -9,7 +10,8 @@ import { startRedisServer } from '@tollgate/jobs/testing';
  * mock OpenAI upstream, each in its own process: the AI path (POST /v1/chat/completions) and the REST path (a
  * GET and a POST with a 1 KB body through a REST service). Prints requests/s and p50/p99 latency and the ratios.
  * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_PROFILE=<dir> writes a
- * V8 CPU profile of the gateway process there (open it in Chrome DevTools).
+ * V8 CPU profile of the gateway process there (open it in Chrome DevTools), BENCH_TSX=1 runs the gateway
+ * process's TypeScript through tsx instead of the production build (scripts/build.mjs), to compare the two.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -17,8 +19,19 @@ const children: ChildProcess[] = [];
 // A private redis-server for the gateway with the shared (Redis) limiter.
 const redis = await startRedisServer();
 
+// The gateway process runs as production does: bundled to plain JavaScript. The mock and the bare proxy keep tsx.
+const builtGateway = (() => {
+  if (process.env.BENCH_TSX === '1') return null;
+  // One level below the repository root, like dist/: the build finds the migrations and the web app from there.
+  const out = new URL('../.bench-build', import.meta.url).pathname;
+  const build = new URL('../scripts/build.mjs', import.meta.url).pathname;
+  execFileSync(process.execPath, [build, out, `gateway=${new URL('./processes/gateway.ts', import.meta.url).pathname}`], { stdio: 'ignore' });
+  return path.join(out, 'gateway.mjs');
+})();
+
 async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<string[]> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+  const entry = script === './processes/gateway.ts' && builtGateway ? [builtGateway] : ['--import', 'tsx', new URL(script, import.meta.url).pathname];
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

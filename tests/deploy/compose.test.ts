@@ -16,10 +16,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gateway.depends_on.portal.condition).toBe('service_healthy');
   });
 
-  it('starts entry points that exist, from a Dockerfile that exists', () => {
+  it('starts the built entry points (plain node, no tsx), from a Dockerfile that exists', () => {
     expect(existsSync(new URL('../../Dockerfile', import.meta.url))).toBe(true);
     for (const name of ['portal', 'gateway']) {
       const command = compose.services[name].command as string[];
+      // dist/ is what scripts/build.mjs wrote in this test run's global setup.
+      expect(command, name).toEqual(['node', `dist/${name}.mjs`]);
       expect(existsSync(new URL(`../../${command.at(-1)}`, import.meta.url)), name).toBe(true);
     }
   });
@@ -64,5 +66,14 @@ describe('Dockerfile', () => {
     });
     expect(workspaces.length).toBeGreaterThan(5);
     for (const ws of workspaces) expect(beforeInstall, ws).toContain(`COPY ${ws}/package.json ${ws}/`);
+  });
+
+  it('runs the built all-in-one with plain node, the build copied from its own stage', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toContain('RUN node scripts/build.mjs');
+    expect(dockerfile).toContain('COPY --from=servers /app/dist ./dist');
+    expect(dockerfile.trim().split('\n').at(-1)).toBe('CMD ["node", "dist/all-in-one.mjs"]');
+    expect(dockerfile).not.toMatch(/tsx/);
+    expect(existsSync(new URL('../../dist/all-in-one.mjs', import.meta.url))).toBe(true);
   });
 });

@@ -14,7 +14,8 @@ export interface CreateDbOptions {
   onStatement?: (sql: string) => void;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+// Beside the sources (packages/db/src), or from the production build's dist/ at the repository root.
+const migrationsFolder = ['../migrations', '../packages/db/migrations'].map((dir) => fileURLToPath(new URL(dir, import.meta.url))).find((dir) => existsSync(dir))!;
 
 /**
  * The database holds sealed provider keys, key hashes and every call's captured bodies: readable by its owner

@@ -5,7 +5,9 @@ import type { MiddlewareHandler } from 'hono';
 import type { PortalEnv } from '../context';
 
 /** The built web app (`npm run build:web` → apps/web/dist), unless TOLLGATE_WEB_DIR names another folder. */
-export const defaultWebDir = path.resolve(import.meta.dirname, '../../../web/dist');
+// Beside the sources (apps/portal/src/web), or from the production build's dist/ at the repository root.
+const webDirs = ['../../../web/dist', '../apps/web/dist'].map((dir) => path.resolve(import.meta.dirname, dir));
+export const defaultWebDir = webDirs.find((dir) => existsSync(dir)) ?? webDirs[0]!;
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
