@@ -9,12 +9,15 @@ import { startRedisServer } from '@tollgate/jobs/testing';
  * `npm run bench`: the gateway with its full chain against a bare node:http proxy, both in front of the same
  * mock OpenAI upstream, each in its own process: the AI path (POST /v1/chat/completions) and the REST path (a
  * GET and a POST with a 1 KB body through a REST service). Prints requests/s and p50/p99 latency and the ratios.
- * Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_PROFILE=<dir> writes a
+ * Also an open-loop run at 1,000 requests/s (the latency the chain adds) and each server process's event-loop
+ * delay. Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_ROUNDS (default 2:
+ * every target measured once per round, alternating), BENCH_PROFILE=<dir> writes a
  * V8 CPU profile of the gateway process there (open it in Chrome DevTools), BENCH_TSX=1 runs the gateway
  * process's TypeScript through tsx instead of the production build (scripts/build.mjs), to compare the two.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const roundCount = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const children: ChildProcess[] = [];
 // A private redis-server for the gateway with the shared (Redis) limiter.
 const redis = await startRedisServer();
@@ -29,15 +32,32 @@ const builtGateway = (() => {
   return path.join(out, 'gateway.mjs');
 })();
 
-async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<string[]> {
+async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<{ child: ChildProcess; fields: string[] }> {
   const entry = script === './processes/gateway.ts' && builtGateway ? [builtGateway] : ['--import', 'tsx', new URL(script, import.meta.url).pathname];
-  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // The IPC channel carries the event-loop delay the process measures (processes/loop-delay.ts).
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   children.push(child);
   const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) if (line.startsWith('READY ')) return line.split(' ').slice(1);
+  for await (const line of lines) if (line.startsWith('READY ')) return { child, fields: line.split(' ').slice(1) };
   throw new Error(`${script} exited before it was ready`);
+}
+
+interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function loopDelay(child: ChildProcess | undefined, message: 'loop:reset' | 'loop:read'): Promise<LoopDelay | undefined> {
+  if (!child?.connected) return Promise.resolve(undefined);
+  if (message === 'loop:reset') {
+    child.send(message);
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as LoopDelay));
+    child.send(message);
+  });
 }
 
 interface Figures {
@@ -47,6 +67,8 @@ interface Figures {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The serving process's event-loop delay p99 during the run (ms), where it reports one. */
+  loopP99?: number;
 }
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say something short about toll gates.' }] });
@@ -58,69 +80,109 @@ const kilobyteBody = (() => {
   return JSON.stringify(base);
 })();
 
-async function load(name: string, url: string, headers: Record<string, string>, request: { method?: 'GET' | 'POST'; path?: string; body?: string } = {}): Promise<Figures> {
-  const method = request.method ?? 'POST';
-  const body = method === 'GET' ? undefined : (request.body ?? chatBody);
-  const options = {
-    url: `${url}${request.path ?? '/v1/chat/completions'}`,
-    method,
-    headers: body ? { 'content-type': 'application/json', ...headers } : headers,
-    body,
-    connections,
-  };
-  await autocannon({ ...options, duration: 2 }); // warm-up: JIT, keep-alive pools
-  const result = await autocannon({ ...options, duration: seconds });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  request?: { method?: 'GET' | 'POST'; path?: string; body?: string };
+  /** The process serving it, for its event-loop delay. */
+  child?: ChildProcess;
 }
 
+/** One measured run after a warm-up (JIT, keep-alive pools); `overallRate` makes it open-loop at that rate. */
+async function load(t: Target, overallRate?: number): Promise<Figures> {
+  const method = t.request?.method ?? 'POST';
+  const body = method === 'GET' ? undefined : (t.request?.body ?? chatBody);
+  const options = {
+    url: `${t.url}${t.request?.path ?? '/v1/chat/completions'}`,
+    method,
+    headers: body ? { 'content-type': 'application/json', ...t.headers } : t.headers,
+    body,
+    connections,
+    ...(overallRate ? { overallRate } : {}),
+  };
+  await autocannon({ ...options, duration: 2 });
+  await loopDelay(t.child, 'loop:reset');
+  const result = await autocannon({ ...options, duration: seconds });
+  const loop = await loopDelay(t.child, 'loop:read');
+  return { name: t.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, loopP99: loop?.p99 };
+}
+
+/**
+ * Each target measured once per round, the targets alternating, so a noisy minute weighs on all of them
+ * alike; the figures are the rounds' means (errors summed, the loop delay's worst).
+ */
+async function rounds(targets: Target[], overallRate?: number): Promise<Figures[]> {
+  const runs: Figures[][] = targets.map(() => []);
+  for (let round = 0; round < roundCount; round++) {
+    for (const [i, t] of targets.entries()) runs[i]!.push(await load(t, overallRate));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return runs.map((r) => ({
+    name: r[0]!.name,
+    rps: mean(r.map((f) => f.rps)),
+    p50: mean(r.map((f) => f.p50)),
+    p99: mean(r.map((f) => f.p99)),
+    errors: r.reduce((n, f) => n + f.errors, 0),
+    non2xx: r.reduce((n, f) => n + f.non2xx, 0),
+    loopP99: r.some((f) => f.loopP99 !== undefined) ? Math.max(...r.map((f) => f.loopP99 ?? 0)) : undefined,
+  }));
+}
+
+const table = (rows: Figures[]) => {
+  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx  loop p99 ms');
+  for (const r of rows) {
+    const loop = r.loopP99 === undefined ? '' : r.loopP99.toFixed(1).padStart(12);
+    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}${loop}`);
+  }
+};
+const ratio = (a: Figures, b: Figures) => `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×`;
+
 try {
-  const [upstreamPort] = await startProcess('./processes/mock-upstream.ts');
+  const { fields: [upstreamPort] } = await startProcess('./processes/mock-upstream.ts');
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-  const [proxyPort] = await startProcess('./processes/bare-proxy.ts', [upstreamUrl]);
-  const [gatewayPort, key] = await startProcess(
+  const proxy = await startProcess('./processes/bare-proxy.ts', [upstreamUrl]);
+  const gateway = await startProcess(
     './processes/gateway.ts',
     [`${upstreamUrl}/v1`],
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   );
+  const redisGateway = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
+  const bare: Target = { name: 'bare node:http proxy', url: `http://127.0.0.1:${proxy.fields[0]}`, headers: {}, child: proxy.child };
+  const chain: Target = { name: 'tollgate gateway (full chain)', url: `http://127.0.0.1:${gateway.fields[0]}`, headers: { authorization: `Bearer ${gateway.fields[1]}` }, child: gateway.child };
+  const withRedis: Target = { name: 'gateway, Redis limiter', url: `http://127.0.0.1:${redisGateway.fields[0]}`, headers: { authorization: `Bearer ${redisGateway.fields[1]}` }, child: redisGateway.child };
 
-  const [redisGatewayPort, redisKey] = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
-
-  const bareUrl = `http://127.0.0.1:${proxyPort}`;
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const results = [
-    await load('mock upstream (direct)', upstreamUrl, { authorization: 'Bearer sk-bench' }),
-    await load('bare node:http proxy', bareUrl, {}),
-    await load('tollgate gateway (full chain)', gatewayUrl, { authorization: `Bearer ${key}` }),
-    await load('gateway, Redis limiter', `http://127.0.0.1:${redisGatewayPort}`, { authorization: `Bearer ${redisKey}` }),
-  ];
+  const ai = await rounds([{ name: 'mock upstream (direct)', url: upstreamUrl, headers: { authorization: 'Bearer sk-bench' } }, bare, chain, withRedis]);
   // The REST path: the same full chain (key, subscription, limits, metering) proxying to the same mock, against
   // the bare proxy doing the same GET and the same 1 KB POST.
   const get = { method: 'GET' as const, path: '/v1/models' };
   const post = { method: 'POST' as const, path: '/v1/chat/completions', body: kilobyteBody };
-  const rest = [
-    await load('bare proxy GET', bareUrl, {}, get),
-    await load('REST gateway GET', gatewayUrl, { authorization: `Bearer ${key}` }, { ...get, path: '/bench-rest/models' }),
-    await load('bare proxy POST 1 KB', bareUrl, {}, post),
-    await load('REST gateway POST 1 KB', gatewayUrl, { authorization: `Bearer ${key}` }, { ...post, path: '/bench-rest/chat' }),
-  ];
-  console.log(`\nPOST /v1/chat/completions, ${connections} connections, ${seconds} s each, one run on ${(await import('node:os')).cpus().length} cores\n`);
-  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx');
-  for (const r of results) {
-    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}`);
-  }
-  const [, bare, gateway, withRedis] = results as [Figures, Figures, Figures, Figures];
-  const ratio = (a: Figures, b: Figures) => `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×`;
-  console.log(`\ngateway / bare proxy: ${ratio(gateway, bare)}`);
-  console.log(`Redis limiter / in-memory limiter: ${ratio(withRedis, gateway)}`);
+  const rest = await rounds([
+    { ...bare, name: 'bare proxy GET', request: get },
+    { ...chain, name: 'REST gateway GET', request: { ...get, path: '/bench-rest/models' } },
+    { ...bare, name: 'bare proxy POST 1 KB', request: post },
+    { ...chain, name: 'REST gateway POST 1 KB', request: { ...post, path: '/bench-rest/chat' } },
+  ]);
+  // Open loop: a fixed offered rate well under both capacities, so the latency added is the chain's own.
+  const openLoop = await rounds([{ ...bare, name: 'bare proxy at 1,000/s' }, { ...chain, name: 'gateway at 1,000/s' }], 1_000);
+
+  const cores = (await import('node:os')).cpus().length;
+  console.log(`\nPOST /v1/chat/completions, ${connections} connections, ${seconds} s each, ${roundCount} alternating rounds, on ${cores} cores\n`);
+  table(ai);
+  const [, bareAi, chainAi, redisAi] = ai as [Figures, Figures, Figures, Figures];
+  console.log(`\ngateway / bare proxy: ${ratio(chainAi, bareAi)}`);
+  console.log(`gateway with Redis / bare proxy: ${ratio(redisAi, bareAi)}`);
+  console.log(`Redis limiter / in-memory limiter: ${ratio(redisAi, chainAi)}`);
   console.log(`\nREST: GET /models and POST /chat (1 KB body) through the full chain, to the same mock\n`);
-  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx');
-  for (const r of rest) {
-    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}`);
-  }
+  table(rest);
   const [bareGet, restGet, barePost, restPost] = rest as [Figures, Figures, Figures, Figures];
   console.log(`\nREST gateway / bare proxy, GET: ${ratio(restGet, bareGet)}`);
   console.log(`REST gateway / bare proxy, POST 1 KB: ${ratio(restPost, barePost)}`);
-  if ([...results, ...rest].some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
+  console.log(`\nOpen loop: POST /v1/chat/completions offered at 1,000 requests/s\n`);
+  table(openLoop);
+  const [bareOpen, chainOpen] = openLoop as [Figures, Figures];
+  console.log(`\nlatency the gateway adds at 1,000/s: p50 ${(chainOpen.p50 - bareOpen.p50).toFixed(2)} ms, p99 ${(chainOpen.p99 - bareOpen.p99).toFixed(2)} ms`);
+  if ([...ai, ...rest, ...openLoop].some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));

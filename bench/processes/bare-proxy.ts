@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { reportLoopDelay } from './loop-delay';
 
 /**
  * The baseline: the least a proxy can do with node:http — pipe the request to the upstream over keep-alive
@@ -21,5 +22,6 @@ const server = http.createServer((req, res) => {
   req.pipe(out);
 });
 server.keepAliveTimeout = 30_000;
+reportLoopDelay();
 server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

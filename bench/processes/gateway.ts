@@ -6,6 +6,7 @@ import { parseGatewayConfig } from '@tollgate/gateway/config';
 import { parsePortalConfig } from '@tollgate/portal';
 import { startAllInOne } from '@tollgate/all-in-one';
 import { PortalClient } from '@tollgate/all-in-one/portal-client';
+import { reportLoopDelay } from './loop-delay';
 
 /**
  * The gateway under test with its full chain: key lookup, subscription check, plan limits that are counted
@@ -61,6 +62,7 @@ for (let ok = false; !ok; ) {
   if (!ok) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+reportLoopDelay();
 process.stdout.write(`READY ${new URL(platform.gatewayUrl).port} ${secret}\n`);
 process.on('SIGTERM', () => {
   const recorded = platform.meter.stats;
