@@ -72,8 +72,12 @@ export function startHttpServer(o: HttpServerOptions): HttpServer {
     }) as typeof createServer,
   });
   const listening = new Promise<number>((resolve, reject) => {
-    server.once('listening', () => resolve((server.address() as { port: number }).port));
+    // Only a failure to listen rejects: once listening, the listener goes, so later errors are not swallowed here.
     server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
   });
 
   function drain(timeoutMs = 10_000): Promise<void> {
