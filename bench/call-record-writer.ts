@@ -1,15 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { createDb } from '@tollgate/db';
 import { blankCallRecord, type CallRecord } from '@tollgate/domain';
 import { createCallRecordWriter } from '@tollgate/portal';
+// Not part of the all-in-one's package exports: the bench drives the sink on its own.
+import { startCallRecordWriterThread } from '../apps/all-in-one/src/call-record-worker';
 
 /**
  * `npm run bench:writer`: what the store costs per batch of call records, on a file database in
  * WAL mode as in production. Two shapes: the bench's own traffic (one app, one service, one model: every
  * record in a batch lands in the same rollup rows) and a varied one (200 dimension sets, so a batch touches
- * hundreds of rollup rows per level). Options (env): BENCH_WRITER_BATCHES (default 60), BENCH_WRITER_SIZE (1000).
+ * hundreds of rollup rows per level). Then what the event loop that writes sees (ADR 0029): its delay and busy
+ * time while the same batches are written by the portal's connection in that thread, and while they are
+ * posted to the all-in-one's writer thread. Options (env): BENCH_WRITER_BATCHES (default 60), BENCH_WRITER_SIZE (1000).
  */
 const batches = Number(process.env.BENCH_WRITER_BATCHES ?? 60);
 const size = Number(process.env.BENCH_WRITER_SIZE ?? 1000);
@@ -67,4 +74,52 @@ for (const varied of [false, true]) {
   const { medianMs, p90Ms } = run(varied);
   const shape = varied ? 'varied (200 dimension sets)' : 'uniform (1 dimension set)';
   console.log(`call-record writer, ${size}-record batch, ${shape}: median ${medianMs.toFixed(2)} ms, p90 ${p90Ms.toFixed(2)} ms (${Math.round((size / medianMs) * 1000)} records/s)`);
+}
+
+/**
+ * The main thread's view while batches are written, one after another with a pause between (the meter's
+ * flush timer): event-loop delay (p99, max, at 1 ms resolution), its busy time per batch (event-loop
+ * utilisation: active ms), and the time `write` holds the loop before returning (the whole transaction in
+ * the thread; the structured clone of the batch with the worker).
+ */
+async function loopView(mode: 'in-thread' | 'worker', varied: boolean): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-writer-bench-'));
+  try {
+    const dbPath = path.join(dir, 'bench.db');
+    const db = createDb({ path: dbPath });
+    const thread = mode === 'worker' ? startCallRecordWriterThread({ dbPath, logger: pino({ level: 'silent' }) }) : undefined;
+    const inThread = createCallRecordWriter(db);
+    const write = thread ? (records: CallRecord[]) => thread.write(records) : (records: CallRecord[]) => inThread(records);
+    const start = Date.UTC(2026, 0, 1);
+    const batchesOf = (from: number, count: number) =>
+      Array.from({ length: count }, (_, b) => Array.from({ length: size }, (_, k) => record((from + b) * size + k, start + (from + b) * 1_000 + k, varied)));
+    // Warm-up, unmeasured: the JIT, the page cache and (with the worker) the thread's start.
+    for (const batch of batchesOf(0, 5)) await write(batch);
+    const measured = batchesOf(5, batches);
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    const held: number[] = [];
+    delay.enable();
+    const elu = performance.eventLoopUtilization();
+    for (const batch of measured) {
+      const t0 = performance.now();
+      const done = write(batch);
+      held.push(performance.now() - t0);
+      await done;
+      await sleep(20);
+    }
+    const busy = performance.eventLoopUtilization(elu);
+    delay.disable();
+    await thread?.close();
+    db.$client.close();
+    held.sort((a, b) => a - b);
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    return `${mode.padEnd(9)}: loop delay p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms; loop busy ${(busy.active / batches).toFixed(2)} ms/batch; write() holds the loop median ${held[Math.floor(held.length / 2)]!.toFixed(2)} ms, max ${held[held.length - 1]!.toFixed(2)} ms`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const varied of [false, true]) {
+  console.log(`main event loop while ${batches} ${varied ? 'varied' : 'uniform'} ${size}-record batches are written (20 ms apart):`);
+  for (const mode of ['in-thread', 'worker'] as const) console.log(`  ${await loopView(mode, varied)}`);
 }

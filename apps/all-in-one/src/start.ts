@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { SnapshotHolder, createGatewayRuntime, startHttpServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
 import { createCallRecordWriter, createPortalRuntime, isEventStream, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
+import { startCallRecordWriterThread } from './call-record-worker';
 
 export interface AllInOne {
   portal: PortalRuntime;
@@ -45,11 +46,16 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   // Unless TOLLGATE_PUBLIC_GATEWAY_URL says otherwise, the web app's code samples name this process's gateway.
   let gatewayUrl: string | undefined;
   const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement, promptRunner, ownGatewayUrl: () => gatewayUrl });
+  // The meter's batches are written on a thread of their own (ADR 0029), off the loop that serves requests. A
+  // private :memory: database cannot be opened a second time, so there the portal's connection writes them.
+  const writerThread =
+    portalConfig.dbPath === ':memory:' ? undefined : startCallRecordWriterThread({ dbPath: portalConfig.dbPath, logger, onStatement: hooks.onStatement });
+  const sink = writerThread ?? { write: createCallRecordWriter(portal.db) };
   const snapshots = new SnapshotHolder();
   portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
   const gateway = createGatewayRuntime(gatewayConfig, {
     snapshots,
-    sink: { write: createCallRecordWriter(portal.db) },
+    sink,
     logger,
     overrides: { internalToken: runToken, ...hooks.gateway },
   });
@@ -76,8 +82,10 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     gatewayUrl,
     async close() {
       await Promise.all([portalHttp.drain(), gatewayHttp.drain()]);
-      // Flush before the database closes: no call record is lost on a clean stop.
+      // Flush before the database closes: no call record is lost on a clean stop. The meter's last batches
+      // are committed by the thread before it closes its connection, and that before the portal closes its own.
       const { lostRecords } = await gateway.close();
+      await writerThread?.close();
       await portal.close();
       return { lostRecords };
     },

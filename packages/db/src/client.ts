@@ -12,6 +12,11 @@ export interface CreateDbOptions {
   path: string;
   /** Called with every SQL statement SQLite runs; tests use it to prove the gateway reads nothing. */
   onStatement?: (sql: string) => void;
+  /**
+   * Apply the migrations (default). A second connection to a database another one already opened (the
+   * all-in-one's call-record writer thread) passes false: migrating twice at once would race.
+   */
+  migrate?: boolean;
 }
 
 // Beside the sources (packages/db/src), or from the production build's dist/ at the repository root.
@@ -27,7 +32,7 @@ function ownerOnly(path: string): void {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
-/** Opens the database, applies the committed migrations and returns the drizzle handle. */
+/** Opens the database, applies the committed migrations (unless told not to) and returns the drizzle handle. */
 export function createDb(options: CreateDbOptions): Db {
   if (options.path !== ':memory:') ownerOnly(options.path);
   const client = new Database(options.path, options.onStatement ? { verbose: (s) => options.onStatement!(String(s)) } : {});
@@ -37,6 +42,7 @@ export function createDb(options: CreateDbOptions): Db {
   client.pragma('foreign_keys = ON');
   client.pragma('busy_timeout = 5000');
   const db = drizzle(client, { schema });
+  if (options.migrate === false) return db as Db;
   migrate(db, { migrationsFolder });
   db.insert(schema.configRevision).values({ id: 1, revision: 1, updatedAt: Date.now() }).onConflictDoNothing().run();
   return db as Db;

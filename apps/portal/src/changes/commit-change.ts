@@ -54,6 +54,9 @@ export function createChangeCommitter(
     const at = Date.now();
     const committed: CommittedChange[] = [];
     const record: RecordChange = (c) => committed.push({ ...c, auditEventId: newId('auditEvent'), actorId, at });
+    // Immediate: the write lock is taken (waiting out busy_timeout) before the change reads anything. A
+    // deferred transaction that read first fails at once with SQLITE_BUSY_SNAPSHOT when another connection
+    // (the all-in-one's call-record writer thread, ADR 0029) commits between its read and its first write.
     const result = db.transaction((tx) => {
       record(change);
       const value = apply(tx, record);
@@ -80,7 +83,7 @@ export function createChangeCommitter(
           .run();
       }
       return value;
-    });
+    }, { behavior: 'immediate' });
     if (change.affectsGateway !== false) onConfigChanged();
     // After the commit, so a listener (notifications) never acts on a change that rolled back.
     for (const c of committed) for (const listener of listeners) listener(c);
