@@ -22,7 +22,7 @@ import { callUpstream, type UpstreamAttempt, type UpstreamRouting } from './upst
 import { startStream, translateAnswer, type StartedStream } from './upstream-answer';
 import { finishStreamedCall, relayStream } from './stream-relay';
 import { answerHeaders, priceCall, providerTarget, readUpstreamBody, upstreamErrorResponse } from './upstream-response';
-import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { cancelOnClientGone, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
 import { deliveredTokensOf } from '../usage/delivered-text';
 
@@ -97,7 +97,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     // The ingress's translation, or a native path for providers that speak the caller's format (ADR 0022).
     const pathFor = (type: ProviderType): ForwardPath => ingress.pathFor?.(chat, type) ?? { adapter: chatAdapters[type], answers: ingress };
     const requestId = c.get('requestId');
-    const signal = clientDisconnectSignal(c);
+    const cancel = cancelOnClientGone(c);
     const skipped: string[] = [];
     // A 2xx is read here, inside the fallback loop, far enough to know it is an answer (ADR 0025).
     const accept = async ({ target: t, provider: p, response: r }: UpstreamAttempt): Promise<Accepted> => {
@@ -105,9 +105,9 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       const type = String(r.headers['content-type'] ?? '');
       if (request.stream) {
         const translator = path.answers.stream(path.adapter.createChatStreamTranslator(chat, providerTarget(p, t)), chat);
-        return { started: await startStream(r.body, type, translator, signal) };
+        return { started: await startStream(r.body, type, translator, cancel) };
       }
-      const bytes = await readUpstreamBody(r.body, signal);
+      const bytes = await readUpstreamBody(r.body, cancel);
       return { translated: translateAnswer(bytes, type, (b) => path.adapter.translateChatResponse(b, chat, providerTarget(p, t))) };
     };
     const { target, provider, response, accepted } = await callUpstream({
@@ -123,7 +123,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
         skipped.push(reason);
         call.record.errorMessage = `fell back after: ${skipped.join('; ')}`.slice(0, 2_000);
       },
-      signal,
+      cancel,
       accept,
     });
     call.record.providerId = provider.id;
@@ -138,7 +138,8 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
       call.deferred = true;
       const { translator, chunks, head } = accepted.started;
       const stream = relayStream({
-        signal,
+        // A real AbortSignal for the relay, made now: streams only.
+        signal: cancel?.signal,
         upstream: response.body,
         chunks,
         head,
@@ -157,7 +158,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
 
     if (!accepted?.translated) {
       // Not a 2xx (a 2xx was read and translated by `accept`): the provider's refusal, answered in the caller's format.
-      const bytes = await readUpstreamBody(response.body, signal);
+      const bytes = await readUpstreamBody(response.body, cancel);
       call.record.ttftMs = call.elapsedMs();
       const translatedError = adapter.translateError(response.statusCode, bytes);
       return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated: translatedError, headers }, answers.error);

@@ -7,7 +7,7 @@ import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { countInput, estimateTokens } from '../limits/estimate';
 import { responseBody } from '../http/response-body';
 import { limitModelKey } from '../limits/rules';
-import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { cancelOnClientGone, readBodyText } from '../http/node-request';
 import { startCapture } from '../capture/body-capture';
 import { callUpstream, type UpstreamRouting } from './upstream-call';
 import { translateAnswer } from './upstream-answer';
@@ -66,7 +66,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       targets: targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
     });
 
-    const signal = clientDisconnectSignal(c);
+    const cancel = cancelOnClientGone(c);
     // A 2xx is read and translated inside the fallback loop: one that is not an answer tries the next target (ADR 0025).
     const { target, provider, response, accepted } = await callUpstream({
       config,
@@ -75,9 +75,9 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
       headers: { 'x-request-id': c.get('requestId'), ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
-      signal,
+      cancel,
       accept: async ({ target: t, provider: p, response: r }) => {
-        const bytes = await readUpstreamBody(r.body, signal);
+        const bytes = await readUpstreamBody(r.body, cancel);
         return translateAnswer(bytes, String(r.headers['content-type'] ?? ''), (b) =>
           embeddingsAdapters[p.type]!.translateEmbeddingsResponse(b, embeddings, providerTarget(p, t)),
         );
@@ -88,7 +88,7 @@ export function embeddingsHandler(deps: EmbeddingsDeps) {
     const adapter = embeddingsAdapters[provider.type]!;
     const headers = { ...limitHeaders, ...answerHeaders(c.get('requestId'), provider, target, service) };
     if (!accepted) {
-      const bytes = await readUpstreamBody(response.body, signal);
+      const bytes = await readUpstreamBody(response.body, cancel);
       call.record.ttftMs = call.elapsedMs();
       return upstreamErrorResponse(c, call, { status: response.statusCode, bytes, translated: adapter.translateError(response.statusCode, bytes), headers });
     }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { UpstreamFormatError, type ChatStreamTranslator } from '@tollgate/providers';
 import { GatewayError } from '../errors';
+import type { Cancelled } from '../http/call-cancel';
 import { clientClosed } from './upstream-call';
 
 /**
@@ -24,7 +25,7 @@ export const idleTimeout = (cause?: unknown) =>
 export const isIdleTimeout = (err: unknown) => (err as { code?: string } | null)?.code === 'UND_ERR_BODY_TIMEOUT';
 
 /** What a failed body read was: the client leaving, the provider going silent, or the provider hanging up. */
-export function readFailure(err: unknown, signal: AbortSignal | undefined): GatewayError {
+export function readFailure(err: unknown, signal: Cancelled | undefined): GatewayError {
   if (signal?.aborted) return clientClosed();
   return isIdleTimeout(err) ? idleTimeout(err) : cutAnswer(err);
 }
@@ -65,7 +66,7 @@ const STREAM_TYPES = /^text\/event-stream|^application\/vnd\.amazon\.eventstream
  * (another content type, no event before its end, a failure or silence before it) falls back like any failing
  * target: until that event goes out, nothing has reached the client. The wait is the idle timeout's.
  */
-export async function startStream(body: Readable, contentType: string, translator: ChatStreamTranslator, signal: AbortSignal | undefined): Promise<StartedStream> {
+export async function startStream(body: Readable, contentType: string, translator: ChatStreamTranslator, signal: Cancelled | undefined): Promise<StartedStream> {
   if (!STREAM_TYPES.test(contentType)) throw invalidAnswer(`answered a streaming request with ${contentType ? `'${contentType.split(';')[0]}'` : 'no content type'}, not a stream`);
   const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head = '';

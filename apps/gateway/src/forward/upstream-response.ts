@@ -5,6 +5,7 @@ import type { ModelTarget, SnapshotProvider, SnapshotService, Usage } from '@tol
 import { GatewayError, gatewayErrorBody } from '../errors';
 import type { CallDraft } from '../steps/meter';
 import { readFailure } from './upstream-answer';
+import type { Cancelled } from '../http/call-cancel';
 import { headerValue } from '../http/header-value';
 import { captureOf } from '../capture/body-capture';
 import { billedUsage, inputEstimateOf, recordBilledUsage } from '../usage/billed-usage';
@@ -32,7 +33,7 @@ export function priceCall(call: CallDraft, reported: Usage | null, provider: Sna
   call.record.costMicroUsd = price ? costMicroUsd(usage, price) : 0;
 }
 
-export async function readUpstreamBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal | undefined): Promise<Buffer> {
+export async function readUpstreamBody(body: Dispatcher.ResponseData['body'], signal: Cancelled | undefined): Promise<Buffer> {
   try {
     return Buffer.from(await body.arrayBuffer());
   } catch (err) {

@@ -112,6 +112,15 @@ export function createGatewayMetrics(parts: {
     return child;
   };
 
+  // Likewise for the limiter's decisions: one per limited call.
+  const decisionChildren = new Map<string, ReturnType<typeof limiter.labels>>();
+  const decisionChild = (outcome: string, source: string) => {
+    const key = `${outcome} ${source}`;
+    let child = decisionChildren.get(key);
+    if (!child) decisionChildren.set(key, (child = limiter.labels(outcome, source)));
+    return child;
+  };
+
   function observe(record: CallRecord): void {
     const child = childrenFor(routeOf(record.path, record.status, record.api), statusClass(record.status));
     child.count.inc();
@@ -136,7 +145,7 @@ export function createGatewayMetrics(parts: {
         meter.countUnattributed();
       },
     } satisfies RecordMeter,
-    onLimitDecision: (decision: LimitDecision) => limiter.inc({ outcome: decision.allowed ? 'allowed' : 'refused', source: decision.source }),
+    onLimitDecision: (decision: LimitDecision) => decisionChild(decision.allowed ? 'allowed' : 'refused', decision.source).inc(),
   };
 }
 

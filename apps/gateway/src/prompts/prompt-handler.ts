@@ -15,7 +15,7 @@ import { openAiIngress } from '../forward/ingress';
 import { finishStreamedCall, relayStream } from '../forward/stream-relay';
 import { callUpstream, type UpstreamRouting } from '../forward/upstream-call';
 import { answerHeaders, providerTarget, readUpstreamBody, upstreamFailure } from '../forward/upstream-response';
-import { clientDisconnectSignal, readBodyText } from '../http/node-request';
+import { cancelOnClientGone, readBodyText } from '../http/node-request';
 import { readPromptBody, type PromptCall } from './prompt-body';
 import { promptEvent, promptStreamTranslator } from './prompt-stream';
 import { captureOf, startCapture } from '../capture/body-capture';
@@ -177,7 +177,7 @@ export async function servePrompt(
   });
 
   const requestId = c.get('requestId');
-  const signal = clientDisconnectSignal(c);
+  const cancel = cancelOnClientGone(c);
   const ask = (msgs: PromptMessage[], streaming: boolean) =>
     callUpstream({
       config,
@@ -186,7 +186,7 @@ export async function servePrompt(
       headers: { 'x-request-id': requestId, ...c.get('trace').headers },
       ...deps.upstream,
       onSkip: (_t, reason) => (call.record.errorMessage = `fell back after: ${reason}`.slice(0, 2_000)),
-      signal,
+      cancel,
     });
 
   const first = await ask(messages, stream);
@@ -210,7 +210,8 @@ export async function servePrompt(
     };
     const chat = chatFor(provider.type, messages, true);
     const body = relayStream({
-      signal,
+      // A real AbortSignal for the relay, made now: streams only.
+      signal: cancel?.signal,
       upstream: first.response.body,
       translator: promptStreamTranslator(adapter.createChatStreamTranslator(chat, providerTarget(provider, target)), finish),
       errorEvent: (message) => promptEvent('error', { code: 'stream_interrupted', message }),

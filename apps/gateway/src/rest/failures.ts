@@ -8,7 +8,7 @@ export class CallAborted extends Error {
   }
 }
 
-export const abortReason = (signal: AbortSignal): 'timeout' | 'client' | null =>
+export const abortReason = (signal: { readonly aborted: boolean; readonly reason: unknown }): 'timeout' | 'client' | null =>
   signal.aborted && signal.reason instanceof CallAborted ? signal.reason.why : null;
 
 export const noHealthyUpstream = (service: SnapshotService) =>

@@ -16,6 +16,7 @@ import { startMirror, type MirrorTap } from './mirror';
 import { StreamCopy } from './body';
 import { relayResponse } from './relay';
 import { abortReason, CallAborted, noHealthyUpstream, upstreamFailed, upstreamTimeout } from './failures';
+import { CallCancel } from '../http/call-cancel';
 
 export interface RestForwardDeps {
   /** The gateway's one keep-alive Agent. */
@@ -53,7 +54,7 @@ export async function sendWithRetries(deps: RestForwardDeps, o: {
   api: SnapshotRestApi;
   upstream: SnapshotUpstream;
   out: Outbound;
-  signal: AbortSignal;
+  signal: CallCancel;
 }): Promise<Answered> {
   const { draft, service, upstream, out, signal } = o;
   const tried = new Set<string>();
@@ -144,8 +145,8 @@ export async function forwardRest(c: Context<GatewayEnv>, deps: RestForwardDeps,
     if (mirror && out.body) out.body.tap(mirror.chunk, mirror.end);
   }
 
-  // One controller per call: the client leaving and the total timeout both abort the upstream call.
-  const abort = new AbortController();
+  // One cancellation per call: the client leaving and the total timeout both abort the upstream call.
+  const abort = new CallCancel();
   const outgoing = c.env?.outgoing;
   outgoing?.once('close', () => {
     if (!outgoing.writableFinished) abort.abort(new CallAborted('client'));
@@ -158,7 +159,7 @@ export async function forwardRest(c: Context<GatewayEnv>, deps: RestForwardDeps,
   };
   let answered: Answered;
   try {
-    answered = await sendWithRetries(deps, { draft, service, api, upstream, out, signal: abort.signal });
+    answered = await sendWithRetries(deps, { draft, service, api, upstream, out, signal: abort });
   } catch (err) {
     if (timer) clearTimeout(timer);
     abandonBody();
@@ -172,7 +173,7 @@ export async function forwardRest(c: Context<GatewayEnv>, deps: RestForwardDeps,
     out,
     capture,
     captureMaxBytes: deps.captureMaxBytes,
-    signal: abort.signal,
+    signal: abort,
     headers: { ...limitHeaders, ...call.answerHeaders, 'x-request-id': c.get('requestId') },
     done: () => {
       if (timer) clearTimeout(timer);

@@ -11,6 +11,7 @@ import type { Answered } from './forward';
 import { abortReason } from './failures';
 import { clientResponseHeaders, type HeaderMap } from './headers';
 import { StreamCopy } from './body';
+import type { CallCancel } from '../http/call-cancel';
 
 export interface RelayOptions {
   meter: RecordMeter;
@@ -19,7 +20,7 @@ export interface RelayOptions {
   out: Outbound;
   capture: BodyCapture | undefined;
   captureMaxBytes: number;
-  signal: AbortSignal;
+  signal: CallCancel;
   /** The gateway's headers for the client: limits, CORS, deprecation, request id. */
   headers: Record<string, string>;
   /** Runs once when the call is over, before its record is finished. */
