@@ -1,8 +1,7 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { alternatingRounds, buildBenchGateway, loopReading, mean, startBenchProcess, type LoadFigures } from './processes/spawn';
 import { startRedisServer } from '@tollgate/jobs/testing';
 
 /**
@@ -23,52 +22,15 @@ const children: ChildProcess[] = [];
 const redis = await startRedisServer();
 
 // The gateway process runs as production does: bundled to plain JavaScript. The mock and the bare proxy keep tsx.
-const builtGateway = (() => {
-  if (process.env.BENCH_TSX === '1') return null;
-  // One level below the repository root, like dist/: the build finds the migrations and the web app from there.
-  const out = new URL('../.bench-build', import.meta.url).pathname;
-  const build = new URL('../scripts/build.mjs', import.meta.url).pathname;
-  execFileSync(process.execPath, [build, out, `gateway=${new URL('./processes/gateway.ts', import.meta.url).pathname}`], { stdio: 'ignore' });
-  return path.join(out, 'gateway.mjs');
-})();
+const built = buildBenchGateway('.bench-build');
+const startProcess = (script: string, args: string[] = [], nodeFlags: string[] = []) =>
+  startBenchProcess(children, script, { args, nodeFlags, built: script === './gateway.ts' ? built : null });
 
-async function startProcess(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<{ child: ChildProcess; fields: string[] }> {
-  const entry = script === './processes/gateway.ts' && builtGateway ? [builtGateway] : ['--import', 'tsx', new URL(script, import.meta.url).pathname];
-  // The IPC channel carries the event-loop delay the process measures (processes/loop-delay.ts).
-  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) if (line.startsWith('READY ')) return { child, fields: line.split(' ').slice(1) };
-  throw new Error(`${script} exited before it was ready`);
-}
-
-interface LoopDelay {
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-function loopDelay(child: ChildProcess | undefined, message: 'loop:reset' | 'loop:read'): Promise<LoopDelay | undefined> {
-  if (!child?.connected) return Promise.resolve(undefined);
-  if (message === 'loop:reset') {
-    child.send(message);
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve(m as LoopDelay));
-    child.send(message);
-  });
-}
-
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
+interface Figures extends LoadFigures {
   /** The serving process's event-loop delay p99 during the run (ms), where it reports one. */
   loopP99?: number;
+  /** The serving process's CPU time per request (µs, all its threads): what the noisy machine disturbs least. */
+  cpuPerRequest?: number;
 }
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say something short about toll gates.' }] });
@@ -102,10 +64,11 @@ async function load(t: Target, overallRate?: number): Promise<Figures> {
     ...(overallRate ? { overallRate } : {}),
   };
   await autocannon({ ...options, duration: 2 });
-  await loopDelay(t.child, 'loop:reset');
+  await loopReading(t.child, 'loop:reset');
   const result = await autocannon({ ...options, duration: seconds });
-  const loop = await loopDelay(t.child, 'loop:read');
-  return { name: t.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, loopP99: loop?.p99 };
+  const loop = await loopReading(t.child, 'loop:read');
+  const cpuPerRequest = loop && result.requests.total > 0 ? loop.cpuMicros / result.requests.total : undefined;
+  return { name: t.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, loopP99: loop?.p99, cpuPerRequest };
 }
 
 /**
@@ -113,41 +76,36 @@ async function load(t: Target, overallRate?: number): Promise<Figures> {
  * alike; the figures are the rounds' means (errors summed, the loop delay's worst).
  */
 async function rounds(targets: Target[], overallRate?: number): Promise<Figures[]> {
-  const runs: Figures[][] = targets.map(() => []);
-  for (let round = 0; round < roundCount; round++) {
-    for (const [i, t] of targets.entries()) runs[i]!.push(await load(t, overallRate));
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return runs.map((r) => ({
-    name: r[0]!.name,
-    rps: mean(r.map((f) => f.rps)),
-    p50: mean(r.map((f) => f.p50)),
-    p99: mean(r.map((f) => f.p99)),
-    errors: r.reduce((n, f) => n + f.errors, 0),
-    non2xx: r.reduce((n, f) => n + f.non2xx, 0),
+  return (await alternatingRounds(targets, roundCount, (t) => load(t, overallRate))).map(({ runs: r, means }) => ({
+    ...means,
     loopP99: r.some((f) => f.loopP99 !== undefined) ? Math.max(...r.map((f) => f.loopP99 ?? 0)) : undefined,
+    cpuPerRequest: r.some((f) => f.cpuPerRequest !== undefined) ? mean(r.map((f) => f.cpuPerRequest ?? 0)) : undefined,
   }));
 }
 
 const table = (rows: Figures[]) => {
-  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx  loop p99 ms');
+  console.log('target                          req/s    p50 ms  p99 ms  errors  non-2xx  loop p99 ms  CPU µs/req');
   for (const r of rows) {
-    const loop = r.loopP99 === undefined ? '' : r.loopP99.toFixed(1).padStart(12);
-    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}${loop}`);
+    const loop = r.loopP99 === undefined ? ''.padStart(12) : r.loopP99.toFixed(1).padStart(12);
+    const cpu = r.cpuPerRequest === undefined ? '' : r.cpuPerRequest.toFixed(0).padStart(12);
+    console.log(`${r.name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}${loop}${cpu}`);
   }
 };
-const ratio = (a: Figures, b: Figures) => `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×`;
+const ratio = (a: Figures, b: Figures) => {
+  const cpu = a.cpuPerRequest && b.cpuPerRequest ? `, CPU per request ${(a.cpuPerRequest / b.cpuPerRequest).toFixed(2)}×` : '';
+  return `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu}`;
+};
 
 try {
-  const { fields: [upstreamPort] } = await startProcess('./processes/mock-upstream.ts');
+  const { fields: [upstreamPort] } = await startProcess('./mock-upstream.ts');
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-  const proxy = await startProcess('./processes/bare-proxy.ts', [upstreamUrl]);
+  const proxy = await startProcess('./bare-proxy.ts', [upstreamUrl]);
   const gateway = await startProcess(
-    './processes/gateway.ts',
+    './gateway.ts',
     [`${upstreamUrl}/v1`],
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   );
-  const redisGateway = await startProcess('./processes/gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
+  const redisGateway = await startProcess('./gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
   const bare: Target = { name: 'bare node:http proxy', url: `http://127.0.0.1:${proxy.fields[0]}`, headers: {}, child: proxy.child };
   const chain: Target = { name: 'tollgate gateway (full chain)', url: `http://127.0.0.1:${gateway.fields[0]}`, headers: { authorization: `Bearer ${gateway.fields[1]}` }, child: gateway.child };
   const withRedis: Target = { name: 'gateway, Redis limiter', url: `http://127.0.0.1:${redisGateway.fields[0]}`, headers: { authorization: `Bearer ${redisGateway.fields[1]}` }, child: redisGateway.child };
