@@ -56,4 +56,28 @@ describe('authorizeModel', () => {
     const ok = authorizeModel(indexSnapshot(data), appOf(data, 'app_approved000000000'), 'gpt-4o-mini');
     expect(ok.service.name).toBe('Live');
   });
+
+  it('picks by the services\' order whether the app holds fewer subscriptions than the name has services or more', () => {
+    // 'gpt-4o-mini' offered by the base service and services s1..s4; the app subscribes to s3, then s2.
+    const data = base();
+    const offer = (n: number) => {
+      const id = `svc_many${n}000000` as const;
+      data.services.push({ id, teamId: 'team_publisher0', teamSlug: 'publishers', slug: `many-${n}`, name: `Many ${n}`, kind: 'ai', lifecycle: 'published' });
+      data.plans.push({ id: `plan_many${n}00000` as const, serviceId: id, name: `many ${n}`, limits: {} });
+      data.modelRoutes.push({ serviceId: id, name: 'gpt-4o-mini', targets: data.modelRoutes[0]!.targets });
+      return id;
+    };
+    const ids = [1, 2, 3, 4].map(offer);
+    data.subscriptions = data.subscriptions.filter((s) => s.appId !== 'app_nosub000000000');
+    for (const n of [3, 2]) data.subscriptions.push({ id: `sub_many${n}000000` as const, appId: 'app_nosub000000000', serviceId: ids[n - 1]!, planId: `plan_many${n}00000` as const, state: 'approved' });
+    // Two subscriptions, five services: walked from the subscriptions, still decided by the services' order.
+    expect(authorizeModel(indexSnapshot(data), appOf(data, 'app_nosub000000000'), 'gpt-4o-mini').service.name).toBe('Many 2');
+    // More subscriptions than services offering the name: walked from the services, the same answer.
+    for (let n = 0; n < 6; n++) data.subscriptions.push({ id: `sub_other${n}00000` as const, appId: 'app_nosub000000000', serviceId: `svc_other${n}000000` as const, planId: 'plan_many100000', state: 'approved' });
+    data.modelRoutes = data.modelRoutes.filter((r) => r.serviceId === ids[1] || r.serviceId === ids[2]);
+    expect(authorizeModel(indexSnapshot(data), appOf(data, 'app_nosub000000000'), 'gpt-4o-mini').service.name).toBe('Many 2');
+    // A pending subscription earlier in the order does not hide an approved one later.
+    data.subscriptions.find((s) => s.id === 'sub_many2000000')!.state = 'pending';
+    expect(authorizeModel(indexSnapshot(data), appOf(data, 'app_nosub000000000'), 'gpt-4o-mini').service.name).toBe('Many 3');
+  });
 });

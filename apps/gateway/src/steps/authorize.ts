@@ -1,5 +1,6 @@
 import {
   subscriptionRefusals,
+  type ServiceId,
   type SnapshotApp,
   type SnapshotModelRoute,
   type SnapshotPlan,
@@ -8,7 +9,7 @@ import {
 } from '@tollgate/domain';
 import type { GatewayConfig } from '../snapshot/gateway-config';
 import { GatewayError } from '../errors';
-import { routesForModel, type ModelCandidate } from './route';
+import { routesForModel, type ModelCandidate, type ModelCandidates } from './route';
 
 export interface AuthorizedModel {
   route: SnapshotModelRoute;
@@ -24,15 +25,13 @@ export interface AuthorizedModel {
  */
 export function authorizeModel(config: GatewayConfig, app: SnapshotApp, model: string): AuthorizedModel {
   const candidates = routesForModel(config, model);
-  if (candidates.length === 0) {
+  if (candidates.list.length === 0) {
     throw new GatewayError(404, 'invalid_request_error', 'model_not_found', `The model '${model}' does not exist or no published service offers it.`, 'model');
   }
   const subscriptions = config.subscriptionsByApp.get(app.id);
   let retired: SnapshotService | null = null;
   let refused: { sub: SnapshotSubscription; service: SnapshotService } | null = null;
-  for (const { route, service } of candidates) {
-    const sub = subscriptions?.get(service.id);
-    if (!sub) continue;
+  for (const { route, service, sub } of subscribedCandidates(candidates, subscriptions)) {
     if (sub.state !== 'approved') {
       refused ??= { sub, service };
       continue;
@@ -45,7 +44,32 @@ export function authorizeModel(config: GatewayConfig, app: SnapshotApp, model: s
     throw new GatewayError(410, 'invalid_request_error', 'service_retired', `The service '${retired.name}' offering '${model}' has been retired and no longer answers calls.`);
   }
   if (refused) throw refusal(app, model, refused.sub, refused.service);
-  throw notSubscribed(app, model, candidates);
+  throw notSubscribed(app, model, candidates.list);
+}
+
+/**
+ * The candidates the app has a subscription to, in the candidates' order (which decides between two services
+ * offering the name). From whichever side is shorter: an app holds a few subscriptions, a popular name may have
+ * hundreds of services.
+ */
+function subscribedCandidates(
+  candidates: ModelCandidates,
+  subscriptions: ReadonlyMap<ServiceId, SnapshotSubscription> | undefined,
+): Array<ModelCandidate & { sub: SnapshotSubscription }> {
+  if (!subscriptions) return [];
+  const found: Array<ModelCandidate & { sub: SnapshotSubscription; at: number }> = [];
+  if (subscriptions.size < candidates.list.length) {
+    for (const [serviceId, sub] of subscriptions) {
+      const at = candidates.positionOf.get(serviceId);
+      if (at !== undefined) found.push({ ...candidates.list[at]!, sub, at });
+    }
+    return found.length > 1 ? found.sort((a, b) => a.at - b.at) : found;
+  }
+  candidates.list.forEach((candidate, at) => {
+    const sub = subscriptions.get(candidate.service.id);
+    if (sub) found.push({ ...candidate, sub, at });
+  });
+  return found;
 }
 
 /**
@@ -75,7 +99,7 @@ function refusal(app: SnapshotApp, model: string, sub: SnapshotSubscription, ser
   );
 }
 
-function notSubscribed(app: SnapshotApp, model: string, candidates: ModelCandidate[]): GatewayError {
+function notSubscribed(app: SnapshotApp, model: string, candidates: readonly ModelCandidate[]): GatewayError {
   const names = candidates.map((c) => `'${c.service.name}'`).join(', ');
   return new GatewayError(403, 'permission_error', 'not_subscribed', `App '${app.name}' is not subscribed to a service offering '${model}'. Subscribe to ${names} in the portal.`);
 }

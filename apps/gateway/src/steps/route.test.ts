@@ -16,15 +16,15 @@ const withDirect = (enabled: boolean, providerUrl = 'http://127.0.0.1:9/v1') => 
 describe('direct <provider>/<model> names', () => {
   it('resolve to the named provider when the service allows direct models and routes to that provider', () => {
     const config = indexSnapshot(withDirect(true));
-    expect(routesForModel(config, 'primary/gpt-4.1')).toEqual([
+    expect(routesForModel(config, 'primary/gpt-4.1').list).toEqual([
       expect.objectContaining({ route: { serviceId: 'svc_llm00000000', name: 'primary/gpt-4.1', targets: [{ providerId: 'prv_primary0000', model: 'gpt-4.1' }] } }),
     ]);
   });
 
   it('resolve to nothing without the service flag, for an unknown provider, or a malformed name', () => {
-    expect(routesForModel(indexSnapshot(withDirect(false)), 'primary/gpt-4.1')).toEqual([]);
+    expect(routesForModel(indexSnapshot(withDirect(false)), 'primary/gpt-4.1').list).toEqual([]);
     const config = indexSnapshot(withDirect(true));
-    for (const name of ['nobody/gpt-4.1', '/gpt-4.1', 'primary/']) expect(routesForModel(config, name)).toEqual([]);
+    for (const name of ['nobody/gpt-4.1', '/gpt-4.1', 'primary/']) expect(routesForModel(config, name).list).toEqual([]);
   });
 
   it('still need an approved subscription to the service', () => {
