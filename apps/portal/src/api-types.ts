@@ -158,3 +158,6 @@ export type { NotificationPayload };
 import type { documentFor } from './services/openapi';
 /** A service's OpenAPI document as `GET /services/:id/openapi` gives it (JSON), prompt APIs included. */
 export type OpenApiDocument = ReturnType<typeof documentFor>;
+import type { MeshManifests } from './mesh/model';
+/** `GET /services/:id/mesh` as JSON: the objects to apply, the meshConfig entry (Istio authorizer mode) and notes. */
+export type ServiceMesh = MeshManifests & { service: { id: string; slug: string } };

@@ -13,6 +13,7 @@ import { promptTestRunRoutes } from './prompts/test-run';
 import { providerRoutes } from './providers/routes';
 import { releaseRoutes } from './releases/routes';
 import { restRoutes } from './rest/routes';
+import { meshRoutes } from './mesh/routes';
 import { lifecycleRoutes } from './services/lifecycle';
 import { modelRouteRoutes } from './services/models';
 import { notificationRoutes } from './notifications/routes';
@@ -39,6 +40,7 @@ export function mountResourceRoutes(app: Hono<PortalEnv>, ctx: PortalContext): v
     serviceRoutes,
     apiRoutes,
     openapiRoutes,
+    meshRoutes,
     restRoutes,
     modelRouteRoutes,
     promptRoutes,

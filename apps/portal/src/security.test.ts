@@ -77,6 +77,7 @@ const table: RouteCase[] = [
   { route: 'PUT /api/services/:serviceId/traffic', access: 'team', params: { serviceId: 'restServiceId' }, body: () => ({ split: [{ upstream: 'default', weight: 1 }], mirror: { upstream: 'default', percent: 100 } }) },
   { route: 'PUT /api/services/:serviceId/openapi', access: 'team', body: () => ({ openapi: '3.1.0', info: { title: 'Rogue', version: '1' }, paths: {} }) },
   { route: 'GET /api/services/:serviceId/openapi', access: 'team' },
+  { route: 'GET /api/services/:serviceId/mesh', access: 'team', query: '?target=istio&host=alpha-mesh.example.test' },
   { route: 'POST /api/services/:serviceId/models', access: 'team', body: (w) => ({ name: 'rogue', targets: [{ providerId: w.providerId, model: 'x' }] }) },
   { route: 'GET /api/services/:serviceId/models', access: 'team' },
   { route: 'DELETE /api/services/:serviceId/models/:modelRouteId', access: 'team' },
