@@ -76,6 +76,17 @@ export function newId<K extends IdKind>(kind: K): Id<K> {
   return `${idPrefixes[kind]}_${pooledRandomBytes(16).toString('base64url')}` as Id<K>;
 }
 
+/**
+ * The creation time in milliseconds (12 hex digits, so ids sort by it), then 12 random bytes in base64url (96
+ * bits per millisecond). For rows written by the thousand (call records, and the request ids indexed with them):
+ * random ids land on random pages of the table's and the index's B-trees, so a batch dirtied a page per row.
+ * Appended in time order, a 1,000-record batch on a 200,000-row table took 13 ms instead of 52 ms, at 15 µs of CPU
+ * per record instead of 37 (ADR 0030).
+ */
+export function newTimeOrderedId<K extends IdKind>(kind: K, now = Date.now()): Id<K> {
+  return `${idPrefixes[kind]}_${now.toString(16).padStart(12, '0')}${pooledRandomBytes(12).toString('base64url')}` as Id<K>;
+}
+
 const idPattern = /^[a-z]+_[A-Za-z0-9_-]{8,64}$/;
 
 /** True when `value` looks like an id of `kind`: used to turn a malformed path id into a 404, not a query. */
@@ -88,5 +99,5 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The request id of a call: the caller's own `x-request-id` when it is a safe token, else a new one. */
 export function requestIdFrom(incoming: string | undefined): string {
-  return incoming && requestIdPattern.test(incoming) ? incoming : newId('request');
+  return incoming && requestIdPattern.test(incoming) ? incoming : newTimeOrderedId('request');
 }

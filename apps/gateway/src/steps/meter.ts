@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { apiOfCall, blankCallRecord, newId, type CallRecord } from '@tollgate/domain';
+import { apiOfCall, blankCallRecord, newTimeOrderedId, type CallRecord } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import type { RecordMeter } from '../meter/call-meter';
@@ -26,7 +26,7 @@ export class CallDraft {
     /** The trace this call runs under: its span is ended, and its wide log event written, when it finishes. */
     readonly trace: TraceContext,
   ) {
-    this.record = blankCallRecord(newId('callRecord'), requestId, method, path);
+    this.record = blankCallRecord(newTimeOrderedId('callRecord'), requestId, method, path);
     this.record.traceId = trace.traceId;
   }
 
