@@ -52,7 +52,8 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     portalConfig.dbPath === ':memory:' ? undefined : startCallRecordWriterThread({ dbPath: portalConfig.dbPath, logger, onStatement: hooks.onStatement });
   const sink = writerThread ?? { write: createCallRecordWriter(portal.db) };
   const snapshots = new SnapshotHolder();
-  portal.publisher.subscribe((snapshot) => snapshots.install(snapshot));
+  // A change to keys, apps or subscriptions comes with a delta, applied without re-indexing (ADR 0032).
+  portal.publisher.subscribe((snapshot, delta) => snapshots.install(snapshot, delta));
   const gateway = createGatewayRuntime(gatewayConfig, {
     snapshots,
     sink,

@@ -18,7 +18,7 @@ export function createPortalApp(deps: PortalDeps) {
   const loginLimiter = new MemoryLimiter();
   const ctx: PortalContext = {
     ...deps,
-    commitChange: createChangeCommitter(deps.db, () => deps.publisher.configChanged(), deps.changeListeners, deps.transactionalChangeListeners),
+    commitChange: createChangeCommitter(deps.db, (changes) => deps.publisher.configChanged(changes), deps.changeListeners, deps.transactionalChangeListeners),
     loginLimiter,
   };
   const app = new Hono<PortalEnv>();

@@ -179,3 +179,19 @@ export interface SnapshotPrompt {
   version: number;
   spec: PromptSpecJson;
 }
+
+/**
+ * What one or more committed changes to keys, apps and subscriptions did to the snapshot, from revision `from`
+ * to `to` (ADR 0032). Applied only onto exactly revision `from`; anything else takes the full snapshot. Keys are
+ * removed by hash and subscriptions by (app, service), as the gateway indexes them; `put` replaces or adds.
+ */
+export interface SnapshotDelta {
+  from: number;
+  to: number;
+  keys: { put: SnapshotKey[]; remove: string[] };
+  apps: { put: SnapshotApp[]; remove: AppId[] };
+  subscriptions: { put: SnapshotSubscription[]; remove: Array<{ appId: AppId; serviceId: ServiceId }> };
+}
+
+/** The media type of a delta on the internal snapshot channel; a gateway that applies deltas asks for it in `Accept`. */
+export const snapshotDeltaMediaType = 'application/vnd.tollgate.snapshot-delta+json';

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import type { SnapshotData } from '@tollgate/domain';
+import { snapshotDeltaMediaType, type SnapshotData, type SnapshotDelta } from '@tollgate/domain';
 import { SnapshotHolder } from './snapshot-source';
 
 export interface PortalSnapshotClientOptions {
@@ -14,8 +14,10 @@ export interface PortalSnapshotClientOptions {
 
 /**
  * The split shape's snapshot source (DESIGN §2): a gateway on its own pulls the compiled snapshot from the
- * portal, sending the revision it has so an unchanged snapshot costs a 304. Polling is the convergence
- * guarantee: a gateway that restarts or misses a change catches up by itself on the next poll.
+ * portal, sending the revision it has so an unchanged snapshot costs a 304, and asking for a delta: when the
+ * portal still holds the changes since that revision (keys, apps, subscriptions: ADR 0032) it answers with
+ * them, applied without re-indexing. Polling is the convergence guarantee: a gateway that restarts or misses a
+ * change catches up by itself on the next poll, with the full snapshot when no delta reaches it.
  */
 export function createPortalSnapshotClient(options: PortalSnapshotClientOptions) {
   const holder = new SnapshotHolder();
@@ -23,12 +25,16 @@ export function createPortalSnapshotClient(options: PortalSnapshotClientOptions)
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
-  async function pullOnce(): Promise<boolean> {
-    const revision = holder.current()?.revision;
+  /** How the snapshots arrived: full ones indexed, deltas applied (for logs and tests). */
+  const stats = { full: 0, deltas: 0 };
+
+  /** One pull. `full` asks for the whole snapshot, as after a delta that did not start at this revision. */
+  async function pullOnce(full = false): Promise<boolean> {
+    const revision = full ? undefined : holder.current()?.revision;
     const res = await request(url, {
       headers: {
         authorization: `Bearer ${options.internalToken}`,
-        ...(revision !== undefined ? { 'if-none-match': `"${revision}"` } : {}),
+        ...(revision !== undefined ? { 'if-none-match': `"${revision}"`, accept: `${snapshotDeltaMediaType}, application/json` } : {}),
       },
       dispatcher: options.dispatcher,
       headersTimeout: 10_000,
@@ -42,8 +48,19 @@ export function createPortalSnapshotClient(options: PortalSnapshotClientOptions)
       const text = await res.body.text();
       throw new Error(`portal answered ${res.statusCode} for the snapshot: ${text.slice(0, 200)}`);
     }
+    if (String(res.headers['content-type'] ?? '').startsWith(snapshotDeltaMediaType)) {
+      const delta = (await res.body.json()) as SnapshotDelta;
+      // Another pull may have moved the snapshot on meanwhile: then the delta no longer fits, take it all.
+      if (!holder.applyDelta(delta)) return pullOnce(true);
+      stats.deltas += 1;
+      options.logger.info({ revision: delta.to, from: delta.from }, 'snapshot delta applied');
+      return true;
+    }
     const swapped = holder.install((await res.body.json()) as SnapshotData);
-    if (swapped) options.logger.info({ revision: holder.current()?.revision }, 'snapshot installed');
+    if (swapped) {
+      stats.full += 1;
+      options.logger.info({ revision: holder.current()?.revision }, 'snapshot installed');
+    }
     return swapped;
   }
 
@@ -58,7 +75,8 @@ export function createPortalSnapshotClient(options: PortalSnapshotClientOptions)
 
   return {
     source: holder,
-    pullOnce,
+    stats,
+    pullOnce: () => pullOnce(),
     start() {
       void loop();
     },

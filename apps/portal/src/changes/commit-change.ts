@@ -46,7 +46,11 @@ export type RecordChange = (change: ChangeDescription) => void;
 
 export function createChangeCommitter(
   db: Db,
-  onConfigChanged: () => void,
+  /**
+   * Hears each committed change the gateway serves, with every change recorded in its transaction: the
+   * snapshot publisher sends a delta for one that only touched keys, apps and subscriptions (ADR 0032).
+   */
+  onConfigChanged: (changes: readonly ChangeDescription[]) => void,
   listeners: readonly ChangeListener[] = [],
   transactionalListeners: readonly TransactionalChangeListener[] = [],
 ) {
@@ -84,7 +88,7 @@ export function createChangeCommitter(
       }
       return value;
     }, { behavior: 'immediate' });
-    if (change.affectsGateway !== false) onConfigChanged();
+    if (change.affectsGateway !== false) onConfigChanged(committed);
     // After the commit, so a listener (notifications) never acts on a change that rolled back.
     for (const c of committed) for (const listener of listeners) listener(c);
     return result;

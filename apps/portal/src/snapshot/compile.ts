@@ -1,4 +1,4 @@
-import { eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   apiKeys,
@@ -12,7 +12,8 @@ import {
   teams,
   type Db,
 } from '@tollgate/db';
-import type { SnapshotData, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
+import type { SnapshotApp, SnapshotData, SnapshotKey, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
+import type { Reader } from '../changes/tx';
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
 import { readReleaseConfig } from '../releases/config';
@@ -23,11 +24,17 @@ import { compileRest } from '../rest/compile';
  * consistent with the revision it carries. A provider whose credentials cannot be opened (sealed under another
  * master key, say) is left out and reported to `logger`: one bad row must not freeze every other change, and
  * the gateway already skips a model route target whose provider is missing and falls back to the next.
+ *
+ * The three tables that grow with tenants (keys, apps, subscriptions: 100,000s of rows) are read as raw
+ * values (in the order of the select's fields) and made into objects here: drizzle's per-cell result mapping
+ * cost as much as SQLite itself, and the compile blocks the all-in-one's event loop (bench/scale.ts). Their
+ * columns are text and integers, read as stored; apps' `limits` is the one JSON column, parsed as drizzle's
+ * json mode does.
  */
 export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>): SnapshotData {
   return db.transaction((tx) => {
     const revision = tx.select().from(configRevision).get()?.revision ?? 0;
-    const subscriptionRows = tx.select().from(subscriptions).all();
+    const subscriptionRows = readSubscriptionRows(tx);
     const serviceRows = tx
       .select({
         id: services.id,
@@ -58,23 +65,8 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
     return {
       revision,
       compiledAt: new Date().toISOString(),
-      keys: tx
-        .select({ id: apiKeys.id, appId: apiKeys.appId, hash: apiKeys.hash, prefix: apiKeys.prefix, expiresAt: apiKeys.expiresAt })
-        .from(apiKeys)
-        .where(isNull(apiKeys.revokedAt))
-        .all(),
-      apps: tx
-        .select({
-          id: apps.id,
-          teamId: apps.teamId,
-          name: apps.name,
-          costBudgetMicroUsdPerMonth: apps.costBudgetMicroUsdPerMonth,
-          teamCostBudgetMicroUsdPerMonth: teams.costBudgetMicroUsdPerMonth,
-          limits: apps.limits,
-        })
-        .from(apps)
-        .innerJoin(teams, eq(teams.id, apps.teamId))
-        .all(),
+      keys: readKeys(tx),
+      apps: readApps(tx),
       services: serviceRows.map(({ liveReleaseId, captureBodies, captureRedact, ...row }) => {
         // Capture is an operational switch, not part of a release: it applies from the next snapshot on.
         const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
@@ -123,7 +115,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
   });
 }
 
-type SubscriptionRow = SnapshotSubscription & { updatedAt: number; replacesId: string | null; decidedAt: number | null };
+export type SubscriptionRow = SnapshotSubscription & { updatedAt: number; replacesId: string | null; decidedAt: number | null };
 
 /**
  * A plan-change request that never took over (still pending, rejected, or withdrawn before a decision) says
@@ -144,7 +136,7 @@ function outranks(row: SubscriptionRow, current: SubscriptionRow): boolean {
   return row.updatedAt > current.updatedAt;
 }
 
-function effectiveSubscriptions(rows: SubscriptionRow[]): SnapshotSubscription[] {
+export function effectiveSubscriptions(rows: readonly SubscriptionRow[]): SnapshotSubscription[] {
   const chosen = new Map<string, SubscriptionRow>();
   for (const row of rows) {
     const key = `${row.appId} ${row.serviceId}`;
@@ -152,4 +144,64 @@ function effectiveSubscriptions(rows: SubscriptionRow[]): SnapshotSubscription[]
     if (!current || outranks(row, current)) chosen.set(key, row);
   }
   return [...chosen.values()].map(({ id, appId, serviceId, planId, state }) => ({ id, appId, serviceId, planId, state }));
+}
+
+/*
+ * The readers of the three tables that grow with tenants, shared by the full compile and the delta
+ * (./delta.ts), so a delta's rows are built exactly as the compile builds them. `where` narrows them to the
+ * rows a change touched, and then `orderBy` (the rowid) keeps them in the order the full compile's table
+ * scans list them in.
+ */
+
+export function readKeys(tx: Reader, where?: SQL, orderBy?: SQL): SnapshotKey[] {
+  return tx
+    .select({ id: apiKeys.id, appId: apiKeys.appId, hash: apiKeys.hash, prefix: apiKeys.prefix, expiresAt: apiKeys.expiresAt })
+    .from(apiKeys)
+    .where(where ? and(isNull(apiKeys.revokedAt), where) : isNull(apiKeys.revokedAt))
+    .orderBy(...(orderBy ? [orderBy] : []))
+    .values()
+    .map(([id, appId, hash, prefix, expiresAt]) => ({ id, appId, hash, prefix, expiresAt }) as SnapshotKey);
+}
+
+export function readApps(tx: Reader, where?: SQL, orderBy?: SQL): SnapshotApp[] {
+  return tx
+    .select({
+      id: apps.id,
+      teamId: apps.teamId,
+      name: apps.name,
+      costBudgetMicroUsdPerMonth: apps.costBudgetMicroUsdPerMonth,
+      teamCostBudgetMicroUsdPerMonth: teams.costBudgetMicroUsdPerMonth,
+      limits: apps.limits,
+    })
+    .from(apps)
+    .innerJoin(teams, eq(teams.id, apps.teamId))
+    .where(where)
+    .orderBy(...(orderBy ? [orderBy] : []))
+    .values()
+    .map(
+      ([id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits]) =>
+        ({ id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits: JSON.parse(limits as string) }) as SnapshotApp,
+    );
+}
+
+export function readSubscriptionRows(tx: Reader, where?: SQL, orderBy?: SQL): SubscriptionRow[] {
+  return tx
+    .select({
+      id: subscriptions.id,
+      appId: subscriptions.appId,
+      serviceId: subscriptions.serviceId,
+      planId: subscriptions.planId,
+      state: subscriptions.state,
+      updatedAt: subscriptions.updatedAt,
+      replacesId: subscriptions.replacesId,
+      decidedAt: subscriptions.decidedAt,
+    })
+    .from(subscriptions)
+    .where(where)
+    .orderBy(...(orderBy ? [orderBy] : []))
+    .values()
+    .map(
+      ([id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt]) =>
+        ({ id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt }) as SubscriptionRow,
+    );
 }

@@ -1,16 +1,35 @@
 import type { Logger } from 'pino';
 import { configRevision, type Db } from '@tollgate/db';
-import type { SnapshotData } from '@tollgate/domain';
+import type { SnapshotData, SnapshotDelta } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import { compileSnapshot } from './compile';
+import { composeDeltas, compileDelta, maxDeltaTargets } from './delta';
+
+/** What the publisher needs to know of a committed change (commitChange's ChangeDescription). */
+export interface ChangeHint {
+  targetType: string;
+  targetId: string;
+  affectsGateway?: boolean;
+}
+
+/** A new snapshot, and when it differs from the previous one only in keys, apps and subscriptions, how. */
+export type SnapshotListener = (snapshot: SnapshotData, delta?: SnapshotDelta) => void;
 
 export interface SnapshotPublisher {
-  /** Called after a committed config change: recompiles off the request that made it. */
-  configChanged(): void;
-  /** The latest compiled snapshot. */
+  /**
+   * Called after a committed config change, with the changes its transaction recorded: recompiles off the
+   * request that made it. Without `changes`, or for changes beyond keys, apps and subscriptions, in full.
+   */
+  configChanged(changes?: readonly ChangeHint[]): void;
+  /** The latest compiled snapshot: always what a full compile gives at its revision. */
   current(): SnapshotData;
+  /**
+   * One delta from `revision` to `current()`'s, when every revision since came as a delta and the publisher
+   * still holds them; else null (the caller sends the full snapshot). For the split shape's pull.
+   */
+  deltaSince(revision: number): SnapshotDelta | null;
   /** Listeners get each new snapshot; in the all-in-one process the gateway is one of them. */
-  subscribe(listener: (snapshot: SnapshotData) => void): () => void;
+  subscribe(listener: SnapshotListener): () => void;
   close(): void;
 }
 
@@ -20,21 +39,67 @@ export interface SnapshotPublisherOptions {
   logger: Logger;
   /** Safety net: how often to look at the revision row for changes made by another portal process. */
   pollMs?: number;
+  /** How many recent deltas to keep for gateways that are behind (default 64). */
+  keepDeltas?: number;
+}
+
+const deltaTables: Record<string, 'keys' | 'apps' | 'subscriptions'> = { key: 'keys', app: 'apps', subscription: 'subscriptions' };
+
+/** The changes committed since the snapshot: how many revision bumps they made, and the rows they named. */
+function noPending() {
+  return { commits: 0, incremental: true, keys: new Set<string>(), apps: new Set<string>(), subscriptions: new Set<string>() };
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
   const { db, secrets, logger } = options;
-  const listeners = new Set<(s: SnapshotData) => void>();
+  const listeners = new Set<SnapshotListener>();
   let snapshot = compileSnapshot(db, secrets, logger);
   let scheduled: NodeJS.Immediate | null = null;
+  let pending = noPending();
+  // The latest deltas, consecutive and ending at `snapshot`: a full compile breaks the chain and empties it.
+  let recent: SnapshotDelta[] = [];
+  const keepDeltas = options.keepDeltas ?? 64;
+
+  const publish = (next: SnapshotData, delta?: SnapshotDelta) => {
+    if (!delta) recent = [];
+    else {
+      recent.push(delta);
+      if (recent.length > keepDeltas) recent.shift();
+    }
+    snapshot = next;
+    for (const listener of listeners) listener(snapshot, delta);
+  };
+
+  /**
+   * A delta when every change since the snapshot was made by this process and only named keys, apps and
+   * subscriptions; then the revision must be exactly the snapshot's plus those commits (ADR 0032). Anything
+   * else, including a write by another portal process that the poll found, compiles in full.
+   */
+  const tryDelta = (changes: ReturnType<typeof noPending>): boolean => {
+    const targets = changes.keys.size + changes.apps.size + changes.subscriptions.size;
+    if (!changes.incremental || changes.commits === 0 || targets === 0 || targets > maxDeltaTargets) return false;
+    try {
+      const result = compileDelta(db, snapshot, changes, snapshot.revision + changes.commits);
+      if (!result) return false;
+      publish(result.snapshot, result.delta);
+      return true;
+    } catch (err) {
+      logger.error({ err }, 'snapshot delta failed; compiling in full');
+      return false;
+    }
+  };
 
   const recompile = () => {
+    if (scheduled) clearImmediate(scheduled);
     scheduled = null;
+    const changes = pending;
+    pending = noPending();
     try {
+      // A look at the revision first: a change already folded into the snapshot (the poll got to it) costs nothing.
+      const revision = db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision ?? 0;
+      if (revision === snapshot.revision || tryDelta(changes)) return;
       const next = compileSnapshot(db, secrets, logger);
-      if (next.revision === snapshot.revision) return;
-      snapshot = next;
-      for (const listener of listeners) listener(snapshot);
+      if (next.revision !== snapshot.revision) publish(next);
     } catch (err) {
       // The old snapshot keeps serving; the poll below tries again.
       logger.error({ err }, 'snapshot compile failed');
@@ -48,11 +113,23 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   poll.unref();
 
   return {
-    configChanged() {
+    configChanged(changes) {
+      pending.commits += 1;
+      if (!changes) pending.incremental = false;
+      for (const change of changes ?? []) {
+        if (change.affectsGateway === false) continue;
+        const table = deltaTables[change.targetType];
+        if (table) pending[table].add(change.targetId);
+        else pending.incremental = false;
+      }
       // Coalesces a burst of writes into one compile, after the writing request has answered.
       scheduled ??= setImmediate(recompile);
     },
     current: () => snapshot,
+    deltaSince(revision) {
+      const start = recent.findIndex((d) => d.from === revision);
+      return start === -1 ? null : composeDeltas(recent.slice(start));
+    },
     subscribe(listener) {
       listeners.add(listener);
       listener(snapshot);
