@@ -8,6 +8,7 @@ import type { CallMeter } from './meter/call-meter';
 import type { Limiter } from '@tollgate/limiter';
 import type { LimiterUnavailableMode } from '@tollgate/domain';
 import { contextStep } from './steps/context';
+import { trustedProxies } from './identity/trusted-proxies';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
 import { chatHandler } from './forward/chat-completions';
@@ -42,8 +43,12 @@ export interface GatewayDeps {
   /** Counts a call's input tokens for its reservation; default OpenAI's tokenizers, loaded on first use. */
   inputTokens?: InputTokenCounter;
   logger: Logger;
-  /** Addresses whose `x-forwarded-for` / `x-envoy-external-address` are believed. */
+  /** Addresses and CIDR ranges whose `x-forwarded-for` / `x-envoy-external-address` (and mesh identities) are believed. */
   trustedProxies?: readonly string[];
+  /** Istio/Envoy's hop count for `x-forwarded-for` from a trusted peer (ADR 0033); unset, trusted addresses are skipped instead. */
+  trustedHops?: number;
+  /** Istio's `outputPayloadToHeader` name: the mesh-verified JWT payload a trusted proxy sends identifies the app (ADR 0033). */
+  meshJwtPayloadHeader?: string;
   /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
   dispatcher?: Dispatcher;
   upstreamTimeoutMs?: number;
@@ -109,7 +114,12 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
-  const context = contextStep({ snapshots: deps.snapshots, logger: deps.logger, trustedProxies: new Set(deps.trustedProxies ?? []) });
+  const context = contextStep({
+    snapshots: deps.snapshots,
+    logger: deps.logger,
+    trustedProxies: trustedProxies(deps.trustedProxies ?? [], deps.trustedHops ?? null),
+    meshJwtPayloadHeader: deps.meshJwtPayloadHeader?.toLowerCase(),
+  });
   // Every finished call is logged as one wide event, traced, counted and buffered, in that order.
   const finished = observedMeter(metrics.meter, { logger: deps.logger, tracer: deps.tracer });
   const meter = meterStep(finished);

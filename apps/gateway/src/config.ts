@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustedProxyProblem } from './identity/trusted-proxies';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
@@ -7,11 +8,38 @@ const list = z
   .default('')
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
+const reservedHeaderNames: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-envoy-external-address']);
+
 /** The gateway's environment, parsed once at start. */
 export const gatewayEnvSchema = z.object({
   TOLLGATE_GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   TOLLGATE_GATEWAY_PORT: port.default(8081),
-  TOLLGATE_TRUSTED_PROXIES: list,
+  /** Addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`) whose forwarding and mesh-identity headers are believed. */
+  TOLLGATE_TRUSTED_PROXIES: list.superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = trustedProxyProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  }),
+  /**
+   * Istio's `numTrustedProxies` / Envoy's `xff_num_trusted_hops` seen from here: the proxies in front of the gateway
+   * (its trusted peer included) that each append to `x-forwarded-for`; the client is the N-th address from the right.
+   * Unset: addresses in the trusted list are skipped from the right instead. Empty = unset.
+   */
+  TOLLGATE_TRUSTED_HOPS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(16).optional()),
+  /**
+   * Istio RequestAuthentication's `outputPayloadToHeader`: from a trusted proxy, the verified JWT payload in this
+   * header identifies the app by its JWT credential (ADR 0033). Empty = unset.
+   */
+  TOLLGATE_MESH_JWT_PAYLOAD_HEADER: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name: letters, digits and - (at most 64)')
+      .transform((name) => name.toLowerCase())
+      .refine((name) => !reservedHeaderNames.has(name) && !name.startsWith('x-tollgate-'), 'must not be a header the gateway already reads or writes (authorization, x-api-key, cookie, host, x-forwarded-*, x-tollgate-*)')
+      .optional(),
+  ),
   /** Longest a client may take to send a request's headers and body; past it the answer is 408. */
   TOLLGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   TOLLGATE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
@@ -78,6 +106,14 @@ export const gatewayEnvSchema = z.object({
       return headers;
     }),
   OTEL_SERVICE_NAME: z.string().min(1).default('tollgate-gateway'),
+}).superRefine((env, ctx) => {
+  // Believed only from a trusted proxy: with none configured the setting could never take effect.
+  if (env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_MESH_JWT_PAYLOAD_HEADER'], message: 'needs TOLLGATE_TRUSTED_PROXIES: the payload is believed only from a trusted proxy (the mesh ingress)' });
+  }
+  if (env.TOLLGATE_TRUSTED_HOPS !== undefined && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_TRUSTED_HOPS'], message: 'needs TOLLGATE_TRUSTED_PROXIES: hops are counted only from a trusted peer' });
+  }
 });
 
 /** Where spans go, or null when no OTLP endpoint is configured (then no span is made at all). */

@@ -24,6 +24,10 @@ export type GatewayEnv = {
     app: SnapshotApp;
     /** A REST call: its service's proxy settings, set by the REST route step before identify (key locations, CORS). */
     restService: SnapshotRestService | undefined;
+    /** Mesh identities on (ADR 0033): the configured payload header, which the REST path never passes upstream. */
+    meshJwtPayloadHeader: string | undefined;
+    /** That header's value, set only when a trusted proxy sent it: Istio verified the JWT it was taken from. */
+    meshJwtPayload: string | undefined;
     /** The limit step's RateLimit fields, for an error answered after it. */
     rateLimitHeaders: Record<string, string> | undefined;
   };

@@ -6,7 +6,7 @@ export interface Credential {
   kind: 'key' | 'jwt';
   /** The key's id (`key_…`) or the JWT credential's id (`crd_…`). */
   id: string;
-  /** What logs and the call explorer show: the key's visible prefix, or `jwt:<credential id>`. */
+  /** What logs and the call explorer show: the key's visible prefix, `jwt:<credential id>`, or `mesh-jwt:<credential id>` when the mesh verified the token. */
   prefix: string;
 }
 

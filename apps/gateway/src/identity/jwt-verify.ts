@@ -28,10 +28,10 @@ export function jwtHeaderOf(secret: string): JWSHeaderParameters | null {
 }
 
 /** A claim as the caller sent it, bounded and quoted, for a message. */
-const shown = (value: unknown) => JSON.stringify(typeof value === 'string' && value.length > 120 ? `${value.slice(0, 120)}…` : (value ?? null));
+export const shown = (value: unknown) => JSON.stringify(typeof value === 'string' && value.length > 120 ? `${value.slice(0, 120)}…` : (value ?? null));
 const at = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1_000).toISOString() : 'an invalid time');
 
-function claimFailure(err: unknown, issuer: string): GatewayError {
+export function claimFailure(err: unknown, issuer: string): GatewayError {
   if (err instanceof errors.JWTExpired) {
     return tokenError('token_expired', `Token expired at ${at(err.payload.exp)} (clock tolerance ${clockToleranceSeconds} s); get a new one from ${shown(issuer)}.`, err);
   }
@@ -72,7 +72,7 @@ function claimText(value: unknown): string | undefined {
 }
 
 /** The credential the verified claims belong to: audience first, then the registered subject. */
-function credentialFor(payload: JWTPayload, credentials: readonly SnapshotJwtCredential[], issuer: string): SnapshotJwtCredential {
+export function credentialFor(payload: JWTPayload, credentials: readonly SnapshotJwtCredential[], issuer: string): SnapshotJwtCredential {
   const audiences = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   // A credential without audiences accepts none: a token minted for another service of the same issuer
   // must never pass here.

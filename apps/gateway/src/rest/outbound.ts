@@ -49,6 +49,9 @@ export function prepareOutbound(c: Context<GatewayEnv>, call: RestCall, caller: 
   const credentialHeaders = ['authorization', 'x-api-key'];
   if (rest.keyLocations.header) credentialHeaders.push(rest.keyLocations.header.toLowerCase());
   if (reported?.header) credentialHeaders.push(reported.header.toLowerCase());
+  // A mesh-verified JWT payload is a credential too; from an untrusted peer it is a forgery (ADR 0033).
+  const meshHeader = c.get('meshJwtPayloadHeader');
+  if (meshHeader) credentialHeaders.push(meshHeader);
   const dropQuery = reported?.query ?? rest.keyLocations.query;
   const query = upstreamQuery(call.query, dropQuery, api.addQuery);
   const path = upstreamPath(call.match) + (query ? `?${query}` : '');

@@ -5,6 +5,7 @@ import type { GatewayEnv } from '../env';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 import { GatewayError } from '../errors';
 import { requestHeader } from '../http/node-request';
+import type { TrustedProxies } from '../identity/trusted-proxies';
 
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** Headers forwarded upstream as they came: W3C tracestate and Zipkin B3 (single and multi header). */
@@ -39,26 +40,52 @@ export function traceFrom(get: (name: string) => string | undefined): TraceConte
 }
 
 /**
- * The client's address: the socket peer, unless the peer is a configured proxy, in which case the nearest
- * untrusted address of `x-forwarded-for` (or Envoy's `x-envoy-external-address`).
+ * The client's address: the socket peer, unless the peer is a trusted proxy, in which case Envoy's
+ * `x-envoy-external-address`, else the client `x-forwarded-for` names (see `forwardedClient`).
  */
-export function clientIpFrom(peer: string, get: (name: string) => string | undefined, trusted: ReadonlySet<string>): string {
-  if (!trusted.has(peer)) return peer;
+export function clientIpFrom(peer: string, get: (name: string) => string | undefined, trusted: TrustedProxies): string {
+  return trusted.empty || !trusted.has(peer) ? peer : forwardedClient(peer, get, trusted);
+}
+
+/**
+ * For a trusted peer: with a hop count N, the N-th address from the right of `x-forwarded-for` (the peer when
+ * there are fewer, as Envoy does); without one, the nearest address that is not itself a trusted proxy.
+ */
+function forwardedClient(peer: string, get: (name: string) => string | undefined, trusted: TrustedProxies): string {
   const envoy = get('x-envoy-external-address');
   if (envoy) return envoy.trim();
-  const hops = (get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const xff = get('x-forwarded-for');
+  if (!xff) return peer;
+  const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
+  if (trusted.hops !== null) return hops.length >= trusted.hops ? hops[hops.length - trusted.hops]! : peer;
   for (let i = hops.length - 1; i >= 0; i--) if (!trusted.has(hops[i]!)) return hops[i]!;
   return hops[0] ?? peer;
 }
 
-export function contextStep(deps: { snapshots: SnapshotSource; logger: Logger; trustedProxies: ReadonlySet<string> }): MiddlewareHandler<GatewayEnv> {
+export interface ContextDeps {
+  snapshots: SnapshotSource;
+  logger: Logger;
+  trustedProxies: TrustedProxies;
+  /** Istio's `outputPayloadToHeader` name (lower case), when mesh-verified JWT identities are on (ADR 0033). */
+  meshJwtPayloadHeader?: string;
+}
+
+export function contextStep(deps: ContextDeps): MiddlewareHandler<GatewayEnv> {
+  const { trustedProxies: trusted, meshJwtPayloadHeader: meshHeader } = deps;
   return async (c, next) => {
     const get = (name: string) => requestHeader(c, name);
     c.set('requestId', requestIdFrom(get('x-request-id')));
     c.set('logger', deps.logger);
     c.set('trace', traceFrom(get));
     const peer = c.env?.incoming?.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
-    c.set('clientIp', clientIpFrom(peer, get, deps.trustedProxies));
+    const trustedPeer = !trusted.empty && trusted.has(peer);
+    c.set('clientIp', trustedPeer ? forwardedClient(peer, get, trusted) : peer);
+    if (meshHeader) {
+      // The REST path strips the header whoever sent it; identify believes it only from a trusted peer.
+      c.set('meshJwtPayloadHeader', meshHeader);
+      const payload = trustedPeer ? get(meshHeader) : undefined;
+      if (payload !== undefined) c.set('meshJwtPayload', payload);
+    }
     const config = deps.snapshots.current();
     if (!config) throw new GatewayError(503, 'server_error', 'not_ready', 'The gateway has no configuration yet; retry shortly.', null, { 'retry-after': '1' });
     c.set('config', config);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { KeyLocations, SnapshotApp } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError } from '../errors';
 import { requestHeader } from '../http/node-request';
 import type { Credential, CredentialLocation } from '../identity/credential';
 import { jwtHeaderOf, tokenError, verifyJwt } from '../identity/jwt-verify';
+import { meshJwtCredential } from '../identity/mesh-jwt';
 import type { GatewayConfig } from '../snapshot/gateway-config';
 
 const unauthorized = (message: string) => new GatewayError(401, 'invalid_request_error', 'invalid_api_key', message);
@@ -87,20 +88,41 @@ async function jwtIdentity(token: string, header: NonNullable<ReturnType<typeof 
   return { credential: { kind: 'jwt', id: registered.id, prefix: `jwt:${registered.id}` }, app, keyId: null };
 }
 
+/** A payload Istio verified (ADR 0033): the credential is named as for a token, with its own prefix. */
+function meshJwtIdentity(payload: string, header: string, config: GatewayConfig, now: number): Identity {
+  const registered = meshJwtCredential(payload, header, config.jwt, now);
+  const app = config.apps.get(registered.appId);
+  if (!app) throw tokenError('unknown_subject', 'Token subject not registered: the app of its JWT credential no longer exists.');
+  return { credential: { kind: 'jwt', id: registered.id, prefix: `mesh-jwt:${registered.id}` }, app, keyId: null };
+}
+
+function presentedIdentity(c: Context<GatewayEnv>, config: GatewayConfig, now: number): Identity | Promise<Identity> {
+  const rest = c.get('restService')?.keyLocations;
+  const presented = presentedCredential({ header: (name) => requestHeader(c, name), rest, query: (name) => c.req.query(name) });
+  if (!presented) throw missingCredential(rest);
+  c.set('credentialLocation', presented.location);
+  const jwtHeader = jwtHeaderOf(presented.secret);
+  return jwtHeader ? jwtIdentity(presented.secret, jwtHeader, config, now) : keyIdentity(presented.secret, config, now);
+}
+
 /**
- * The identify step: an API key or a JWT (a secret that parses as one) names the calling app. Sets
- * `credential`, `credentialLocation` and `app`; the call record gets the key id (null for a JWT) and the
- * credential's prefix (`jwt:<credential id>` for a JWT).
+ * The identify step: a mesh-verified JWT payload from a trusted proxy (when configured), else an API key or
+ * a JWT (a secret that parses as one) names the calling app. Sets `credential`, `credentialLocation` and
+ * `app`; the call record gets the key id (null for a JWT) and the credential's prefix (`jwt:<credential id>`
+ * for a JWT, `mesh-jwt:<credential id>` for a mesh-verified one).
  */
 export function identifyStep(now: () => number = Date.now): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const rest = c.get('restService')?.keyLocations;
-    const presented = presentedCredential({ header: (name) => requestHeader(c, name), rest, query: (name) => c.req.query(name) });
-    if (!presented) throw missingCredential(rest);
-    c.set('credentialLocation', presented.location);
     const config = c.get('config');
-    const jwtHeader = jwtHeaderOf(presented.secret);
-    const { credential, app, keyId } = jwtHeader ? await jwtIdentity(presented.secret, jwtHeader, config, now()) : keyIdentity(presented.secret, config, now());
+    // Set by the context step only for a trusted peer: the mesh's word wins over whatever else was sent.
+    const meshPayload = c.get('meshJwtPayload');
+    let identity: Identity;
+    if (meshPayload !== undefined) {
+      const header = c.get('meshJwtPayloadHeader')!;
+      c.set('credentialLocation', { header });
+      identity = meshJwtIdentity(meshPayload, header, config, now());
+    } else identity = await presentedIdentity(c, config, now());
+    const { credential, app, keyId } = identity;
     const call = c.get('call');
     call.record.keyId = keyId;
     call.record.keyPrefix = credential.prefix;
