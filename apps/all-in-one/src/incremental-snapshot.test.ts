@@ -87,5 +87,12 @@ describe('all-in-one: key, app and subscription changes reach the gateway as del
     expect(await client.pullOnce()).toBe(true);
     expect(client.stats).toEqual({ full: 2, deltas: 1 });
     expect(client.source.current()!.revision).toBe(t.platform.portal.publisher.current().revision);
+    // Pulls asked for while one runs share it: two answering out of order could install the older one last.
+    await t.admin.must('PATCH', `/api/plans/${planId}`, { limits: { requestsPerMinute: 700 } }, 200);
+    await new Promise((r) => setImmediate(r));
+    const [first, second] = [client.pullOnce(), client.pullOnce()];
+    expect(second).toBe(first);
+    expect(await first).toBe(true);
+    expect(client.stats).toEqual({ full: 3, deltas: 1 });
   });
 });

@@ -66,17 +66,21 @@ export function createPortalSnapshotClient(options: PortalSnapshotClientOptions)
 
   const loop = async () => {
     try {
-      await pullOnce();
+      await pullSerially();
     } catch (err) {
       options.logger.warn({ err }, 'snapshot pull failed; serving the last snapshot');
     }
     if (!stopped) timer = setTimeout(loop, options.pollMs);
   };
 
+  // One pull at a time: two overlapping ones could answer out of order and install the older snapshot last.
+  let inFlight: Promise<boolean> | null = null;
+  const pullSerially = () => (inFlight ??= pullOnce().finally(() => (inFlight = null)));
+
   return {
     source: holder,
     stats,
-    pullOnce: () => pullOnce(),
+    pullOnce: pullSerially,
     start() {
       void loop();
     },
