@@ -4,6 +4,7 @@ import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/
 import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1/RequestAuthentication';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { ReferenceGrant } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1/ReferenceGrant';
+import { modelRegistry, unknownFieldsOf, validateWith } from './schema-probe.testing';
 
 /**
  * Test support only (production code builds plain objects and never imports the models). Each emitted object
@@ -17,48 +18,11 @@ import { ReferenceGrant } from '@kubernetes-models/gateway-api/gateway.networkin
  * - `celViolations()`: the packaged schemas leave out the CRDs' CEL rules (`x-kubernetes-validations`), which
  *   the API server runs; the HTTPRoute v1 rules the builders could break are checked by hand.
  */
-const models = {
-  [`${VirtualService.apiVersion} ${VirtualService.kind}`]: VirtualService,
-  [`${DestinationRule.apiVersion} ${DestinationRule.kind}`]: DestinationRule,
-  [`${AuthorizationPolicy.apiVersion} ${AuthorizationPolicy.kind}`]: AuthorizationPolicy,
-  [`${RequestAuthentication.apiVersion} ${RequestAuthentication.kind}`]: RequestAuthentication,
-  [`${HTTPRoute.apiVersion} ${HTTPRoute.kind}`]: HTTPRoute,
-  [`${ReferenceGrant.apiVersion} ${ReferenceGrant.kind}`]: ReferenceGrant,
-} as Record<string, new (data: any) => { validate(): void }>;
-
-export function modelFor(object: { apiVersion: string; kind: string }) {
-  const Model = models[`${object.apiVersion} ${object.kind}`];
-  if (!Model) throw new Error(`no typed model for ${object.apiVersion} ${object.kind}`);
-  return Model;
-}
+const modelFor = modelRegistry([VirtualService, DestinationRule, AuthorizationPolicy, RequestAuthentication, HTTPRoute, ReferenceGrant]);
 
 /** Throws the CRD schema's complaint, naming the object. */
 export function validateObject(object: { apiVersion: string; kind: string; metadata?: { name?: string } }): void {
-  const Model = modelFor(object);
-  try {
-    new Model(structuredClone(object)).validate();
-  } catch (err) {
-    throw new Error(`${object.kind} ${object.metadata?.name}: ${(err as Error).message}`);
-  }
-}
-
-type Path = Array<string | number>;
-
-function leaves(value: unknown, path: Path = []): Path[] {
-  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => leaves(v, [...path, i])) : [path];
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value);
-    return entries.length ? entries.flatMap(([k, v]) => leaves(v, [...path, k])) : [path];
-  }
-  return [path];
-}
-
-function replaced(object: unknown, path: Path, value: unknown): unknown {
-  const copy = structuredClone(object) as Record<string | number, unknown>;
-  let at = copy;
-  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-  at[path.at(-1)!] = value;
-  return copy;
+  validateWith(modelFor(object), object);
 }
 
 /** A value no schema type but "anything" takes in place of `value`. */
@@ -66,21 +30,7 @@ const clash = (value: unknown) => (typeof value === 'string' || Array.isArray(va
 
 /** The paths (`spec.http.0.retries.attempt`) of the object's leaves its CRD schema does not know. */
 export function unknownFields(object: { apiVersion: string; kind: string; spec: unknown }): string[] {
-  const Model = modelFor(object);
-  const unknown: string[] = [];
-  for (const path of leaves(object.spec, ['spec'])) {
-    try {
-      new Model(replaced(object, path, clash(pathValue(object, path)))).validate();
-      unknown.push(path.join('.'));
-    } catch {
-      // Refused: the schema knows this field and its type.
-    }
-  }
-  return unknown;
-}
-
-function pathValue(object: unknown, path: Path): unknown {
-  return path.reduce<unknown>((at, key) => (at as Record<string | number, unknown>)[key], object);
+  return unknownFieldsOf(modelFor(object), object as Record<string, unknown>, ['spec'], clash);
 }
 
 type Rule = { matches?: Array<{ path?: { type: string } }>; filters?: Array<{ type: string; urlRewrite?: { path?: { type: string } } }> };
