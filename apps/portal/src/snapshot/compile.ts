@@ -31,10 +31,12 @@ import { compileRest } from '../rest/compile';
  * columns are text and integers, read as stored; apps' `limits` is the one JSON column, parsed as drizzle's
  * json mode does.
  */
-export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>): SnapshotData {
+export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>, reuse?: SnapshotReuse): SnapshotData {
   return db.transaction((tx) => {
     const revision = tx.select().from(configRevision).get()?.revision ?? 0;
-    const subscriptionRows = readSubscriptionRows(tx);
+    // Only at the revision the reuse was worked out for: a write by anyone else may have touched those tables.
+    const kept = reuse?.atRevision === revision ? reuse : undefined;
+    const subscriptionRows = kept?.subscriptions ? null : readSubscriptionRows(tx);
     const serviceRows = tx
       .select({
         id: services.id,
@@ -65,8 +67,8 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
     return {
       revision,
       compiledAt: new Date().toISOString(),
-      keys: readKeys(tx),
-      apps: readApps(tx),
+      keys: kept?.keys ?? readKeys(tx),
+      apps: kept?.apps ?? readApps(tx),
       services: serviceRows.map(({ liveReleaseId, captureBodies, captureRedact, ...row }) => {
         // Capture is an operational switch, not part of a release: it applies from the next snapshot on.
         const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
@@ -81,7 +83,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
         };
       }),
       plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),
-      subscriptions: effectiveSubscriptions(subscriptionRows),
+      subscriptions: kept?.subscriptions ?? effectiveSubscriptions(subscriptionRows!),
       providers: tx
         .select()
         .from(providers)
@@ -113,6 +115,19 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
       ...compileRest(tx, secrets, serviceRows, live, logger),
     };
   });
+}
+
+/**
+ * The previous snapshot's arrays of the three tables that grow with tenants, for a full compile after changes
+ * that cannot have touched them (a plan, a service, a provider...): at 100,000 keys and subscriptions reading
+ * them is most of a compile's second. Used only when the database is at `atRevision`, the revision those
+ * changes brought it to; the publisher decides which arrays still hold (ADR 0032).
+ */
+export interface SnapshotReuse {
+  atRevision: number;
+  keys?: SnapshotData['keys'];
+  apps?: SnapshotData['apps'];
+  subscriptions?: SnapshotData['subscriptions'];
 }
 
 export type SubscriptionRow = SnapshotSubscription & { updatedAt: number; replacesId: string | null; decidedAt: number | null };

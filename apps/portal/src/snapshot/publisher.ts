@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { configRevision, type Db } from '@tollgate/db';
 import type { SnapshotData, SnapshotDelta } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
-import { compileSnapshot } from './compile';
+import { compileSnapshot, type SnapshotReuse } from './compile';
 import { composeDeltas, compileDelta, maxDeltaTargets } from './delta';
 
 /** What the publisher needs to know of a committed change (commitChange's ChangeDescription). */
@@ -45,9 +45,29 @@ export interface SnapshotPublisherOptions {
 
 const deltaTables: Record<string, 'keys' | 'apps' | 'subscriptions'> = { key: 'keys', app: 'apps', subscription: 'subscriptions' };
 
-/** The changes committed since the snapshot: how many revision bumps they made, and the rows they named. */
+/**
+ * The changes committed since the snapshot: how many revision bumps they made, the rows they named, and every
+ * target type they touched (`unknown`: a commit came without its changes, so any table may have changed).
+ */
 function noPending() {
-  return { commits: 0, incremental: true, keys: new Set<string>(), apps: new Set<string>(), subscriptions: new Set<string>() };
+  return { commits: 0, incremental: true, keys: new Set<string>(), apps: new Set<string>(), subscriptions: new Set<string>(), touched: new Set<string>(), unknown: false };
+}
+
+/**
+ * What a full compile may take over from the snapshot: the tables no change touched. Keys change with keys and
+ * apps (deleting an app deletes its keys), apps with apps and teams (an app carries its team's budget),
+ * subscriptions with subscriptions and apps; nothing else writes them (a plan closing records the
+ * subscriptions it ends). The equivalence test in delta.test.ts compares every publish with a full compile.
+ */
+function reusable(changes: ReturnType<typeof noPending>, snapshot: SnapshotData): SnapshotReuse | undefined {
+  if (changes.unknown || changes.commits === 0) return undefined;
+  const touched = (...types: string[]) => types.some((t) => changes.touched.has(t));
+  return {
+    atRevision: snapshot.revision + changes.commits,
+    keys: touched('key', 'app') ? undefined : snapshot.keys,
+    apps: touched('app', 'team') ? undefined : snapshot.apps,
+    subscriptions: touched('subscription', 'app') ? undefined : snapshot.subscriptions,
+  };
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
@@ -98,7 +118,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       // A look at the revision first: a change already folded into the snapshot (the poll got to it) costs nothing.
       const revision = db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision ?? 0;
       if (revision === snapshot.revision || tryDelta(changes)) return;
-      const next = compileSnapshot(db, secrets, logger);
+      const next = compileSnapshot(db, secrets, logger, reusable(changes, snapshot));
       if (next.revision !== snapshot.revision) publish(next);
     } catch (err) {
       // The old snapshot keeps serving; the poll below tries again.
@@ -115,8 +135,12 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   return {
     configChanged(changes) {
       pending.commits += 1;
-      if (!changes) pending.incremental = false;
+      if (!changes) {
+        pending.incremental = false;
+        pending.unknown = true;
+      }
       for (const change of changes ?? []) {
+        pending.touched.add(change.targetType);
         if (change.affectsGateway === false) continue;
         const table = deltaTables[change.targetType];
         if (table) pending[table].add(change.targetId);
