@@ -31,6 +31,7 @@ import { createRestUpstreams, type RestUpstreams } from './rest/upstreams';
 import { ConnectTimeouts } from './rest/connector';
 import { createRestApp, restGate, restSnapshotSync } from './rest/rest-app';
 import { createTokenizerCounter, type InputTokenCounter } from './limits/input-tokens';
+import { extAuthzHttp } from './ext-authz/http-check';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   trustedHops?: number;
   /** Istio's `outputPayloadToHeader` name: the mesh-verified JWT payload a trusted proxy sends identifies the app (ADR 0033). */
   meshJwtPayloadHeader?: string;
+  /** Envoy ext_authz over HTTP (ADR 0035): requests under this prefix from a trusted proxy are checks; unset, off. */
+  extAuthzPathPrefix?: string;
   /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
   dispatcher?: Dispatcher;
   upstreamTimeoutMs?: number;
@@ -93,9 +96,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Registered first: a call for a REST service (by host or slug) is the REST surface's whole, whatever its
   // path. Its steps are made below, with the AI surface's.
   let toRest: MiddlewareHandler<GatewayEnv> | undefined;
+  // An ext_authz check goes before it: the prefix wins over a REST slug or host that would also match.
+  let check: ReturnType<typeof extAuthzHttp> | undefined;
   app.use('*', (c, next) => {
     if (c.env?.draining) throw gatewayStopping;
-    return toRest!(c, next);
+    return check?.(c) ?? toRest!(c, next);
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -114,10 +119,11 @@ export function createGatewayApp(deps: GatewayDeps) {
   // Prometheus text format; like /healthz it needs no key: keep the gateway's port off the public internet
   // or scrape it through the mesh.
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  const trusted = trustedProxies(deps.trustedProxies ?? [], deps.trustedHops ?? null);
   const context = contextStep({
     snapshots: deps.snapshots,
     logger: deps.logger,
-    trustedProxies: trustedProxies(deps.trustedProxies ?? [], deps.trustedHops ?? null),
+    trustedProxies: trusted,
     meshJwtPayloadHeader: deps.meshJwtPayloadHeader?.toLowerCase(),
   });
   // Every finished call is logged as one wide event, traced, counted and buffered, in that order.
@@ -143,6 +149,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   const identify = identifyStep();
   // REST bodies stream both ways: the AI surface's body limit does not apply to them.
   const restSurface = createRestApp({ steps: { context, meter, identify }, limits, dispatcher, upstreams: restUpstreams, meter: finished, captureMaxBytes });
+  if (deps.extAuthzPathPrefix) check = extAuthzHttp({ prefix: deps.extAuthzPathPrefix, trustedProxies: trusted, limits, steps: { context, meter, identify } });
   toRest = restGate({ snapshots: deps.snapshots, rest: restSurface, sync: restSnapshotSync(restUpstreams, connectTimeouts) });
 
   const chatDeps = { limits, meter: finished, upstream, maxBodyBytes, captureMaxBytes };

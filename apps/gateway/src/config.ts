@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trustedProxyProblem } from './identity/trusted-proxies';
+import { extAuthzPrefixProblem } from './ext-authz/prefix';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
@@ -38,6 +39,20 @@ export const gatewayEnvSchema = z.object({
       .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name: letters, digits and - (at most 64)')
       .transform((name) => name.toLowerCase())
       .refine((name) => !reservedHeaderNames.has(name) && !name.startsWith('x-tollgate-'), 'must not be a header the gateway already reads or writes (authorization, x-api-key, cookie, host, x-forwarded-*, x-tollgate-*)')
+      .optional(),
+  ),
+  /**
+   * Envoy ext_authz over HTTP (ADR 0035): requests under this path (`/ext-authz`) from a trusted proxy are checks of
+   * the request they describe, answered 200 (allow) or with the proxy mode's error. Empty = unset = off.
+   */
+  TOLLGATE_EXT_AUTHZ_PATH_PREFIX: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .superRefine((prefix, ctx) => {
+        const problem = extAuthzPrefixProblem(prefix);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
   ),
   /** Longest a client may take to send a request's headers and body; past it the answer is 408. */
@@ -110,6 +125,9 @@ export const gatewayEnvSchema = z.object({
   // Believed only from a trusted proxy: with none configured the setting could never take effect.
   if (env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['TOLLGATE_MESH_JWT_PAYLOAD_HEADER'], message: 'needs TOLLGATE_TRUSTED_PROXIES: the payload is believed only from a trusted proxy (the mesh ingress)' });
+  }
+  if (env.TOLLGATE_EXT_AUTHZ_PATH_PREFIX && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_EXT_AUTHZ_PATH_PREFIX'], message: 'needs TOLLGATE_TRUSTED_PROXIES: checks are believed only from a trusted proxy (the mesh ingress)' });
   }
   if (env.TOLLGATE_TRUSTED_HOPS !== undefined && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['TOLLGATE_TRUSTED_HOPS'], message: 'needs TOLLGATE_TRUSTED_PROXIES: hops are counted only from a trusted peer' });

@@ -60,6 +60,7 @@ export function createGatewayRuntime(
     trustedProxies: config.TOLLGATE_TRUSTED_PROXIES,
     trustedHops: config.TOLLGATE_TRUSTED_HOPS,
     meshJwtPayloadHeader: config.TOLLGATE_MESH_JWT_PAYLOAD_HEADER,
+    extAuthzPathPrefix: config.TOLLGATE_EXT_AUTHZ_PATH_PREFIX,
     upstreamTimeoutMs: config.TOLLGATE_UPSTREAM_TIMEOUT_MS,
     upstreamTotalTimeoutMs: config.TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS,
     retry: { rounds: config.TOLLGATE_UPSTREAM_RETRIES, maxBackoffMs: config.TOLLGATE_UPSTREAM_MAX_BACKOFF_MS },

@@ -26,6 +26,14 @@ export interface Outbound {
   body: RequestBody | null;
 }
 
+/**
+ * The identity headers the upstream of a REST call gets: the proxy mode sends them with the call, the
+ * external authorizer (ext-authz/) returns them for the mesh to add (ADR 0035).
+ */
+export function identityHeaders(caller: Caller): Record<string, string> {
+  return { 'x-tollgate-app': caller.app.id, 'x-tollgate-team': caller.app.teamId, 'x-tollgate-subscription': caller.subscription.id };
+}
+
 function headersOfWebRequest(headers: Headers): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   headers.forEach((value, name) => (out[name] = value));
@@ -63,9 +71,7 @@ export function prepareOutbound(c: Context<GatewayEnv>, call: RestCall, caller: 
       ...forwardedHeaders({ incoming: requestHeaders, peer, clientIp, encrypted: Boolean((incoming?.socket as { encrypted?: boolean } | undefined)?.encrypted) }),
       'x-request-id': c.get('requestId'),
       ...c.get('trace').headers,
-      'x-tollgate-app': caller.app.id,
-      'x-tollgate-team': caller.app.teamId,
-      'x-tollgate-subscription': caller.subscription.id,
+      ...identityHeaders(caller),
     },
   });
   let body: RequestBody | null = null;

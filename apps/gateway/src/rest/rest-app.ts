@@ -20,26 +20,31 @@ export interface RestAppDeps extends RestForwardDeps {
 }
 
 /**
- * Authorize and limit, then forward (or tunnel a WebSocket). The limit step gets the plan's limits and the
- * API's own in its one limiter call; REST calls reserve no tokens.
+ * The authorize and limit steps of a routed REST call (the proxy's and the ext_authz check's): the limit step
+ * gets the plan's limits and the API's own in its one limiter call; REST calls reserve no tokens.
  */
+export async function authorizeRestCall(c: Context<GatewayEnv>, limits: LimitSettings) {
+  const call = restCallOf(c);
+  const { service } = call.route;
+  const api = call.match.api.api;
+  const app = c.get('app');
+  const { subscription, plan } = authorizeService(c.get('config'), app, service, `${c.req.method} ${api.path}`);
+  c.get('call').record.subscriptionId = subscription.id;
+  const limitHeaders = await enforceLimits(c, limits, {
+    service,
+    plan,
+    subscription,
+    tokens: { input: 0, output: 0, outputIsDefault: false },
+    targets: [],
+    api: { id: api.id, name: api.name, limits: api.limits },
+  });
+  return { call, caller: { app, subscription }, limitHeaders };
+}
+
+/** Authorize and limit, then forward (or tunnel a WebSocket). */
 function restHandler(deps: RestAppDeps) {
   return async (c: Context<GatewayEnv>) => {
-    const call = restCallOf(c);
-    const { service } = call.route;
-    const api = call.match.api.api;
-    const app = c.get('app');
-    const { subscription, plan } = authorizeService(c.get('config'), app, service, `${c.req.method} ${api.path}`);
-    c.get('call').record.subscriptionId = subscription.id;
-    const limitHeaders = await enforceLimits(c, deps.limits, {
-      service,
-      plan,
-      subscription,
-      tokens: { input: 0, output: 0, outputIsDefault: false },
-      targets: [],
-      api: { id: api.id, name: api.name, limits: api.limits },
-    });
-    const caller = { app, subscription };
+    const { call, caller, limitHeaders } = await authorizeRestCall(c, deps.limits);
     if (call.websocket) return proxyWebSocket(c, deps, call, caller, limitHeaders);
     return forwardRest(c, deps, call, caller, limitHeaders);
   };
