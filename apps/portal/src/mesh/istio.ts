@@ -182,7 +182,7 @@ function extensionProvider(service: MeshService, options: MeshOptions) {
       includeRequestHeadersInCheck: credentialHeaders(service),
       headersToUpstreamOnAllow: ['x-tollgate-*'],
       headersToDownstreamOnAllow: rateLimitHeaders,
-      headersToDownstreamOnDeny: ['content-type', 'www-authenticate', ...rateLimitHeaders],
+      headersToDownstreamOnDeny: ['content-type', 'www-authenticate', 'x-request-id', ...rateLimitHeaders],
     },
   };
 }

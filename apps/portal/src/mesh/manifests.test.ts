@@ -149,7 +149,8 @@ describe('Istio objects in authorizer mode', () => {
     expect(http.name).toBe('tollgate-ext-authz');
     expect(Object.keys(http.envoyExtAuthzHttp).filter((k) => !httpFields.includes(k))).toEqual([]);
     expect(http.envoyExtAuthzHttp).toMatchObject({ service: 'tollgate-gateway.tollgate.svc.cluster.local', port: 8081, pathPrefix: '/ext-authz', failOpen: false, headersToUpstreamOnAllow: ['x-tollgate-*'] });
-    expect(http.envoyExtAuthzHttp.includeRequestHeadersInCheck).toEqual(['authorization', 'x-api-key', 'x-pets-key', 'x-request-id', 'traceparent', 'tracestate']);
+    expect(http.envoyExtAuthzHttp.includeRequestHeadersInCheck).toEqual(['authorization', 'x-api-key', 'x-pets-key', 'x-request-id', 'traceparent', 'tracestate', 'x-forwarded-for', 'x-envoy-external-address']);
+    expect(http.envoyExtAuthzHttp.headersToDownstreamOnDeny).toEqual(expect.arrayContaining(['retry-after', 'www-authenticate', 'x-request-id']));
     expect(http.envoyExtAuthzHttp.headersToDownstreamOnAllow).toContain('ratelimit-policy');
     for (const list of ['includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny', 'headersToDownstreamOnAllow']) {
       expect(http.envoyExtAuthzHttp[list].every((h: unknown) => typeof h === 'string' && /^[a-z0-9-]+\*?$/.test(h)), list).toBe(true);

@@ -81,10 +81,12 @@ export function apiMatches(service: MeshService, notes: string[]): ApiMatch[] {
 
 /**
  * The headers Tollgate reads a consumer's credential from, which the HTTP ext_authz check must be sent:
- * `authorization` (Bearer keys and JWTs), `x-api-key`, the service's own key header, and what identifies and
- * traces the call. A key in the query string needs nothing: the check carries the path and query.
+ * `authorization` (Bearer keys and JWTs), `x-api-key`, the service's own key header, what identifies and
+ * traces the call, and the client's address (without it per-IP limits would count the ingress pod: the check
+ * believes it from the ingress, a trusted proxy, ADR 0035). A key in the query string needs nothing: the check
+ * carries the path and query.
  */
 export function credentialHeaders(service: MeshService): string[] {
   const own = service.rest?.keyLocations.header?.toLowerCase();
-  return [...new Set(['authorization', 'x-api-key', ...(own ? [own] : []), 'x-request-id', 'traceparent', 'tracestate'])];
+  return [...new Set(['authorization', 'x-api-key', ...(own ? [own] : []), 'x-request-id', 'traceparent', 'tracestate', 'x-forwarded-for', 'x-envoy-external-address'])];
 }
