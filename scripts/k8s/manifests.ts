@@ -89,6 +89,20 @@ export function buildManifests(options: ManifestOptions): K8sObject[] {
 
 type Meta = (name: string, component: string) => Metadata;
 
+/** A one-replica StatefulSet whose pod mounts its own `data` volume (claim of `storage`) at /data. */
+const oneReplicaWithData = (meta: Meta, name: string, component: string, topology: ManifestOptions['topology'], storage: string, podSpec: object): K8sObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: meta(name, component),
+  spec: {
+    serviceName: name,
+    replicas: 1,
+    selector: { matchLabels: selectorOf(component) },
+    template: { metadata: podMeta(component, topology), spec: podSpec },
+    volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } }],
+  },
+});
+
 /** The Service in front of a component's pods. */
 const serviceOf = (meta: Meta, name: string, component: string, servicePorts: unknown[]): K8sObject => ({
   apiVersion: 'v1',
@@ -102,36 +116,22 @@ function redis({ topology }: ManifestOptions, meta: Meta): K8sObject[] {
   return [
     // "tcp-": Istio's protocol from the port name; Redis is plain TCP to the mesh.
     serviceOf(meta, names.redis, 'redis', [{ name: 'tcp-redis', port: ports.redis, targetPort: 'redis', appProtocol: 'tcp' }]),
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: meta(names.redis, 'redis'),
-      spec: {
-        serviceName: names.redis,
-        replicas: 1,
-        selector: { matchLabels: selectorOf('redis') },
-        template: {
-          metadata: podMeta('redis', topology),
-          spec: {
-            containers: [
-              {
-                name: 'redis',
-                image: 'redis:7-alpine',
-                // As compose: append-only file, so call records queued for a stopped portal survive a Redis
-                // restart; noeviction, because an evicted queue key is a lost call record.
-                command: ['redis-server', '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'],
-                ports: [{ name: 'redis', containerPort: ports.redis }],
-                readinessProbe: { ...ping, periodSeconds: 5, timeoutSeconds: 3 },
-                livenessProbe: { ...ping, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
-              },
-            ],
-          },
+    oneReplicaWithData(meta, names.redis, 'redis', topology, '2Gi', {
+      containers: [
+        {
+          name: 'redis',
+          image: 'redis:7-alpine',
+          // As compose: append-only file, so call records queued for a stopped portal survive a Redis
+          // restart; noeviction, because an evicted queue key is a lost call record.
+          command: ['redis-server', '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'],
+          ports: [{ name: 'redis', containerPort: ports.redis }],
+          readinessProbe: { ...ping, periodSeconds: 5, timeoutSeconds: 3 },
+          livenessProbe: { ...ping, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } }],
-      },
-    },
+      ],
+    }),
   ];
 }
 
@@ -139,49 +139,35 @@ function portal({ topology, image }: ManifestOptions, meta: Meta): K8sObject[] {
   const health = httpGet('/healthz', 'http');
   return [
     serviceOf(meta, names.portal, 'portal', [{ name: 'http', port: ports.portal, targetPort: 'http', appProtocol: 'http' }]),
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: meta(names.portal, 'portal'),
-      spec: {
-        serviceName: names.portal,
-        // One writer of the SQLite file, ever: a StatefulSet does not start the replacement pod before the old
-        // one is gone, even when its node stops answering (ADR 0034). More replicas wait for PostgreSQL (issue 19).
-        replicas: 1,
-        selector: { matchLabels: selectorOf('portal') },
-        template: {
-          metadata: podMeta('portal', topology),
-          spec: {
-            securityContext: podSecurity,
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: 'portal',
-                image,
-                command: ['node', 'dist/portal.mjs'],
-                env: [
-                  // The database and master.key live in the data volume: back it up (README, Configuration).
-                  { name: 'TOLLGATE_DATA_DIR', value: '/data' },
-                  { name: 'TOLLGATE_PORTAL_HOST', value: '0.0.0.0' },
-                  { name: 'TOLLGATE_PORTAL_PORT', value: String(ports.portal) },
-                  secretEnv('TOLLGATE_INTERNAL_TOKEN'),
-                  secretEnv('TOLLGATE_REDIS_URL'),
-                ],
-                ports: [{ name: 'http', containerPort: ports.portal }],
-                // The first start runs the migrations and creates the admin: give it a minute before liveness counts.
-                startupProbe: { ...health, periodSeconds: 2, failureThreshold: 30 },
-                readinessProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3 },
-                livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-                securityContext: containerSecurity,
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
-              },
-            ],
-          },
+    // One writer of the SQLite file, ever: a StatefulSet does not start the replacement pod before the old one
+    // is gone, even when its node stops answering (ADR 0034). More replicas wait for PostgreSQL (issue 19).
+    oneReplicaWithData(meta, names.portal, 'portal', topology, '10Gi', {
+      securityContext: podSecurity,
+      terminationGracePeriodSeconds: 30,
+      containers: [
+        {
+          name: 'portal',
+          image,
+          command: ['node', 'dist/portal.mjs'],
+          env: [
+            // The database and master.key live in the data volume: back it up (README, Configuration).
+            { name: 'TOLLGATE_DATA_DIR', value: '/data' },
+            { name: 'TOLLGATE_PORTAL_HOST', value: '0.0.0.0' },
+            { name: 'TOLLGATE_PORTAL_PORT', value: String(ports.portal) },
+            secretEnv('TOLLGATE_INTERNAL_TOKEN'),
+            secretEnv('TOLLGATE_REDIS_URL'),
+          ],
+          ports: [{ name: 'http', containerPort: ports.portal }],
+          // The first start runs the migrations and creates the admin: give it a minute before liveness counts.
+          startupProbe: { ...health, periodSeconds: 2, failureThreshold: 30 },
+          readinessProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3 },
+          livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+          resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+          securityContext: containerSecurity,
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } }],
-      },
-    },
+      ],
+    }),
   ];
 }
 

@@ -3,7 +3,9 @@ import { trustedProxyProblem } from './identity/trusted-proxies';
 import { extAuthzPrefixProblem } from './ext-authz/prefix';
 
 const port = z.coerce.number().int().min(0).max(65_535);
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
+/** An empty variable reads as unset (`FOO=` in an env file). */
+const unsetWhenEmpty = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+const optionalUrl = unsetWhenEmpty(z.string().url().optional());
 const list = z
   .string()
   .default('')
@@ -27,13 +29,12 @@ export const gatewayEnvSchema = z.object({
    * (its trusted peer included) that each append to `x-forwarded-for`; the client is the N-th address from the right.
    * Unset: addresses in the trusted list are skipped from the right instead. Empty = unset.
    */
-  TOLLGATE_TRUSTED_HOPS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(16).optional()),
+  TOLLGATE_TRUSTED_HOPS: unsetWhenEmpty(z.coerce.number().int().min(1).max(16).optional()),
   /**
    * Istio RequestAuthentication's `outputPayloadToHeader`: from a trusted proxy, the verified JWT payload in this
    * header identifies the app by its JWT credential (ADR 0033). Empty = unset.
    */
-  TOLLGATE_MESH_JWT_PAYLOAD_HEADER: z.preprocess(
-    (v) => (v === '' ? undefined : v),
+  TOLLGATE_MESH_JWT_PAYLOAD_HEADER: unsetWhenEmpty(
     z
       .string()
       .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name: letters, digits and - (at most 64)')
@@ -45,8 +46,7 @@ export const gatewayEnvSchema = z.object({
    * Envoy ext_authz over HTTP (ADR 0035): requests under this path (`/ext-authz`) from a trusted proxy are checks of
    * the request they describe, answered 200 (allow) or with the proxy mode's error. Empty = unset = off.
    */
-  TOLLGATE_EXT_AUTHZ_PATH_PREFIX: z.preprocess(
-    (v) => (v === '' ? undefined : v),
+  TOLLGATE_EXT_AUTHZ_PATH_PREFIX: unsetWhenEmpty(
     z
       .string()
       .superRefine((prefix, ctx) => {
@@ -79,7 +79,7 @@ export const gatewayEnvSchema = z.object({
    * portal's worker consumes; unset: each gateway counts in its own memory and posts records to the portal.
    * Empty = unset.
    */
-  TOLLGATE_REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional()),
+  TOLLGATE_REDIS_URL: unsetWhenEmpty(z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL').optional()),
   /** BullMQ key prefix of the call-record queue; the portal must use the same one. */
   TOLLGATE_CALL_RECORD_QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').default('bull'),
   TOLLGATE_LIMITER_ON_UNAVAILABLE: z.enum(['open', 'closed', 'local']).default('local'),
@@ -122,16 +122,14 @@ export const gatewayEnvSchema = z.object({
     }),
   OTEL_SERVICE_NAME: z.string().min(1).default('tollgate-gateway'),
 }).superRefine((env, ctx) => {
-  // Believed only from a trusted proxy: with none configured the setting could never take effect.
-  if (env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_MESH_JWT_PAYLOAD_HEADER'], message: 'needs TOLLGATE_TRUSTED_PROXIES: the payload is believed only from a trusted proxy (the mesh ingress)' });
-  }
-  if (env.TOLLGATE_EXT_AUTHZ_PATH_PREFIX && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_EXT_AUTHZ_PATH_PREFIX'], message: 'needs TOLLGATE_TRUSTED_PROXIES: checks are believed only from a trusted proxy (the mesh ingress)' });
-  }
-  if (env.TOLLGATE_TRUSTED_HOPS !== undefined && env.TOLLGATE_TRUSTED_PROXIES.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_TRUSTED_HOPS'], message: 'needs TOLLGATE_TRUSTED_PROXIES: hops are counted only from a trusted peer' });
-  }
+  // Each is believed (or counted) only from a trusted proxy: with none configured it could never take effect.
+  const needTrust = [
+    ['TOLLGATE_MESH_JWT_PAYLOAD_HEADER', env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER !== undefined, 'the payload is believed only from a trusted proxy (the mesh ingress)'],
+    ['TOLLGATE_EXT_AUTHZ_PATH_PREFIX', env.TOLLGATE_EXT_AUTHZ_PATH_PREFIX !== undefined, 'checks are believed only from a trusted proxy (the mesh ingress)'],
+    ['TOLLGATE_TRUSTED_HOPS', env.TOLLGATE_TRUSTED_HOPS !== undefined, 'hops are counted only from a trusted peer'],
+  ] as const;
+  if (env.TOLLGATE_TRUSTED_PROXIES.length > 0) return;
+  for (const [name, set, why] of needTrust) if (set) ctx.addIssue({ code: 'custom', path: [name], message: `needs TOLLGATE_TRUSTED_PROXIES: ${why}` });
 });
 
 /** Where spans go, or null when no OTLP endpoint is configured (then no span is made at all). */
