@@ -108,6 +108,7 @@ import type { platformView } from './platform/routes';
 import type { createAppSchema } from './apps/routes';
 import type { createKeySchema, keyView, rotateKeySchema } from './apps/key-routes';
 import type { jwtCredentialView } from './apps/jwt-schema';
+import type { createWorkloadCredentialSchema, workloadCredentialView } from './apps/workload-schema';
 import type { requestSchema } from './subscriptions/routes';
 
 /** One operation as `GET /services/:id/apis` lists it: its team sees the working copy, others the release; prompt APIs carry `kind: 'prompt'`. */
@@ -120,6 +121,8 @@ export type ApiKey = ReturnType<typeof keyView>;
 export type ApiKeyCreate = z.input<typeof createKeySchema>;
 export type ApiKeyRotate = z.input<typeof rotateKeySchema>;
 export type JwtCredential = ReturnType<typeof jwtCredentialView>;
+export type WorkloadCredential = ReturnType<typeof workloadCredentialView>;
+export type WorkloadCredentialCreate = z.input<typeof createWorkloadCredentialSchema>;
 export type SubscriptionRequest = z.input<typeof requestSchema>;
 
 // The admin console, accounts and notifications (apps/web/src/admin, account, notifications).

@@ -46,6 +46,7 @@ describe('migrations', () => {
       expect(columns('apis')).toContain('rest');
       expect(columns('upstream_credentials')).toEqual(['service_id', 'upstream', 'header', 'value', 'updated_at']);
       expect(columns('app_credentials')).toContain('jwks_url');
+      expect(columns('app_workload_credentials')).toEqual(['id', 'app_id', 'spiffe_id', 'created_by', 'created_at', 'revoked_at']);
       const applied = db.$client.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number };
       expect(applied.n).toBe(journal.entries.length);
     } finally {

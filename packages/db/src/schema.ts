@@ -2,6 +2,7 @@
  * The database schema. Tables live in three files by what they hold: people and teams (schema-people.ts), the
  * catalogue and its consumers (here), and what happens (schema-activity.ts: call records, audit, notifications).
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { ApiId, AppId, ApprovalMode, CorsPolicy, CredentialId, KeyId, KeyLocations, SnapshotJwtCredential, SnapshotRestApi, SnapshotUpstream, TrafficPolicy, LifecycleState, ModelPrice, ModelRouteId, ModelTarget, PlanId, PlanLimits, PromptId, PromptSpecJson, PromptVersionId, ProviderId, ProviderType, RateLimits, ReleaseId, ServiceId, ServiceKind, SubscriptionId, SubscriptionState, TeamId, UserId } from '@tollgate/domain';
 import { createdAt } from './columns';
@@ -262,4 +263,26 @@ export const appCredentials = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   (t) => [index('app_credentials_app_idx').on(t.appId), index('app_credentials_subject_idx').on(t.issuer, t.subject)],
+);
+
+/**
+ * Workload credentials of an app: a SPIFFE ID (`spiffe://<trust domain>/<path>`) that the mesh proved with mTLS
+ * and forwards in `x-forwarded-client-cert` names the app (ADR 0033). Revoked ones are kept for the audit trail;
+ * an active SPIFFE ID belongs to one app only, so the gateway never has to choose (the partial unique index
+ * holds even against a writer that skipped the route's check).
+ */
+export const appWorkloadCredentials = sqliteTable(
+  'app_workload_credentials',
+  {
+    id: text('id').$type<CredentialId>().primaryKey(),
+    appId: text('app_id').$type<AppId>().notNull().references(() => apps.id, { onDelete: 'cascade' }),
+    spiffeId: text('spiffe_id').notNull(),
+    createdBy: text('created_by').$type<UserId>().references(() => users.id),
+    createdAt: createdAt(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [
+    index('app_workload_credentials_app_idx').on(t.appId),
+    uniqueIndex('app_workload_credentials_active_spiffe_idx').on(t.spiffeId).where(sql`${t.revokedAt} is null`),
+  ],
 );

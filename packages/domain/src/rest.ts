@@ -169,6 +169,17 @@ export interface SnapshotJwtCredential {
   algorithms: Array<'RS256' | 'ES256' | 'EdDSA'>;
 }
 
+/**
+ * A workload credential of an app (ADR 0033): a caller whose mTLS identity the mesh forwards in
+ * `x-forwarded-client-cert` with this SPIFFE ID, from a trusted proxy, is the app. An active SPIFFE ID names one app.
+ */
+export interface SnapshotWorkloadCredential {
+  id: CredentialId;
+  appId: AppId;
+  /** `spiffe://<trust domain>/<path>`, as the portal validated it. */
+  spiffeId: string;
+}
+
 /** Defaults the portal fills in where the publisher set nothing, so the gateway never guesses. */
 export const restDefaults = {
   balancer: { type: 'round-robin' } as BalancerPolicy,

@@ -1,6 +1,6 @@
 import type { AppId, KeyId, PlanId, PromptId, ProviderId, ServiceId, SubscriptionId, TeamId } from './ids';
 import type { LifecycleState, ProviderType, ServiceKind, SubscriptionState } from './states';
-import type { SnapshotJwtCredential, SnapshotRestApi, SnapshotRestService } from './rest';
+import type { SnapshotJwtCredential, SnapshotRestApi, SnapshotRestService, SnapshotWorkloadCredential } from './rest';
 
 /**
  * The config snapshot: everything the gateway needs to serve a request, compiled by the portal from the
@@ -23,6 +23,8 @@ export interface SnapshotData {
   restServices: SnapshotRestService[];
   restApis: SnapshotRestApi[];
   jwtCredentials: SnapshotJwtCredential[];
+  /** Apps' active SPIFFE IDs (ADR 0033); absent from a portal older than them. */
+  workloadCredentials: SnapshotWorkloadCredential[];
 }
 
 /** Only usable keys are compiled in: a revoked key is simply absent, so the gateway answers 401 for it. */
@@ -191,6 +193,8 @@ export interface SnapshotDelta {
   keys: { put: SnapshotKey[]; remove: string[] };
   apps: { put: SnapshotApp[]; remove: AppId[] };
   subscriptions: { put: SnapshotSubscription[]; remove: Array<{ appId: AppId; serviceId: ServiceId }> };
+  /** Workload credentials put, and SPIFFE IDs no longer active; absent from a portal older than them. */
+  workloadCredentials?: { put: SnapshotWorkloadCredential[]; remove: string[] };
 }
 
 /** The media type of a delta on the internal snapshot channel; a gateway that applies deltas asks for it in `Accept`. */

@@ -4,8 +4,8 @@ import { LayeredMap } from './layered-map';
 
 /**
  * The config at `delta.to`, made from `config` (at `delta.from`) without rebuilding its big maps (ADR 0032):
- * keys, apps and the changed apps' subscriptions go into the layered maps' overlays; every other index is
- * shared. A new object, so requests holding `config` keep seeing one revision. Throws on a delta that does not
+ * keys, apps, the changed apps' subscriptions and workload credentials go into the layered maps' overlays;
+ * every other index is shared. A new object, so requests holding `config` keep seeing one revision. Throws on a delta that does not
  * start at `config`'s revision: the caller installs the full snapshot instead.
  */
 export function applyDelta(config: GatewayConfig, delta: SnapshotDelta): GatewayConfig {
@@ -39,5 +39,13 @@ export function applyDelta(config: GatewayConfig, delta: SnapshotDelta): Gateway
       [...changed].filter(([, map]) => map.size > 0),
       emptied,
     ),
+    // Absent from an older portal's delta: nothing of them changed that it could say.
+    workloads: delta.workloadCredentials
+      ? LayeredMap.withChanges(
+          config.workloads,
+          delta.workloadCredentials.put.map((w) => [w.spiffeId, w] as const),
+          delta.workloadCredentials.remove,
+        )
+      : config.workloads,
   };
 }

@@ -12,6 +12,7 @@ import type {
   SnapshotProvider,
   SnapshotService,
   SnapshotSubscription,
+  SnapshotWorkloadCredential,
 } from '@tollgate/domain';
 import { compilePrompt, type CompiledPrompt } from '@tollgate/prompts';
 import { buildJwtIndex, type JwtIndex } from '../identity/jwt-index';
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   readonly rest: RestRouteTable;
   /** Apps' JWT credentials by issuer; building it starts fetching any JWKS the process does not hold yet. */
   readonly jwt: JwtIndex;
+  /** Apps' workload credentials by SPIFFE ID (ADR 0033); changed by deltas, so a layered map after one. */
+  readonly workloads: ReadonlyMap<string, SnapshotWorkloadCredential>;
 }
 
 const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
@@ -80,6 +83,7 @@ export function indexSnapshot(data: SnapshotData): GatewayConfig {
     promptsByPath: indexPrompts(data),
     rest: compileRestRoutes(data),
     jwt: buildJwtIndex(data.jwtCredentials ?? []),
+    workloads: new Map((data.workloadCredentials ?? []).map((w) => [w.spiffeId, w])),
   };
 }
 

@@ -85,5 +85,6 @@ export function testSnapshot(o: TestSnapshotOptions): SnapshotData {
     restServices: [],
     restApis: [],
     jwtCredentials: [],
+    workloadCredentials: [],
   };
 }

@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { appCredentials } from '@tollgate/db';
-import { isId, newId } from '@tollgate/domain';
+import { newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
-import { requireOwned, requireSignedIn } from '../access/policy';
-import { findApp } from '../access/load';
-import { conflict, notFound } from '../http/errors';
+import { conflict } from '../http/errors';
 import { readJson, readNoBody } from '../http/validate';
+import { credentialOwner, credentialToRevoke } from './credential-access';
 import { createJwtCredentialSchema, jwtCredentialView } from './jwt-schema';
 
 /** More than any app needs (one per identity provider and environment); a cap keeps the snapshot bounded. */
@@ -20,8 +19,7 @@ export function jwtCredentialRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
   app.post('/apps/:appId/jwt-credentials', async (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const { actor, owner } = credentialOwner(ctx, c);
     const input = await readJson(c, createJwtCredentialSchema);
     const active = ctx.db.select().from(appCredentials).where(isNull(appCredentials.revokedAt)).all();
     if (active.filter((r) => r.appId === owner.id).length >= maxPerApp) throw conflict(`An app has at most ${maxPerApp} active JWT credentials; revoke one first.`);
@@ -53,23 +51,16 @@ export function jwtCredentialRoutes(ctx: PortalContext) {
   });
 
   app.get('/apps/:appId/jwt-credentials', (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const { owner } = credentialOwner(ctx, c);
     const rows = ctx.db.select().from(appCredentials).where(eq(appCredentials.appId, owner.id)).orderBy(desc(appCredentials.createdAt), desc(appCredentials.id)).all();
     return c.json({ credentials: rows.map(jwtCredentialView) });
   });
 
   /** Revokes: the row stays, for the audit trail and the list, and the next snapshot no longer accepts its tokens. */
   app.delete('/apps/:appId/jwt-credentials/:credentialId', async (c) => {
-    const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const { actor, owner } = credentialOwner(ctx, c);
     await readNoBody(c);
-    const credentialId = c.req.param('credentialId');
-    const credential = isId('credential', credentialId)
-      ? ctx.db.select().from(appCredentials).where(and(eq(appCredentials.id, credentialId), eq(appCredentials.appId, owner.id))).get()
-      : undefined;
-    if (!credential) throw notFound('Credential');
-    if (credential.revokedAt !== null) throw conflict('The credential is already revoked.');
+    const credential = credentialToRevoke(c, (id) => ctx.db.select().from(appCredentials).where(and(eq(appCredentials.id, id), eq(appCredentials.appId, owner.id))).get());
     const revokedAt = Date.now();
     const row = ctx.commitChange(
       actor.id,

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
-import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
+import type { PortalFixture, TestUser } from '../testing/portal-fixture';
+import { createCredentialFixture } from '../testing/credential-fixture';
 
 const jwkOf = (type: 'rsa' | 'ec' | 'ed25519', which: 'publicKey' | 'privateKey' = 'publicKey', curve = 'P-256') => {
   const pair = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : type === 'ec' ? generateKeyPairSync('ec', { namedCurve: curve }) : generateKeyPairSync('ed25519');
@@ -22,13 +23,7 @@ describe('JWT credentials of an app', () => {
   const create = (body: unknown, app = appId, cookie = member.cookie) => f.api('POST', `/api/apps/${app}/jwt-credentials`, { cookie, body });
 
   beforeAll(async () => {
-    f = await createPortalFixture();
-    [member, outsider] = await Promise.all([f.createUser(), f.createUser()]);
-    teamId = (await f.createTeam({ slug: 'jwt-team' })).id;
-    await f.addMember(teamId, member.id, 'member');
-    const outsiderTeam = (await f.createTeam({ slug: 'jwt-outsider', ownerUserId: outsider.id })).id;
-    appId = (await f.api('POST', `/api/teams/${teamId}/apps`, { cookie: member.cookie, body: { name: 'mobile' }, expect: 201 })).body.app.id;
-    otherAppId = (await f.api('POST', `/api/teams/${outsiderTeam}/apps`, { cookie: outsider.cookie, body: { name: 'theirs' }, expect: 201 })).body.app.id;
+    ({ f, member, outsider, teamId, appId, otherAppId } = await createCredentialFixture('jwt', 'mobile'));
   });
   afterAll(() => f.close());
 

@@ -11,6 +11,7 @@ import { nameSchema, readJson, readNoBody } from '../http/validate';
 import { monthlyBudgetSchema, rateLimitsSchema } from '../plans/limits-schema';
 import { keyRoutes } from './key-routes';
 import { jwtCredentialRoutes } from './jwt-credential-routes';
+import { workloadCredentialRoutes } from './workload-credential-routes';
 import { usageRoutes } from './usage';
 
 const descriptionSchema = z.string().trim().max(2000);
@@ -93,6 +94,7 @@ export function appRoutes(ctx: PortalContext) {
 
   app.route('/', keyRoutes(ctx));
   app.route('/', jwtCredentialRoutes(ctx));
+  app.route('/', workloadCredentialRoutes(ctx));
   app.route('/', usageRoutes(ctx));
   return app;
 }

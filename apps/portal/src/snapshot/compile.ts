@@ -1,8 +1,9 @@
-import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import {
   apiKeys,
   apps,
+  appWorkloadCredentials,
   configRevision,
   plans,
   providers,
@@ -12,7 +13,7 @@ import {
   teams,
   type Db,
 } from '@tollgate/db';
-import type { SnapshotApp, SnapshotData, SnapshotKey, SnapshotProvider, SnapshotSubscription } from '@tollgate/domain';
+import type { SnapshotApp, SnapshotData, SnapshotKey, SnapshotProvider, SnapshotSubscription, SnapshotWorkloadCredential } from '@tollgate/domain';
 import type { Reader } from '../changes/tx';
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
@@ -113,6 +114,7 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
       }),
       // REST services' proxy settings and APIs from their live releases, and apps' JWT credentials (ADR 0018).
       ...compileRest(tx, secrets, serviceRows, live, logger),
+      workloadCredentials: readWorkloadCredentials(tx),
     };
   });
 }
@@ -219,4 +221,18 @@ export function readSubscriptionRows(tx: Reader, where?: SQL, orderBy?: SQL): Su
       ([id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt]) =>
         ({ id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt }) as SubscriptionRow,
     );
+}
+
+/**
+ * Active workload credentials (ADR 0033), in rowid order: the partial unique index on active SPIFFE IDs could
+ * otherwise make SQLite list them by SPIFFE ID, and the delta must give the order a full compile gives.
+ */
+export function readWorkloadCredentials(tx: Reader, where?: SQL): SnapshotWorkloadCredential[] {
+  const active = isNull(appWorkloadCredentials.revokedAt);
+  return tx
+    .select({ id: appWorkloadCredentials.id, appId: appWorkloadCredentials.appId, spiffeId: appWorkloadCredentials.spiffeId })
+    .from(appWorkloadCredentials)
+    .where(where ? and(active, where) : active)
+    .orderBy(sql`${appWorkloadCredentials}.rowid`)
+    .all();
 }

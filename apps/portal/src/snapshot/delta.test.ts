@@ -42,6 +42,8 @@ function expectSameLookups(actual: GatewayConfig, expected: GatewayConfig, probe
       expected.subscriptionsByApp.get(app as never) && sorted(expected.subscriptionsByApp.get(app as never)!),
     );
   }
+  expect(actual.workloads.size).toBe(expected.workloads.size);
+  expect(sorted(actual.workloads)).toEqual(sorted(expected.workloads));
   expect(sorted(actual.services)).toEqual(sorted(expected.services));
   expect(sorted(actual.plans)).toEqual(sorted(expected.plans));
 }
@@ -74,6 +76,8 @@ describe('incremental snapshots (ADR 0032)', () => {
     const appIds: string[] = [];
     const keys: Array<{ appId: string; id: string }> = [];
     const subs: string[] = [];
+    const workloads: Array<{ appId: string; id: string }> = [];
+    let spiffeSerial = 0;
     const probes = { hashes: new Set<string>(), apps: new Set<string>() };
     const cookie = m.cMember.cookie;
     const ops: Array<[string, () => Promise<unknown>]> = [
@@ -120,6 +124,17 @@ describe('incremental snapshots (ADR 0032)', () => {
         const res = sub && (await f.api('POST', `/api/subscriptions/${sub}/change-plan`, { cookie, body: { planId: pick(plans) } }));
         if (res && res.status === 201) subs.push(res.body.subscription.id);
       }],
+      ['add workload', async () => {
+        const app = pick(appIds);
+        // Now and then a SPIFFE ID used before: taken (409) while active, free again once revoked.
+        const n = next() < 0.3 && spiffeSerial > 0 ? Math.floor(next() * spiffeSerial) : spiffeSerial++;
+        const res = app && (await f.api('POST', `/api/apps/${app}/workload-credentials`, { cookie, body: { spiffeId: `spiffe://cluster.local/ns/n${n}/sa/s` } }));
+        if (res && res.status === 201) workloads.push({ appId: app!, id: res.body.credential.id });
+      }],
+      ['revoke workload', async () => {
+        const w = pick(workloads);
+        if (w) await f.api('DELETE', `/api/apps/${w.appId}/workload-credentials/${w.id}`, { cookie });
+      }],
       // Not incremental: recompiles in full, and the deltas after it must start from that snapshot.
       ['edit plan', () => f.api('PATCH', `/api/plans/${pick(plans)}`, { cookie: m.pOwner.cookie, body: { limits: { requestsPerMinute: Math.ceil(next() * 1000) } } })],
       ['team budget', () => f.api('PATCH', `/api/teams/${m.consumerTeam}`, { cookie: m.cOwner.cookie, body: { costBudgetMicroUsdPerMonth: Math.ceil(next() * 1e7) } })],
@@ -132,7 +147,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     const behind = new SnapshotHolder();
     behind.install(f.publisher.current());
     let composed = 0;
-    for (let step = 0; step < 200; step++) {
+    for (let step = 0; step < 320; step++) {
       const [name, op] = appIds.length < 3 ? ops[0]! : pick(weighted)!;
       // Sometimes two changes land before the publisher runs: they make one delta from two commits.
       await op();
@@ -157,7 +172,42 @@ describe('incremental snapshots (ADR 0032)', () => {
     expect(seen.full).toBeGreaterThan(10);
     expect(keys.length).toBeGreaterThan(20);
     expect(subs.length).toBeGreaterThan(20);
+    expect(workloads.length).toBeGreaterThan(5);
   }, 60_000);
+
+  it('sends a workload credential added, revoked, or gone with its app as a delta the gateway indexes by SPIFFE ID', async () => {
+    const f = await fixture();
+    const m = await createMarket(f);
+    const app = await m.app();
+    await settle();
+    const { holder, seen } = attachGateway(f);
+    const spiffeId = 'spiffe://cluster.local/ns/shop/sa/checkout';
+    const post = (body: unknown, on = app) => f.api('POST', `/api/apps/${on}/workload-credentials`, { cookie: m.cMember.cookie, body, expect: 201 });
+    const credential = (await post({ spiffeId })).body.credential;
+    await settle();
+    expect(seen).toMatchObject({ deltas: 1, full: 1 });
+    expect(seen.last!.workloadCredentials).toEqual({ put: [{ id: credential.id, appId: app, spiffeId }], remove: [] });
+    expect(holder.current()!.workloads.get(spiffeId)).toEqual({ id: credential.id, appId: app, spiffeId });
+
+    await f.api('DELETE', `/api/apps/${app}/workload-credentials/${credential.id}`, { cookie: m.cMember.cookie, expect: 200 });
+    await settle();
+    expect(seen.deltas).toBe(2);
+    expect(seen.last!.workloadCredentials).toEqual({ put: [], remove: [spiffeId] });
+    expect(holder.current()!.workloads.has(spiffeId)).toBe(false);
+
+    // Revoked, the ID goes to another app; deleting that app takes its credentials along (ON DELETE CASCADE).
+    const other = await m.app();
+    const moved = (await post({ spiffeId }, other)).body.credential;
+    await settle();
+    expect(holder.current()!.workloads.get(spiffeId)!.appId).toBe(other);
+    await f.api('DELETE', `/api/apps/${other}`, { cookie: m.cOwner.cookie, expect: 204 });
+    await settle();
+    expect(seen.last).toMatchObject({ apps: { remove: [other] }, workloadCredentials: { put: [], remove: [spiffeId] } });
+    expect(holder.current()!.workloads.has(spiffeId)).toBe(false);
+    expect(seen.full).toBe(1);
+    expect(withoutTime(f.publisher.current())).toEqual(withoutTime(compileSnapshot(f.db, f.secrets)));
+    expect(moved.id).not.toBe(credential.id);
+  });
 
   it('deleting an app sends its keys and subscriptions as removals', async () => {
     const f = await fixture();

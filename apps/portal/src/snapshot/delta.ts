@@ -1,13 +1,15 @@
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { apiKeys, apps, configRevision, subscriptions, type Db } from '@tollgate/db';
-import { snapshotDeltaMediaType, type AppId, type SnapshotData, type SnapshotDelta, type SnapshotKey, type SnapshotSubscription } from '@tollgate/domain';
-import { effectiveSubscriptions, readApps, readKeys, readSubscriptionRows } from './compile';
+import { apiKeys, apps, appWorkloadCredentials, configRevision, subscriptions, type Db } from '@tollgate/db';
+import { snapshotDeltaMediaType, type AppId, type CredentialId, type SnapshotData, type SnapshotDelta, type SnapshotKey, type SnapshotSubscription, type SnapshotWorkloadCredential } from '@tollgate/domain';
+import { effectiveSubscriptions, readApps, readKeys, readSubscriptionRows, readWorkloadCredentials } from './compile';
 
 /** The rows committed changes named, by table: what a delta re-reads. */
 export interface DeltaTargets {
   keys: ReadonlySet<string>;
   apps: ReadonlySet<string>;
   subscriptions: ReadonlySet<string>;
+  /** Workload credentials (ADR 0033), by id. */
+  workloadCredentials: ReadonlySet<string>;
 }
 
 /**
@@ -26,7 +28,8 @@ const pairOf = (s: { appId: string; serviceId: string }) => `${s.appId} ${s.serv
  *
  * What is re-read, so that a change touching more rows than it names is still covered: for an app, the app,
  * all its keys and all its subscriptions; for a key, all the keys of its app; for a subscription, every row of
- * its (app, service) pair, since the snapshot holds the one effective subscription of each pair. A row that
+ * its (app, service) pair, since the snapshot holds the one effective subscription of each pair; for a workload
+ * credential, that row, and for an app, all its workload credentials too. A row that
  * is gone was deleted with its app (ON DELETE CASCADE). Everything is read in one transaction with the
  * revision, and unchanged rows keep their places, so the result is what `compileSnapshot` would give at that
  * revision (new rows last, in rowid order, as its table scans list them); the test compares the two.
@@ -62,6 +65,11 @@ export function compileDelta(db: Db, prev: SnapshotData, targets: DeltaTargets, 
     const subWhere: SQL[] = [...pairs.values()].map((p) => and(eq(subscriptions.appId, p.appId), eq(subscriptions.serviceId, p.serviceId))!);
     if (appIds.length) subWhere.push(inArray(subscriptions.appId, appIds));
     const freshSubs = subWhere.length ? effectiveSubscriptions(readSubscriptionRows(tx, or(...subWhere), sql`${subscriptions}.rowid`)) : [];
+    const workloadIds = [...targets.workloadCredentials] as CredentialId[];
+    const workloadWhere: SQL[] = [];
+    if (workloadIds.length) workloadWhere.push(inArray(appWorkloadCredentials.id, workloadIds));
+    if (appIds.length) workloadWhere.push(inArray(appWorkloadCredentials.appId, appIds));
+    const freshWorkloads = workloadWhere.length ? readWorkloadCredentials(tx, or(...workloadWhere)) : [];
 
     // Scope tests by app id first: a string per row of 100,000 would cost more than the whole delta.
     const pairApps = new Set([...pairs.values()].map((p) => p.appId));
@@ -74,14 +82,23 @@ export function compileDelta(db: Db, prev: SnapshotData, targets: DeltaTargets, 
       (s) => targets.apps.has(s.appId) || (pairApps.has(s.appId) && pairs.has(pairOf(s))),
       pairOf,
     );
+    const workloads = merge(
+      prev.workloadCredentials ?? [],
+      freshWorkloads,
+      workloadWhere.length > 0,
+      (w) => targets.workloadCredentials.has(w.id) || targets.apps.has(w.appId),
+      (w) => w.id,
+    );
     return {
-      snapshot: { ...prev, revision, compiledAt: new Date().toISOString(), keys: keys.rows, apps: appsMerged.rows, subscriptions: subs.rows },
+      snapshot: { ...prev, revision, compiledAt: new Date().toISOString(), keys: keys.rows, apps: appsMerged.rows, subscriptions: subs.rows, workloadCredentials: workloads.rows },
       delta: {
         from: prev.revision,
         to: revision,
         keys: { put: keys.put, remove: keys.removed.map((k) => k.hash) },
         apps: { put: appsMerged.put, remove: appsMerged.removed.map((a) => a.id) },
         subscriptions: { put: subs.put, remove: subs.removed.map(({ appId, serviceId }) => ({ appId, serviceId })) },
+        // By SPIFFE ID, what the gateway indexes them by (as keys go by hash).
+        workloadCredentials: { put: workloads.put, remove: workloads.removed.map((w) => w.spiffeId) },
       },
     };
   });
@@ -128,6 +145,7 @@ export function composeDeltas(deltas: readonly SnapshotDelta[]): SnapshotDelta {
   const keys = new Map<string, SnapshotDelta['keys']['put'][number] | null>();
   const appsById = new Map<string, SnapshotDelta['apps']['put'][number] | null>();
   const subs = new Map<string, { appId: AppId; serviceId: SnapshotSubscription['serviceId']; put: SnapshotSubscription | null }>();
+  const workloads = new Map<string, SnapshotWorkloadCredential | null>();
   for (const d of deltas) {
     for (const hash of d.keys.remove) keys.set(hash, null);
     for (const k of d.keys.put) keys.set(k.hash, k);
@@ -135,6 +153,8 @@ export function composeDeltas(deltas: readonly SnapshotDelta[]): SnapshotDelta {
     for (const a of d.apps.put) appsById.set(a.id, a);
     for (const s of d.subscriptions.remove) subs.set(pairOf(s), { ...s, put: null });
     for (const s of d.subscriptions.put) subs.set(pairOf(s), { appId: s.appId, serviceId: s.serviceId, put: s });
+    for (const spiffeId of d.workloadCredentials?.remove ?? []) workloads.set(spiffeId, null);
+    for (const w of d.workloadCredentials?.put ?? []) workloads.set(w.spiffeId, w);
   }
   const split = <T>(map: Map<string, T | null>) => ({
     put: [...map.values()].filter((v): v is T => v !== null),
@@ -150,5 +170,6 @@ export function composeDeltas(deltas: readonly SnapshotDelta[]): SnapshotDelta {
       put: subValues.flatMap((s) => (s.put ? [s.put] : [])),
       remove: subValues.flatMap(({ appId, serviceId, put }) => (put ? [] : [{ appId, serviceId }])),
     },
+    workloadCredentials: split(workloads),
   };
 }

@@ -4,6 +4,7 @@ import type { SnapshotData, SnapshotDelta } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import { compileSnapshot, type SnapshotReuse } from './compile';
 import { composeDeltas, compileDelta, maxDeltaTargets } from './delta';
+import { workloadCredentialTarget } from '../apps/workload-schema';
 
 /** What the publisher needs to know of a committed change (commitChange's ChangeDescription). */
 export interface ChangeHint {
@@ -12,13 +13,14 @@ export interface ChangeHint {
   affectsGateway?: boolean;
 }
 
-/** A new snapshot, and when it differs from the previous one only in keys, apps and subscriptions, how. */
+/** A new snapshot, and when it differs from the previous one only in keys, apps, subscriptions and workload credentials, how. */
 export type SnapshotListener = (snapshot: SnapshotData, delta?: SnapshotDelta) => void;
 
 export interface SnapshotPublisher {
   /**
    * Called after a committed config change, with the changes its transaction recorded: recompiles off the
-   * request that made it. Without `changes`, or for changes beyond keys, apps and subscriptions, in full.
+   * request that made it. Without `changes`, or for changes beyond keys, apps, subscriptions and workload
+   * credentials, in full.
    */
   configChanged(changes?: readonly ChangeHint[]): void;
   /** The latest compiled snapshot: always what a full compile gives at its revision. */
@@ -43,14 +45,28 @@ export interface SnapshotPublisherOptions {
   keepDeltas?: number;
 }
 
-const deltaTables: Record<string, 'keys' | 'apps' | 'subscriptions'> = { key: 'keys', app: 'apps', subscription: 'subscriptions' };
+const deltaTables: Record<string, 'keys' | 'apps' | 'subscriptions' | 'workloadCredentials'> = {
+  key: 'keys',
+  app: 'apps',
+  subscription: 'subscriptions',
+  [workloadCredentialTarget]: 'workloadCredentials',
+};
 
 /**
  * The changes committed since the snapshot: how many revision bumps they made, the rows they named, and every
  * target type they touched (`unknown`: a commit came without its changes, so any table may have changed).
  */
 function noPending() {
-  return { commits: 0, incremental: true, keys: new Set<string>(), apps: new Set<string>(), subscriptions: new Set<string>(), touched: new Set<string>(), unknown: false };
+  return {
+    commits: 0,
+    incremental: true,
+    keys: new Set<string>(),
+    apps: new Set<string>(),
+    subscriptions: new Set<string>(),
+    workloadCredentials: new Set<string>(),
+    touched: new Set<string>(),
+    unknown: false,
+  };
 }
 
 /**
@@ -91,12 +107,12 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   };
 
   /**
-   * A delta when every change since the snapshot was made by this process and only named keys, apps and
-   * subscriptions; then the revision must be exactly the snapshot's plus those commits (ADR 0032). Anything
-   * else, including a write by another portal process that the poll found, compiles in full.
+   * A delta when every change since the snapshot was made by this process and only named keys, apps,
+   * subscriptions and workload credentials; then the revision must be exactly the snapshot's plus those commits
+   * (ADR 0032). Anything else, including a write by another portal process that the poll found, compiles in full.
    */
   const tryDelta = (changes: ReturnType<typeof noPending>): boolean => {
-    const targets = changes.keys.size + changes.apps.size + changes.subscriptions.size;
+    const targets = changes.keys.size + changes.apps.size + changes.subscriptions.size + changes.workloadCredentials.size;
     if (!changes.incremental || changes.commits === 0 || targets === 0 || targets > maxDeltaTargets) return false;
     try {
       const result = compileDelta(db, snapshot, changes, snapshot.revision + changes.commits);

@@ -6,10 +6,11 @@ import { Page } from '../ui/page';
 import { DataState } from '../ui/states';
 import { StateBadge } from '../ui/badge';
 import { KeysSection } from './keys-section';
+import { WorkloadSection } from './workload-section';
 import { when } from './format';
 import { Table } from '../ui/table';
 
-/** One app: its keys, its subscriptions (with the publisher's reason) and its JWT credentials. */
+/** One app: its keys, its subscriptions (with the publisher's reason), its JWT credentials and workload identities. */
 export function AppPage() {
   const { id } = useParams<{ id: string }>();
   const app = useQuery({ queryKey: ['app', id], queryFn: () => api.get<{ app: App }>(`/api/apps/${id}`) });
@@ -28,6 +29,7 @@ export function AppPage() {
           <KeysSection appId={a.id} />
           <SubscriptionsSection appId={a.id} />
           <JwtSection appId={a.id} />
+          <WorkloadSection appId={a.id} />
         </Page>
       )}
     </DataState>
