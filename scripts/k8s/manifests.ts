@@ -171,17 +171,61 @@ function portal({ topology, image }: ManifestOptions, meta: Meta): K8sObject[] {
   ];
 }
 
+/**
+ * In the mesh the gateway's socket peer is its own sidecar (Istio forwards inbound calls from 127.0.0.6), so
+ * that is the trusted proxy; the AuthorizationPolicy below is what makes trusting it safe: only the ingress
+ * (and Tollgate's own pods) reach the gateway, so only the ingress's forwarded headers and checks arrive.
+ */
+const sidecarPeer = '127.0.0.6';
+
+/** What turns on the gateway's side of each topology (ADR 0033, 0035, 0036). */
+function meshEnv(options: ManifestOptions): Array<{ name: string; value: string }> {
+  if (options.topology === 'front') return [];
+  const env = [{ name: 'TOLLGATE_TRUSTED_PROXIES', value: sidecarPeer }];
+  if (options.topology === 'authorizer') {
+    // The gRPC port serves the gRPC check and, for both flavours, the access log that completes each record.
+    env.push({ name: 'TOLLGATE_EXT_AUTHZ_GRPC_PORT', value: String(ports.grpcAuthz) });
+    if (options.authorizer === 'http') env.push({ name: 'TOLLGATE_EXT_AUTHZ_PATH_PREFIX', value: extAuthzPathPrefix });
+    env.push({ name: 'TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS', value: String(accessLogWaitMs) });
+  }
+  return env;
+}
+
+/** The HTTP check's prefix the portal's generated meshConfig entry names (ADR 0035). */
+const extAuthzPathPrefix = '/ext-authz';
+/** Above the gateway's own longest call (TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS, 120 s) with room for streams. */
+const accessLogWaitMs = 300_000;
+
+/**
+ * Who may reach the gateway pods through their sidecars: the ingress (its calls, checks and access log) and
+ * Tollgate's own namespace (the portal's prompt test runs). Anything else in the mesh calls through the
+ * ingress, so nothing else can send forwarded headers or checks the gateway would believe.
+ */
+function gatewayPolicy(options: ManifestOptions, meta: Meta): K8sObject {
+  return {
+    apiVersion: 'security.istio.io/v1beta1',
+    kind: 'AuthorizationPolicy',
+    metadata: meta(names.gateway, 'gateway'),
+    spec: {
+      selector: { matchLabels: selectorOf('gateway') },
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: [options.ingressPrincipal] } }] }, { from: [{ source: { namespaces: [options.namespace] } }] }],
+    },
+  };
+}
+
 function gateway(options: ManifestOptions, meta: Meta): K8sObject[] {
   const { topology, image } = options;
-  const grpcAuthz = topology === 'authorizer' && options.authorizer === 'grpc';
+  const grpcPort = topology === 'authorizer';
   const servicePorts: object[] = [{ name: 'http', port: ports.gateway, targetPort: 'http', appProtocol: 'http' }];
   const containerPorts: object[] = [{ name: 'http', containerPort: ports.gateway }];
-  if (grpcAuthz) {
-    // ADR 0031: the gRPC ext_authz check has its own port (authzPort 9191); the HTTP check shares 8081.
+  if (grpcPort) {
+    // ADR 0031 and 0036: the gRPC check and the access log service share 9191; the HTTP check shares 8081.
     servicePorts.push({ name: 'grpc-ext-authz', port: ports.grpcAuthz, targetPort: 'grpc-ext-authz', appProtocol: 'grpc' });
     containerPorts.push({ name: 'grpc-ext-authz', containerPort: ports.grpcAuthz });
   }
   return [
+    ...(topology === 'front' ? [] : [gatewayPolicy(options, meta)]),
     serviceOf(meta, names.gateway, 'gateway', servicePorts),
     {
       apiVersion: 'apps/v1',
@@ -210,6 +254,7 @@ function gateway(options: ManifestOptions, meta: Meta): K8sObject[] {
                   { name: 'TOLLGATE_PORTAL_URL', value: `http://${names.portal}:${ports.portal}` },
                   secretEnv('TOLLGATE_REDIS_URL'),
                   secretEnv('TOLLGATE_INTERNAL_TOKEN'),
+                  ...meshEnv(options),
                 ],
                 ports: containerPorts,
                 // /readyz answers 503 until the first snapshot is in: no traffic before there is config to serve.

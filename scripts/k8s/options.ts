@@ -24,6 +24,11 @@ const flagSchema = z
     'max-gateway-replicas': replicas.default(10),
     /** ADR 0031's `authorizer=`: the gRPC ext_authz listener gets its own port (9191), HTTP shares the gateway's. */
     authorizer: z.enum(['http', 'grpc']).default('http'),
+    /** The ingress workload's mesh identity: the only caller outside the namespace the gateway's policy admits. */
+    'ingress-principal': z
+      .string()
+      .regex(/^[a-z0-9.-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+$/, 'use <trust domain>/ns/<namespace>/sa/<service account>')
+      .default('cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'),
     format: z.enum(['yaml', 'json']).default('yaml'),
     out: z.string().min(1, 'name a file').optional(),
   })
@@ -42,6 +47,8 @@ export interface ManifestOptions {
   gatewayReplicas: number;
   maxGatewayReplicas: number;
   authorizer: 'http' | 'grpc';
+  /** Behind the ingress and as its authorizer: the ingress's principal, which the gateway's AuthorizationPolicy admits. */
+  ingressPrincipal: string;
   internalToken: string;
   /** A Redis outside the cluster's manifests (managed); unset: a Redis StatefulSet is written. */
   redisUrl?: string;
@@ -87,6 +94,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     gatewayReplicas: f['gateway-replicas'],
     maxGatewayReplicas: f['max-gateway-replicas'],
     authorizer: f.authorizer,
+    ingressPrincipal: f['ingress-principal'],
     format: f.format,
     out: f.out,
     internalToken: vars.data.TOLLGATE_INTERNAL_TOKEN,

@@ -5,6 +5,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy';
 import { modelRegistry, unknownFieldsOf, validateWith } from '../../apps/portal/src/mesh/schema-probe.testing';
 
 /**
@@ -18,7 +19,7 @@ import { modelRegistry, unknownFieldsOf, validateWith } from '../../apps/portal/
  *   clashing type; a leaf that still validates is one the schema does not know. Strings are replaced by an
  *   object, not a number, because int-or-string fields (ports, quantities) take numbers.
  */
-const modelFor = modelRegistry([Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget, Namespace, Secret, Service]);
+const modelFor = modelRegistry([Deployment, StatefulSet, HorizontalPodAutoscaler, PodDisruptionBudget, Namespace, Secret, Service, AuthorizationPolicy]);
 
 type Manifest = { apiVersion: string; kind: string; metadata?: { name?: string } };
 

@@ -22,6 +22,7 @@ const optionsFor = (topology: Topology, extra: Partial<ManifestOptions> = {}): M
   gatewayReplicas: 2,
   maxGatewayReplicas: 10,
   authorizer: 'http',
+  ingressPrincipal: 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account',
   internalToken: token,
   ...extra,
 });
@@ -51,9 +52,8 @@ describe('buildManifests', () => {
     for (const authorizer of ['http', 'grpc'] as const) {
       it(`${topology} (${authorizer} authorizer): every object validates, with no field its schema does not know`, () => {
         const objects = buildManifests(optionsFor(topology, { authorizer })) as Obj[];
-        expect(objects.map((o) => o.kind).sort()).toEqual(
-          ['Deployment', 'HorizontalPodAutoscaler', 'Namespace', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service', 'StatefulSet', 'StatefulSet'],
-        );
+        const kinds = ['Deployment', 'HorizontalPodAutoscaler', 'Namespace', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service', 'StatefulSet', 'StatefulSet'];
+        expect(objects.map((o) => o.kind).sort()).toEqual((topology === 'front' ? kinds : ['AuthorizationPolicy', ...kinds]));
         for (const object of objects) {
           validateObject(object);
           expect(unknownFields(object), `${object.kind} ${object.metadata.name}`).toEqual([]);
@@ -170,12 +170,35 @@ describe('buildManifests', () => {
     for (const topology of topologies) expect(find(buildManifests(optionsFor(topology)) as Obj[], 'Namespace', 'tollgate').metadata.labels).not.toHaveProperty('istio-injection');
   });
 
-  it('the gRPC authorizer gets the ext_authz port ADR 0031 assumes (9191); the HTTP check shares the gateway port', () => {
-    const grpc = buildManifests(optionsFor('authorizer', { authorizer: 'grpc' })) as Obj[];
-    expect(find(grpc, 'Service', names.gateway).spec.ports[1]).toEqual({ name: 'grpc-ext-authz', port: 9191, targetPort: 'grpc-ext-authz', appProtocol: 'grpc' });
-    for (const [topology, authorizer] of [['authorizer', 'http'], ['behind', 'grpc'], ['front', 'grpc']] as const) {
-      expect(find(buildManifests(optionsFor(topology, { authorizer })) as Obj[], 'Service', names.gateway).spec.ports).toHaveLength(1);
+  it('as the authorizer, the gateway gets the gRPC port ADR 0031 assumes (9191) for the gRPC check and the access log', () => {
+    for (const authorizer of ['http', 'grpc'] as const) {
+      const objects = buildManifests(optionsFor('authorizer', { authorizer })) as Obj[];
+      expect(find(objects, 'Service', names.gateway).spec.ports[1]).toEqual({ name: 'grpc-ext-authz', port: 9191, targetPort: 'grpc-ext-authz', appProtocol: 'grpc' });
+      // The settings the topology needs, accepted by the gateway's own config schema.
+      const env = gatewayEnvSchema.parse(envOf(objects, find(objects, 'Deployment', names.gateway)));
+      expect(env).toMatchObject({ TOLLGATE_TRUSTED_PROXIES: ['127.0.0.6'], TOLLGATE_EXT_AUTHZ_GRPC_PORT: 9191, TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS: 300_000 });
+      expect(env.TOLLGATE_EXT_AUTHZ_PATH_PREFIX).toBe(authorizer === 'http' ? '/ext-authz' : undefined);
     }
+    for (const topology of ['behind', 'front'] as const) {
+      const objects = buildManifests(optionsFor(topology, { authorizer: 'grpc' })) as Obj[];
+      expect(find(objects, 'Service', names.gateway).spec.ports).toHaveLength(1);
+      const env = gatewayEnvSchema.parse(envOf(objects, find(objects, 'Deployment', names.gateway)));
+      expect(env.TOLLGATE_EXT_AUTHZ_GRPC_PORT).toBeUndefined();
+      expect(env.TOLLGATE_TRUSTED_PROXIES).toEqual(topology === 'behind' ? ['127.0.0.6'] : []);
+    }
+  });
+
+  it('in the mesh only the ingress and Tollgate\u2019s own namespace reach the gateway, so trusting its sidecar is safe', () => {
+    for (const topology of ['behind', 'authorizer'] as const) {
+      const objects = buildManifests(optionsFor(topology, { ingressPrincipal: 'example.org/ns/edge/sa/ingress' })) as Obj[];
+      const policy = find(objects, 'AuthorizationPolicy', names.gateway);
+      expect(policy.spec).toEqual({
+        selector: { matchLabels: find(objects, 'Deployment', names.gateway).spec.selector.matchLabels },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { principals: ['example.org/ns/edge/sa/ingress'] } }] }, { from: [{ source: { namespaces: ['tollgate'] } }] }],
+      });
+    }
+    expect(buildManifests(optionsFor('front')).some((o) => o.kind === 'AuthorizationPolicy')).toBe(false);
   });
 });
 
@@ -195,6 +218,7 @@ describe('parseCli', () => {
     expect(parseCli([], env)).toMatchObject({ topology: 'behind', namespace: 'tollgate', gatewayReplicas: 2, maxGatewayReplicas: 10, format: 'yaml' });
     const argv = ['--topology', 'front', '--namespace', 'edge', '--image', 'registry.example.com/tollgate@sha256:' + 'a'.repeat(64), '--gateway-replicas', '4', '--max-gateway-replicas', '8', '--format', 'json', '--out', 'x.json'];
     expect(parseCli(argv, env)).toMatchObject({ topology: 'front', namespace: 'edge', gatewayReplicas: 4, maxGatewayReplicas: 8, format: 'json', out: 'x.json' });
+    expect(parseCli(['--ingress-principal', 'example.org/ns/edge/sa/ingress'], env).ingressPrincipal).toBe('example.org/ns/edge/sa/ingress');
   });
 
   it('names the bad flag or variable', () => {
@@ -205,6 +229,7 @@ describe('parseCli', () => {
     expect(usage(['--gateway-replicas', '1.5'])).toMatch(/^--gateway-replicas:/);
     expect(usage(['--gateway-replicas', '5', '--max-gateway-replicas', '4'])).toMatch(/^--max-gateway-replicas:/);
     expect(usage(['--image', 'Not An Image'])).toMatch(/^--image:/);
+    expect(usage(['--ingress-principal', 'spiffe://cluster.local/ns/a/sa/b'])).toMatch(/^--ingress-principal: use <trust domain>\/ns\/<namespace>\/sa\/<service account>/);
     expect(usage(['stray'])).toMatch(/stray/);
     expect(usage([], {})).toMatch(/^TOLLGATE_INTERNAL_TOKEN: is not set/);
     expect(usage([], { TOLLGATE_INTERNAL_TOKEN: 'short' })).toMatch(/^TOLLGATE_INTERNAL_TOKEN: use at least 32/);
@@ -224,7 +249,7 @@ describe('npm run manifests (the CLI, spawned)', () => {
     const docs = parseAllDocuments(stdout);
     expect(docs.every((d) => d.errors.length === 0)).toBe(true);
     const objects = docs.map((d) => d.toJS()) as Obj[];
-    expect(objects).toHaveLength(10);
+    expect(objects).toHaveLength(11);
     for (const object of objects) validateObject(object);
     expect(find(objects, 'Namespace', 'mesh-tollgate')).toBeDefined();
     expect(podSpecOf(find(objects, 'Deployment', names.gateway))).toBeDefined();

@@ -2,6 +2,7 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1b
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy';
 import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1beta1/RequestAuthentication';
+import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { ReferenceGrant } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1/ReferenceGrant';
 import { modelRegistry, unknownFieldsOf, validateWith } from './schema-probe.testing';
@@ -18,7 +19,7 @@ import { modelRegistry, unknownFieldsOf, validateWith } from './schema-probe.tes
  * - `celViolations()`: the packaged schemas leave out the CRDs' CEL rules (`x-kubernetes-validations`), which
  *   the API server runs; the HTTPRoute v1 rules the builders could break are checked by hand.
  */
-const modelFor = modelRegistry([VirtualService, DestinationRule, AuthorizationPolicy, RequestAuthentication, HTTPRoute, ReferenceGrant]);
+const modelFor = modelRegistry([VirtualService, DestinationRule, AuthorizationPolicy, RequestAuthentication, Telemetry, HTTPRoute, ReferenceGrant]);
 
 /** Throws the CRD schema's complaint, naming the object. */
 export function validateObject(object: { apiVersion: string; kind: string; metadata?: { name?: string } }): void {

@@ -2,6 +2,7 @@ import type { ServiceRestSettings } from '@tollgate/db';
 import type { MeshOptions } from './options';
 import { destinationOf, duration, labelsFor, objectName, routeTimeoutMs, servedSplit, weightedDestinations, type K8sObject, type MeshManifests, type MeshService } from './model';
 import { apiMatches, credentialHeaders, type ApiMatch } from './paths';
+import { accessLogObjects, accessLogProvider } from './access-log';
 
 /**
  * Istio objects for one service (ADR 0031). v1beta1 of both API groups: served by every Istio from 1.9 to
@@ -170,9 +171,14 @@ function requestAuthentication(service: MeshService, options: MeshOptions, notes
   };
 }
 
-/** The meshConfig entry that makes Tollgate the CUSTOM provider: HTTP or gRPC ext_authz, failing closed. */
-function extensionProvider(service: MeshService, options: MeshOptions) {
-  const common = { service: options.tollgateService, port: options.authzPort, timeout: '1s', failOpen: false, statusOnError: '503' };
+/** The meshConfig entry that makes Tollgate the CUSTOM provider: HTTP or gRPC ext_authz, failing closed unless asked. */
+function extensionProvider(service: MeshService, options: MeshOptions, notes: string[]) {
+  const common = { service: options.tollgateService, port: options.authzPort, timeout: '1s', failOpen: options.failOpen, statusOnError: '503' };
+  if (options.failOpen) {
+    notes.push(
+      `failOpen is true: while the gateway cannot answer (down, no snapshot yet, its limiter store unreachable for a limit that refuses then), calls reach ${service.slug}'s upstreams with no check, no limit and no record${options.accessLog === 'als' ? '; the access log counts them (tollgate_gateway_ext_authz_access_log_entries{outcome="unchecked"})' : ''}.`,
+    );
+  }
   if (options.authorizer === 'grpc') return { name: options.provider, envoyExtAuthzGrpc: common };
   return {
     name: options.provider,
@@ -203,7 +209,11 @@ export function istioAuthorizer(service: MeshService, rest: ServiceRestSettings,
     metadata: metadata(name, options.namespace, service.slug),
     spec: { hosts: rest.hosts, gateways: [`${options.gateway.namespace}/${options.gateway.name}`], http: virtualServiceRoutes(service, rest, notes) },
   };
-  return { items: [policy, ...(auth ? [auth] : []), ...destinationRules(service, rest, options, notes), virtualService], meshConfig: { extensionProviders: [extensionProvider(service, options)] } };
+  const logged = options.accessLog === 'als';
+  return {
+    items: [policy, ...(auth ? [auth] : []), ...(logged ? accessLogObjects(options, notes) : []), ...destinationRules(service, rest, options, notes), virtualService],
+    meshConfig: { extensionProviders: [extensionProvider(service, options, notes), ...(logged ? [accessLogProvider(options)] : [])] },
+  };
 }
 
 /**

@@ -66,7 +66,7 @@ describe('Istio objects in authorizer mode', () => {
 
   it('are valid against the Istio CRD schemas, field by field', () => {
     expect(m.mode).toBe('authorizer');
-    expect(m.items.map((i) => i.kind)).toEqual(['AuthorizationPolicy', 'RequestAuthentication', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'VirtualService']);
+    expect(m.items.map((i) => i.kind)).toEqual(['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'VirtualService']);
     expectSchemaClean(m);
   });
 
@@ -112,7 +112,8 @@ describe('Istio objects in authorizer mode', () => {
   });
 
   it('takes the balancer, outlier detection, connect timeout and TLS into each host\u2019s DestinationRule', () => {
-    const rules = Object.fromEntries(ofKind(m, 'DestinationRule').map((d) => [d.spec.host, d.spec.trafficPolicy]));
+    const upstreams = ofKind(m, 'DestinationRule').filter((d) => d.metadata.name !== 'tollgate-gateway-affinity');
+    const rules = Object.fromEntries(upstreams.map((d) => [d.spec.host, d.spec.trafficPolicy]));
     expect(Object.keys(rules).sort()).toEqual(['canary.example.net', 'pets-b.shop.svc.cluster.local', 'pets.shop.svc.cluster.local', 'shadow']);
     expect(rules['pets.shop.svc.cluster.local']).toEqual({
       loadBalancer: { simple: 'LEAST_REQUEST' },
@@ -159,6 +160,38 @@ describe('Istio objects in authorizer mode', () => {
     expect(Object.keys(grpc)).toEqual(['name', 'envoyExtAuthzGrpc']);
     expect(Object.keys(grpc.envoyExtAuthzGrpc).filter((k) => !grpcFields.includes(k))).toEqual([]);
     expect(grpc.envoyExtAuthzGrpc).toMatchObject({ port: 9191, failOpen: false });
+  });
+
+  it('streams the ingress access log to the gateway, and keeps one ingress pod\u2019s checks and log on one gateway pod', () => {
+    // MeshConfig.ExtensionProvider.EnvoyHttpGrpcV3LogProvider's fields in istio.io's reference.
+    const alsFields = ['service', 'port', 'logName', 'filterStateObjectsToLog', 'additionalRequestHeadersToLog', 'additionalResponseHeadersToLog', 'additionalResponseTrailersToLog'];
+    const grpc = build(pets(), { target: 'istio', authorizer: 'grpc' });
+    const [, als] = grpc.meshConfig!.extensionProviders as any[];
+    expect(Object.keys(als)).toEqual(['name', 'envoyHttpAls']);
+    expect(Object.keys(als.envoyHttpAls).filter((k) => !alsFields.includes(k))).toEqual([]);
+    expect(als).toEqual({ name: 'tollgate-access-log', envoyHttpAls: { service: 'tollgate-gateway.tollgate.svc.cluster.local', port: 9191, logName: 'tollgate', additionalRequestHeadersToLog: ['x-tollgate-app'] } });
+    const [telemetry] = ofKind(grpc, 'Telemetry');
+    expect(telemetry!.metadata.namespace).toBe('istio-system');
+    expect(telemetry!.spec).toEqual({ selector: { matchLabels: { istio: 'ingressgateway' } }, accessLogging: [{ providers: [{ name: 'tollgate-access-log' }] }] });
+    const affinity = ofKind(grpc, 'DestinationRule').find((d) => d.metadata.name === 'tollgate-gateway-affinity')!;
+    // The gRPC check and the log share 9191: one port pinned, proxied calls on 8081 balanced as before.
+    expect(affinity.spec).toEqual({
+      host: 'tollgate-gateway.tollgate.svc.cluster.local',
+      exportTo: ['.'],
+      trafficPolicy: { portLevelSettings: [{ port: { number: 9191 }, loadBalancer: { consistentHash: { useSourceIp: true } } }] },
+    });
+    expectSchemaClean(grpc);
+    // Over HTTP the check shares the proxy port, which the notes warn about; both ports are pinned.
+    expect((ofKind(m, 'DestinationRule').find((d) => d.metadata.name === 'tollgate-gateway-affinity')!.spec.trafficPolicy as any).portLevelSettings.map((p: any) => p.port.number)).toEqual([8081, 9191]);
+    expect(m.notes.join('\n')).toMatch(/prefer authorizer=grpc/);
+    // failOpen is the operator's choice, said out loud in the notes.
+    expect(m.notes.join('\n')).not.toMatch(/failOpen is true/);
+    const open = build(pets(), { target: 'istio', authorizer: 'grpc', failOpen: 'true' });
+    expect((open.meshConfig!.extensionProviders as any[])[0].envoyExtAuthzGrpc.failOpen).toBe(true);
+    expect(open.notes.join('\n')).toMatch(/failOpen is true: .* no check, no limit and no record; the access log counts them/);
+    const without = build(pets(), { target: 'istio', accessLog: 'none' });
+    expect(without.items.map((i) => i.kind)).not.toContain('Telemetry');
+    expect(without.meshConfig!.extensionProviders).toHaveLength(1);
   });
 
   it('catches a misspelt field that validate() alone lets through', () => {

@@ -45,6 +45,16 @@ export const meshQuerySchema = z.object({
   tollgatePort: port.default(8081),
   /** The port of Tollgate's ext_authz listener; default the gateway's own port for HTTP, 9191 for gRPC. */
   authzPort: port.optional(),
+  /**
+   * The provider's `failOpen`: `false` (the default) refuses every call while Tollgate cannot answer (Envoy's
+   * 403, or `statusOnError`); `true` lets them through unchecked, and the access log counts them as such.
+   */
+  failOpen: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** `als`: the ingress streams its access log to the gateway, which completes each check's record from it (ADR 0036). */
+  accessLog: z.enum(['als', 'none']).default('als'),
+  /** The extensionProviders name of that access log service, and the gateway's port for it (the gRPC check's). */
+  accessLogProvider: dnsName.default('tollgate-access-log'),
+  accessLogPort: port.default(9191),
   /** The HTTP check's path prefix: Envoy sends the client's path under it. */
   authzPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'use a path starting with /').default('/ext-authz'),
   /** A host the mesh serves the service on, besides the service's own hosts (proxy mode; required when it has none). */

@@ -83,7 +83,7 @@ describe('GET /api/services/:serviceId/mesh', () => {
     // The meshConfig entry is not an object to apply: it travels as a comment to merge by hand.
     expect(istio).toMatch(/^# Merge into Istio's meshConfig/m);
     expect(istio).toMatch(/^#\s+envoyExtAuthzHttp:/m);
-    expect(YAML.parseAllDocuments(istio).map((d) => d.toJS()?.kind).filter(Boolean)).toEqual(['AuthorizationPolicy', 'RequestAuthentication', 'DestinationRule', 'DestinationRule', 'VirtualService']);
+    expect(YAML.parseAllDocuments(istio).map((d) => d.toJS()?.kind).filter(Boolean)).toEqual(['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'DestinationRule', 'DestinationRule', 'DestinationRule', 'VirtualService']);
   });
 
   it('refuses bad query values with a 400 naming the parameter', async () => {
@@ -95,6 +95,9 @@ describe('GET /api/services/:serviceId/mesh', () => {
       ['?target=istio&namespace=Bad_NS', 'namespace'],
       ['?target=istio&gateway=no-slash', 'gateway'],
       ['?target=istio&tollgatePort=0', 'tollgatePort'],
+      ['?target=istio&accessLog=file', 'accessLog'],
+      ['?target=istio&failOpen=yes', 'failOpen'],
+      ['?target=istio&accessLogPort=70000', 'accessLogPort'],
       ['?target=istio&targett=istio', 'targett'],
       ['?target=istio&target=gateway-api', 'target'],
     ] as const) {
