@@ -3,13 +3,29 @@
 // under node, without tsx compiling TypeScript at start and wrapping every closure (its `__name` helper cost
 // about 8 µs per gateway request). Tests keep running the sources through tsx. Plain .mjs, so the build needs
 // nothing but esbuild.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
-const { dependencies } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const manifestOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+// The root's dependencies and any a workspace declares itself (apps/gateway's @grpc/*): all hoisted to the
+// root node_modules, all left to it. A CommonJS package bundled into these ES modules would fail at its first
+// require() of a Node built-in.
+const workspaceDirs = ['apps', 'packages'].flatMap((group) =>
+  readdirSync(path.join(root, group), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join(root, group, d.name))
+    .filter((dir) => {
+      try {
+        return Boolean(manifestOf(dir));
+      } catch {
+        return false;
+      }
+    }),
+);
+const dependencies = Object.assign({}, ...workspaceDirs.map((dir) => manifestOf(dir).dependencies ?? {}), manifestOf(root).dependencies);
 const require = createRequire(path.join(root, 'package.json'));
 
 /**

@@ -71,7 +71,9 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   });
   // WebSocket APIs of REST services arrive on the server's upgrade event.
   gateway.attach(gatewayHttp.server);
-  const [portalPort, gatewayPort] = await Promise.all([portalHttp.listening, gatewayHttp.listening]);
+  // Envoy's ext_authz and access log services, when TOLLGATE_EXT_AUTHZ_GRPC_PORT is set.
+  const extAuthzGrpc = gateway.startExtAuthzGrpc();
+  const [portalPort, gatewayPort] = await Promise.all([portalHttp.listening, gatewayHttp.listening, extAuthzGrpc?.listening]);
   gatewayUrl = `http://${gatewayConfig.TOLLGATE_GATEWAY_HOST}:${gatewayPort}`;
   return {
     portal,
@@ -82,7 +84,7 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
     gatewayUrl,
     async close() {
-      await Promise.all([portalHttp.drain(), gatewayHttp.drain()]);
+      await Promise.all([portalHttp.drain(), gatewayHttp.drain(), extAuthzGrpc?.drain()]);
       // Flush before the database closes: no call record is lost on a clean stop. The meter's last batches
       // are committed by the thread before it closes its connection, and that before the portal closes its own.
       const { lostRecords } = await gateway.close();

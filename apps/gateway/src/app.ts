@@ -9,6 +9,7 @@ import type { Limiter } from '@tollgate/limiter';
 import type { LimiterUnavailableMode } from '@tollgate/domain';
 import { contextStep } from './steps/context';
 import { trustedProxies } from './identity/trusted-proxies';
+import type { MeshClaimHeader } from './identity/mesh-jwt-claim-headers';
 import { meterStep } from './steps/meter';
 import { identifyStep } from './steps/identify';
 import { chatHandler } from './forward/chat-completions';
@@ -24,14 +25,19 @@ import { embeddingsHandler } from './forward/embeddings';
 import { listModelsHandler, retrieveModelHandler } from './forward/models';
 import { promptHandler, promptRouteStep } from './prompts/prompt-handler';
 import { promptTestRunHandler } from './prompts/prompt-test-run';
-import { createGatewayMetrics } from './metrics/gateway-metrics';
+import { createGatewayMetrics, registerCompletionMetrics } from './metrics/gateway-metrics';
 import type { CallTracer } from './observability/call-tracer';
 import { observedMeter } from './observability/observed-meter';
 import { createRestUpstreams, type RestUpstreams } from './rest/upstreams';
 import { ConnectTimeouts } from './rest/connector';
+import type { UpstreamTls } from './rest/upstream-tls';
 import { createRestApp, restGate, restSnapshotSync } from './rest/rest-app';
 import { createTokenizerCounter, type InputTokenCounter } from './limits/input-tokens';
 import { extAuthzHttp } from './ext-authz/http-check';
+import { createCheckPipeline } from './ext-authz/check-pipeline';
+import { CheckCompletions } from './ext-authz/access-log/completions';
+import { accessLogNamesTollgateCall } from './ext-authz/access-log/tollgate-calls';
+import { countingAccessLogSink, type AccessLogSink } from './ext-authz/grpc/access-log-service';
 
 export interface GatewayDeps {
   snapshots: SnapshotSource;
@@ -50,10 +56,23 @@ export interface GatewayDeps {
   trustedHops?: number;
   /** Istio's `outputPayloadToHeader` name: the mesh-verified JWT payload a trusted proxy sends identifies the app (ADR 0033). */
   meshJwtPayloadHeader?: string;
+  /** `xfcc`: a trusted proxy's `x-forwarded-client-cert` SPIFFE ID names the app by its workload credential (ADR 0033). */
+  workloadIdentity?: 'xfcc';
+  /** Istio's `outputClaimToHeaders` pairs: mesh-verified claims a trusted proxy sends one per header identify the app (ADR 0033). */
+  meshJwtClaimHeaders?: readonly MeshClaimHeader[];
   /** Envoy ext_authz over HTTP (ADR 0035): requests under this prefix from a trusted proxy are checks; unset, off. */
   extAuthzPathPrefix?: string;
+  /**
+   * Envoy's access log completes allowed checks' records (ADR 0036): how long a check waits for its entry. Unset,
+   * a check's record is written when it answers.
+   */
+  extAuthzAccessLogWaitMs?: number;
+  /** Receives each batch of decoded HTTP access-log entries in place of the completions (tests). */
+  onAccessLogs?: AccessLogSink;
   /** undici dispatcher for upstream calls; a keep-alive Agent by default. */
   dispatcher?: Dispatcher;
+  /** The client certificate and extra CAs of the default Agent's TLS connections (ADR 0037); unset, Node's defaults. */
+  upstreamTls?: UpstreamTls;
   upstreamTimeoutMs?: number;
   /** The whole provider call across fallbacks and retry rounds, until the answer is in hand (ADR 0025). */
   upstreamTotalTimeoutMs?: number;
@@ -87,7 +106,7 @@ export function createGatewayApp(deps: GatewayDeps) {
   // No cap on connections per provider: LLM streams stay open for seconds, and a cap would queue whole streams
   // behind each other (bench:streams showed p99 TTFT tripling past 512 concurrent streams).
   // REST upstreams' connect timeouts are per origin, looked up by the shared Agent's connector.
-  const connectTimeouts = deps.dispatcher ? null : new ConnectTimeouts();
+  const connectTimeouts = deps.dispatcher ? null : new ConnectTimeouts(deps.upstreamTls);
   const dispatcher = deps.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connect: connectTimeouts!.connect });
   const restUpstreams = deps.restUpstreams ?? createRestUpstreams({ logger: deps.logger });
   const maxBodyBytes = deps.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -125,6 +144,8 @@ export function createGatewayApp(deps: GatewayDeps) {
     logger: deps.logger,
     trustedProxies: trusted,
     meshJwtPayloadHeader: deps.meshJwtPayloadHeader?.toLowerCase(),
+    meshJwtClaimHeaders: deps.meshJwtClaimHeaders?.map((m) => ({ claim: m.claim, header: m.header.toLowerCase() })),
+    workloadIdentity: deps.workloadIdentity,
   });
   // Every finished call is logged as one wide event, traced, counted and buffered, in that order.
   const finished = observedMeter(metrics.meter, { logger: deps.logger, tracer: deps.tracer });
@@ -148,8 +169,21 @@ export function createGatewayApp(deps: GatewayDeps) {
   } as const;
   const identify = identifyStep();
   // REST bodies stream both ways: the AI surface's body limit does not apply to them.
-  const restSurface = createRestApp({ steps: { context, meter, identify }, limits, dispatcher, upstreams: restUpstreams, meter: finished, captureMaxBytes });
-  if (deps.extAuthzPathPrefix) check = extAuthzHttp({ prefix: deps.extAuthzPathPrefix, trustedProxies: trusted, limits, steps: { context, meter, identify } });
+  const restSurface = createRestApp({
+    steps: { context, meter, identify },
+    limits,
+    dispatcher,
+    upstreams: restUpstreams,
+    meter: finished,
+    captureMaxBytes,
+    upstreamSecureContext: connectTimeouts?.secureContext,
+  });
+  // One pipeline for both ext_authz flavours: the HTTP prefix here, the gRPC server the runtime starts.
+  const waitMs = deps.extAuthzAccessLogWaitMs;
+  const completions = waitMs ? new CheckCompletions({ meter: finished, waitMs, isTollgateCall: accessLogNamesTollgateCall(deps.snapshots) }) : undefined;
+  if (completions) registerCompletionMetrics(metrics.registry, completions);
+  const pipeline = createCheckPipeline({ limits, steps: { context, meter, identify }, maxBodyBytes, completions });
+  if (deps.extAuthzPathPrefix) check = extAuthzHttp({ prefix: deps.extAuthzPathPrefix, trustedProxies: trusted, pipeline });
   toRest = restGate({ snapshots: deps.snapshots, rest: restSurface, sync: restSnapshotSync(restUpstreams, connectTimeouts) });
 
   const chatDeps = { limits, meter: finished, upstream, maxBodyBytes, captureMaxBytes };
@@ -177,5 +211,7 @@ export function createGatewayApp(deps: GatewayDeps) {
     renderGatewayError(new GatewayError(404, 'invalid_request_error', 'unknown_url', `Unknown request URL: ${c.req.method} ${c.req.path}.`), c),
   );
   app.onError((err, c) => renderGatewayError(err, c));
-  return app;
+  const onAccessLogs: AccessLogSink = deps.onAccessLogs ?? (completions ? (entries) => completions.complete(entries) : countingAccessLogSink());
+  const extAuthz = { pipeline, trustedProxies: trusted, onAccessLogs, completions };
+  return Object.assign(app, { extAuthz });
 }

@@ -1,11 +1,26 @@
 import { z } from 'zod';
 import { trustedProxyProblem } from './identity/trusted-proxies';
 import { extAuthzPrefixProblem } from './ext-authz/prefix';
+import { parseMeshClaimHeaders } from './identity/mesh-jwt-claim-headers';
+import { certKeyPairProblem, readPemFile } from './rest/upstream-tls';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 /** An empty variable reads as unset (`FOO=` in an env file). */
 const unsetWhenEmpty = <T extends z.ZodTypeAny>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 const optionalUrl = unsetWhenEmpty(z.string().url().optional());
+/** A PEM file's path, read once here: the parsed value is `{ path, pem }` (ADR 0037). Empty = unset. */
+const pemFile = (kind: 'certificates' | 'key') =>
+  unsetWhenEmpty(
+    z
+      .string()
+      .transform((path, ctx) => {
+        const read = readPemFile(path, kind);
+        if ('pem' in read) return read;
+        ctx.addIssue({ code: 'custom', message: read.problem });
+        return z.NEVER;
+      })
+      .optional(),
+  );
 const list = z
   .string()
   .default('')
@@ -43,6 +58,29 @@ export const gatewayEnvSchema = z.object({
       .optional(),
   ),
   /**
+   * Istio RequestAuthentication's `outputClaimToHeaders` as `claim:header` pairs (`iss:x-jwt-iss,sub:x-jwt-sub,
+   * aud:x-jwt-aud,exp:x-jwt-exp`; `iss` and `exp` required): from a trusted proxy, those headers identify the app
+   * as the payload header does (ADR 0033). A request carrying the payload header too is identified by the payload.
+   * Empty = unset.
+   */
+  TOLLGATE_MESH_JWT_CLAIM_HEADERS: unsetWhenEmpty(
+    z
+      .string()
+      .transform((text, ctx) => {
+        const reserved = (name: string) => (reservedHeaderNames.has(name) || name.startsWith('x-tollgate-') ? 'must not be a header the gateway already reads or writes (authorization, x-api-key, cookie, host, x-forwarded-*, x-tollgate-*)' : null);
+        const parsed = parseMeshClaimHeaders(text, reserved);
+        if ('mappings' in parsed) return parsed.mappings;
+        for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      })
+      .optional(),
+  ),
+  /**
+   * `xfcc`: from a trusted proxy, the SPIFFE ID of the last `x-forwarded-client-cert` element (the mTLS identity the
+   * nearest sidecar or ingress verified) names the app by its workload credential (ADR 0033). Unset or `off`: off.
+   */
+  TOLLGATE_MESH_WORKLOAD_IDENTITY: unsetWhenEmpty(z.enum(['off', 'xfcc']).default('off')),
+  /**
    * Envoy ext_authz over HTTP (ADR 0035): requests under this path (`/ext-authz`) from a trusted proxy are checks of
    * the request they describe, answered 200 (allow) or with the proxy mode's error. Empty = unset = off.
    */
@@ -55,12 +93,29 @@ export const gatewayEnvSchema = z.object({
       })
       .optional(),
   ),
+  /**
+   * Envoy ext_authz over gRPC (`envoy.service.auth.v3.Authorization`) and the access log service
+   * (`envoy.service.accesslog.v3.AccessLogService`) on this port, on the gateway's host, for a trusted proxy
+   * only. Empty = unset = off.
+   */
+  TOLLGATE_EXT_AUTHZ_GRPC_PORT: unsetWhenEmpty(port.optional()),
+  /**
+   * Envoy's access log completes each allowed check's call record (ADR 0036): how long a check waits for its
+   * entry, so above the longest call, streams included. Unset = off: a check's record is written as it answers.
+   */
+  TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS: unsetWhenEmpty(z.coerce.number().int().min(1_000).max(3_600_000).optional()),
   /** Longest a client may take to send a request's headers and body; past it the answer is 408. */
   TOLLGATE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   TOLLGATE_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   TOLLGATE_UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
   TOLLGATE_UPSTREAM_MAX_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** The client certificate (PEM, intermediates after it) the gateway presents to TLS upstreams that ask for one; with the key. */
+  TOLLGATE_UPSTREAM_TLS_CERT_FILE: pemFile('certificates'),
+  /** Its private key (PEM, unencrypted). */
+  TOLLGATE_UPSTREAM_TLS_KEY_FILE: pemFile('key'),
+  /** CAs (PEM bundle) trusted for TLS upstreams besides Node's roots: the private CA of an ingress's certificate. */
+  TOLLGATE_UPSTREAM_TLS_CA_FILE: pemFile('certificates'),
   TOLLGATE_CIRCUIT_FAILURES: z.coerce.number().int().positive().default(5),
   TOLLGATE_CIRCUIT_OPEN_MS: z.coerce.number().int().positive().default(30_000),
   TOLLGATE_METER_FLUSH_MS: z.coerce.number().int().positive().default(1_000),
@@ -126,8 +181,26 @@ export const gatewayEnvSchema = z.object({
   const needTrust = [
     ['TOLLGATE_MESH_JWT_PAYLOAD_HEADER', env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER !== undefined, 'the payload is believed only from a trusted proxy (the mesh ingress)'],
     ['TOLLGATE_EXT_AUTHZ_PATH_PREFIX', env.TOLLGATE_EXT_AUTHZ_PATH_PREFIX !== undefined, 'checks are believed only from a trusted proxy (the mesh ingress)'],
+    ['TOLLGATE_EXT_AUTHZ_GRPC_PORT', env.TOLLGATE_EXT_AUTHZ_GRPC_PORT !== undefined, 'checks and access logs are taken only from a trusted proxy (the mesh ingress)'],
     ['TOLLGATE_TRUSTED_HOPS', env.TOLLGATE_TRUSTED_HOPS !== undefined, 'hops are counted only from a trusted peer'],
+    ['TOLLGATE_MESH_JWT_CLAIM_HEADERS', env.TOLLGATE_MESH_JWT_CLAIM_HEADERS !== undefined, 'the claims are believed only from a trusted proxy (the mesh ingress)'],
+    ['TOLLGATE_MESH_WORKLOAD_IDENTITY', env.TOLLGATE_MESH_WORKLOAD_IDENTITY === 'xfcc', 'the client certificate header is believed only from a trusted proxy (the mesh sidecar or ingress)'],
   ] as const;
+  const payloadHeader = env.TOLLGATE_MESH_JWT_PAYLOAD_HEADER;
+  if (payloadHeader && env.TOLLGATE_MESH_JWT_CLAIM_HEADERS?.some((m) => m.header === payloadHeader)) {
+    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_MESH_JWT_CLAIM_HEADERS'], message: `"${payloadHeader}" is TOLLGATE_MESH_JWT_PAYLOAD_HEADER: a claim needs a header of its own` });
+  }
+  if (env.TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS !== undefined && env.TOLLGATE_EXT_AUTHZ_GRPC_PORT === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS'], message: 'needs TOLLGATE_EXT_AUTHZ_GRPC_PORT: the access log service listens there' });
+  }
+  const [cert, key] = [env.TOLLGATE_UPSTREAM_TLS_CERT_FILE, env.TOLLGATE_UPSTREAM_TLS_KEY_FILE];
+  if (cert && !key) ctx.addIssue({ code: 'custom', path: ['TOLLGATE_UPSTREAM_TLS_KEY_FILE'], message: 'missing: TOLLGATE_UPSTREAM_TLS_CERT_FILE is set, and a client certificate needs its private key' });
+  if (key && !cert) ctx.addIssue({ code: 'custom', path: ['TOLLGATE_UPSTREAM_TLS_CERT_FILE'], message: 'missing: TOLLGATE_UPSTREAM_TLS_KEY_FILE is set, and a private key needs its client certificate' });
+  // Only when both files read well: a field that failed holds no PEM to pair.
+  if (typeof cert?.pem === 'string' && typeof key?.pem === 'string') {
+    const problem = certKeyPairProblem(cert.pem, key.pem);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['TOLLGATE_UPSTREAM_TLS_KEY_FILE'], message: `"${key.path}" ${problem}` });
+  }
   if (env.TOLLGATE_TRUSTED_PROXIES.length > 0) return;
   for (const [name, set, why] of needTrust) if (set) ctx.addIssue({ code: 'custom', path: [name], message: `needs TOLLGATE_TRUSTED_PROXIES: ${why}` });
 });

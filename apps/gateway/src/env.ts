@@ -4,6 +4,7 @@ import type { GatewayConfig } from './snapshot/gateway-config';
 import type { CallDraft } from './steps/meter';
 import type { TraceContext } from './steps/context';
 import type { Credential, CredentialLocation } from './identity/credential';
+import type { MeshClaimHeader, MeshClaimValue } from './identity/mesh-jwt-claim-headers';
 import type { ServerBindings } from './http/server';
 
 /** Per-request state the pipeline steps hand to each other. */
@@ -28,6 +29,14 @@ export type GatewayEnv = {
     meshJwtPayloadHeader: string | undefined;
     /** That header's value, set only when a trusted proxy sent it: Istio verified the JWT it was taken from. */
     meshJwtPayload: string | undefined;
+    /** Claim identities on (ADR 0033, `outputClaimToHeaders`): the configured claim headers, never passed upstream. */
+    meshJwtClaimHeaders: readonly MeshClaimHeader[] | undefined;
+    /** Those a trusted proxy sent, with their values; set only then, and only when at least one came. */
+    meshJwtClaimValues: readonly MeshClaimValue[] | undefined;
+    /** Workload identities on (ADR 0033): the `x-forwarded-client-cert` value, set only when a trusted proxy sent it. */
+    workloadXfcc: string | undefined;
+    /** Workload identities on and the peer untrusted: its `x-forwarded-client-cert` is a forgery, kept from the upstream. */
+    stripXfcc: boolean | undefined;
     /** The limit step's RateLimit fields, for an error answered after it. */
     rateLimitHeaders: Record<string, string> | undefined;
   };

@@ -31,14 +31,17 @@ const http = startHttpServer({
 });
 void http.listening.then((port) => logger.info({ port }, 'gateway listening'));
 gateway.attach(http.server);
+// Envoy's ext_authz and access log services (TOLLGATE_EXT_AUTHZ_GRPC_PORT); like the HTTP port, a failure to
+// bind stops the process.
+const grpc = gateway.startExtAuthzGrpc();
+void grpc?.listening.then((port) => logger.info({ port }, 'ext_authz gRPC listening'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     snapshots.stop();
     // In-flight calls finish (bounded) before the meter's last flush, so their records are complete. Records
     // given up after the meter's shutdown retry make the exit code 1 (the log line says how many).
-    void http
-      .drain()
+    void Promise.all([http.drain(), grpc?.drain()])
       .then(() => gateway.close())
       .then(async ({ lostRecords }) => {
         await queueSink?.close();

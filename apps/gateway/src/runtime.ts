@@ -7,12 +7,22 @@ import { CallMeter, type CallRecordSink } from './meter/call-meter';
 import { MemoryLimiter, RedisLimiter, type Limiter } from '@tollgate/limiter';
 import type { SnapshotSource } from './snapshot/snapshot-source';
 import { createRestUpstreams } from './rest/upstreams';
+import { ConnectTimeouts } from './rest/connector';
+import type { UpstreamTls } from './rest/upstream-tls';
+import { Agent } from 'undici';
 import { attachRestUpgrades } from './rest/websocket';
 import type { Server } from 'node:http';
 import { MemoryResponseStore } from './responses/memory-response-store';
 import { RedisResponseStore } from './responses/redis-response-store';
 import type { ResponseStore } from './responses/response-store';
 import { createTokenizerCounter } from './limits/input-tokens';
+import { startExtAuthzGrpcServer, type ExtAuthzGrpcServer } from './ext-authz/grpc/server';
+
+/** The upstream TLS settings as the app takes them, or undefined when none is set. */
+function upstreamTlsOf(config: GatewayConfigEnv): UpstreamTls | undefined {
+  const [cert, key, ca] = [config.TOLLGATE_UPSTREAM_TLS_CERT_FILE, config.TOLLGATE_UPSTREAM_TLS_KEY_FILE, config.TOLLGATE_UPSTREAM_TLS_CA_FILE];
+  return cert || key || ca ? { cert: cert?.pem, key: key?.pem, ca: ca?.pem } : undefined;
+}
 
 /**
  * The gateway assembled from its configuration: the same code whether it runs beside the portal (snapshot in
@@ -44,8 +54,13 @@ export function createGatewayRuntime(
   const tracesUrl = otlpTracesUrl(config);
   const tracer = tracesUrl ? createCallTracer({ url: tracesUrl, headers: config.OTEL_EXPORTER_OTLP_HEADERS, serviceName: config.OTEL_SERVICE_NAME }) : undefined;
   if (tracesUrl) parts.logger.info({ url: tracesUrl }, 'exporting a span per call over OTLP/HTTP');
+  // The gateway's one upstream TLS identity and extra CAs (ADR 0037), for calls and, below, health probes alike.
+  const upstreamTls = upstreamTlsOf(config);
+  // Probes keep their own small pool (as RestUpstreams' default); with TLS settings it must present them too, or
+  // a probe to an ingress that demands a client certificate would mark the ingress down.
+  const probeAgent = upstreamTls ? new Agent({ connections: 2, keepAliveTimeout: 30_000, connect: new ConnectTimeouts(upstreamTls).connect }) : undefined;
   // Health checks of REST upstreams run in this process, off the request path; stopped by close().
-  const restUpstreams = parts.overrides?.restUpstreams ?? createRestUpstreams({ logger: parts.logger });
+  const restUpstreams = parts.overrides?.restUpstreams ?? createRestUpstreams({ logger: parts.logger, dispatcher: probeAgent });
   // OpenAI's tokenizers load now, before the first call, not on it (a quarter of a second each).
   const inputTokens = createTokenizerCounter();
   inputTokens.preload();
@@ -53,6 +68,7 @@ export function createGatewayRuntime(
     tracer,
     inputTokens,
     restUpstreams,
+    upstreamTls,
     snapshots: parts.snapshots,
     meter,
     limiter,
@@ -60,7 +76,10 @@ export function createGatewayRuntime(
     trustedProxies: config.TOLLGATE_TRUSTED_PROXIES,
     trustedHops: config.TOLLGATE_TRUSTED_HOPS,
     meshJwtPayloadHeader: config.TOLLGATE_MESH_JWT_PAYLOAD_HEADER,
+    meshJwtClaimHeaders: config.TOLLGATE_MESH_JWT_CLAIM_HEADERS,
+    workloadIdentity: config.TOLLGATE_MESH_WORKLOAD_IDENTITY === 'xfcc' ? 'xfcc' : undefined,
     extAuthzPathPrefix: config.TOLLGATE_EXT_AUTHZ_PATH_PREFIX,
+    extAuthzAccessLogWaitMs: config.TOLLGATE_EXT_AUTHZ_ACCESS_LOG_WAIT_MS,
     upstreamTimeoutMs: config.TOLLGATE_UPSTREAM_TIMEOUT_MS,
     upstreamTotalTimeoutMs: config.TOLLGATE_UPSTREAM_TOTAL_TIMEOUT_MS,
     retry: { rounds: config.TOLLGATE_UPSTREAM_RETRIES, maxBackoffMs: config.TOLLGATE_UPSTREAM_MAX_BACKOFF_MS },
@@ -79,6 +98,15 @@ export function createGatewayRuntime(
     /** Hooks the Node server's `upgrade` event, so WebSocket APIs of REST services can be proxied. */
     attach(server: unknown): void {
       attachRestUpgrades(server as Server, (request, env) => app.fetch(request, env));
+    },
+    /**
+     * Starts Envoy's ext_authz and access log gRPC services when `TOLLGATE_EXT_AUTHZ_GRPC_PORT` is set, on the
+     * gateway's host like its HTTP port; the caller drains it with the HTTP server on SIGTERM.
+     */
+    startExtAuthzGrpc(): ExtAuthzGrpcServer | undefined {
+      if (config.TOLLGATE_EXT_AUTHZ_GRPC_PORT === undefined) return undefined;
+      const { pipeline, trustedProxies, onAccessLogs } = app.extAuthz;
+      return startExtAuthzGrpcServer({ pipeline, trustedProxies, onAccessLogs, logger: parts.logger, hostname: config.TOLLGATE_GATEWAY_HOST, port: config.TOLLGATE_EXT_AUTHZ_GRPC_PORT });
     },
     /**
      * Waits (up to `waitMs`) for the shared limiter's connection, so a starting gateway does not count its first
@@ -101,6 +129,9 @@ export function createGatewayRuntime(
     async close(): Promise<{ lostRecords: number }> {
       // The meter first: its records settle reservations, which the limiter then flushes as it closes.
       restUpstreams.close();
+      probeAgent?.destroy().catch(() => {});
+      // After the servers drained: checks still waiting for their access-log entry are recorded as they stand.
+      app.extAuthz.completions?.close();
       const { lost } = await meter.close();
       await limiter.close();
       await responseStore.close();

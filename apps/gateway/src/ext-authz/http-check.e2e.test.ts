@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import type { PromptSpecJson } from '@tollgate/domain';
 import { startTestGateway } from '../testing/gateway-harness';
-import { restIds, restKeys, restSnapshot, type RestSnapshotOptions } from '../testing/rest-snapshot';
+import { restIds, restKeys, type RestSnapshotOptions } from '../testing/rest-snapshot';
+import { checkSnapshot } from './check-snapshot';
 import { startRestUpstream, type RestUpstreamServer } from '../testing/rest-upstream';
 import { extAuthzUpstream } from './http-check';
 
@@ -16,21 +16,7 @@ type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 const gateways: Gateway[] = [];
 let gateway: Gateway;
 
-const prompt: PromptSpecJson = {
-  messages: [{ role: 'user', content: 'Say {{text}}' }],
-  variables: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
-  model: 'gpt-4o-mini',
-};
-
-const snapshot = (o: Partial<RestSnapshotOptions> = {}) =>
-  restSnapshot({
-    upstreams: [{ name: 'default', nodes: [{ url: node.url, weight: 1 }] }],
-    apis: [{ path: '/items', methods: ['GET', 'POST'] }],
-    hosts: ['pets.example.org'],
-    planLimits: { requestsPerMinute: 1_000 },
-    ai: { prompts: [{ path: '/say', spec: prompt }] },
-    ...o,
-  });
+const snapshot = (o: Partial<RestSnapshotOptions> = {}) => checkSnapshot(node.url, o);
 
 async function started(o: Partial<RestSnapshotOptions>, deps: Parameters<typeof startTestGateway>[1]) {
   const g = await startTestGateway(snapshot(o), deps);
@@ -144,15 +130,26 @@ describe('deny: the proxy mode’s status, body and headers', () => {
     expect(method.headers.allow).toBe('GET, POST');
   });
 
-  it('refuses an AI call with a clear 404: those go through the gateway', async () => {
-    const r = await check(gateway, 'POST', '/v1/chat/completions', { 'x-api-key': restKeys.approved });
-    expect(r.status).toBe(404);
-    expect(r.body!.error.code).toBe('ext_authz_not_rest');
-    expect(r.body!.error.message).toMatch(/REST calls only.*proxy mode/);
-    // A prompt API keeps its path even on a host routed to a REST service, as in the proxy mode.
+  it('decides a chat call on the body Envoy includes, and refuses what only the gateway can serve', async () => {
+    const bare = await check(gateway, 'POST', '/v1/chat/completions', { 'x-api-key': restKeys.approved });
+    expect(bare.status).toBe(400);
+    expect(bare.body!.error).toMatchObject({ code: 'ext_authz_body_required', message: expect.stringMatching(/includeRequestBodyInCheck/) });
+    // With includeRequestBodyInCheck the HTTP check carries the client's body as its own.
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const res = await request(`${gateway.url}/ext-authz/v1/chat/completions`, {
+      method: 'POST',
+      headers: { host: 'pets.example.org', 'content-type': 'application/json', 'x-api-key': restKeys.approved, 'x-request-id': 'ai-check-1' },
+      body,
+    });
+    await res.body.dump();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-tollgate-subscription']).toBe('sub_approved000');
+    const [record] = await recordOf(gateway, 'ai-check-1');
+    expect(record).toMatchObject({ status: 200, upstream: extAuthzUpstream, model: 'gpt-4o-mini', bytesIn: Buffer.byteLength(body), usageProblem: 'usage_missing' });
+    // A prompt API keeps its path even on a host routed to a REST service, as in the proxy mode: it renders a template.
     const said = await check(gateway, 'POST', '/llm/say', { 'x-api-key': restKeys.approved });
     expect(said.status).toBe(404);
-    expect(said.body!.error).toMatchObject({ code: 'ext_authz_not_rest', message: expect.stringMatching(/POST \/llm\/say is an AI call/) });
+    expect(said.body!.error).toMatchObject({ code: 'ext_authz_not_supported', message: expect.stringMatching(/POST \/llm\/say needs the gateway itself/) });
   });
 
   it('429 with Retry-After and the RateLimit headers once the plan’s limit is spent', async () => {

@@ -12,7 +12,7 @@ import type { ProviderType } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import { GatewayError, invalidRequest } from '../errors';
 import type { ChatIngress, ForwardPath } from './ingress';
-import { authorizeModel } from '../steps/authorize';
+import { authorizeModel, type AuthorizedModel } from '../steps/authorize';
 import { enforceLimits, type LimitSettings } from '../steps/limit';
 import { countInput, estimateTokens } from '../limits/estimate';
 import { responseBody } from '../http/response-body';
@@ -59,6 +59,29 @@ export async function buildProviderRequest(adapter: ChatAdapter, chat: ChatCall,
   }
 }
 
+/**
+ * The limit step of a chat call (the proxy's and the ext_authz check's): the input estimate from the body, the
+ * output allowance it asks for (or the default reservation), per choice, priced over the route's targets.
+ */
+export async function limitChatCall(c: Context<GatewayEnv>, limits: LimitSettings, text: string, request: ChatCall['request'], authorized: AuthorizedModel) {
+  const { route, service, subscription, plan } = authorized;
+  const config = c.get('config');
+  const maxOutput = request.max_completion_tokens ?? request.max_tokens;
+  // `n` choices each produce up to the output allowance; capped where providers cap it.
+  const choices = typeof request.n === 'number' && request.n > 1 ? Math.min(Math.floor(request.n), 128) : 1;
+  const tokens = estimateTokens(countInput(limits, text, request, route.targets), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, limits.reserveOutputTokens, choices);
+  const limitHeaders = await enforceLimits(c, limits, {
+    service,
+    plan,
+    subscription,
+    model: limitModelKey(route.targets),
+    modelName: request.model,
+    tokens,
+    targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
+  });
+  return { limitHeaders, tokens };
+}
+
 /** What `accept` made of a 2xx: a started stream, or the translated answer. */
 interface Accepted {
   started?: StartedStream;
@@ -81,18 +104,7 @@ export function chatHandler(deps: ChatDeps, ingress: ChatIngress) {
     call.record.subscriptionId = subscription.id;
     const capture = startCapture(call, service, deps.captureMaxBytes);
     capture?.request(text);
-    const maxOutput = request.max_completion_tokens ?? request.max_tokens;
-    // `n` choices each produce up to the output allowance; capped where providers cap it.
-    const choices = typeof request.n === 'number' && request.n > 1 ? Math.min(Math.floor(request.n), 128) : 1;
-    const limitHeaders = await enforceLimits(c, deps.limits, {
-      service,
-      plan,
-      subscription,
-      model: limitModelKey(route.targets),
-      modelName: request.model,
-      tokens: estimateTokens(countInput(deps.limits, text, request, route.targets), typeof maxOutput === 'number' && maxOutput > 0 ? maxOutput : undefined, deps.limits.reserveOutputTokens, choices),
-      targets: route.targets.map((target) => ({ provider: config.providers.get(target.providerId), target })),
-    });
+    const { limitHeaders } = await limitChatCall(c, deps.limits, text, request, { route, service, subscription, plan });
 
     // The ingress's translation, or a native path for providers that speak the caller's format (ADR 0022).
     const pathFor = (type: ProviderType): ForwardPath => ingress.pathFor?.(chat, type) ?? { adapter: chatAdapters[type], answers: ingress };

@@ -17,6 +17,19 @@ export function requestHeader(c: Context<GatewayEnv>, name: string): string | un
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/**
+ * The transport peer's address: the socket's for a request this process's HTTP server received (an IPv4 peer
+ * on a dual-stack socket loses its `::ffff:` prefix), else the one the transport put in the bindings (a gRPC
+ * check); undefined under `app.request()` (tests), where each caller picks its own stand-in. The one place
+ * the peer is read, so every step trusts (or not) the same address.
+ */
+export function peerAddressOf(c: Context<GatewayEnv>): string | undefined {
+  const env = c.env;
+  const socketPeer = env?.incoming?.socket.remoteAddress;
+  if (socketPeer) return socketPeer.replace(/^::ffff:/, '');
+  return env?.peerAddress;
+}
+
 const tooLarge = (max: number) =>
   new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body exceeds ${max} bytes.`);
 

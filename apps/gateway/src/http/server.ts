@@ -7,8 +7,21 @@ import { serve, type HttpBindings } from '@hono/node-server';
  * test harness) serves alike.
  */
 
-/** What the app sees in `c.env`: set while the server drains, so it refuses the call in its own error shape. */
-export type ServerBindings = Partial<HttpBindings> & { draining?: true };
+/**
+ * What the app sees in `c.env`: `draining` is set while the server drains, so it refuses the call in its own
+ * error shape. A request that did not come over this server (an ext_authz gRPC check, described as a Request)
+ * has no IncomingMessage: its transport says who sent it instead (read through `peerAddressOf`).
+ */
+export type ServerBindings = Partial<HttpBindings> & {
+  draining?: true;
+  /** The transport peer when there is no IncomingMessage (the gRPC check's `call.getPeer()`, parsed). */
+  peerAddress?: string;
+  /**
+   * The client's address as a trusted peer reports it out of band (Envoy's downstream address in a gRPC check's
+   * `attributes.source`): believed only when the peer is a trusted proxy, and then instead of `x-forwarded-for`.
+   */
+  clientAddress?: string;
+};
 
 type Fetch = (request: Request, env: ServerBindings) => Response | Promise<Response>;
 

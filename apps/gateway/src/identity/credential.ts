@@ -1,12 +1,16 @@
 /**
- * Who is calling, whatever the credential was: an API key or a JWT credential. Limits count per credential
- * (`limits.perKey`), and the call record and upstream identity headers name it.
+ * Who is calling, whatever the credential was: an API key, a JWT credential or a workload credential (a SPIFFE
+ * ID, ADR 0033). Limits count per credential (`limits.perKey`), and the call record and upstream identity
+ * headers name it.
  */
 export interface Credential {
-  kind: 'key' | 'jwt';
-  /** The key's id (`key_…`) or the JWT credential's id (`crd_…`). */
+  kind: 'key' | 'jwt' | 'workload';
+  /** The key's id (`key_…`) or the JWT or workload credential's id (`crd_…`). */
   id: string;
-  /** What logs and the call explorer show: the key's visible prefix, `jwt:<credential id>`, or `mesh-jwt:<credential id>` when the mesh verified the token. */
+  /**
+   * What logs and the call explorer show: the key's visible prefix, `jwt:<credential id>`, `mesh-jwt:<credential
+   * id>` when the mesh verified the token, or `spiffe:<credential id>` for a workload the mesh verified.
+   */
   prefix: string;
 }
 

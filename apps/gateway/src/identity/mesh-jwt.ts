@@ -2,13 +2,15 @@ import { errors, type JWTPayload } from 'jose';
 import type { SnapshotJwtCredential } from '@tollgate/domain';
 import { claimFailure, clockToleranceSeconds, credentialFor, shown, tokenError } from './jwt-verify';
 import type { JwtIndex } from './jwt-index';
+import { meshClaimsFromHeaders, type MeshClaimValue } from './mesh-jwt-claim-headers';
 
 /**
  * Mesh-verified JWT identities (ADR 0033): Istio's RequestAuthentication with `outputPayloadToHeader` checked
  * the token's signature and forwards its payload as base64url(JSON). From a trusted proxy that payload names
  * the app as a token would: by `iss` and the subject claim of the app's registered JWT credential. The
  * signature is not checked again (the token itself is not here); `exp`, `nbf` and `aud` are, as for a token
- * the gateway verifies, with the same 401 codes.
+ * the gateway verifies, with the same 401 codes. With `outputClaimToHeaders` instead, the claims arrive one header
+ * each (mesh-jwt-claim-headers.ts) and take the same path once put back together.
  */
 
 /** Envoy documents base64url; plain base64 (and padding) is accepted too, nothing else. */
@@ -55,13 +57,13 @@ function checkTimes(claims: JWTPayload, now: number): void {
 }
 
 /**
- * The JWT credential a mesh-verified payload belongs to. Every credential registered for the issuer is a
- * candidate, whatever its key source and algorithms: the mesh, not the gateway, checked the signature.
+ * The JWT credential mesh-verified claims belong to, wherever they came from (`where` names it in a 401). Every
+ * credential registered for the issuer is a candidate, whatever its key source and algorithms: the mesh, not the
+ * gateway, checked the signature.
  */
-export function meshJwtCredential(value: string, header: string, index: JwtIndex, now: number): SnapshotJwtCredential {
-  const claims = meshJwtClaims(value, header);
+function credentialForMeshClaims(claims: JWTPayload, where: string, index: JwtIndex, now: number): SnapshotJwtCredential {
   const issuer = claims.iss;
-  if (typeof issuer !== 'string' || issuer === '') throw malformed(header, 'it has no "iss" (issuer) claim');
+  if (typeof issuer !== 'string' || issuer === '') throw tokenError('invalid_token', `Malformed mesh JWT ${where}: it has no "iss" (issuer) claim.`);
   const groups = index.byIssuer.get(issuer);
   if (!groups) throw tokenError('unknown_issuer', `Unknown token issuer ${shown(issuer)}: no app has registered a JWT credential for it.`);
   try {
@@ -72,4 +74,14 @@ export function meshJwtCredential(value: string, header: string, index: JwtIndex
   // By id across key sources too, so which of two identically registered credentials wins is stable.
   const candidates = groups.length === 1 ? groups[0]!.credentials : groups.flatMap((g) => g.credentials).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return credentialFor(claims, candidates, issuer);
+}
+
+/** The JWT credential of a mesh-verified payload (`outputPayloadToHeader`). */
+export function meshJwtCredential(value: string, header: string, index: JwtIndex, now: number): SnapshotJwtCredential {
+  return credentialForMeshClaims(meshJwtClaims(value, header), `payload in the "${header}" header`, index, now);
+}
+
+/** The JWT credential of mesh-verified claims copied one per header (`outputClaimToHeaders`); `issHeader` carries `iss`. */
+export function meshClaimHeadersCredential(values: readonly MeshClaimValue[], issHeader: string, index: JwtIndex, now: number): SnapshotJwtCredential {
+  return credentialForMeshClaims(meshClaimsFromHeaders(values), `claim in the "${issHeader}" header`, index, now);
 }

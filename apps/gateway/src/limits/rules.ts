@@ -105,9 +105,9 @@ export function limitSpecs(scope: LimitScope, estimate: UsageEstimate, now = Dat
   const planName = `plan '${plan.name}'`;
   const sub = `sub:${subscription.id}`;
   rate(plan.limits, sub, 'plan', planName);
-  // An API key keeps the counter name it always had (`…:key:<key id>`), so counts survive an upgrade; a JWT
-  // credential id (`crd_…`) cannot collide with a key id.
-  const perCredential = scope.credential.kind === 'key' ? `${planName} per key` : `${planName} per JWT credential`;
+  // An API key keeps the counter name it always had (`…:key:<key id>`), so counts survive an upgrade; a JWT or
+  // workload credential id (`crd_…`) cannot collide with a key id.
+  const perCredential = `${planName} per ${{ key: 'key', jwt: 'JWT credential', workload: 'workload credential' }[scope.credential.kind]}`;
   rate(plan.limits.perKey, `${sub}:key:${scope.credential.id}`, 'key', perCredential);
   rate(plan.limits.perIp, `${sub}:ip:${scope.clientIp}`, 'ip', `${planName} per client IP`);
   if (scope.api?.limits) rate(scope.api.limits, `${sub}:api:${scope.api.id}`, 'api', `API '${scope.api.name}' of ${planName}`);

@@ -4,6 +4,7 @@ import { RedisLimiter, type LimitDecision, type Limiter } from '@tollgate/limite
 import type { CallMeter, RecordMeter } from '../meter/call-meter';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 import type { RestUpstreams } from '../rest/upstreams/contract';
+import type { CompletionStats } from '../ext-authz/access-log/completions';
 
 /**
  * A bounded route label: the unified endpoints by name, every prompt API as one, each REST API by its id
@@ -150,3 +151,17 @@ export function createGatewayMetrics(parts: {
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** Checks waiting for their access-log entry, and what became of entries (ADR 0036), read when scraped. */
+export function registerCompletionMetrics(registry: Registry, completions: { pending: number; stats: CompletionStats }): void {
+  new Gauge({ name: 'tollgate_gateway_ext_authz_held_checks', help: 'Allowed checks waiting for their access-log entry.', registers: [registry], collect() { this.set(completions.pending); } });
+  new Gauge({
+    name: 'tollgate_gateway_ext_authz_access_log_entries',
+    help: "Since start: checks completed from the access log, expired without an entry, and entries that were denied calls, unmatched (another process held the check), unchecked (no check allowed them: failOpen) or not Tollgate's.",
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      for (const [outcome, n] of Object.entries(completions.stats)) this.set({ outcome }, n);
+    },
+  });
+}

@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import type { Dispatcher } from 'undici';
@@ -24,6 +25,8 @@ export interface RestForwardDeps {
   upstreams: RestUpstreams;
   meter: RecordMeter;
   captureMaxBytes: number;
+  /** The gateway's upstream TLS (ADR 0037), for the requests it opens outside the Agent (WebSocket upgrades). */
+  upstreamSecureContext?: SecureContext;
 }
 
 /** Methods a retry cannot turn into a second effect (RFC 9110 §9.2.2; POST and PATCH only with `retryAll`). */

@@ -8,6 +8,8 @@ import { cookieOf, forwardedHeaders, hasRequestBody, headerOf, upstreamRequestHe
 import { upstreamPath, upstreamQuery } from './node-target';
 import { RequestBody } from './body';
 import { credentialLocationOf } from './credential';
+import { xfccHeader } from '../identity/xfcc';
+import { peerAddressOf } from '../http/node-request';
 
 /** Who is calling, once identify and authorize passed. */
 export interface Caller {
@@ -60,10 +62,14 @@ export function prepareOutbound(c: Context<GatewayEnv>, call: RestCall, caller: 
   // A mesh-verified JWT payload is a credential too; from an untrusted peer it is a forgery (ADR 0033).
   const meshHeader = c.get('meshJwtPayloadHeader');
   if (meshHeader) credentialHeaders.push(meshHeader);
+  // And so are the claims the mesh copied one per header (`outputClaimToHeaders`), whoever sent them.
+  for (const m of c.get('meshJwtClaimHeaders') ?? []) credentialHeaders.push(m.header);
+  // So is an untrusted peer's client certificate header, when workload identities are on; a trusted proxy's goes on.
+  if (c.get('stripXfcc')) credentialHeaders.push(xfccHeader);
   const dropQuery = reported?.query ?? rest.keyLocations.query;
   const query = upstreamQuery(call.query, dropQuery, api.addQuery);
   const path = upstreamPath(call.match) + (query ? `?${query}` : '');
-  const peer = incoming?.socket.remoteAddress?.replace(/^::ffff:/, '') ?? clientIp;
+  const peer = peerAddressOf(c) ?? clientIp;
   const shared = upstreamRequestHeaders(requestHeaders, {
     credentialHeaders,
     rules: api.requestHeaders,

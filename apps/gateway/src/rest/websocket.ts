@@ -54,6 +54,8 @@ export function proxyWebSocket(c: Context<GatewayEnv>, deps: RestForwardDeps, ca
       method: 'GET',
       headers,
       agent: false,
+      // The client certificate and extra CAs the Agent's connections use (an ingress with tls.mode: MUTUAL).
+      ...(url.protocol === 'https:' && deps.upstreamSecureContext ? { secureContext: deps.upstreamSecureContext } : {}),
     });
     const waitMs = upstream.timeouts.connectMs + upstream.timeouts.firstByteMs;
     const timer = setTimeout(() => {

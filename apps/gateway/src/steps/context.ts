@@ -4,8 +4,10 @@ import { pooledRandomBytes, requestIdFrom } from '@tollgate/domain';
 import type { GatewayEnv } from '../env';
 import type { SnapshotSource } from '../snapshot/snapshot-source';
 import { GatewayError } from '../errors';
-import { requestHeader } from '../http/node-request';
+import { peerAddressOf, requestHeader } from '../http/node-request';
 import type { TrustedProxies } from '../identity/trusted-proxies';
+import { xfccHeader } from '../identity/xfcc';
+import type { MeshClaimHeader, MeshClaimValue } from '../identity/mesh-jwt-claim-headers';
 
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** Headers forwarded upstream as they came: W3C tracestate and Zipkin B3 (single and multi header). */
@@ -68,6 +70,10 @@ export interface ContextDeps {
   trustedProxies: TrustedProxies;
   /** Istio's `outputPayloadToHeader` name (lower case), when mesh-verified JWT identities are on (ADR 0033). */
   meshJwtPayloadHeader?: string;
+  /** Istio's `outputClaimToHeaders` pairs (headers in lower case), when claim identities are on (ADR 0033). */
+  meshJwtClaimHeaders?: readonly MeshClaimHeader[];
+  /** `xfcc`: a trusted proxy's `x-forwarded-client-cert` SPIFFE ID may name the app (ADR 0033). */
+  workloadIdentity?: 'xfcc';
 }
 
 export function contextStep(deps: ContextDeps): MiddlewareHandler<GatewayEnv> {
@@ -77,14 +83,33 @@ export function contextStep(deps: ContextDeps): MiddlewareHandler<GatewayEnv> {
     c.set('requestId', requestIdFrom(get('x-request-id')));
     c.set('logger', deps.logger);
     c.set('trace', traceFrom(get));
-    const peer = c.env?.incoming?.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+    const peer = peerAddressOf(c) ?? '127.0.0.1';
     const trustedPeer = !trusted.empty && trusted.has(peer);
-    c.set('clientIp', trustedPeer ? forwardedClient(peer, get, trusted) : peer);
+    // A trusted proxy that names the client out of band (Envoy's downstream address in a gRPC check) is
+    // believed over any header guessing: per-IP limits then count the address Envoy itself accepted.
+    const reported = trustedPeer ? c.env?.clientAddress : undefined;
+    c.set('clientIp', reported ?? (trustedPeer ? forwardedClient(peer, get, trusted) : peer));
     if (meshHeader) {
       // The REST path strips the header whoever sent it; identify believes it only from a trusted peer.
       c.set('meshJwtPayloadHeader', meshHeader);
       const payload = trustedPeer ? get(meshHeader) : undefined;
       if (payload !== undefined) c.set('meshJwtPayload', payload);
+    }
+    if (deps.meshJwtClaimHeaders) {
+      // As for the payload: stripped upstream whoever sent them, read only from a trusted peer.
+      c.set('meshJwtClaimHeaders', deps.meshJwtClaimHeaders);
+      const values: MeshClaimValue[] = [];
+      for (const m of trustedPeer ? deps.meshJwtClaimHeaders : []) {
+        const value = get(m.header);
+        if (value !== undefined) values.push({ ...m, value });
+      }
+      if (values.length > 0) c.set('meshJwtClaimValues', values);
+    }
+    if (deps.workloadIdentity === 'xfcc') {
+      const xfcc = get(xfccHeader);
+      // Believed only from a trusted peer; from anyone else a forgery, which the REST path keeps from the upstream.
+      if (xfcc !== undefined && trustedPeer) c.set('workloadXfcc', xfcc);
+      else if (xfcc !== undefined) c.set('stripXfcc', true);
     }
     const config = deps.snapshots.current();
     if (!config) throw new GatewayError(503, 'server_error', 'not_ready', 'The gateway has no configuration yet; retry shortly.', null, { 'retry-after': '1' });
