@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { alternatingRounds, buildBenchGateway, loopReading, mean, startBenchProcess, type LoadFigures } from './processes/spawn';
-import { startRedisServer } from '@tollgate/jobs/testing';
+import { measureChecks, printChecks } from './ext-authz-check';
+import { freePort, startRedisServer } from '@tollgate/jobs/testing';
 
 /**
  * `npm run bench`: the gateway with its full chain against a bare node:http proxy, both in front of the same
@@ -13,18 +14,25 @@ import { startRedisServer } from '@tollgate/jobs/testing';
  * every target measured once per round, alternating), BENCH_PROFILE=<dir> writes a
  * V8 CPU profile of the gateway process there (open it in Chrome DevTools), BENCH_TSX=1 runs the gateway
  * process's TypeScript through tsx instead of the production build (scripts/build.mjs), to compare the two.
+ * Last, Envoy ext_authz checks (ext-authz-check.ts) against a gateway with the check endpoint on, at
+ * BENCH_CHECK_RATE (default 1,000/s) over BENCH_CHECK_CONNECTIONS (default 32); BENCH_ONLY=check
+ * (`npm run bench:check`) runs only that.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const roundCount = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== '' && only !== 'check') throw new Error(`BENCH_ONLY=${only}: the only scenario that runs alone is "check"`);
+const checkOnly = only === 'check';
+const checkOptions = { seconds, rounds: roundCount, rate: Number(process.env.BENCH_CHECK_RATE ?? 1_000), connections: Number(process.env.BENCH_CHECK_CONNECTIONS ?? 32) };
 const children: ChildProcess[] = [];
 // A private redis-server for the gateway with the shared (Redis) limiter.
-const redis = await startRedisServer();
+const redis = checkOnly ? null : await startRedisServer();
 
 // The gateway process runs as production does: bundled to plain JavaScript. The mock and the bare proxy keep tsx.
 const built = buildBenchGateway('.bench-build');
-const startProcess = (script: string, args: string[] = [], nodeFlags: string[] = []) =>
-  startBenchProcess(children, script, { args, nodeFlags, built: script === './gateway.ts' ? built : null });
+const startProcess = (script: string, args: string[] = [], nodeFlags: string[] = [], env: Record<string, string> = {}) =>
+  startBenchProcess(children, script, { args, nodeFlags, env, built: script === './gateway.ts' ? built : null });
 
 interface Figures extends LoadFigures {
   /** The serving process's event-loop delay p99 during the run (ms), where it reports one. */
@@ -96,16 +104,14 @@ const ratio = (a: Figures, b: Figures) => {
   return `throughput ${(a.rps / b.rps).toFixed(2)}×, p50 ${(a.p50 / b.p50).toFixed(2)}×, p99 ${(a.p99 / b.p99).toFixed(2)}×${cpu}`;
 };
 
-try {
-  const { fields: [upstreamPort] } = await startProcess('./mock-upstream.ts');
-  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+/** BENCH_PROFILE: the measured gateway's V8 CPU profile (the full chain's, or the checker's with BENCH_ONLY=check). */
+const profiled = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+
+/** The AI path, the REST path and the open loop, each against the bare proxy. */
+async function proxyScenarios(upstreamUrl: string): Promise<void> {
   const proxy = await startProcess('./bare-proxy.ts', [upstreamUrl]);
-  const gateway = await startProcess(
-    './gateway.ts',
-    [`${upstreamUrl}/v1`],
-    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-  );
-  const redisGateway = await startProcess('./gateway.ts', [`${upstreamUrl}/v1`, redis.url]);
+  const gateway = await startProcess('./gateway.ts', [`${upstreamUrl}/v1`], profiled);
+  const redisGateway = await startProcess('./gateway.ts', [`${upstreamUrl}/v1`, redis!.url]);
   const bare: Target = { name: 'bare node:http proxy', url: `http://127.0.0.1:${proxy.fields[0]}`, headers: {}, child: proxy.child };
   const chain: Target = { name: 'tollgate gateway (full chain)', url: `http://127.0.0.1:${gateway.fields[0]}`, headers: { authorization: `Bearer ${gateway.fields[1]}` }, child: gateway.child };
   const withRedis: Target = { name: 'gateway, Redis limiter', url: `http://127.0.0.1:${redisGateway.fields[0]}`, headers: { authorization: `Bearer ${redisGateway.fields[1]}` }, child: redisGateway.child };
@@ -141,8 +147,29 @@ try {
   const [bareOpen, chainOpen] = openLoop as [Figures, Figures];
   console.log(`\nlatency the gateway adds at 1,000/s: p50 ${(chainOpen.p50 - bareOpen.p50).toFixed(2)} ms, p99 ${(chainOpen.p99 - bareOpen.p99).toFixed(2)} ms`);
   if ([...ai, ...rest, ...openLoop].some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
+  // Stopped before the check scenario: on 2 cores even idle gateways (snapshot polls, meter flushes) weigh on it.
+  const done = [proxy.child, gateway.child, redisGateway.child];
+  for (const child of done) child.kill('SIGTERM');
+  await Promise.all(done.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
+}
+
+try {
+  const { fields: [upstreamPort] } = await startProcess('./mock-upstream.ts');
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  if (!checkOnly) await proxyScenarios(upstreamUrl);
+  // Its own gateway, so the scenarios above run without the check endpoint and trusted proxies.
+  const grpcPort = await freePort();
+  const checker = await startProcess('./gateway.ts', [`${upstreamUrl}/v1`], checkOnly ? profiled : [], { BENCH_EXT_AUTHZ: '1', TOLLGATE_EXT_AUTHZ_GRPC_PORT: String(grpcPort) });
+  const floorServer = await startProcess('./bare-authorizer.ts');
+  const floor = await measureChecks({ url: `http://127.0.0.1:${floorServer.fields[0]}`, secret: 'none', child: floorServer.child }, checkOptions);
+  floorServer.child.kill('SIGTERM');
+  const target = { url: `http://127.0.0.1:${checker.fields[0]}`, secret: checker.fields[1]!, child: checker.child };
+  const http = await measureChecks(target, checkOptions);
+  const grpc = await measureChecks({ ...target, grpc: `127.0.0.1:${grpcPort}` }, checkOptions);
+  printChecks(checkOptions, floor, [['HTTP check', http], ['gRPC check', grpc]]);
+  if ([http, grpc].some((f) => f.errors > 0 || f.non2xx > 0)) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? once(c, 'exit') : undefined)));
-  await redis.close();
+  await redis?.close();
 }

@@ -3,7 +3,7 @@ import { once, setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { buildBenchGateway, loopReading, startBenchProcess } from './processes/spawn';
+import { buildBenchGateway, loopReading, percentile, startBenchProcess } from './processes/spawn';
 
 /**
  * `npm run bench:streams`: streaming chat calls against a mock provider (processes/stream-upstream.ts) that
@@ -57,7 +57,6 @@ const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const bodyOf = (n: number) => JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: Array.from({ length: n }, (_, i) => `w${i}`).join(' ') }] });
 // The first word: a content delta that is not the role chunk's empty one.
 const FIRST_WORD = /"content":"[^"]/;

@@ -12,11 +12,22 @@ import { reportLoopDelay } from './loop-delay';
  * The gateway under test with its full chain: key lookup, subscription check, plan limits that are counted
  * (a request limit and a token limit, reserved and settled, set high enough never to refuse), and metering
  * into SQLite. Seeded through the portal's HTTP API. A second argument is a Redis URL for the shared limiter.
+ * `BENCH_EXT_AUTHZ=1` also answers Envoy ext_authz checks under /ext-authz from 127.0.0.1 (ADR 0035), as a
+ * gateway behind an Istio ingress does; the other scenarios run without it, so their figures stay comparable.
  */
 const upstreamUrl = process.argv[2]!;
 const redisUrl = process.argv[3];
 const dataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'));
-const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORTAL_PORT: '0', TOLLGATE_GATEWAY_PORT: '0', TOLLGATE_LOG_LEVEL: 'silent', ...(redisUrl ? { TOLLGATE_REDIS_URL: redisUrl } : {}) };
+const env = {
+  TOLLGATE_DATA_DIR: dataDir,
+  TOLLGATE_PORTAL_PORT: '0',
+  TOLLGATE_GATEWAY_PORT: '0',
+  TOLLGATE_LOG_LEVEL: 'silent',
+  ...(redisUrl ? { TOLLGATE_REDIS_URL: redisUrl } : {}),
+  ...(process.env.BENCH_EXT_AUTHZ === '1' ? { TOLLGATE_EXT_AUTHZ_PATH_PREFIX: '/ext-authz', TOLLGATE_TRUSTED_PROXIES: '127.0.0.1' } : {}),
+  // A setting to try under load (TOLLGATE_METER_BATCH_SIZE=100 npm run bench:check), passed on as given.
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('TOLLGATE_'))),
+};
 // The wide event per call is written as in production (info), to /dev/null, so its cost is in the figures.
 const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
 const platform = await startAllInOne(parsePortalConfig(env), parseGatewayConfig(env), logger);
@@ -44,8 +55,9 @@ for (let ok = false; !ok; ) {
 }
 
 // A REST service in front of the same mock upstream, for the REST target: the same key, its own plan with a
-// counted (never reached) request limit, metered like any call. Its APIs rewrite to the mock's own paths.
-const { service: rest } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Bench REST', slug: 'bench-rest', kind: 'rest' });
+// counted (never reached) request limit, metered like any call. Its APIs rewrite to the mock's own paths. Its
+// host is what an ingress's ext_authz check names (the client's Host); proxied calls reach it by slug.
+const { service: rest } = await admin.must('POST', `/api/teams/${team.id}/services`, { name: 'Bench REST', slug: 'bench-rest', kind: 'rest', hosts: ['bench-rest.example.com'] });
 await admin.must('PUT', `/api/services/${rest.id}/upstreams/default`, {
   nodes: [{ url: new URL(upstreamUrl).origin }],
   credential: { header: 'authorization', value: 'Bearer sk-bench' },

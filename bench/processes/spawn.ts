@@ -83,6 +83,8 @@ export interface LoadFigures {
 }
 
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The p-th percentile of ascending samples (nearest rank; NaN for none). */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /**
  * Each target run once per round, the targets alternating, so a noisy minute weighs on all of them alike. Returns
