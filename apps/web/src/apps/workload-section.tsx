@@ -77,7 +77,10 @@ function AddWorkloadForm({ appId, onAdded }: { appId: string; onAdded: () => voi
   };
   return (
     <form className="toolbar" onSubmit={submit} aria-label="Add a workload identity">
-      <TextField label="SPIFFE ID" required maxLength={2048} value={spiffeId} onChange={(e) => setSpiffeId(e.target.value)} error={fieldError('spiffeId')} placeholder="spiffe://cluster.local/ns/shop/sa/checkout" />
+      {/* Wide: SPIFFE IDs run long, and the placeholder alone does not fit the toolbar's usual field. */}
+      <div className="field-wide">
+        <TextField label="SPIFFE ID" required maxLength={2048} value={spiffeId} onChange={(e) => setSpiffeId(e.target.value)} error={fieldError('spiffeId')} placeholder="spiffe://cluster.local/ns/shop/sa/checkout" />
+      </div>
       <button type="submit" className="button" disabled={busy}>{busy ? 'Adding…' : 'Add identity'}</button>
       {formError('spiffeId') ? <ErrorNote error={formError('spiffeId')} title="The identity was not added" /> : null}
     </form>
