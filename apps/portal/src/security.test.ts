@@ -114,6 +114,9 @@ const table: RouteCase[] = [
   { route: 'POST /api/apps/:appId/jwt-credentials', access: 'team', body: () => ({ issuer: 'https://intruder.example.test', jwksUrl: 'https://intruder.example.test/jwks', audiences: ['x'], subject: 'intruder' }) },
   { route: 'GET /api/apps/:appId/jwt-credentials', access: 'team' },
   { route: 'DELETE /api/apps/:appId/jwt-credentials/:credentialId', access: 'team' },
+  { route: 'POST /api/apps/:appId/workload-credentials', access: 'team', body: () => ({ spiffeId: 'spiffe://intruder.example/ns/x/sa/intruder' }) },
+  { route: 'GET /api/apps/:appId/workload-credentials', access: 'team' },
+  { route: 'DELETE /api/apps/:appId/workload-credentials/:credentialId', access: 'team', params: { credentialId: 'workloadCredentialId' } },
   { route: 'POST /api/apps/:appId/subscriptions', access: 'team', body: (w) => ({ planId: w.params.planId }) },
   { route: 'GET /api/apps/:appId/subscriptions', access: 'team' },
   { route: 'GET /api/subscriptions', access: 'list' },
@@ -202,6 +205,7 @@ describe('tenant isolation', () => {
     const app = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Checkout App' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'alpha-prod-key' })).body;
     const jwt = (await a('POST', `/api/apps/${app.id}/jwt-credentials`, { issuer: 'https://alpha-idp.example.test', jwksUrl: 'https://alpha-idp.example.test/jwks', audiences: ['alpha-audience'], subject: 'alpha-jwt-subject' })).body.credential;
+    const workload = (await a('POST', `/api/apps/${app.id}/workload-credentials`, { spiffeId: 'spiffe://alpha.example/ns/alpha-shop/sa/alpha-checkout' })).body.credential;
     const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
     insertCallRecords(f.db, [
       callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA, bodies: { request: '{"q":"alpha-captured-body"}', response: null, requestTruncated: false, responseTruncated: false } }),
@@ -248,6 +252,7 @@ describe('tenant isolation', () => {
         restServiceId: draft.id,
         name: 'canary',
         credentialId: jwt.id,
+        workloadCredentialId: workload.id,
       },
     };
     secrets = [
@@ -259,6 +264,7 @@ describe('tenant isolation', () => {
       prompt.id, 'Alpha Secret Prompt', '/alpha-secret-prompt',
       'alpha-api.example.test', 'alpha-app.example.test', 'alpha-upstream.internal', 'x-alpha-upstream-key', 'alpha-upstream-secret', 'alpha-canary.internal',
       restApi.id, 'Alpha REST Operation', '/alpha-rest/', 'alpha-rule-value', jwt.id, 'alpha-idp.example.test', 'alpha-audience', 'alpha-jwt-subject',
+      workload.id, 'alpha-shop', 'alpha-checkout',
     ];
     Object.assign(world.params, { webhookId: hook.webhook.id, notificationId: notification.id });
     secrets.push(hook.webhook.id, 'alpha-hook-path', hook.secret, delivery.id, notification.id, secondApp.id, 'Alpha Second App', 'alpha second note');

@@ -77,6 +77,8 @@ const table: WriteCase[] = [
   { route: 'POST /api/apps/:appId/keys/:keyId/revoke', body: 'none' },
   { route: 'POST /api/apps/:appId/jwt-credentials', body: () => ({ issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/jwks', audiences: ['api'], subject: 'second-client' }) },
   { route: 'DELETE /api/apps/:appId/jwt-credentials/:credentialId', body: 'none' },
+  { route: 'POST /api/apps/:appId/workload-credentials', body: () => ({ spiffeId: 'spiffe://example.org/ns/shop/sa/second' }) },
+  { route: 'DELETE /api/apps/:appId/workload-credentials/:credentialId', params: { credentialId: 'workloadCredentialId' }, body: 'none' },
   { route: 'POST /api/apps/:appId/subscriptions', body: (w) => ({ planId: w.params.planId, note: 'again' }) },
   ...['approve', 'reject', 'pause', 'resume', 'revoke', 'cancel'].map((action) => ({
     route: `POST /api/subscriptions/:subscriptionId/${action}`,
@@ -132,6 +134,7 @@ describe('unknown fields in write bodies', () => {
     const app = (await a('POST', `/api/teams/${teamId}/apps`, { name: 'Own app' })).body.app;
     const key = (await a('POST', `/api/apps/${app.id}/keys`, { name: 'laptop' })).body.key;
     const jwt = (await a('POST', `/api/apps/${app.id}/jwt-credentials`, { issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/jwks', audiences: ['api'], subject: 'client-1' })).body.credential;
+    const workload = (await a('POST', `/api/apps/${app.id}/workload-credentials`, { spiffeId: 'spiffe://example.org/ns/shop/sa/first' })).body.credential;
     const restServiceId = (await a('POST', `/api/teams/${teamId}/services`, { name: 'Pets', slug: 'pets', kind: 'rest' })).body.service.id;
     await a('PUT', `/api/services/${restServiceId}/upstreams/default`, { nodes: [{ url: 'http://127.0.0.1:9' }] }, 201);
     await a('PUT', `/api/services/${restServiceId}/upstreams/canary`, { nodes: [{ url: 'http://127.0.0.1:10' }] }, 201);
@@ -162,6 +165,7 @@ describe('unknown fields in write bodies', () => {
         appId: app.id,
         keyId: key.id,
         credentialId: jwt.id,
+        workloadCredentialId: workload.id,
         restServiceId,
         name: 'canary',
         subscriptionId: sub.id,
