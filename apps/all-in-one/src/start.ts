@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SnapshotHolder, createGatewayRuntime, startHttpServer, type CallMeter, type GatewayDeps } from '@tollgate/gateway';
 import type { GatewayConfigEnv } from '@tollgate/gateway/config';
-import { createCallRecordWriter, createPortalRuntime, isEventStream, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
+import { createCallRecordWriter, createPortalRuntime, isEventStream, releaseSnapshotWaiters, type PortalConfig, type PortalRuntime, type PromptRunner } from '@tollgate/portal';
 import { startCallRecordWriterThread } from './call-record-worker';
 
 export interface AllInOne {
@@ -84,6 +84,8 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
     portalUrl: `http://${portalConfig.host}:${portalPort}`,
     gatewayUrl,
     async close() {
+      // Separate gateways long-polling this process's internal channel are answered first (ADR 0038).
+      releaseSnapshotWaiters(portal.publisher);
       await Promise.all([portalHttp.drain(), gatewayHttp.drain(), extAuthzGrpc?.drain()]);
       // Flush before the database closes: no call record is lost on a clean stop. The meter's last batches
       // are committed by the thread before it closes its connection, and that before the portal closes its own.

@@ -128,7 +128,17 @@ export const gatewayEnvSchema = z.object({
   /** Only for a gateway on its own: where to pull snapshots from and push call records to. */
   TOLLGATE_PORTAL_URL: z.string().url().optional(),
   TOLLGATE_INTERNAL_TOKEN: z.string().min(32, 'use at least 32 characters').optional(),
-  TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(1_000),
+  /**
+   * With the long-poll off: how often to pull the snapshot; with it on, only the cap of the reconnect backoff
+   * (at most 5 s). 10 s: the long-poll or Redis carries the news, this only bounds how stale a gateway can get
+   * when both are unavailable (ADR 0038).
+   */
+  TOLLGATE_SNAPSHOT_POLL_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * How long the portal may hold a snapshot pull until it has a newer revision (a long-poll, ADR 0038); keep it
+   * below any idle or route timeout of a proxy between gateway and portal. 0: no long-poll.
+   */
+  TOLLGATE_SNAPSHOT_WAIT_SECONDS: unsetWhenEmpty(z.coerce.number().int().min(0).max(60).default(25)),
   /**
    * Shared rate-limit counters and stored Responses for every gateway and, for a gateway on its own, the call-record queue the
    * portal's worker consumes; unset: each gateway counts in its own memory and posts records to the portal.

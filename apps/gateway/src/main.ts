@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { parseGatewayConfig } from './config';
 import { createGatewayRuntime } from './runtime';
 import { createPortalSnapshotClient } from './snapshot/portal-snapshot-client';
+import { subscribeToRevisions } from './snapshot/revision-subscriber';
 import { createPortalCallRecordSink } from './meter/portal-call-record-sink';
 import { createQueueCallRecordSink } from './meter/queue-call-record-sink';
 import { startHttpServer } from './http/server';
@@ -16,8 +17,18 @@ if (!config.TOLLGATE_PORTAL_URL || !config.TOLLGATE_INTERNAL_TOKEN) {
   process.exit(1);
 }
 const channel = { portalUrl: config.TOLLGATE_PORTAL_URL, internalToken: config.TOLLGATE_INTERNAL_TOKEN };
-const snapshots = createPortalSnapshotClient({ ...channel, pollMs: config.TOLLGATE_SNAPSHOT_POLL_MS, logger });
+const snapshots = createPortalSnapshotClient({
+  ...channel,
+  pollMs: config.TOLLGATE_SNAPSHOT_POLL_MS,
+  waitSeconds: config.TOLLGATE_SNAPSHOT_WAIT_SECONDS,
+  logger,
+});
 snapshots.start();
+// With Redis, the portals' announcements nudge a pull at once (ADR 0038); the long-poll stays on beside them,
+// since it needs nothing of the portal's configuration and the announcements are best effort.
+const revisions = config.TOLLGATE_REDIS_URL
+  ? subscribeToRevisions({ redisUrl: config.TOLLGATE_REDIS_URL, logger, onRevision: (revision) => snapshots.nudge(revision) })
+  : undefined;
 const queueSink = config.TOLLGATE_REDIS_URL
   ? createQueueCallRecordSink({ redisUrl: config.TOLLGATE_REDIS_URL, prefix: config.TOLLGATE_CALL_RECORD_QUEUE_PREFIX, logger })
   : undefined;
@@ -39,6 +50,7 @@ void grpc?.listening.then((port) => logger.info({ port }, 'ext_authz gRPC listen
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     snapshots.stop();
+    void revisions?.close();
     // In-flight calls finish (bounded) before the meter's last flush, so their records are complete. Records
     // given up after the meter's shutdown retry make the exit code 1 (the log line says how many).
     void Promise.all([http.drain(), grpc?.drain()])

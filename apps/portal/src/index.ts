@@ -6,6 +6,7 @@ export { resetAdminPassword } from './users/bootstrap';
 export { createCallRecordWriter, insertCallRecords } from './call-records/store';
 export { compileSnapshot } from './snapshot/compile';
 export { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
+export { releaseSnapshotWaiters, snapshotWaiters } from './snapshot/revision-notify';
 export { createSecretBox } from './secrets/secret-box';
 export type { PromptRunner, PromptRunRequest } from './prompts/test-run';
 export { isEventStream } from './prompts/test-run';

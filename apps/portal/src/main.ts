@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { startHttpServer } from '@tollgate/gateway';
 import { parsePortalConfig } from './config';
 import { announceFirstAdmin, createPortalRuntime } from './runtime';
+import { releaseSnapshotWaiters } from './snapshot/revision-notify';
 
 // The portal on its own (the scaled-out shape): gateways pull snapshots from it with TOLLGATE_INTERNAL_TOKEN.
 const config = parsePortalConfig(process.env);
@@ -13,6 +14,8 @@ void http.listening.then((port) => logger.info({ port }, 'portal listening'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    // Gateways holding a long-poll are answered now; else the drain would wait out their wait (up to 60 s).
+    releaseSnapshotWaiters(runtime.publisher);
     void http
       .drain()
       .catch((err) => logger.error({ err }, 'draining the server failed'))

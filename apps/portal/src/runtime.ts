@@ -10,6 +10,7 @@ import { createNotifier } from './notifications/notifier';
 import { createNotificationQueue } from './notifications/queue';
 import { createSecretBox, generateMasterKey, parseMasterKey, type SecretBox } from './secrets/secret-box';
 import { createSnapshotPublisher, type SnapshotPublisher } from './snapshot/publisher';
+import { announceRevisions } from './snapshot/revision-notify';
 import { ensureFirstAdmin } from './users/bootstrap';
 import { releaseWhatWasServedBeforeUpgrade } from './releases/upgrade';
 import { createHttpPromptRunner, type PromptRunner } from './prompts/test-run';
@@ -56,6 +57,8 @@ export async function createPortalRuntime(
   const upgraded = releaseWhatWasServedBeforeUpgrade(db);
   if (upgraded.length) logger.info({ services: upgraded }, 'released the working copies the gateway served before releases were served');
   const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
+  // With Redis, gateways (and the other portals) hear of each new revision at once (ADR 0038).
+  const announcer = config.redisUrl ? announceRevisions({ redisUrl: config.redisUrl, publisher, logger }) : undefined;
   const jobs = createNotificationQueue(config.redisUrl, logger);
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: config.webhookDelivery });
   await notifier.start();
@@ -96,6 +99,7 @@ export async function createPortalRuntime(
     async close() {
       app.close();
       publisher.close();
+      await announcer?.close();
       retention.stop();
       await jobs.close();
       await notifier.close();

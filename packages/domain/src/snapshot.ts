@@ -199,3 +199,9 @@ export interface SnapshotDelta {
 
 /** The media type of a delta on the internal snapshot channel; a gateway that applies deltas asks for it in `Accept`. */
 export const snapshotDeltaMediaType = 'application/vnd.tollgate.snapshot-delta+json';
+
+/**
+ * The Redis pub/sub channel on which portals announce each new snapshot revision (the message is the decimal
+ * revision; ADR 0038). Hash-tagged like the limiter's `{tollgate}:rl:` keys; a channel stores nothing.
+ */
+export const snapshotRevisionChannel = '{tollgate}:snapshot:revision';

@@ -6,7 +6,9 @@ import { ApiError, payloadTooLarge } from '../http/errors';
 import { readJson } from '../http/validate';
 import { createCallRecordWriter } from '../call-records/store';
 import { checkCallRecords, sentCallRecordBatchSchema } from '../call-records/record-schema';
+import { configRevision } from '@tollgate/db';
 import { deltaMediaType } from './delta';
+import { snapshotWaiters } from './revision-notify';
 
 /**
  * A gateway pushes up to 1,000 records a request and drops a batch the portal answers with 413. The portal's
@@ -14,6 +16,19 @@ import { deltaMediaType } from './delta';
  * 32 MiB leaves room for 1,000 records with every text field near its longest.
  */
 const callRecordBatchBytes = 32 * 1024 * 1024;
+
+/** The longest a gateway may hold a snapshot request open: far below any sane proxy idle timeout. */
+export const maxSnapshotWaitSeconds = 60;
+
+function parseWait(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const seconds = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds <= maxSnapshotWaitSeconds)) {
+    const message = `seconds to hold the request for a newer revision, a whole number from 0 to ${maxSnapshotWaitSeconds}; got '${value.slice(0, 40)}'`;
+    throw new ApiError(400, 'invalid_query', `wait: ${message}`, [{ path: 'wait', message }]);
+  }
+  return seconds;
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -33,13 +48,14 @@ export function internalRoutes(ctx: PortalContext) {
     if (!timingSafeEqual(digest(token), expected)) throw new ApiError(401, 'unauthenticated', 'Invalid internal token.');
   };
 
-  app.get('/snapshot', (c) => {
-    requireGateway(c);
+  const waiters = snapshotWaiters(ctx.publisher);
+
+  /** The answer for a gateway at `since` (its `if-none-match`), as before long-polls: 304, a delta, or all of it. */
+  const answer = (c: Context, since: string | undefined) => {
     const snapshot = ctx.publisher.current();
     const etag = `"${snapshot.revision}"`;
     c.header('etag', etag);
     c.header('cache-control', 'no-store');
-    const since = c.req.header('if-none-match');
     if (since === etag) return c.body(null, 304);
     // A gateway that says it takes deltas and is a few revisions behind gets what changed since (ADR 0032):
     // a revoke costs it a few hundred bytes instead of the whole snapshot (43 MB at 100,000 keys) and its parse.
@@ -49,6 +65,29 @@ export function internalRoutes(ctx: PortalContext) {
       if (delta) return c.body(JSON.stringify(delta), 200, { 'content-type': deltaMediaType });
     }
     return c.json(snapshot);
+  };
+
+  app.get('/snapshot', async (c) => {
+    requireGateway(c);
+    const waitSeconds = parseWait(c.req.query('wait'));
+    const since = c.req.header('if-none-match');
+    const revision = Number(/^"(\d+)"$/.exec(since ?? '')?.[1] ?? Number.NaN);
+    // A long-poll (ADR 0038): a gateway already at this portal's revision is answered when the publisher has a
+    // newer one, or with a 304 when the wait ends. No timer in the portal looks for changes: the publisher's
+    // listener wakes the waiters. The request is whole once its headers are in, so TOLLGATE_REQUEST_TIMEOUT_MS
+    // (headers and body) does not cut the wait.
+    if (waitSeconds > 0 && Number.isSafeInteger(revision) && revision >= ctx.publisher.current().revision && !c.env?.draining) {
+      // Ahead of this portal: either this portal lags a write made through another one (then the revision row
+      // is there already, and a look now catches up), or the database went back (restored, or new): then the
+      // gateway gets this portal's snapshot at once instead of serving config that no longer exists.
+      if (revision > ctx.publisher.current().revision) {
+        const stored = ctx.db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision ?? 0;
+        if (stored < revision) return answer(c, since);
+        ctx.publisher.configChanged();
+      }
+      await waiters.wait(revision, waitSeconds * 1_000, c.req.raw.signal);
+    }
+    return answer(c, since);
   });
 
   // The token is checked before the body limit reads a byte, so only a gateway can make the portal buffer.
