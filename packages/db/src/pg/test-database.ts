@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { createDb, type Db } from '../client';
+import { openPgDatabase, type PgDb } from './client';
+
+/**
+ * The server the pg tests use: a local PostgreSQL with trust auth, as on the CI machine, or the one named by
+ * TOLLGATE_TEST_POSTGRES_URL. Tests connect to its maintenance database only to create and drop their own.
+ */
+const serverUrl = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  /** A `postgres://` URL of the new, empty database. */
+  url: string;
+  name: string;
+  /** Drops the database, closing whatever connections are still open on it. */
+  drop(): Promise<void>;
+}
+
+async function onServer<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`the pg tests need a PostgreSQL at ${serverUrl} (set TOLLGATE_TEST_POSTGRES_URL to use another): ${(err as Error).message}`);
+  }
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `tollgate_test_<random>` on the test server; never touches an existing database. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `tollgate_test_${randomBytes(6).toString('hex')}`;
+  await onServer((c) => c.query(`create database ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: () => onServer((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
+export interface BothDatabases {
+  sqlite: Db;
+  pg: PgDb;
+  database: TestDatabase;
+}
+
+/**
+ * For a test file comparing the dialects: a migrated in-memory SQLite database and a migrated fresh pg one,
+ * opened before its tests and closed (the pg one dropped) after them. Read the fields inside tests and hooks.
+ */
+export function bothDatabases(): BothDatabases {
+  const both = {} as BothDatabases;
+  beforeAll(async () => {
+    both.database = await createTestDatabase();
+    both.pg = await openPgDatabase(both.database.url);
+    both.sqlite = createDb({ path: ':memory:' });
+  });
+  afterAll(async () => {
+    both.sqlite?.$client.close();
+    await both.pg?.$client.end();
+    await both.database?.drop();
+  });
+  return both;
+}
