@@ -1,3 +1,4 @@
+import type { Server as NetServer, Socket } from 'node:net';
 import { Server, ServerCredentials, loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { TrustedProxies } from '../../identity/trusted-proxies';
@@ -38,6 +39,18 @@ export function envoyServices() {
 }
 
 /**
+ * Turns Nagle's algorithm off on every accepted connection, as node:http does for its own servers. grpc-js's
+ * server leaves it on: a check's answer goes out as separate small writes (headers, message, trailers), and with
+ * Nagle the later ones wait for the client's ACK of the first, which Linux delays up to 40 ms. The bench's gRPC
+ * check p99 was 90-130 ms at 200-1,000 checks/s with it on. grpc-js exposes no option for it, so its listening
+ * http2 servers (a private field) get a `connection` listener.
+ */
+function noDelayOnAccept(server: Server): void {
+  const listeners = (server as unknown as { http2Servers?: Map<NetServer, unknown> }).http2Servers;
+  for (const http2Server of listeners?.keys() ?? []) http2Server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+}
+
+/**
  * The ext_authz gRPC server: `envoy.service.auth.v3.Authorization` (Istio's CUSTOM provider with
  * `envoyExtAuthzGrpc`) and `envoy.service.accesslog.v3.AccessLogService` (its `envoyHttpAls` provider) on one
  * plaintext HTTP/2 port, like the gateway's HTTP port the mesh reaches it over.
@@ -58,7 +71,11 @@ export function startExtAuthzGrpcServer(o: ExtAuthzGrpcOptions): ExtAuthzGrpcSer
   });
   const host = o.hostname.includes(':') ? `[${o.hostname}]` : o.hostname;
   const listening = new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${o.port}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(`${host}:${o.port}`, ServerCredentials.createInsecure(), (err, port) => {
+      if (err) return reject(err);
+      noDelayOnAccept(server);
+      resolve(port);
+    });
   });
 
   function drain(timeoutMs = 10_000): Promise<void> {
