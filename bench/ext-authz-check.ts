@@ -5,6 +5,7 @@ import { Pool } from 'undici';
 import { credentials, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { envoyServices } from '../apps/gateway/src/ext-authz/grpc/server';
 import { loopReading, percentile } from './processes/spawn';
+import { newTally, paced, type Send, type Tally } from './processes/paced';
 
 /**
  * The ext_authz check scenario of `npm run bench` (issue 18 item 2: "a check answers within 5 ms p99"; ADR
@@ -53,8 +54,6 @@ export interface CheckFigures {
   idleCpuPerSecond: number | undefined;
 }
 
-type Send = (at: number, tally: Tally) => Promise<void>;
-
 /** One check as the ingress sends it; `at` is when it was due, so a late send counts against the gateway too. */
 async function check(pool: Pool, secret: string, at: number, tally: Tally): Promise<void> {
   try {
@@ -72,33 +71,6 @@ async function check(pool: Pool, secret: string, at: number, tally: Tally): Prom
   }
 }
 
-interface Tally {
-  latencies: number[] | null;
-  errors: number;
-  non2xx: number;
-  sent: number;
-}
-
-/**
- * Checks offered at a steady `rate` for `seconds`, open loop: the n-th is due at start + n/rate whatever the
- * answers before it did, over at most `connections` (more wait in the pool, as at an ingress). autocannon's rate
- * option is not used: it sends each second's budget back to back at the top of the second, so 1,000/s became a
- * burst of 32 closed loops for a third of every second, measuring the queue rather than the check.
- */
-async function paced(send: Send, o: CheckOptions, seconds: number, tally: Tally): Promise<void> {
-  const total = Math.round(seconds * o.rate);
-  const interval = 1_000 / o.rate;
-  const start = performance.now();
-  const answered: Array<Promise<void>> = [];
-  for (let sent = 0; sent < total; ) {
-    const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
-    for (; sent < due; sent++, tally.sent++) answered.push(send(start + sent * interval, tally));
-    // Node's timers fire at 1 ms at best: at 1,000/s that is one or two checks a turn.
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(answered);
-}
-
 /**
  * A 2 s warm-up (JIT, keep-alive connections), then `rounds` measured runs whose latencies are pooled: the p99
  * and p999 of all the checks, not a mean of each run's (which would hide one bad minute).
@@ -107,18 +79,18 @@ export async function measureChecks(t: CheckTarget, o: CheckOptions): Promise<Ch
   const sender = t.grpc ? grpcSender(t.grpc, t.secret) : httpSender(t.url, o.connections, t.secret);
   const send = sender.send;
   try {
-    await paced(send, o, 2, { latencies: null, errors: 0, non2xx: 0, sent: 0 });
+    await paced(send, o.rate, 2, newTally(false));
     // Idle after the warm-up's records are flushed (the meter flushes every second).
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await loopReading(t.child, 'loop:reset');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idle = await loopReading(t.child, 'loop:read');
-    const tally: Tally = { latencies: [], errors: 0, non2xx: 0, sent: 0 };
+    const tally = newTally(true);
     let cpuMicros = 0;
     let loopP99: number | undefined;
     for (let round = 0; round < o.rounds; round++) {
       await loopReading(t.child, 'loop:reset');
-      await paced(send, o, o.seconds, tally);
+      await paced(send, o.rate, o.seconds, tally);
       const loop = await loopReading(t.child, 'loop:read');
       if (loop) {
         cpuMicros += loop.cpuMicros;
@@ -179,7 +151,6 @@ function grpcSender(address: string, secret: string) {
   return { send, close: async () => client.close() };
 }
 
-/** The figures with the goal beside them; a miss is printed as one, and so is a run that was not all 200s. */
 /**
  * The figures with the goal beside them, the floor first (a node:http server answering 200 at once, through the
  * same client on the same machine); a miss is printed as one, and so is a run that was not all allowed.

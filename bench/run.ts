@@ -1,15 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { alternatingRounds, buildBenchGateway, loopReading, mean, startBenchProcess, type LoadFigures } from './processes/spawn';
+import { Pool } from 'undici';
+import { alternatingRounds, buildBenchGateway, loopReading, mean, percentile, startBenchProcess, type LoadFigures } from './processes/spawn';
 import { measureChecks, printChecks } from './ext-authz-check';
+import { newTally, paced, type Send } from './processes/paced';
 import { freePort, startRedisServer } from '@tollgate/jobs/testing';
 
 /**
  * `npm run bench`: the gateway with its full chain against a bare node:http proxy, both in front of the same
  * mock OpenAI upstream, each in its own process: the AI path (POST /v1/chat/completions) and the REST path (a
  * GET and a POST with a 1 KB body through a REST service). Prints requests/s and p50/p99 latency and the ratios.
- * Also an open-loop run at 1,000 requests/s (the latency the chain adds) and each server process's event-loop
+ * Also an open-loop run at 1,000 requests/s, evenly spaced (the latency the chain adds) and each server process's event-loop
  * delay. Options (env): BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_ROUNDS (default 2:
  * every target measured once per round, alternating), BENCH_PROFILE=<dir> writes a
  * V8 CPU profile of the gateway process there (open it in Chrome DevTools), BENCH_TSX=1 runs the gateway
@@ -62,32 +65,69 @@ interface Target {
   child?: ChildProcess;
 }
 
-/** One measured run after a warm-up (JIT, keep-alive pools); `overallRate` makes it open-loop at that rate. */
-async function load(t: Target, overallRate?: number): Promise<Figures> {
+/** The request a target is loaded with: its method, path, headers and body. */
+function requestOf(t: Target) {
   const method = t.request?.method ?? 'POST';
   const body = method === 'GET' ? undefined : (t.request?.body ?? chatBody);
-  const options = {
-    url: `${t.url}${t.request?.path ?? '/v1/chat/completions'}`,
-    method,
-    headers: body ? { 'content-type': 'application/json', ...t.headers } : t.headers,
-    body,
-    connections,
-    ...(overallRate ? { overallRate } : {}),
-  };
-  await autocannon({ ...options, duration: 2 });
+  return { path: t.request?.path ?? '/v1/chat/completions', method, headers: body ? { 'content-type': 'application/json', ...t.headers } : t.headers, body };
+}
+
+/** The serving process's loop delay and CPU per request over a measured run, around `measure`. */
+async function withLoopReading(t: Target, measure: () => Promise<Figures>): Promise<Figures> {
   await loopReading(t.child, 'loop:reset');
-  const result = await autocannon({ ...options, duration: seconds });
+  const figures = await measure();
   const loop = await loopReading(t.child, 'loop:read');
-  const cpuPerRequest = loop && result.requests.total > 0 ? loop.cpuMicros / result.requests.total : undefined;
-  return { name: t.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, loopP99: loop?.p99, cpuPerRequest };
+  const answered = figures.rps * seconds;
+  return { ...figures, loopP99: loop?.p99, cpuPerRequest: loop && answered > 0 ? loop.cpuMicros / answered : undefined };
+}
+
+/** One closed-loop run (autocannon, `connections` at once) after a 2 s warm-up (JIT, keep-alive pools). */
+async function load(t: Target): Promise<Figures> {
+  const { path, ...request } = requestOf(t);
+  const options = { url: `${t.url}${path}`, ...request, connections };
+  await autocannon({ ...options, duration: 2 });
+  return withLoopReading(t, async () => {
+    const result = await autocannon({ ...options, duration: seconds });
+    return { name: t.name, rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  });
+}
+
+/**
+ * One open-loop run at `rate` requests/s, evenly spaced (processes/paced.ts says why not autocannon's rate
+ * option), over up to `connections` keep-alive connections, after a 2 s warm-up at the same rate.
+ */
+async function loadPaced(t: Target, rate: number): Promise<Figures> {
+  const { path, method, headers, body } = requestOf(t);
+  const pool = new Pool(t.url, { connections, pipelining: 1 });
+  const send: Send = async (at, tally) => {
+    try {
+      const res = await pool.request({ path, method, headers, body });
+      await res.body.dump();
+      if (res.statusCode === 200) tally.latencies?.push(performance.now() - at);
+      else tally.non2xx++;
+    } catch {
+      tally.errors++;
+    }
+  };
+  try {
+    await paced(send, rate, 2, newTally(false));
+    return await withLoopReading(t, async () => {
+      const tally = newTally(true);
+      await paced(send, rate, seconds, tally);
+      const latencies = tally.latencies!.sort((a, b) => a - b);
+      return { name: t.name, rps: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: tally.errors, non2xx: tally.non2xx };
+    });
+  } finally {
+    await pool.close();
+  }
 }
 
 /**
  * Each target measured once per round, the targets alternating, so a noisy minute weighs on all of them
  * alike; the figures are the rounds' means (errors summed, the loop delay's worst).
  */
-async function rounds(targets: Target[], overallRate?: number): Promise<Figures[]> {
-  return (await alternatingRounds(targets, roundCount, (t) => load(t, overallRate))).map(({ runs: r, means }) => ({
+async function rounds(targets: Target[], run: (t: Target) => Promise<Figures> = load): Promise<Figures[]> {
+  return (await alternatingRounds(targets, roundCount, run)).map(({ runs: r, means }) => ({
     ...means,
     loopP99: r.some((f) => f.loopP99 !== undefined) ? Math.max(...r.map((f) => f.loopP99 ?? 0)) : undefined,
     cpuPerRequest: r.some((f) => f.cpuPerRequest !== undefined) ? mean(r.map((f) => f.cpuPerRequest ?? 0)) : undefined,
@@ -131,7 +171,7 @@ async function proxyScenarios(upstreamUrl: string): Promise<void> {
     { ...chain, name: 'REST gateway POST 1 KB', request: { ...post, path: '/bench-rest/chat' } },
   ]);
   // Open loop: a fixed offered rate well under both capacities, so the latency added is the chain's own.
-  const openLoop = await rounds([{ ...bare, name: 'bare proxy at 1,000/s' }, { ...chain, name: 'gateway at 1,000/s' }], 1_000);
+  const openLoop = await rounds([{ ...bare, name: 'bare proxy at 1,000/s' }, { ...chain, name: 'gateway at 1,000/s' }], (t) => loadPaced(t, 1_000));
 
   const cores = (await import('node:os')).cpus().length;
   console.log(`\nPOST /v1/chat/completions, ${connections} connections, ${seconds} s each, ${roundCount} alternating rounds, on ${cores} cores\n`);
@@ -145,7 +185,7 @@ async function proxyScenarios(upstreamUrl: string): Promise<void> {
   const [bareGet, restGet, barePost, restPost] = rest as [Figures, Figures, Figures, Figures];
   console.log(`\nREST gateway / bare proxy, GET: ${ratio(restGet, bareGet)}`);
   console.log(`REST gateway / bare proxy, POST 1 KB: ${ratio(restPost, barePost)}`);
-  console.log(`\nOpen loop: POST /v1/chat/completions offered at 1,000 requests/s\n`);
+  console.log(`\nOpen loop: POST /v1/chat/completions offered at 1,000 requests/s, evenly spaced, over up to ${connections} connections\n`);
   table(openLoop);
   const [bareOpen, chainOpen] = openLoop as [Figures, Figures];
   console.log(`\nlatency the gateway adds at 1,000/s: p50 ${(chainOpen.p50 - bareOpen.p50).toFixed(2)} ms, p99 ${(chainOpen.p99 - bareOpen.p99).toFixed(2)} ms`);
