@@ -54,7 +54,7 @@ export async function createPortalRuntime(
   const secrets = createSecretBox(loadMasterKey(config));
   const db = createDb({ path: config.dbPath, onStatement: hooks.onStatement });
   const admin = await ensureFirstAdmin(db, config.adminEmail);
-  const upgraded = releaseWhatWasServedBeforeUpgrade(db);
+  const upgraded = await releaseWhatWasServedBeforeUpgrade(db);
   if (upgraded.length) logger.info({ services: upgraded }, 'released the working copies the gateway served before releases were served');
   const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
   // With Redis, gateways (and the other portals) hear of each new revision at once (ADR 0038).

@@ -30,7 +30,7 @@ export function jwtCredentialRoutes(ctx: PortalContext) {
       throw conflict(`${where} already has a JWT credential for issuer ${input.issuer}, ${input.subjectClaim} ${input.subject} and one of these audiences.`);
     }
     const id = newId('credential');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'credential.create',
@@ -62,7 +62,7 @@ export function jwtCredentialRoutes(ctx: PortalContext) {
     await readNoBody(c);
     const credential = credentialToRevoke(c, (id) => ctx.db.select().from(appCredentials).where(and(eq(appCredentials.id, id), eq(appCredentials.appId, owner.id))).get());
     const revokedAt = Date.now();
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'credential.revoke', targetType: 'credential', targetId: credential.id, teamId: owner.teamId, summary: { appId: owner.id, type: 'jwt', issuer: credential.issuer }, before: { revokedAt: null }, after: { revokedAt } },
       (tx) => tx.update(appCredentials).set({ revokedAt }).where(eq(appCredentials.id, credential.id)).returning().get()!,

@@ -47,7 +47,7 @@ export function keyRoutes(ctx: PortalContext) {
     const input = await readJson(c, createKeySchema);
     const { secret, prefix, hash } = generateApiKey();
     const id = newId('key');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'key.create', targetType: 'key', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, name: input.name, prefix }, after: { name: input.name, prefix, expiresAt: input.expiresAt ?? null } },
       (tx) =>
@@ -91,7 +91,7 @@ export function keyRoutes(ctx: PortalContext) {
     const { secret, prefix, hash } = generateApiKey();
     const id = newId('key');
     const name = input.name ?? key.name;
-    const { created, previous } = ctx.commitChange(
+    const { created, previous } = await ctx.commitChange(
       actor.id,
       { action: 'key.rotate', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, from: key.prefix, to: prefix, oldEndsAt }, before: { expiresAt: key.expiresAt }, after: { expiresAt: oldEndsAt, replacedBy: prefix } },
       (tx) => ({
@@ -107,7 +107,7 @@ export function keyRoutes(ctx: PortalContext) {
     await readNoBody(c);
     if (key.revokedAt !== null) throw conflict('The key is already revoked.');
     const revokedAt = Date.now();
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'key.revoke', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, prefix: key.prefix }, before: { revokedAt: null }, after: { revokedAt } },
       (tx) => tx.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, key.id)).returning().get(),

@@ -46,7 +46,7 @@ export function appRoutes(ctx: PortalContext) {
     requireTeamRole(actor, team.id, 'member');
     const input = await readJson(c, createAppSchema);
     const id = newId('app');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'app.create', targetType: 'app', targetId: id, teamId: team.id, summary: { name: input.name }, after: input },
       (tx) => tx.insert(apps).values({ id, teamId: team.id, ...input }).returning().get(),
@@ -71,7 +71,7 @@ export function appRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
     const changes = await readJson(c, updateAppSchema);
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'app.update', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },
       (tx) => tx.update(apps).set(changes).where(eq(apps.id, current.id)).returning().get(),
@@ -84,7 +84,7 @@ export function appRoutes(ctx: PortalContext) {
     const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'admin', 'App');
     await readNoBody(c);
     // Keys and subscriptions go with the app (ON DELETE CASCADE); the next snapshot drops them from the gateway.
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'app.delete', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: { name: current.name }, before: fieldsOf(current, ['name', 'description']) },
       (tx) => tx.delete(apps).where(eq(apps.id, current.id)).run(),

@@ -22,7 +22,7 @@ export function workloadCredentialRoutes(ctx: PortalContext) {
     const { actor, owner } = credentialOwner(ctx, c);
     const { spiffeId } = await readJson(c, createWorkloadCredentialSchema);
     const id = newId('credential');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'credential.create',
@@ -64,7 +64,7 @@ export function workloadCredentialRoutes(ctx: PortalContext) {
       ctx.db.select().from(appWorkloadCredentials).where(and(eq(appWorkloadCredentials.id, id), eq(appWorkloadCredentials.appId, owner.id))).get(),
     );
     const revokedAt = Date.now();
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'credential.revoke',

@@ -64,13 +64,13 @@ export function authRoutes(ctx: PortalContext) {
     const attempt = await admitSignIn(ctx.loginLimiter, email, address);
     if (!attempt.admitted) {
       const { refusal } = attempt;
-      if (refusal.firstInWindow) recordFailedSignIn(ctx, { email, address, userId: findUser()?.id, reason: 'throttled', limit: refusal.limit });
+      if (refusal.firstInWindow) await recordFailedSignIn(ctx, { email, address, userId: findUser()?.id, reason: 'throttled', limit: refusal.limit });
       throw tooManyAttempts(c, refusal);
     }
     const user = findUser();
     const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
     if (!user || !ok) {
-      recordFailedSignIn(ctx, { email, address, userId: user?.id, reason: user ? 'wrong_password' : 'unknown_account' });
+      await recordFailedSignIn(ctx, { email, address, userId: user?.id, reason: user ? 'wrong_password' : 'unknown_account' });
       throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
     }
     attempt.succeeded();
@@ -107,7 +107,7 @@ export function authRoutes(ctx: PortalContext) {
     const passwordHash = await hashPassword(newPassword);
     const token = getCookie(c, sessionCookieName)!;
     // The audit event says that the password changed and how many sessions ended; never the password.
-    const ended = ctx.commitChange(
+    const ended = await ctx.commitChange(
       actor.id,
       { action: 'user.password_change', targetType: 'user', targetId: actor.id, summary: { email: actor.email }, affectsGateway: false },
       (tx) => {

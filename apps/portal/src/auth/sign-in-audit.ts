@@ -20,9 +20,9 @@ export interface FailedSignIn {
  * such events one address can write is bounded by the throttle: each failure it admits, and one per refusing
  * counter per window (see `admitSignIn`), never one per refused guess.
  */
-export function recordFailedSignIn(ctx: PortalContext, failure: FailedSignIn): void {
+export async function recordFailedSignIn(ctx: PortalContext, failure: FailedSignIn): Promise<void> {
   const { email, address, userId, reason, limit } = failure;
-  ctx.commitChange(
+  await ctx.commitChange(
     null,
     {
       action: 'auth.sign_in_failed',

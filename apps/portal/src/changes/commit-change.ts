@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { auditEvents, configRevision, type Db } from '@tollgate/db';
+import { auditEvents, configRevision, transact, type Db, type Tx } from '@tollgate/db';
 import { newId, type AuditEventId, type TeamId, type UserId } from '@tollgate/domain';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface ChangeDescription {
   action: string;
@@ -17,11 +15,6 @@ export interface ChangeDescription {
   affectsGateway?: boolean;
 }
 
-/**
- * The one way the portal writes: the change, its audit event and (when the gateway serves what changed) the
- * config revision bump commit in one transaction; then listeners hear of the new revision. better-sqlite3
- * transactions are synchronous, so `apply` must not await.
- */
 /** A change as listeners hear it, after it committed: its audit event's id, who made it and when. */
 export interface CommittedChange extends ChangeDescription {
   auditEventId: AuditEventId;
@@ -34,9 +27,9 @@ export type ChangeListener = (change: CommittedChange) => void;
 /**
  * Hears every change recorded in a transaction, inside it, after its audit event is written: what it writes
  * commits or rolls back with the change (the notification outbox lives here). It runs under the write lock, so
- * it must be quick and synchronous; throwing rolls the whole change back.
+ * it must be quick and touch only the database; throwing rolls the whole change back.
  */
-export type TransactionalChangeListener = (tx: Tx, change: CommittedChange) => void;
+export type TransactionalChangeListener = (tx: Tx, change: CommittedChange) => Promise<void> | void;
 
 /**
  * Records a further change that is part of the same transaction (closing a plan ends its subscriptions): it
@@ -54,18 +47,21 @@ export function createChangeCommitter(
   listeners: readonly ChangeListener[] = [],
   transactionalListeners: readonly TransactionalChangeListener[] = [],
 ) {
-  return function commitChange<T>(actorId: UserId | null, change: ChangeDescription, apply: (tx: Tx, record: RecordChange) => T): T {
+  /**
+   * The one way the portal writes: the change, its audit event and (when the gateway serves what changed) the
+   * config revision bump commit in one transaction (`transact`, ADR 0040); then listeners hear of the new
+   * revision. `apply` awaits only the database: on SQLite the transaction holds the connection meanwhile.
+   */
+  return async function commitChange<T>(actorId: UserId | null, change: ChangeDescription, apply: (tx: Tx, record: RecordChange) => Promise<T> | T): Promise<T> {
     const at = Date.now();
     const committed: CommittedChange[] = [];
     const record: RecordChange = (c) => committed.push({ ...c, auditEventId: newId('auditEvent'), actorId, at });
-    // Immediate: the write lock is taken (waiting out busy_timeout) before the change reads anything. A
-    // deferred transaction that read first fails at once with SQLITE_BUSY_SNAPSHOT when another connection
-    // (the all-in-one's call-record writer thread, ADR 0029) commits between its read and its first write.
-    const result = db.transaction((tx) => {
+    const result = await transact(db, async (tx) => {
       record(change);
-      const value = apply(tx, record);
+      const value = await apply(tx, record);
       for (const c of committed) {
-        tx.insert(auditEvents)
+        await tx
+          .insert(auditEvents)
           .values({
             id: c.auditEventId,
             at,
@@ -77,17 +73,14 @@ export function createChangeCommitter(
             summary: c.summary ?? {},
             before: c.before ?? null,
             after: c.after ?? null,
-          })
-          .run();
-        for (const listener of transactionalListeners) listener(tx, c);
+          });
+        for (const listener of transactionalListeners) await listener(tx, c);
       }
       if (change.affectsGateway !== false) {
-        tx.update(configRevision)
-          .set({ revision: sql`${configRevision.revision} + 1`, updatedAt: Date.now() })
-          .run();
+        await tx.update(configRevision).set({ revision: sql`${configRevision.revision} + 1`, updatedAt: Date.now() });
       }
       return value;
-    }, { behavior: 'immediate' });
+    });
     if (change.affectsGateway !== false) onConfigChanged(committed);
     // After the commit, so a listener (notifications) never acts on a change that rolled back.
     for (const c of committed) for (const listener of listeners) listener(c);

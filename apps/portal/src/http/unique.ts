@@ -1,23 +1,15 @@
+import { isUniqueViolation } from '@tollgate/db';
 import { conflict } from './errors';
 
 /**
  * Turns a UNIQUE constraint failure into a 409. Routes check for duplicates first to give a clear message;
- * this catches the race where two requests pass that check together. Drizzle wraps the driver's error, so
- * the SQLite code is looked for on the cause as well.
+ * this catches the race where two requests pass that check together, on either database (isUniqueViolation).
  */
-export function withUniqueAsConflict<T>(run: () => T, message: string): T {
+export async function withUniqueAsConflict<T>(run: () => Promise<T> | T, message: string): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(message);
     throw err;
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
-  }
-  return false;
 }

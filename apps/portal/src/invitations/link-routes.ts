@@ -63,7 +63,7 @@ export function invitationLinkRoutes(ctx: PortalContext) {
     if (actor) {
       // Signed in, the account exists: a name or password sent along would be dropped unseen.
       await readNoBody(c);
-      return c.json(acceptSignedIn(ctx, invitation, actor));
+      return c.json(await acceptSignedIn(ctx, invitation, actor));
     }
     // Before reading the body: someone who has an account is told to sign in, not asked for a password.
     if (ctx.db.select({ id: users.id }).from(users).where(eq(users.email, invitation.email)).get()) throw conflict(accountExists);
@@ -71,7 +71,7 @@ export function invitationLinkRoutes(ctx: PortalContext) {
     const passwordHash = await hashPassword(password);
     const userId = newId('user');
     const now = Date.now();
-    const user = withUniqueAsConflict(
+    const user = await withUniqueAsConflict(
       () =>
         ctx.commitChange(userId, acceptChange(invitation, userId, now), (tx, record) => {
           // Claimed first: of two racing accepts the loser gets 410 here, before its user insert could collide.
@@ -96,14 +96,14 @@ export function invitationLinkRoutes(ctx: PortalContext) {
  * not let someone else join. The 403 names the invited address: whoever holds the token can read it from
  * GET /api/invitations/:token anyway, and it tells the person which account to sign in with.
  */
-function acceptSignedIn(ctx: PortalContext, invitation: InvitationRow, actor: Actor) {
+async function acceptSignedIn(ctx: PortalContext, invitation: InvitationRow, actor: Actor) {
   if (actor.email.toLowerCase() !== invitation.email) {
     throw forbidden(`This invitation is for another address (${invitation.email}); you are signed in as ${actor.email}. Sign in as the invited address to accept it.`);
   }
   const role = actor.teams.get(invitation.teamId);
   if (role) throw conflict(`You are already a member of this team (role ${role}).`);
   const now = Date.now();
-  withUniqueAsConflict(
+  await withUniqueAsConflict(
     () =>
       ctx.commitChange(actor.id, acceptChange(invitation, actor.id, now), (tx) => {
         claimInvitation(tx, invitation, now, actor.id);

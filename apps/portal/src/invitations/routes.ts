@@ -46,7 +46,7 @@ export function invitationRoutes(ctx: PortalContext) {
     const expiresAt = now + expiresInHours * hourMs;
     const { token, tokenHash } = newInvitationToken();
     const id = newId('invitation');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       { action: 'team.invitation_create', targetType: 'invitation', targetId: id, teamId: team.id, summary: { email, role }, after: { email, role, expiresAt }, affectsGateway: false },
       (tx) => {
@@ -93,7 +93,7 @@ export function invitationRoutes(ctx: PortalContext) {
     const now = Date.now();
     const state = invitationState(row, now);
     if (state !== 'open') throw conflict(`The invitation is ${state}; only an open invitation can be revoked.`);
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'team.invitation_revoke', targetType: 'invitation', targetId: row.id, teamId: team.id, summary: { email: row.email, role: row.role }, before: { revokedAt: null }, after: { revokedAt: now }, affectsGateway: false },
       (tx) => {

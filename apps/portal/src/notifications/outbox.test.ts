@@ -209,24 +209,24 @@ describe('the outbox row and its change', () => {
   it('commits with the change, for every recorded change that is notified', async () => {
     const f = await fixture();
     const subscriptionId = newId('subscription');
-    commit(f)(f.admin.id, { action: 'subscription.approve', targetType: 'subscription', targetId: subscriptionId, affectsGateway: false }, (_tx, record) => {
+    await commit(f)(f.admin.id, { action: 'subscription.approve', targetType: 'subscription', targetId: subscriptionId, affectsGateway: false }, (_tx, record) => {
       record({ action: 'subscription.revoke', targetType: 'subscription', targetId: newId('subscription') });
       record({ action: 'plan.update', targetType: 'plan', targetId: newId('plan') });
     });
     expect(outboxed(f)).toEqual(['subscription.approve', 'subscription.revoke']);
-    commit(f)(f.admin.id, { action: 'app.create', targetType: 'app', targetId: newId('app'), affectsGateway: false }, () => {});
+    await commit(f)(f.admin.id, { action: 'app.create', targetType: 'app', targetId: newId('app'), affectsGateway: false }, () => {});
     expect(count(f.db, notificationOutbox)).toBe(2);
   });
 
   it('rolls back with the change: a change that throws leaves no outbox row', async () => {
     const f = await fixture();
     const before = f.db.select().from(auditEvents).all().length;
-    expect(() =>
+    await expect(
       commit(f)(f.admin.id, { action: 'subscription.cancel', targetType: 'subscription', targetId: newId('subscription'), affectsGateway: false }, (_tx, record) => {
         record({ action: 'subscription.revoke', targetType: 'subscription', targetId: newId('subscription') });
         throw new Error('the plan closed meanwhile');
       }),
-    ).toThrow('the plan closed meanwhile');
+    ).rejects.toThrow('the plan closed meanwhile');
     expect(count(f.db, notificationOutbox)).toBe(0);
     expect(f.db.select().from(auditEvents).all()).toHaveLength(before);
   });

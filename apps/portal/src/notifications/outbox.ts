@@ -21,7 +21,7 @@ export const recordInOutbox: TransactionalChangeListener = (tx, change) => {
  * Takes the audit event's row, inside the transaction that writes its notifications. False when there is none:
  * another run fanned it out already (it committed first, SQLite serialises writers), or it never needed one.
  */
-export function claimOutboxRow(tx: Tx, auditEventId: string): boolean {
+export function claimOutboxRow(tx: Reader, auditEventId: string): boolean {
   return tx.delete(notificationOutbox).where(eq(notificationOutbox.auditEventId, auditEventId as AuditEventId)).run().changes > 0;
 }
 

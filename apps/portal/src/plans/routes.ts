@@ -73,7 +73,7 @@ export function planRoutes(ctx: PortalContext) {
     const input = await readJson(c, createPlanSchema);
     requireFreeName(service.id, input.name);
     const id = newId('plan');
-    const plan = ctx.commitChange(
+    const plan = await ctx.commitChange(
       actor.id,
       { action: 'plan.create', targetType: 'plan', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name }, after: input },
       (tx) => tx.insert(plans).values({ id, serviceId: service.id, ...input }).returning().get(),
@@ -102,7 +102,7 @@ export function planRoutes(ctx: PortalContext) {
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, current[k as keyof typeof changes]]));
     const closing = changes.state === 'closed' && current.state !== 'closed';
     const action = closing ? 'plan.close' : changes.state && changes.state !== current.state ? `plan.${changes.state === 'active' ? 'reactivate' : 'deprecate'}` : 'plan.update';
-    const { plan, ended } = ctx.commitChange(
+    const { plan, ended } = await ctx.commitChange(
       actor.id,
       { action, targetType: 'plan', targetId: current.id, teamId: found.service.teamId, summary: changes, before, after: changes },
       (tx, record) => ({

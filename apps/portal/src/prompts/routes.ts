@@ -33,7 +33,7 @@ export function promptRoutes(ctx: PortalContext) {
     if (ctx.db.select({ id: prompts.id }).from(prompts).where(samePath).get()) throw conflict(pathTaken(input.path));
     const id = newId('prompt');
     const fields = { name: input.name, path: input.path, description: input.description, draft };
-    const row = withUniqueAsConflict(
+    const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -92,7 +92,7 @@ export function promptRoutes(ctx: PortalContext) {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...('draft' in input ? { draft: checkDraft(ctx.db, service.id, input.draft) } : {}),
     };
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'prompt.update',
@@ -117,7 +117,7 @@ export function promptRoutes(ctx: PortalContext) {
     await readNoBody(c);
     const prompt = found!.prompt;
     // Its versions go with it; a release that froze one keeps its own copy and serves it until the next release.
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'prompt.delete',

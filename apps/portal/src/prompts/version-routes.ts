@@ -92,7 +92,7 @@ export function promptVersionRoutes(ctx: PortalContext) {
     }
     const version = (latest ?? 0) + 1;
     const id = newId('promptVersion');
-    const row = withUniqueAsConflict(
+    const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -153,7 +153,7 @@ export function promptVersionRoutes(ctx: PortalContext) {
     if (model !== null && !isRoutedModel(ctx.db, service.id, model)) {
       throw conflict(`Version ${version} uses the model ${model}, which the service no longer routes: add that model route again or publish another version.`);
     }
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: version === null ? 'prompt.unpublish' : 'prompt.publish',

@@ -156,7 +156,7 @@ export function providerRoutes(ctx: PortalContext) {
     if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name)).get()) throw conflict(nameTaken);
     const id = newId('provider');
     const credentials = sealCredentials(ctx.secrets, credentialsFrom({ apiKey, apiKeys })!);
-    const row = withUniqueAsConflict(
+    const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -195,7 +195,7 @@ export function providerRoutes(ctx: PortalContext) {
     const credentials = newKeys ? { credentials: sealCredentials(ctx.secrets, newKeys) } : {};
     // The audit trail records that the keys were replaced, never the keys.
     const summary = { ...changes, ...(newKeys ? { apiKeyReplaced: true } : {}) };
-    const row = withUniqueAsConflict(
+    const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary, before: fieldsOf(current, Object.keys(changes)), after: summary }, (tx) =>
           tx.update(providers).set({ ...changes, ...credentials }).where(eq(providers.id, current.id)).returning().get(),
@@ -219,7 +219,7 @@ export function providerRoutes(ctx: PortalContext) {
     requirePlatformAdmin(actor);
     await readNoBody(c);
     const current = loadProvider(ctx.db, c.req.param('providerId'));
-    ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, (tx) => {
+    await ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, (tx) => {
       // Checked in the transaction: a route added meanwhile would otherwise point at nothing.
       const using = routesUsing(tx, current.id);
       if (using.length) throw conflict(`The provider is used by model routes ${using.join(', ')}; change or delete them first.`);

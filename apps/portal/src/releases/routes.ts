@@ -101,7 +101,7 @@ export function releaseRoutes(ctx: PortalContext) {
     if (!changes.length) throw conflict(`Nothing to release: the working copy equals the live release ${fromVersion}.`);
     assertHostsServable(ctx.db, actor, service.id, working.rest?.hosts ?? []);
     const nextVersion = (ctx.db.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, service.id)).get()?.v ?? 0) + 1;
-    const release = ctx.commitChange(
+    const release = await ctx.commitChange(
       actor.id,
       {
         action: 'service.release',
@@ -134,7 +134,7 @@ export function releaseRoutes(ctx: PortalContext) {
     const present = new Set(wanted.size ? ctx.db.select({ id: providers.id }).from(providers).where(inArray(providers.id, [...wanted])).all().map((p) => p.id) : []);
     const gone = [...wanted].filter((id) => !present.has(id));
     if (gone.length) throw conflict(`Release ${release.version} routes to providers that were deleted (${gone.join(', ')}); it cannot go live again.`);
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'service.rollback',

@@ -29,7 +29,7 @@ describe('upgrading to served releases', () => {
     // After the legacy publish the gateway served edits at once: `edited` gained a model that callers used.
     for (const id of [edited, modern]) await f.api('POST', `/api/services/${id}/models`, { cookie: owner.cookie, body: { name: 'smart', targets: [{ providerId, model: 'b' }] }, expect: 201 });
 
-    expect(releaseWhatWasServedBeforeUpgrade(f.db)).toEqual(['edited']);
+    expect(await releaseWhatWasServedBeforeUpgrade(f.db)).toEqual(['edited']);
     const models = (id: string) => compileSnapshot(f.db, f.secrets).modelRoutes.filter((m) => m.serviceId === id).map((m) => m.name).sort();
     expect(models(edited)).toEqual(['fast', 'smart']);
     expect(models(untouched)).toEqual(['fast']);
@@ -39,6 +39,6 @@ describe('upgrading to served releases', () => {
     expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, edited)).all().at(-1)).toMatchObject({ action: 'service.release', actorUserId: null, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
     // Once: the next start finds nothing to do, even after more edits.
     await f.api('POST', `/api/services/${edited}/models`, { cookie: owner.cookie, body: { name: 'later', targets: [{ providerId, model: 'c' }] }, expect: 201 });
-    expect(releaseWhatWasServedBeforeUpgrade(f.db)).toEqual([]);
+    expect(await releaseWhatWasServedBeforeUpgrade(f.db)).toEqual([]);
   });
 });

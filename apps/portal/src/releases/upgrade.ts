@@ -17,7 +17,7 @@ const isLegacy = (config: unknown) => {
  * working copy differs from the live one gets its working copy published, so upgrading changes nothing for
  * callers. Returns the slugs it released.
  */
-export function releaseWhatWasServedBeforeUpgrade(db: Db): string[] {
+export async function releaseWhatWasServedBeforeUpgrade(db: Db): Promise<string[]> {
   const commit = createChangeCommitter(db, () => {});
   const released: string[] = [];
   const live = db.select({ service: services, release: releases }).from(services).innerJoin(releases, eq(releases.id, services.liveReleaseId)).where(isNotNull(services.liveReleaseId)).all();
@@ -28,7 +28,7 @@ export function releaseWhatWasServedBeforeUpgrade(db: Db): string[] {
     // Only what the gateway served counts (legacy releases never held the APIs or the document).
     const served = diffReleaseConfigs(readReleaseConfig(release.config, service.id), workingConfig(db, service.id)).filter((c) => /^(service\.(name|directModels)$|models\[)/.test(c.path));
     if (!served.length) continue;
-    commit(
+    await commit(
       null,
       {
         action: 'service.release',

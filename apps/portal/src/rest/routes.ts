@@ -63,7 +63,7 @@ export function restRoutes(ctx: PortalContext) {
     const updated = withUpstream(rest, upstream);
     const previous = rest.upstreams.find((u) => u.name === name) ?? null;
     const credential = body.credential === undefined ? 'kept' : 'changed';
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'service.upstream_put',
@@ -109,7 +109,7 @@ export function restRoutes(ctx: PortalContext) {
     const updated = withoutUpstream(rest, name);
     // The live release may still call this upstream until the next release: its credential stays until then.
     const live = service.liveReleaseId !== null && liveUses(ctx.db, service, name);
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'service.upstream_delete', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { upstream: name }, before: { upstream } },
       (tx) => {
@@ -128,7 +128,7 @@ export function restRoutes(ctx: PortalContext) {
     const service = findService(ctx.db, id)!;
     const rest = fillServiceRest(service.rest);
     const traffic = checkTraffic(rest, body);
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'service.traffic_update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { traffic }, before: { traffic: rest.traffic }, after: { traffic } },
       (tx) => save(tx, service, { ...rest, traffic }),

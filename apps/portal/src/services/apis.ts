@@ -72,7 +72,7 @@ export function apiRoutes(ctx: PortalContext) {
     const rest = resolveApiRest(service.kind, input.path, null, restSent);
     assertNoClash(listApis(ctx.db, service.id), { methods: input.methods, path: input.path, rest });
     const id = newId('api');
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'service.api_create',
@@ -98,7 +98,7 @@ export function apiRoutes(ctx: PortalContext) {
     const merged = { ...api, ...changes };
     const rest = resolveApiRest(service.kind, merged.path, api.rest, restSent);
     assertNoClash(listApis(ctx.db, service.id), { id: api.id, methods: merged.methods, path: merged.path, rest });
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'service.api_update',
@@ -120,7 +120,7 @@ export function apiRoutes(ctx: PortalContext) {
     await readNoBody(c);
     const api = loadApi(c, service);
     if (isBuiltinApi(service.kind, api)) throw conflict('The chat completions API is how the gateway serves an AI service; it cannot be deleted.');
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'service.api_delete',

@@ -61,7 +61,7 @@ export function lifecycleRoutes(ctx: PortalContext) {
     const service = findService(ctx.db, id)!;
     assertLifecycleTransition(service.lifecycle, state);
     if (service.lifecycle === 'draft' && service.kind === 'rest') assertHostsServable(ctx.db, actor, service.id, fillServiceRest(service.rest).hosts);
-    const result = ctx.commitChange(
+    const result = await ctx.commitChange(
       actor.id,
       { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt }, before: { lifecycle: service.lifecycle }, after: { lifecycle: state, ...(sunsetAt ? { sunsetAt } : {}) } },
       (tx) => {

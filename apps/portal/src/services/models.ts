@@ -69,7 +69,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
     const sameName = and(eq(modelRoutes.serviceId, service.id), eq(modelRoutes.name, input.name));
     if (ctx.db.select({ id: modelRoutes.id }).from(modelRoutes).where(sameName).get()) throw conflict(nameTaken(input.name));
     const id = newId('modelRoute');
-    const row = withUniqueAsConflict(
+    const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -100,7 +100,7 @@ export function modelRouteRoutes(ctx: PortalContext) {
       ? ctx.db.select().from(modelRoutes).where(and(eq(modelRoutes.id, routeId), eq(modelRoutes.serviceId, service.id))).get()
       : undefined;
     if (!route) throw notFound('Model route');
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'model_route.delete', targetType: 'model_route', targetId: route.id, teamId: service.teamId, summary: { serviceId: service.id, name: route.name }, before: { name: route.name, targets: route.targets } },
       (tx) => tx.delete(modelRoutes).where(eq(modelRoutes.id, route.id)).run(),

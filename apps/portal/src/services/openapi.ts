@@ -80,7 +80,7 @@ export function openapiRoutes(ctx: PortalContext) {
     const servers = service.kind === 'rest' ? readServers(document) : null;
     const working = fillServiceRest(service.rest);
     const fromServers = servers && !working.upstreams.length && servers.urls.length ? servers.urls : null;
-    const rows = ctx.commitChange(
+    const rows = await ctx.commitChange(
       actor.id,
       {
         action: 'service.openapi_import',

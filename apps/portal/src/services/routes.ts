@@ -120,7 +120,7 @@ export function serviceRoutes(ctx: PortalContext) {
     const id = newId('service');
     const rest = withServiceRestFields(input.kind, null, restFields);
     if (rest) assertHostsFree(ctx.db, actor, id, rest.hosts);
-    const service = withUniqueAsConflict(
+    const service = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -172,7 +172,7 @@ export function serviceRoutes(ctx: PortalContext) {
     const captured = capture && { before: captureSetting(service), after: captureSetting({ ...service, ...captureColumns(capture) }) };
     const before = { ...Object.fromEntries(Object.keys(fields).map((k) => [k, current[k as keyof typeof fields] ?? null])), ...(captured && { capture: captured.before }) };
     const after = { ...fields, ...(captured && { capture: captured.after }) };
-    const updated = ctx.commitChange(
+    const updated = await ctx.commitChange(
       actor.id,
       { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: after, before, after },
       (tx) => tx.update(services).set({ ...plain, ...(Object.keys(restFields).length && { rest }), ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),

@@ -44,7 +44,7 @@ function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: S
  * Applies one action to one subscription for `actor`: the access check, the state machine and the write, with
  * a plan change's follow-up (approving the new plan ends the old subscription) in the same transaction.
  */
-function decide(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction, reason: string | undefined) {
+async function decide(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction, reason: string | undefined) {
   const { subscription: current, app, service, acting, rule } = authorizeAction(ctx, actor, id, action);
   const to = applyAction(action, current.state);
   if (action === 'approve' && current.replacesId) {
@@ -56,7 +56,7 @@ function decide(ctx: PortalContext, actor: Actor, id: string, action: Subscripti
   }
   const now = Date.now();
   const decision = rule.by === 'publisher' ? { decidedBy: actor.id, decidedAt: now, decisionReason: reason ?? null } : {};
-  ctx.commitChange(
+  await ctx.commitChange(
     actor.id,
     {
       action: `subscription.${action}`,
@@ -80,15 +80,17 @@ function decide(ctx: PortalContext, actor: Actor, id: string, action: Subscripti
 }
 
 /** The bulk answer: every item (once) with its own outcome, the subscription or the refusal's code and message. */
-export function decideMany(ctx: PortalContext, actor: Actor, action: 'approve' | 'reject', ids: string[], reason: string | undefined) {
-  const results = [...new Set(ids)].map((id) => {
+export async function decideMany(ctx: PortalContext, actor: Actor, action: 'approve' | 'reject', ids: string[], reason: string | undefined) {
+  // One after another, as before: each decision reads what the one before it wrote.
+  const results: Array<{ id: string; status: number; subscription?: Awaited<ReturnType<typeof decide>>; error?: { code: string; message: string } }> = [];
+  for (const id of new Set(ids)) {
     try {
-      return { id, status: 200, subscription: decide(ctx, actor, id, action, reason) };
+      results.push({ id, status: 200, subscription: await decide(ctx, actor, id, action, reason) });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      return { id, status: err.status, error: { code: err.code, message: err.message } };
+      results.push({ id, status: err.status, error: { code: err.code, message: err.message } });
     }
-  });
+  }
   const succeeded = results.filter((r) => r.status === 200).length;
   return { action, succeeded, failed: results.length - succeeded, results };
 }
@@ -103,7 +105,7 @@ export function decisionRoutes(ctx: PortalContext) {
     authorizeAction(ctx, actor, id, action);
     const { reason } = await readOptionalJson(c, bodies[action]);
     // Decided on a fresh read after awaiting the body: from there to the commit nothing else runs in this process.
-    return c.json({ subscription: decide(ctx, actor, id, action, reason) });
+    return c.json({ subscription: await decide(ctx, actor, id, action, reason) });
   };
 
   for (const action of Object.keys(subscriptionActions) as SubscriptionAction[]) {
@@ -117,7 +119,7 @@ export function decisionRoutes(ctx: PortalContext) {
   app.post('/subscriptions/bulk', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { action, ids, reason } = await readJson(c, bulkSchema);
-    return c.json(decideMany(ctx, actor, action, ids, reason));
+    return c.json(await decideMany(ctx, actor, action, ids, reason));
   });
 
   return app;

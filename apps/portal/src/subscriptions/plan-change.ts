@@ -94,7 +94,7 @@ export function planChangeRoutes(ctx: PortalContext) {
     const id = newId('subscription');
     const state = target.plan.approval === 'auto' ? 'approved' : 'pending';
     const now = Date.now();
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'subscription.change_plan',

@@ -71,7 +71,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
     if (plan.state !== 'active') throw conflict(`The plan ${plan.name} is ${plan.state}: it takes no new subscriptions.`);
     const id = newId('subscription');
     const state = plan.approval === 'auto' ? 'approved' : 'pending';
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'subscription.request', targetType: 'subscription', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, serviceId: service.id, planId: plan.id, state }, after: { planId: plan.id, state, note } },
       (tx) => {

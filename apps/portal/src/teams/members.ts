@@ -76,7 +76,7 @@ export function memberRoutes(ctx: PortalContext) {
       .where(and(eq(teamMembers.teamId, team.id), eq(teamMembers.userId, userId)))
       .get();
     if (existing) throw conflict(`The user is already a member of this team (role ${existing.role}).`);
-    const member = withUniqueAsConflict(
+    const member = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -103,7 +103,7 @@ export function memberRoutes(ctx: PortalContext) {
     const view = { userId, email: member.email, name: member.name, role, createdAt: member.createdAt };
     // Setting the role a member already has changes nothing, so it writes nothing (and no audit event).
     if (role === member.role) return c.json({ member: view });
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'team.member_role', targetType: 'user', targetId: userId, teamId: team.id, summary: { email: member.email }, before: { role: member.role }, after: { role }, affectsGateway: false },
       (tx) => {
@@ -122,7 +122,7 @@ export function memberRoutes(ctx: PortalContext) {
     const member = ctx.db.select().from(teamMembers).where(isMember).get();
     if (!member) throw notFound('Member');
     if (member.role === 'owner') requireOwnerFor(actor, team.id, 'remove an owner');
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       { action: 'team.member_remove', targetType: 'user', targetId: member.userId, teamId: team.id, summary: { role: member.role }, affectsGateway: false },
       (tx) => {

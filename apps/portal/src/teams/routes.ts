@@ -53,7 +53,7 @@ export function teamRoutes(ctx: PortalContext) {
       throw conflict(`The team slug ${input.slug} is taken.`);
     }
     const id = newId('team');
-    const team = withUniqueAsConflict(
+    const team = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
@@ -91,7 +91,7 @@ export function teamRoutes(ctx: PortalContext) {
     requireTeamRole(actor, team.id, 'admin');
     const changes = await readJson(c, updateTeamSchema);
     const current = loadTeam(ctx.db, team.id);
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       // The budget reaches the gateway's snapshot; a rename alone does not, but one revision bump costs little.
       { action: 'team.update', targetType: 'team', targetId: team.id, teamId: team.id, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },

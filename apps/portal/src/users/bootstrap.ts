@@ -23,12 +23,12 @@ export async function ensureFirstAdmin(db: Db, email = 'admin@localhost'): Promi
   if (existing) return { created: false, email: existing.email };
 
   const password = generatePassword();
-  // Hashed before the transaction: better-sqlite3 transactions cannot await.
+  // Hashed before the transaction: transaction work awaits only the database (ADR 0040).
   const passwordHash = await hashPassword(password);
   const commit = createChangeCommitter(db, () => {});
   const id = newId('user');
   try {
-    commit(
+    await commit(
       null,
     { action: 'user.bootstrap_admin', targetType: 'user', targetId: id, summary: { email: normalised }, after: { email: normalised, role: 'admin' }, affectsGateway: false },
       (tx) => {
@@ -89,7 +89,7 @@ export async function resetAdminPassword(db: Db, email?: string): Promise<AdminP
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const commit = createChangeCommitter(db, () => {});
-  const sessionsEnded = commit(
+  const sessionsEnded = await commit(
     null,
     { action: 'user.reset_admin_password', targetType: 'user', targetId: admin.id, summary: { email: admin.email }, affectsGateway: false },
     (tx) => {

@@ -42,7 +42,7 @@ export function userRoutes(ctx: PortalContext) {
     const password = input.password ?? generatePassword();
     const passwordHash = await hashPassword(password);
     const id = newId('user');
-    const user = withUniqueAsConflict(
+    const user = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,

@@ -68,7 +68,7 @@ export function webhookRoutes(ctx: PortalContext) {
     const input = await readJson(c, createWebhookSchema);
     const id = newId('webhook');
     const secret = newWebhookSecret();
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'webhook.create',
@@ -102,7 +102,7 @@ export function webhookRoutes(ctx: PortalContext) {
     const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
     const changes = await readJson(c, updateWebhookSchema);
     const next = { ...current, ...changes };
-    const row = ctx.commitChange(
+    const row = await ctx.commitChange(
       actor.id,
       {
         action: 'webhook.update',
@@ -129,7 +129,7 @@ export function webhookRoutes(ctx: PortalContext) {
     const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
     await readNoBody(c);
     // Its deliveries go with it (ON DELETE CASCADE); a queued attempt then finds no row and does nothing.
-    ctx.commitChange(
+    await ctx.commitChange(
       actor.id,
       {
         action: 'webhook.delete',

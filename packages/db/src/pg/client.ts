@@ -30,8 +30,24 @@ const migrationsFolder = ['../../migrations-pg', '../packages/db/migrations-pg']
  */
 const MIGRATION_LOCK = '8390043843661231205';
 
+/**
+ * node-postgres' type parsers, set so a pg row reaches drizzle as better-sqlite3's would: the portal's queries
+ * use the SQLite table objects on both databases, and their column codecs decode these (ADR 0040). int8
+ * (timestamps, counts, µUSD, `count(*)`) and numeric (`sum(...)`) become numbers (exact to 2^53, ADR 0039); json
+ * and jsonb stay their text, which `text({ mode: 'json' })` parses and pg-core's json columns accept as well.
+ * They are the process-wide parsers: drizzle gives each query its own, which fall back to these.
+ */
+export function useSqliteShapedValues(): void {
+  const { setTypeParser, builtins } = pg.types;
+  setTypeParser(builtins.INT8, Number);
+  setTypeParser(builtins.NUMERIC, Number);
+  setTypeParser(builtins.JSON, (text: string) => text);
+  setTypeParser(builtins.JSONB, (text: string) => text);
+}
+
 /** Opens a pool on `url` (`postgres://…`), applies the pg migrations unless told not to, returns the drizzle handle. */
 export async function openPgDatabase(url: string, options: OpenPgDatabaseOptions = {}): Promise<PgDb> {
+  useSqliteShapedValues();
   const pool = new pg.Pool({ connectionString: url, max: options.max });
   pool.on('error', (err) => options.onIdleError?.(err));
   const db = drizzle(pool, { schema }) as PgDb;

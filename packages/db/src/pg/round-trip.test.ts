@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { count, eq, sum } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceId } from '@tollgate/domain';
 import { schema as sqliteSchema, type Db } from '../index';
 import type { PgDb } from './client';
 import * as pgSchema from './schema';
@@ -79,6 +80,35 @@ describe('rows written through drizzle', () => {
       expect(pgRow).toEqual(sqliteRow);
       if (pgCreated !== undefined) expect(Math.abs(Number(pgCreated) - Number(sqliteCreated))).toBeLessThan(60_000);
     }
+  });
+
+  it('reads the same rows through the SQLite tables, which the portal uses on both databases (ADR 0040)', async () => {
+    const onPg = pg as unknown as Db;
+    const tables = ['teams', 'services', 'apps', 'apiKeys', 'subscriptions', 'callRecords', 'callRollups'] as const;
+    for (const name of tables) {
+      const viaSqliteTable = await onPg.select().from(sqliteSchema[name] as typeof sqliteSchema.teams);
+      expect(viaSqliteTable, name).toEqual(await pg.select().from(pgSchema[name] as typeof pgSchema.teams));
+    }
+    // count() is a number, as on SQLite (node-postgres reads int8 as a string by default); drizzle's sum() is text on both.
+    const [totals] = await onPg.select({ n: count(), bytes: sum(sqliteSchema.callRecords.bytesIn) }).from(sqliteSchema.callRecords);
+    expect(totals).toEqual({ n: 1, bytes: '3000000000' });
+    expect(typeof (await onPg.select({ n: count() }).from(sqliteSchema.teams))[0]!.n).toBe('number');
+  });
+
+  it('writes through the SQLite tables what pg-core reads back: booleans, JSON in order, bytes, big numbers', async () => {
+    const onPg = pg as unknown as Db;
+    const second = { ...service, id: 'svc_bbbbbbbbbb' as ServiceId, slug: 'pets-2', directModels: false, captureBodies: true, openapi: { z: 1, a: { y: 2, b: 3 } } };
+    await onPg.insert(sqliteSchema.services).values(second);
+    const [read] = await pg.select().from(pgSchema.services).where(eq(pgSchema.services.id, second.id));
+    expect(read).toMatchObject({ directModels: false, captureBodies: true, tags: ['a', 'b'], limits: { requestsPerMinute: 60 } });
+    expect(JSON.stringify(read!.openapi)).toBe(JSON.stringify(second.openapi));
+    const later = { ...rollup, bucketStart: rollup.bucketStart + 60_000, latencySketch: Buffer.from([9, 0, 255]), costMicroUsd: Number.MAX_SAFE_INTEGER };
+    await onPg.insert(sqliteSchema.callRollups).values(later);
+    const [stored] = await pg.select().from(pgSchema.callRollups).where(eq(pgSchema.callRollups.bucketStart, later.bucketStart));
+    expect([...stored!.latencySketch]).toEqual([9, 0, 255]);
+    expect(stored!.costMicroUsd).toBe(Number.MAX_SAFE_INTEGER);
+    // A boolean compared in a where clause: the SQLite codec sends 1, which PostgreSQL's boolean input takes.
+    expect(await onPg.select({ id: sqliteSchema.services.id }).from(sqliteSchema.services).where(eq(sqliteSchema.services.captureBodies, true))).toEqual([{ id: second.id }]);
   });
 
   it('keeps numbers past int4 exact, bytes as bytes and the OpenAPI document in its own key order', async () => {
