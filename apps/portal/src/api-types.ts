@@ -145,13 +145,13 @@ export type ProviderTest = Awaited<ReturnType<typeof testConnection>>;
 export type User = ReturnType<typeof userView>;
 export type UserCreate = z.input<typeof createUserSchema>;
 export type TeamCreate = z.input<typeof createTeamSchema>;
-export type TeamMember = ReturnType<typeof listMembers>[number];
+export type TeamMember = Awaited<ReturnType<typeof listMembers>>[number];
 export type TeamMemberAdd = z.input<typeof addMemberSchema>;
 export type TeamMemberRole = z.input<typeof changeRoleSchema>;
 export type Invitation = ReturnType<typeof invitationView>;
 export type InvitationCreate = z.input<typeof createInvitationSchema>;
 /** What `GET /invitations/:token` shows the holder of a link. */
-export type InvitationLink = ReturnType<typeof invitationLinkView>;
+export type InvitationLink = Awaited<ReturnType<typeof invitationLinkView>>;
 export type InvitationAccepted = ReturnType<typeof acceptedView>;
 export type PasswordChange = z.input<typeof changePasswordSchema>;
 export type Notification = ReturnType<typeof notificationView>;

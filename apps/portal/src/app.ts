@@ -31,7 +31,7 @@ export function createPortalApp(deps: PortalDeps) {
     // A request on a connection kept alive from before SIGTERM: refused, and the connection closes with it.
     if (c.env?.draining) throw new ApiError(503, 'portal_stopping', 'The portal is stopping; send the request again.');
     const token = getCookie(c, sessionCookieName);
-    c.set('actor', token ? (loadActor(deps.db, token) ?? undefined) : undefined);
+    c.set('actor', token ? ((await loadActor(deps.db, token)) ?? undefined) : undefined);
     await next();
   });
 

@@ -56,7 +56,7 @@ export async function createPortalRuntime(
   const admin = await ensureFirstAdmin(db, config.adminEmail);
   const upgraded = await releaseWhatWasServedBeforeUpgrade(db);
   if (upgraded.length) logger.info({ services: upgraded }, 'released the working copies the gateway served before releases were served');
-  const publisher = createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
+  const publisher = await createSnapshotPublisher({ db, secrets, logger, pollMs: config.revisionPollMs });
   // With Redis, gateways (and the other portals) hear of each new revision at once (ADR 0038).
   const announcer = config.redisUrl ? announceRevisions({ redisUrl: config.redisUrl, publisher, logger }) : undefined;
   const jobs = createNotificationQueue(config.redisUrl, logger);

@@ -1,9 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId, type TeamId } from '@tollgate/domain';
 import { teams } from './schema';
 import { changedRows, first, isPostgres, isUniqueViolation, transact } from './portable';
-import type { Db } from './client';
+import { createDb, type Db } from './client';
 import { bothDatabases } from './pg/test-database';
 
 // The pg handle is typed as SQLite's Db where the portal uses it (ADR 0040): the row types are equal (ADR 0039).
@@ -71,6 +74,26 @@ describe.each(dialects)('transact on %s', (_name, db) => {
 });
 
 describe('transact on SQLite', () => {
+  it('commits work that returns at once in the caller’s turn, so the next transaction begins at once too', async () => {
+    const db = both.sqlite;
+    const a = aTeam(`turn-a-${Date.now()}`);
+    const b = aTeam(`turn-b-${Date.now()}`);
+    // Synchronous work (better-sqlite3's own API, SQLite only) commits before transact returns.
+    const first = transact(db, (tx) => {
+      tx.insert(teams).values(a).run();
+    });
+    const secondBeganAtOnce = { value: false };
+    // Returned as is, a drizzle query is a thenable that runs when `then` is called: transact runs it inside.
+    const second = transact(db, (tx) => {
+      secondBeganAtOnce.value = true;
+      return tx.insert(teams).values(b);
+    });
+    expect(secondBeganAtOnce.value).toBe(true);
+    await Promise.all([first, second]);
+    expect(await db.select().from(teams).where(eq(teams.slug, a.slug))).toHaveLength(1);
+    expect(await db.select().from(teams).where(eq(teams.slug, b.slug))).toHaveLength(1);
+  });
+
   it('runs concurrent transactions one whole transaction after another (no lost update)', async () => {
     const db = () => both.sqlite;
     const t = teams;
@@ -106,6 +129,60 @@ describe('transact on SQLite', () => {
       await expect(transact(db, () => undefined)).rejects.toThrow(/already open/);
     } finally {
       db.$client.exec('ROLLBACK');
+    }
+  });
+});
+
+describe('a read-only transact', () => {
+  const teamCount = async (db: Db, t: typeof teams) => (await first(db.select({ n: count() }).from(t)))!.n;
+
+  it('on PostgreSQL reads one snapshot while another connection commits, and refuses a write', async () => {
+    const db = both.pg as unknown as Db;
+    const t = await teamsOf(db);
+    const seen = await transact(
+      db,
+      async (tx) => {
+        const before = await teamCount(tx, t);
+        // On another pooled connection: committed, but after the transaction's snapshot was taken.
+        await db.insert(t).values(aTeam(`during-ro-${Date.now()}`));
+        return [before, await teamCount(tx, t)];
+      },
+      { readOnly: true },
+    );
+    expect(seen[1]).toBe(seen[0]);
+    expect(await teamCount(db, t)).toBe(seen[0]! + 1);
+    const write = await transact(db, async (tx) => tx.insert(t).values(aTeam(`ro-write-${Date.now()}`)), { readOnly: true }).then(
+      () => null,
+      (err: unknown) => err as { code?: string; cause?: { code?: string } },
+    );
+    // 25006: read_only_sql_transaction.
+    expect(write?.code ?? write?.cause?.code).toBe('25006');
+  });
+
+  it('on SQLite begins deferred: it takes no write lock, so another connection writes meanwhile, unseen by its reads', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-ro-'));
+    const file = path.join(dir, 'tollgate.db');
+    const db = createDb({ path: file });
+    const other = createDb({ path: file, migrate: false });
+    try {
+      const seen = await transact(
+        db,
+        async (tx) => {
+          const before = await teamCount(tx, teams);
+          // An immediate transaction here would hold the write lock and this insert would wait out busy_timeout.
+          other.insert(teams).values(aTeam(`during-ro-${Date.now()}`)).run();
+          return { before, after: await teamCount(tx, teams), open: db.$client.inTransaction };
+        },
+        { readOnly: true },
+      );
+      expect(seen.open).toBe(true);
+      expect(seen.after).toBe(seen.before);
+      expect(db.$client.inTransaction).toBe(false);
+      expect(await teamCount(db, teams)).toBe(seen.before + 1);
+    } finally {
+      db.$client.close();
+      other.$client.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

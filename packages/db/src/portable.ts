@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { is } from 'drizzle-orm';
+import { is, type SQL } from 'drizzle-orm';
 import { PgDatabase } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 
@@ -19,11 +19,17 @@ export function isPostgres(db: Db): boolean {
   return is(db, PgDatabase);
 }
 
-// One queue per SQLite connection: its transactions take turns (see transact).
-const sqliteTurns = new WeakMap<object, Promise<unknown>>();
+// One queue per SQLite connection: its transactions take turns (see transact). `unfinished` counts those begun
+// or waiting; `last` settles when the latest of them has ended.
+const sqliteTurns = new WeakMap<object, { unfinished: number; last: Promise<unknown> }>();
 // The SQLite connection whose transaction the current async context runs in: a transact inside one joins it
 // (waiting its turn behind itself would never end).
 const openTransaction = new AsyncLocalStorage<object>();
+
+export interface TransactOptions {
+  /** Only reads, all from one consistent snapshot of the database (see transact). */
+  readOnly?: boolean;
+}
 
 /**
  * Runs `work` in one write transaction: all of it commits, or (it threw) none of it.
@@ -39,40 +45,90 @@ const openTransaction = new AsyncLocalStorage<object>();
  * between its read and its first write. Writes outside `transact` therefore must not run while work awaits
  * something other than the database: they would commit or roll back with it. A `transact` inside another's work
  * joins it (on PostgreSQL, given the outer `tx`, drizzle makes it a savepoint).
+ *
+ * `readOnly`: a consistent read (the gateway snapshot's compile): every read of `work` sees one snapshot of the
+ * database. On PostgreSQL a `repeatable read, read only` transaction (read committed would let each statement
+ * see the commits made before it; a write in it fails). On SQLite a deferred `BEGIN`: in WAL mode its first
+ * read fixes the snapshot the rest see, and it takes no write lock, so it neither waits for nor blocks the
+ * call-record writer thread. It still takes its turn in the connection's queue (statements run while it is
+ * open would join it). SQLite does not refuse a write in it; it upgrades to a write transaction (and may
+ * then fail with SQLITE_BUSY_SNAPSHOT): read-only work must not write.
  */
-export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T> | T): Promise<T> {
-  if (isPostgres(db)) return (db as unknown as { transaction: (run: (tx: Tx) => Promise<T>) => Promise<T> }).transaction(async (tx) => work(tx));
+export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T> | T, options: TransactOptions = {}): Promise<T> {
+  if (isPostgres(db)) {
+    const config = options.readOnly ? { isolationLevel: 'repeatable read', accessMode: 'read only' } : undefined;
+    return (db as unknown as { transaction: (run: (tx: Tx) => Promise<T>, config?: object) => Promise<T> }).transaction(async (tx) => work(tx), config);
+  }
   const client = db.$client;
   if (openTransaction.getStore() === client) return work(db);
-  const run = async () => {
-    if (client.inTransaction) throw new Error('transact: a transaction is already open on this SQLite connection (one was opened outside transact)');
-    client.exec('BEGIN IMMEDIATE');
+  const turns = sqliteTurns.get(client) ?? { unfinished: 0, last: Promise.resolve() };
+  sqliteTurns.set(client, turns);
+  const end = (how: 'COMMIT' | 'ROLLBACK') => {
+    turns.unfinished -= 1;
     try {
-      const value = await openTransaction.run(client, () => work(db));
-      client.exec('COMMIT');
-      return value;
-    } catch (err) {
+      if (how === 'COMMIT') client.exec('COMMIT');
+    } finally {
       // SQLite may have rolled back already (a failed COMMIT, some constraint errors): then there is nothing to undo.
       if (client.inTransaction) client.exec('ROLLBACK');
-      throw err;
     }
   };
-  // With none waiting, the transaction begins at once, in the caller's turn: work that reads and writes without
-  // awaiting anything else runs with nothing between the caller's last read and its writes, as before.
-  const waiting = sqliteTurns.get(client);
-  const mine = waiting ? waiting.then(run) : run();
-  const turn = mine.catch(() => undefined);
-  sqliteTurns.set(client, turn);
-  // The next transaction waits for this one to end, whether it committed or not; the last one clears the queue.
-  void turn.then(() => {
-    if (sqliteTurns.get(client) === turn) sqliteTurns.delete(client);
-  });
+  // Work that returns at once (no promise) commits at once too, so a caller's next transaction begins in its turn.
+  const run = (): Promise<T> => {
+    if (client.inTransaction) {
+      turns.unfinished -= 1;
+      return Promise.reject(new Error('transact: a transaction is already open on this SQLite connection (one was opened outside transact)'));
+    }
+    client.exec(options.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+    let result: PromiseLike<T> | T;
+    try {
+      result = openTransaction.run(client, () => work(db));
+    } catch (err) {
+      end('ROLLBACK');
+      return Promise.reject(err);
+    }
+    // A drizzle query returned as is is a thenable that runs when `then` is called: here, inside the transaction.
+    if (!isThenable(result)) {
+      end('COMMIT');
+      return Promise.resolve(result);
+    }
+    return Promise.resolve(result.then(
+      (value) => {
+        end('COMMIT');
+        return value;
+      },
+      (err: unknown) => {
+        end('ROLLBACK');
+        throw err;
+      },
+    ));
+  };
+  // With none unfinished, the transaction begins at once, in the caller's turn: work that reads and writes without
+  // awaiting anything else runs with nothing between the caller's last read and its writes, as before. Else it
+  // waits for the latest one to end, whether that committed or not.
+  const now = turns.unfinished === 0;
+  turns.unfinished += 1;
+  const mine = now ? run() : turns.last.then(run);
+  turns.last = mine.catch(() => undefined);
   return mine;
 }
+
+const isThenable = <T>(value: PromiseLike<T> | T): value is PromiseLike<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
 
 /** The first row of a query's result, or undefined: SQLite's `.get()`, on both databases. */
 export async function first<T>(rows: PromiseLike<T[]>): Promise<T | undefined> {
   return (await rows)[0];
+}
+
+/** A raw select's rows as objects keyed by column name: better-sqlite3's `all`, node-postgres' `execute`. */
+export async function selectRaw<T>(db: Db, query: SQL): Promise<T[]> {
+  if (isPostgres(db)) return (await (db as unknown as { execute: (q: SQL) => Promise<{ rows: T[] }> }).execute(query)).rows;
+  return db.all<T>(query);
+}
+
+/** Runs a raw insert, update or delete; `changedRows` reads what it returns. */
+export async function executeRaw(db: Db, statement: SQL): Promise<unknown> {
+  if (isPostgres(db)) return (db as unknown as { execute: (s: SQL) => Promise<unknown> }).execute(statement);
+  return db.run(statement);
 }
 
 /**

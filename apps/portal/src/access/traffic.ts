@@ -12,14 +12,14 @@ import { readableTeams } from './policy';
  */
 export type TrafficScope = { all: true } | { all: false; appIds: AppId[]; serviceIds: ServiceId[] };
 
-export function trafficScope(db: Db, actor: Actor): TrafficScope {
+export async function trafficScope(db: Db, actor: Actor): Promise<TrafficScope> {
   const mine = readableTeams(actor);
   if (mine === null) return { all: true };
   if (!mine.length) return { all: false, appIds: [], serviceIds: [] };
   return {
     all: false,
-    appIds: db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, mine)).all().map((a) => a.id),
-    serviceIds: db.select({ id: services.id }).from(services).where(inArray(services.teamId, mine)).all().map((s) => s.id),
+    appIds: (await db.select({ id: apps.id }).from(apps).where(inArray(apps.teamId, mine))).map((a) => a.id),
+    serviceIds: (await db.select({ id: services.id }).from(services).where(inArray(services.teamId, mine))).map((s) => s.id),
   };
 }
 
@@ -29,6 +29,6 @@ export function trafficScope(db: Db, actor: Actor): TrafficScope {
  */
 export function inTrafficScope(scope: TrafficScope, appId: SQLiteColumn, serviceId: SQLiteColumn): SQL | undefined {
   if (scope.all) return undefined;
-  if (!scope.appIds.length && !scope.serviceIds.length) return sql`0`;
+  if (!scope.appIds.length && !scope.serviceIds.length) return sql`1 = 0`;
   return or(scope.appIds.length ? inArray(appId, scope.appIds) : undefined, scope.serviceIds.length ? inArray(serviceId, scope.serviceIds) : undefined);
 }

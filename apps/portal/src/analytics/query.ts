@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, lt, min, sql, type SQL } from 'drizzle-orm';
-import { apis, apps, callRollups, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
+import { apis, apps, callRollups, first, prompts, services, teams, type Db, type RollupLevel } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import type { RollupMeasures } from './measures';
 import { inTrafficScope, type TrafficScope } from '../access/traffic';
@@ -76,25 +76,23 @@ const measureColumns = {
 };
 
 /** Every visible rollup row of the query, with `group` set to `groupBy`'s value. */
-export function rollupRows(db: Db, q: RollupQuery, groupBy?: Dimension): RollupRow[] {
+export async function rollupRows(db: Db, q: RollupQuery, groupBy?: Dimension): Promise<RollupRow[]> {
   return db
     .select({ bucketStart: callRollups.bucketStart, group: groupBy ? dimensionColumns[groupBy] : sql<string>`''`, ...measureColumns })
     .from(callRollups)
-    .where(conditions(q))
-    .all();
+    .where(conditions(q));
 }
 
 /** The `limit` values of `groupBy` with the most requests, and whether any other value had requests too. */
-export function topGroupsByRequests(db: Db, q: RollupQuery, groupBy: Dimension, limit: number): { values: string[]; more: boolean } {
+export async function topGroupsByRequests(db: Db, q: RollupQuery, groupBy: Dimension, limit: number): Promise<{ values: string[]; more: boolean }> {
   const total = sql<number>`sum(${callRollups.requests})`;
-  const rows = db
+  const rows = await db
     .select({ value: dimensionColumns[groupBy], total })
     .from(callRollups)
     .where(conditions(q))
     .groupBy(dimensionColumns[groupBy])
     .orderBy(desc(total), dimensionColumns[groupBy])
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
   return { values: rows.slice(0, limit).map((r) => r.value), more: rows.length > limit };
 }
 
@@ -102,25 +100,25 @@ export function topGroupsByRequests(db: Db, q: RollupQuery, groupBy: Dimension, 
  * Where a level's data begins: the earliest bucket it holds. A range reaching further back (past the level's
  * retention, or before any traffic) is answered from what exists, and this tells the caller where that is.
  */
-export function levelDataFrom(db: Db, level: RollupLevel): number | null {
-  return db.select({ at: min(callRollups.bucketStart) }).from(callRollups).where(eq(callRollups.level, level)).get()?.at ?? null;
+export async function levelDataFrom(db: Db, level: RollupLevel): Promise<number | null> {
+  return (await first(db.select({ at: min(callRollups.bucketStart) }).from(callRollups).where(eq(callRollups.level, level))))?.at ?? null;
 }
 
 /**
  * Display names for dimension values the caller was shown: teams, services and apps by name, prompt APIs by
  * their prompt's name. Values with no such row (deleted since, or a dimension without names) get none.
  */
-export function displayNames(db: Db, dimension: Dimension, values: readonly string[]): Map<string, string> {
+export async function displayNames(db: Db, dimension: Dimension, values: readonly string[]): Promise<Map<string, string>> {
   const ids = values.filter((v) => v !== '');
   if (ids.length === 0) return new Map();
   const pairs = (rows: Array<{ id: string; name: string }>) => new Map(rows.map((r) => [r.id, r.name]));
   switch (dimension) {
     case 'team':
-      return pairs(db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, ids as TeamId[])).all());
+      return pairs(await db.select({ id: teams.id, name: teams.name }).from(teams).where(inArray(teams.id, ids as TeamId[])));
     case 'service':
-      return pairs(db.select({ id: services.id, name: services.name }).from(services).where(inArray(services.id, ids as never[])).all());
+      return pairs(await db.select({ id: services.id, name: services.name }).from(services).where(inArray(services.id, ids as never[])));
     case 'app':
-      return pairs(db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, ids as never[])).all());
+      return pairs(await db.select({ id: apps.id, name: apps.name }).from(apps).where(inArray(apps.id, ids as never[])));
     case 'api': {
       // Prompt APIs by their prompt's name, REST APIs as `<METHODS> <path template>` (the name a publisher gave
       // an operation is often an OpenAPI operationId; the method and path are what callers recognise).
@@ -129,10 +127,10 @@ export function displayNames(db: Db, dimension: Dimension, values: readonly stri
       const restIds = idsOf('rest:');
       const names = new Map<string, string>();
       if (promptIds.length > 0) {
-        for (const r of db.select({ id: prompts.id, name: prompts.name }).from(prompts).where(inArray(prompts.id, promptIds as never[])).all()) names.set(`prompt:${r.id}`, r.name);
+        for (const r of await db.select({ id: prompts.id, name: prompts.name }).from(prompts).where(inArray(prompts.id, promptIds as never[]))) names.set(`prompt:${r.id}`, r.name);
       }
       if (restIds.length > 0) {
-        for (const r of db.select({ id: apis.id, methods: apis.methods, path: apis.path }).from(apis).where(inArray(apis.id, restIds as never[])).all()) {
+        for (const r of await db.select({ id: apis.id, methods: apis.methods, path: apis.path }).from(apis).where(inArray(apis.id, restIds as never[]))) {
           names.set(`rest:${r.id}`, `${r.methods.join(',')} ${r.path}`);
         }
       }

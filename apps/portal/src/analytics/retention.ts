@@ -1,6 +1,6 @@
-import { getTableConfig } from 'drizzle-orm/sqlite-core';
+import { and, eq, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { callBodies, callRecords, callRollups, type Db, type RollupLevel } from '@tollgate/db';
+import { callBodies, callRecords, callRollups, changedRows, executeRaw, isPostgres, transact, type Db, type RollupLevel } from '@tollgate/db';
 import type { JobQueue } from '@tollgate/jobs';
 import { levelWidthMs, rollupLevels } from './rollups';
 
@@ -37,19 +37,19 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 /**
  * Deletes what is older than its retention: raw records (and their bodies) that started before the horizon,
  * and rollup buckets that ended before their level's horizon (a bucket straddling it stays whole). Deletes go
- * in chunks by rowid through the time indexes, so no statement holds SQLite's write lock for long, however
- * much is due (the first run after an upgrade, say).
+ * in chunks by row address (SQLite's rowid, PostgreSQL's ctid) through the time indexes, so no statement holds
+ * the write lock for long, however much is due (the first run after an upgrade, say).
  */
 export async function enforceRetention(db: Db, settings: RetentionSettings, now: number, options: RetentionOptions = {}): Promise<RetentionResult> {
   const chunk = options.chunkRows ?? 2_000;
   const pause = options.pause ?? yieldToOthers;
-  const client = db.$client;
-
-  async function deleteInChunks(table: string, where: string, ...params: unknown[]): Promise<number> {
-    const statement = client.prepare(`DELETE FROM "${table}" WHERE rowid IN (SELECT rowid FROM "${table}" WHERE ${where} LIMIT ?)`);
+  const row = sql.raw(isPostgres(db) ? 'ctid' : 'rowid');
+  async function deleteInChunks(table: typeof callBodies | typeof callRecords | typeof callRollups, where: SQL | undefined): Promise<number> {
+    const statement = sql`DELETE FROM ${table} WHERE ${row} IN (SELECT ${row} FROM ${table} WHERE ${where} LIMIT ${chunk})`;
     let total = 0;
     for (;;) {
-      const deleted = statement.run(...params, chunk).changes;
+      // Each chunk is its own short transaction, taking its turn with the portal's others (ADR 0040).
+      const deleted = changedRows(await transact(db, (tx) => executeRaw(tx, statement)));
       total += deleted;
       if (deleted < chunk || options.signal?.aborted) return total;
       await pause();
@@ -60,19 +60,14 @@ export async function enforceRetention(db: Db, settings: RetentionSettings, now:
   if (settings.rawDays > 0) {
     const horizon = now - settings.rawDays * dayMs;
     // Bodies first: a body is never left without its record when a run stops half-way.
-    result.bodies = await deleteInChunks(getTableConfig(callBodies).name, `"${callBodies.startedAt.name}" < ?`, horizon);
-    result.records = await deleteInChunks(getTableConfig(callRecords).name, `"${callRecords.startedAt.name}" < ?`, horizon);
+    result.bodies = await deleteInChunks(callBodies, lt(callBodies.startedAt, horizon));
+    result.records = await deleteInChunks(callRecords, lt(callRecords.startedAt, horizon));
   }
   for (const level of rollupLevels) {
     const days = settings[levelDays[level]];
     if (days <= 0 || options.signal?.aborted) continue;
     const lastStart = now - days * dayMs - levelWidthMs[level];
-    result.rollups[level] = await deleteInChunks(
-      getTableConfig(callRollups).name,
-      `"${callRollups.level.name}" = ? AND "${callRollups.bucketStart.name}" <= ?`,
-      level,
-      lastStart,
-    );
+    result.rollups[level] = await deleteInChunks(callRollups, and(eq(callRollups.level, level), lte(callRollups.bucketStart, lastStart)));
   }
   return result;
 }

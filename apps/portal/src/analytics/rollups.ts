@@ -14,9 +14,9 @@ export const bucketOf = (at: number, level: RollupLevel) => Math.floor(at / leve
 export const statusClassOf = (status: number) => (status === 499 ? '499' : `${Math.floor(status / 100)}xx`);
 
 /** What a rollup row sums, in table order after the sketches. */
-const measures = ['bytesIn', 'bytesOut', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'reasoningTokens', 'costMicroUsd'] as const;
+export const rollupMeasures = ['bytesIn', 'bytesOut', 'inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'outputTokens', 'reasoningTokens', 'costMicroUsd'] as const;
 
-interface Group {
+export interface RollupGroup {
   level: RollupLevel;
   bucketStart: number;
   dims: readonly string[];
@@ -31,7 +31,7 @@ interface Group {
 const column = (field: keyof typeof callRollups.$inferSelect) => `"${callRollups[field].name}"`;
 const dimensionColumns = (['teamId', 'serviceId', 'api', 'appId', 'model', 'statusClass'] as const).map(column);
 const keyColumns = [column('level'), column('bucketStart'), ...dimensionColumns];
-const measureColumns = measures.map(column);
+const measureColumns = rollupMeasures.map(column);
 const sketchMerge = 'tollgate_sketch_merge';
 const taught = new WeakSet<Database.Database>();
 
@@ -46,25 +46,18 @@ const upsertSql = `INSERT INTO "${getTableConfig(callRollups).name}"
   ${column('ttftSketch')} = ${sketchMerge}(${column('ttftSketch')}, excluded.${column('ttftSketch')})`;
 
 /**
- * Rolls call records up per minute, hour and day inside the writer's transaction. `add` takes each newly
- * stored record (a redelivered one never reaches it, so nothing counts twice) and groups it in memory; `flush`
- * writes one upsert per group. A late record simply lands in its own, older buckets.
+ * The rollup rows one batch touches, gathered in memory: `add` takes each newly stored record (a redelivered
+ * one never reaches it, so nothing counts twice) into its minute, hour and day group. A late record simply
+ * lands in its own, older buckets. The writers below store the groups, each its database's way.
  */
-export function createRollupWriter(client: Database.Database) {
-  // SQLite cannot merge sketches, so the connection that writes them is taught how, once: defining a function
-  // again would expire the statements other writers on the connection prepared.
-  if (!taught.has(client)) {
-    client.function(sketchMerge, { deterministic: true }, (a: unknown, b: unknown) => mergeEncoded(a as Buffer | null, b as Buffer | null));
-    taught.add(client);
-  }
-  const upsert = client.prepare(upsertSql);
-  const groups = new Map<string, Group>();
+export function createRollupGroups() {
+  const groups = new Map<string, RollupGroup>();
 
-  function groupFor(level: RollupLevel, bucketStart: number, dimsKey: string, dims: readonly string[]): Group {
+  function groupFor(level: RollupLevel, bucketStart: number, dimsKey: string, dims: readonly string[]): RollupGroup {
     const key = `${level}\u0000${bucketStart}\u0000${dimsKey}`;
     let group = groups.get(key);
     if (!group) {
-      group = { level, bucketStart, dims, requests: 0, errors: 0, latencyMsSum: 0, latency: new SketchBuilder(), ttft: null, sums: measures.map(() => 0) };
+      group = { level, bucketStart, dims, requests: 0, errors: 0, latencyMsSum: 0, latency: new SketchBuilder(), ttft: null, sums: rollupMeasures.map(() => 0) };
       groups.set(key, group);
     }
     return group;
@@ -83,18 +76,41 @@ export function createRollupWriter(client: Database.Database) {
         g.latencyMsSum += latency;
         g.latency.accept(latency);
         if (ttft !== null) (g.ttft ??= new SketchBuilder()).accept(ttft);
-        for (let i = 0; i < measures.length; i += 1) g.sums[i]! += record[measures[i]!];
+        for (let i = 0; i < rollupMeasures.length; i += 1) g.sums[i]! += record[rollupMeasures[i]!];
       }
     },
+    /** Hands the gathered groups over and forgets them (also what a rolled-back batch does with them). */
+    take(): RollupGroup[] {
+      const taken = [...groups.values()];
+      groups.clear();
+      return taken;
+    },
+  };
+}
+
+/**
+ * The SQLite writer, inside the call-record writer's transaction: one upsert per group, which adds the sums to
+ * an existing row (an earlier batch, a late record, another portal's batch) and merges the sketches there.
+ */
+export function createRollupWriter(client: Database.Database) {
+  // SQLite cannot merge sketches, so the connection that writes them is taught how, once: defining a function
+  // again would expire the statements other writers on the connection prepared.
+  if (!taught.has(client)) {
+    client.function(sketchMerge, { deterministic: true }, (a: unknown, b: unknown) => mergeEncoded(a as Buffer | null, b as Buffer | null));
+    taught.add(client);
+  }
+  const upsert = client.prepare(upsertSql);
+  const groups = createRollupGroups();
+  return {
+    add: groups.add,
     flush(): void {
-      for (const g of groups.values()) {
+      for (const g of groups.take()) {
         upsert.run(g.level, g.bucketStart, ...g.dims, g.requests, g.errors, g.latencyMsSum, g.latency.encode(), g.ttft?.encode() ?? null, ...g.sums);
       }
-      groups.clear();
     },
     /** Drops what `add` gathered: the transaction it belonged to rolled back. */
     discard(): void {
-      groups.clear();
+      groups.take();
     },
   };
 }

@@ -184,10 +184,10 @@ describe('analytics as records arrive', () => {
     const good = callRecord({ appId: w.apps[1]!, serviceId: w.services[1]!, teamId: w.teams.conOne, startedAt: at });
     // The store refuses a record without a method: the whole batch rolls back.
     const broken = { ...callRecord({ startedAt: at }), method: null as unknown as string };
-    expect(() => write([good, broken])).toThrow();
-    write([callRecord({ appId: w.apps[1]!, serviceId: w.services[1]!, teamId: w.teams.conOne, startedAt: at })]);
+    await expect(write([good, broken])).rejects.toThrow();
+    await write([callRecord({ appId: w.apps[1]!, serviceId: w.services[1]!, teamId: w.teams.conOne, startedAt: at })]);
     expect((await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[5].requests).toBe(before + 1);
-    write([good]);
+    await write([good]);
     expect((await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[5].requests).toBe(before + 2);
     records.push(good);
   });

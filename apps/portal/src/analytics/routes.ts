@@ -135,12 +135,12 @@ export const topView = (
 export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.now) {
   const app = new Hono<PortalEnv>();
 
-  const scoped = (actor: Actor, window: Window, filters: z.infer<z.ZodObject<typeof filterShape>>): RollupQuery => ({
+  const scoped = async (actor: Actor, window: Window, filters: z.infer<z.ZodObject<typeof filterShape>>): Promise<RollupQuery> => ({
     level: window.level,
     from: window.from,
     to: window.to,
     filters,
-    scope: trafficScope(ctx.db, actor),
+    scope: await trafficScope(ctx.db, actor),
   });
 
   /**
@@ -148,17 +148,17 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
    * quantiles) where there were no calls. With `groupBy`, one series per value of the dimension, the `limit`
    * values with the most requests first and the rest summed into one `other` series.
    */
-  app.get('/analytics/timeseries', (c) => {
+  app.get('/analytics/timeseries', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { from, to, interval, groupBy, limit, ...filters } = readKnownQuery(c, timeseriesSchema, Object.keys(timeseriesSchema.shape));
     const window = resolveWindow({ from, to, interval }, clock(), ctx.settings.retention);
-    const q = scoped(actor, window, filters);
-    const top = groupBy ? topGroupsByRequests(ctx.db, q, groupBy, limit) : { values: [''], more: false };
+    const q = await scoped(actor, window, filters);
+    const top = groupBy ? await topGroupsByRequests(ctx.db, q, groupBy, limit) : { values: [''], more: false };
     const shown = new Set(top.values);
     const keys = top.more ? [...top.values, OTHER] : top.values;
     const cells = new Map(keys.map((k) => [k, new Map<number, Totals>()]));
     const totals = new Map(keys.map((k) => [k, new Totals()]));
-    for (const row of rollupRows(ctx.db, q, groupBy)) {
+    for (const row of await rollupRows(ctx.db, q, groupBy)) {
       const key = shown.has(row.group) ? row.group : OTHER;
       // A value that was not in the top-N read (written by another process in between) joins `other`.
       if (!cells.has(key)) {
@@ -172,7 +172,7 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
       cell.add(row);
       totals.get(key)!.add(row);
     }
-    const names = groupBy ? displayNames(ctx.db, groupBy, top.values) : new Map<string, string>();
+    const names = groupBy ? await displayNames(ctx.db, groupBy, top.values) : new Map<string, string>();
     const width = levelWidthMs[window.level];
     const series = keys.map((key) => {
       const byBucket = cells.get(key)!;
@@ -182,16 +182,16 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
       });
       return seriesView(key, names.get(key) ?? null, totals.get(key)!, points);
     });
-    return c.json(timeseriesView(window, groupBy ?? null, levelDataFrom(ctx.db, window.level), series));
+    return c.json(timeseriesView(window, groupBy ?? null, await levelDataFrom(ctx.db, window.level), series));
   });
 
   /** The `limit` values of a dimension ranked by `metric` over the range, each with every measure. */
-  app.get('/analytics/top', (c) => {
+  app.get('/analytics/top', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { from, to, interval, dimension, metric, limit, ...filters } = readKnownQuery(c, topSchema, Object.keys(topSchema.shape));
     const window = resolveWindow({ from, to, interval }, clock(), ctx.settings.retention);
     const groups = new Map<string, Totals>();
-    for (const row of rollupRows(ctx.db, scoped(actor, window, filters), dimension)) {
+    for (const row of await rollupRows(ctx.db, await scoped(actor, window, filters), dimension)) {
       let totals = groups.get(row.group);
       if (!totals) groups.set(row.group, (totals = new Totals()));
       totals.add(row);
@@ -201,8 +201,8 @@ export function analyticsRoutes(ctx: PortalContext, clock: () => number = Date.n
       .map(([value, totals]) => ({ value, measures: totals.measures() }))
       .sort((a, b) => rank(b.measures) - rank(a.measures) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
       .slice(0, limit);
-    const names = displayNames(ctx.db, dimension as Dimension, ranked.map((r) => r.value));
-    return c.json(topView(dimension, metric, window, levelDataFrom(ctx.db, window.level), ranked.map((r) => ({ ...r, name: names.get(r.value) ?? null }))));
+    const names = await displayNames(ctx.db, dimension as Dimension, ranked.map((r) => r.value));
+    return c.json(topView(dimension, metric, window, await levelDataFrom(ctx.db, window.level), ranked.map((r) => ({ ...r, name: names.get(r.value) ?? null }))));
   });
 
   return app;

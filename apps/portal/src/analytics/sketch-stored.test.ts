@@ -30,7 +30,7 @@ describe('a malformed stored sketch', () => {
     expect(first.body.series[0].totals.requests).toBe(1);
     expect((await get(`top?${range}&dimension=model&metric=latencyP95`)).status).toBe(200);
     // The next call in the same buckets merges into the bad sketch: it must still be stored and counted.
-    expect(() => write([callRecord({ startedAt: at + 1_000, latencyMs: 200 })])).not.toThrow();
+    await expect(write([callRecord({ startedAt: at + 1_000, latencyMs: 200 })])).resolves.toBeUndefined();
     const after = await get(`timeseries?${range}&interval=minute`);
     expect(after.status).toBe(200);
     expect(after.body.series[0].totals.requests).toBe(2);

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { apiKeys } from '@tollgate/db';
+import { apiKeys, first } from '@tollgate/db';
 import { isId, newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
@@ -43,36 +43,34 @@ export function keyRoutes(ctx: PortalContext) {
 
   app.post('/apps/:appId/keys', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const owner = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App');
     const input = await readJson(c, createKeySchema);
     const { secret, prefix, hash } = generateApiKey();
     const id = newId('key');
     const row = await ctx.commitChange(
       actor.id,
       { action: 'key.create', targetType: 'key', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, name: input.name, prefix }, after: { name: input.name, prefix, expiresAt: input.expiresAt ?? null } },
-      (tx) =>
-        tx.insert(apiKeys).values({ id, appId: owner.id, name: input.name, prefix, hash, expiresAt: input.expiresAt ?? null }).returning().get(),
+      async (tx) =>
+        (await tx.insert(apiKeys).values({ id, appId: owner.id, name: input.name, prefix, hash, expiresAt: input.expiresAt ?? null }).returning())[0]!,
     );
     // The only time the secret leaves the portal; only its hash is kept.
     const key = { id: row.id, name: row.name, prefix: row.prefix, expiresAt: row.expiresAt, createdAt: row.createdAt };
     return c.json({ key, secret }, 201);
   });
 
-  app.get('/apps/:appId/keys', (c) => {
+  app.get('/apps/:appId/keys', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
-    const rows = ctx.db.select().from(apiKeys).where(eq(apiKeys.appId, owner.id)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).all();
+    const owner = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const rows = await ctx.db.select().from(apiKeys).where(eq(apiKeys.appId, owner.id)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
     return c.json({ keys: rows.map(keyView) });
   });
 
   /** The app (checked for the caller) and one of its keys, or 404 for either. */
-  const loadKey = (c: Context<PortalEnv>) => {
+  const loadKey = async (c: Context<PortalEnv>) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId') ?? ''), 'member', 'App');
+    const owner = requireOwned(actor, await findApp(ctx.db, c.req.param('appId') ?? ''), 'member', 'App');
     const keyId = c.req.param('keyId') ?? '';
-    const key = isId('key', keyId)
-      ? ctx.db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.appId, owner.id))).get()
-      : undefined;
+    const key = isId('key', keyId) ? await first(ctx.db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.appId, owner.id)))) : undefined;
     if (!key) throw notFound('Key');
     return { actor, owner, key };
   };
@@ -82,7 +80,7 @@ export function keyRoutes(ctx: PortalContext) {
    * switch without an outage. Both changes commit together.
    */
   app.post('/apps/:appId/keys/:keyId/rotate', async (c) => {
-    const { actor, owner, key } = loadKey(c);
+    const { actor, owner, key } = await loadKey(c);
     const input = await readJson(c, rotateKeySchema);
     const now = Date.now();
     if (key.revokedAt !== null) throw conflict('The key is revoked; create a new key instead.');
@@ -94,23 +92,24 @@ export function keyRoutes(ctx: PortalContext) {
     const { created, previous } = await ctx.commitChange(
       actor.id,
       { action: 'key.rotate', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, from: key.prefix, to: prefix, oldEndsAt }, before: { expiresAt: key.expiresAt }, after: { expiresAt: oldEndsAt, replacedBy: prefix } },
-      (tx) => ({
-        created: tx.insert(apiKeys).values({ id, appId: owner.id, name, prefix, hash, expiresAt: key.expiresAt }).returning().get(),
-        previous: tx.update(apiKeys).set({ expiresAt: oldEndsAt }).where(eq(apiKeys.id, key.id)).returning().get()!,
-      }),
+      async (tx) => {
+        const created = (await tx.insert(apiKeys).values({ id, appId: owner.id, name, prefix, hash, expiresAt: key.expiresAt }).returning())[0]!;
+        const previous = (await tx.update(apiKeys).set({ expiresAt: oldEndsAt }).where(eq(apiKeys.id, key.id)).returning())[0]!;
+        return { created, previous };
+      },
     );
     return c.json({ key: keyView(created), secret, previous: keyView(previous) }, 201);
   });
 
   app.post('/apps/:appId/keys/:keyId/revoke', async (c) => {
-    const { actor, owner, key } = loadKey(c);
+    const { actor, owner, key } = await loadKey(c);
     await readNoBody(c);
     if (key.revokedAt !== null) throw conflict('The key is already revoked.');
     const revokedAt = Date.now();
     const row = await ctx.commitChange(
       actor.id,
       { action: 'key.revoke', targetType: 'key', targetId: key.id, teamId: owner.teamId, summary: { appId: owner.id, prefix: key.prefix }, before: { revokedAt: null }, after: { revokedAt } },
-      (tx) => tx.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, key.id)).returning().get(),
+      async (tx) => (await tx.update(apiKeys).set({ revokedAt }).where(eq(apiKeys.id, key.id)).returning())[0],
     );
     return c.json({ key: keyView(row!) });
   });

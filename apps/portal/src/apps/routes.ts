@@ -42,52 +42,54 @@ export function appRoutes(ctx: PortalContext) {
 
   app.post('/teams/:teamId/apps', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
     const input = await readJson(c, createAppSchema);
     const id = newId('app');
     const row = await ctx.commitChange(
       actor.id,
       { action: 'app.create', targetType: 'app', targetId: id, teamId: team.id, summary: { name: input.name }, after: input },
-      (tx) => tx.insert(apps).values({ id, teamId: team.id, ...input }).returning().get(),
+      async (tx) => (await tx.insert(apps).values({ id, teamId: team.id, ...input }).returning())[0]!,
     );
     return c.json({ app: appView(row) }, 201);
   });
 
-  app.get('/teams/:teamId/apps', (c) => {
+  app.get('/teams/:teamId/apps', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
-    const rows = ctx.db.select().from(apps).where(eq(apps.teamId, team.id)).orderBy(asc(apps.name), asc(apps.id)).all();
+    const rows = await ctx.db.select().from(apps).where(eq(apps.teamId, team.id)).orderBy(asc(apps.name), asc(apps.id));
     return c.json({ apps: rows.map(appView) });
   });
 
-  app.get('/apps/:appId', (c) => {
+  app.get('/apps/:appId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    return c.json({ app: appView(requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App')) });
+    return c.json({ app: appView(requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App')) });
   });
 
   app.patch('/apps/:appId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const current = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App');
     const changes = await readJson(c, updateAppSchema);
     const row = await ctx.commitChange(
       actor.id,
       { action: 'app.update', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },
-      (tx) => tx.update(apps).set(changes).where(eq(apps.id, current.id)).returning().get(),
+      async (tx) => (await tx.update(apps).set(changes).where(eq(apps.id, current.id)).returning())[0],
     );
     return c.json({ app: appView(row!) });
   });
 
   app.delete('/apps/:appId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const current = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'admin', 'App');
+    const current = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'admin', 'App');
     await readNoBody(c);
     // Keys and subscriptions go with the app (ON DELETE CASCADE); the next snapshot drops them from the gateway.
     await ctx.commitChange(
       actor.id,
       { action: 'app.delete', targetType: 'app', targetId: current.id, teamId: current.teamId, summary: { name: current.name }, before: fieldsOf(current, ['name', 'description']) },
-      (tx) => tx.delete(apps).where(eq(apps.id, current.id)).run(),
+      async (tx) => {
+        await tx.delete(apps).where(eq(apps.id, current.id));
+      },
     );
     return c.body(null, 204);
   });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { appWorkloadCredentials } from '@tollgate/db';
+import { appWorkloadCredentials, first } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { conflict } from '../http/errors';
@@ -19,7 +19,7 @@ export function workloadCredentialRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
   app.post('/apps/:appId/workload-credentials', async (c) => {
-    const { actor, owner } = credentialOwner(ctx, c);
+    const { actor, owner } = await credentialOwner(ctx, c);
     const { spiffeId } = await readJson(c, createWorkloadCredentialSchema);
     const id = newId('credential');
     const row = await ctx.commitChange(
@@ -32,36 +32,35 @@ export function workloadCredentialRoutes(ctx: PortalContext) {
         summary: { appId: owner.id, type: 'workload', spiffeId },
         after: { spiffeId },
       },
-      (tx) => {
+      async (tx) => {
         // Checked under the write lock the change holds, so two portal processes cannot both pass it.
-        const active = tx.select().from(appWorkloadCredentials).where(isNull(appWorkloadCredentials.revokedAt)).all();
+        const active = await tx.select().from(appWorkloadCredentials).where(isNull(appWorkloadCredentials.revokedAt));
         // One mTLS identity must name one app: the gateway could not choose between two.
         const same = active.find((r) => r.spiffeId === spiffeId);
         if (same) throw conflict(`${same.appId === owner.id ? 'This app' : 'Another app'} already has a workload credential for ${spiffeId}; revoke that one first.`);
         if (active.filter((r) => r.appId === owner.id).length >= maxPerApp) throw conflict(`An app has at most ${maxPerApp} active workload credentials; revoke one first.`);
-        return tx.insert(appWorkloadCredentials).values({ id, appId: owner.id, spiffeId, createdBy: actor.id }).returning().get();
+        return (await tx.insert(appWorkloadCredentials).values({ id, appId: owner.id, spiffeId, createdBy: actor.id }).returning())[0]!;
       },
     );
     return c.json({ credential: workloadCredentialView(row) }, 201);
   });
 
-  app.get('/apps/:appId/workload-credentials', (c) => {
-    const { owner } = credentialOwner(ctx, c);
-    const rows = ctx.db
+  app.get('/apps/:appId/workload-credentials', async (c) => {
+    const { owner } = await credentialOwner(ctx, c);
+    const rows = await ctx.db
       .select()
       .from(appWorkloadCredentials)
       .where(eq(appWorkloadCredentials.appId, owner.id))
-      .orderBy(desc(appWorkloadCredentials.createdAt), desc(appWorkloadCredentials.id))
-      .all();
+      .orderBy(desc(appWorkloadCredentials.createdAt), desc(appWorkloadCredentials.id));
     return c.json({ credentials: rows.map(workloadCredentialView) });
   });
 
   /** Revokes: the row stays, for the audit trail and the list, and the next snapshot no longer knows the SPIFFE ID. */
   app.delete('/apps/:appId/workload-credentials/:credentialId', async (c) => {
-    const { actor, owner } = credentialOwner(ctx, c);
+    const { actor, owner } = await credentialOwner(ctx, c);
     await readNoBody(c);
-    const credential = credentialToRevoke(c, (id) =>
-      ctx.db.select().from(appWorkloadCredentials).where(and(eq(appWorkloadCredentials.id, id), eq(appWorkloadCredentials.appId, owner.id))).get(),
+    const credential = await credentialToRevoke(c, (id) =>
+      first(ctx.db.select().from(appWorkloadCredentials).where(and(eq(appWorkloadCredentials.id, id), eq(appWorkloadCredentials.appId, owner.id)))),
     );
     const revokedAt = Date.now();
     const row = await ctx.commitChange(
@@ -75,7 +74,7 @@ export function workloadCredentialRoutes(ctx: PortalContext) {
         before: { revokedAt: null },
         after: { revokedAt },
       },
-      (tx) => tx.update(appWorkloadCredentials).set({ revokedAt }).where(eq(appWorkloadCredentials.id, credential.id)).returning().get()!,
+      async (tx) => (await tx.update(appWorkloadCredentials).set({ revokedAt }).where(eq(appWorkloadCredentials.id, credential.id)).returning())[0]!,
     );
     return c.json({ credential: workloadCredentialView(row) });
   });

@@ -32,7 +32,7 @@ describe('workload credentials of an app', () => {
     expect(f.revision()).toBe(revision + 1);
     const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, res.body.credential.id), eq(auditEvents.action, 'credential.create'))).get();
     expect(event).toMatchObject({ actorUserId: member.id, teamId, targetType: 'workloadCredential', summary: { appId, type: 'workload', spiffeId: checkout } });
-    expect(compileSnapshot(f.db, f.secrets).workloadCredentials).toEqual([{ id: res.body.credential.id, appId, spiffeId: checkout }]);
+    expect((await compileSnapshot(f.db, f.secrets)).workloadCredentials).toEqual([{ id: res.body.credential.id, appId, spiffeId: checkout }]);
   });
 
   it('takes the SPIFFE spec’s whole alphabet: dots, dashes and underscores, upper case in the path', async () => {
@@ -111,7 +111,7 @@ describe('workload credentials of an app', () => {
       targetType: 'workloadCredential',
       summary: { appId, type: 'workload', spiffeId: checkout },
     });
-    expect(compileSnapshot(f.db, f.secrets).workloadCredentials.some((w) => w.spiffeId === checkout)).toBe(false);
+    expect((await compileSnapshot(f.db, f.secrets)).workloadCredentials.some((w) => w.spiffeId === checkout)).toBe(false);
     const again = await f.api('DELETE', `/api/apps/${appId}/workload-credentials/${first.id}`, { cookie: member.cookie });
     expect([again.status, again.body.error.message]).toEqual([409, 'The credential is already revoked.']);
     expect((await f.api('DELETE', `/api/apps/${appId}/workload-credentials/crd_notthere000`, { cookie: member.cookie })).status).toBe(404);

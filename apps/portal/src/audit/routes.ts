@@ -62,33 +62,31 @@ function auditFilters(q: AuditQuery, teamId?: string): Array<SQL | undefined> {
 export function auditRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const page = (where: SQL | undefined, limit: number) => {
-    const rows = ctx.db
+  const page = async (where: SQL | undefined, limit: number) => {
+    const rows = await ctx.db
       .select({ event: auditEvents, actorEmail: users.email })
       .from(auditEvents)
       .leftJoin(users, eq(users.id, auditEvents.actorUserId))
       .where(where)
       // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
       .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
-      .limit(limit + 1)
-      .all()
-      .map(auditEventView);
-    return auditPageView(rows, limit);
+      .limit(limit + 1);
+    return auditPageView(rows.map(auditEventView), limit);
   };
 
-  app.get('/teams/:teamId/audit-events', (c) => {
+  app.get('/teams/:teamId/audit-events', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
     const q = readQuery(c, auditQuerySchema);
-    return c.json(page(and(eq(auditEvents.teamId, team.id), ...auditFilters(q, team.id)), q.limit));
+    return c.json(await page(and(eq(auditEvents.teamId, team.id), ...auditFilters(q, team.id)), q.limit));
   });
 
-  app.get('/audit-events', (c) => {
+  app.get('/audit-events', async (c) => {
     requirePlatformAdmin(requireSignedIn(c.get('actor')));
     const q = readQuery(c, platformQuerySchema);
     const team = q.teamId === undefined ? undefined : q.teamId === 'none' ? sql`${auditEvents.teamId} is null` : eq(auditEvents.teamId, q.teamId);
-    return c.json(page(and(team, ...auditFilters(q)), q.limit));
+    return c.json(await page(and(team, ...auditFilters(q)), q.limit));
   });
 
   return app;

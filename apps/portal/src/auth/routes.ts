@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { users } from '@tollgate/db';
+import { first, users } from '@tollgate/db';
 import type { UserId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { ApiError } from '../http/errors';
@@ -37,8 +37,8 @@ function secureCookie(setting: 'auto' | boolean, request: Request): boolean {
 }
 
 /** Signs `userId` in on this response: a new session and its cookie. Accepting an invitation as a new user does the same. */
-export function startSession(c: Context<PortalEnv>, ctx: PortalContext, userId: UserId): void {
-  const session = createSession(ctx.db, userId, ctx.settings.sessionTtlMs);
+export async function startSession(c: Context<PortalEnv>, ctx: PortalContext, userId: UserId): Promise<void> {
+  const session = await createSession(ctx.db, userId, ctx.settings.sessionTtlMs);
   setCookie(c, sessionCookieName, session.token, {
     httpOnly: true,
     secure: secureCookie(ctx.settings.cookieSecure, c.req.raw),
@@ -60,28 +60,28 @@ export function authRoutes(ctx: PortalContext) {
   app.post('/login', async (c) => {
     const { email, password } = await readJson(c, loginSchema);
     const address = clientAddress(c);
-    const findUser = () => ctx.db.select().from(users).where(eq(users.email, email)).get();
+    const findUser = () => first(ctx.db.select().from(users).where(eq(users.email, email)));
     const attempt = await admitSignIn(ctx.loginLimiter, email, address);
     if (!attempt.admitted) {
       const { refusal } = attempt;
-      if (refusal.firstInWindow) await recordFailedSignIn(ctx, { email, address, userId: findUser()?.id, reason: 'throttled', limit: refusal.limit });
+      if (refusal.firstInWindow) await recordFailedSignIn(ctx, { email, address, userId: (await findUser())?.id, reason: 'throttled', limit: refusal.limit });
       throw tooManyAttempts(c, refusal);
     }
-    const user = findUser();
+    const user = await findUser();
     const ok = await verifyPassword(password, user?.passwordHash ?? decoyHash);
     if (!user || !ok) {
       await recordFailedSignIn(ctx, { email, address, userId: user?.id, reason: user ? 'wrong_password' : 'unknown_account' });
       throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong.');
     }
     attempt.succeeded();
-    startSession(c, ctx, user.id);
+    await startSession(c, ctx, user.id);
     return c.json({ user: { id: user.id, email: user.email, name: user.name, role: user.role } });
   });
 
   app.post('/logout', async (c) => {
     await readNoBody(c);
     const token = getCookie(c, sessionCookieName);
-    if (token) deleteSession(ctx.db, token);
+    if (token) await deleteSession(ctx.db, token);
     deleteCookie(c, sessionCookieName, { path: '/' });
     return c.body(null, 204);
   });
@@ -96,7 +96,7 @@ export function authRoutes(ctx: PortalContext) {
     const { currentPassword, newPassword } = await readJson(c, changePasswordSchema);
     const attempt = await admitSignIn(ctx.loginLimiter, actor.email, clientAddress(c));
     if (!attempt.admitted) throw tooManyAttempts(c, attempt.refusal);
-    const user = ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.id)).get()!;
+    const user = (await first(ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.id))))!;
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
       throw new ApiError(400, 'wrong_password', 'currentPassword: this is not your current password', [{ path: 'currentPassword', message: 'this is not your current password' }]);
     }
@@ -110,8 +110,8 @@ export function authRoutes(ctx: PortalContext) {
     const ended = await ctx.commitChange(
       actor.id,
       { action: 'user.password_change', targetType: 'user', targetId: actor.id, summary: { email: actor.email }, affectsGateway: false },
-      (tx) => {
-        tx.update(users).set({ passwordHash }).where(eq(users.id, actor.id)).run();
+      async (tx) => {
+        await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.id));
         return deleteOtherSessions(tx, actor.id, token);
       },
     );

@@ -14,7 +14,7 @@ export interface ExportOptions {
   format: ExportFormat;
   includeBodies: boolean;
   logger: Pick<Logger, 'error'>;
-  /** Records read per query; each read is one synchronous query, so other requests run between chunks. */
+  /** Records read per chunk; each chunk is one or two short queries, so other requests run between chunks. */
   chunkRows?: number;
 }
 
@@ -36,8 +36,9 @@ function formatRow(record: CallRecordRow, bodies: CallBodiesRow | undefined, for
 
 /**
  * The export as a pull stream: a chunk of records is read only when the client has taken the previous one, so
- * a slow download holds at most one chunk in memory and never a whole file, and the database is never held
- * across an await (better-sqlite3 is synchronous; an open iterator would block every other request). There is
+ * a slow download holds at most one chunk in memory and never a whole file, and nothing is held open on the
+ * database while the client takes a chunk (an open iterator would hold the connection, and on better-sqlite3
+ * block every other request). There is
  * no row cap: memory and each query stay bounded however long the export runs. A failure mid-way errors the
  * stream, so the client sees a cut-off download rather than a clean, silently short file.
  */
@@ -47,13 +48,13 @@ export function exportStream(o: ExportOptions): ReadableStream<Uint8Array> {
   let cursor: Cursor | undefined;
   let started = false;
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       try {
         let text = '';
         if (!started && o.format === 'csv') text += csvRow(o.includeBodies ? [...recordFields, ...bodyFields] : recordFields);
         started = true;
-        const rows = readRecords(o.db, o.visibility, o.filters, cursor, chunkRows);
-        const bodies = o.includeBodies ? readBodies(o.db, rows.map((r) => r.id)) : undefined;
+        const rows = await readRecords(o.db, o.visibility, o.filters, cursor, chunkRows);
+        const bodies = o.includeBodies ? await readBodies(o.db, rows.map((r) => r.id)) : undefined;
         for (const row of rows) text += formatRow(row, bodies?.get(row.id), o.format, o.includeBodies);
         if (text) controller.enqueue(encoder.encode(text));
         const last = rows.at(-1);

@@ -16,7 +16,7 @@ export interface CallRecordWorkerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** The store; default `createCallRecordWriter(db)`. */
-  write?: (records: readonly CallRecord[]) => void;
+  write?: (records: readonly CallRecord[]) => Promise<void> | void;
 }
 
 /**
@@ -36,12 +36,12 @@ export function startCallRecordWorker(options: CallRecordWorkerOptions): BatchCo
     logger,
     retryBaseMs: options.retryBaseMs,
     retryMaxMs: options.retryMaxMs,
-    handle(items) {
+    async handle(items) {
       if (!Array.isArray(items)) throw new InvalidBatchError('records: expected an array');
       const { valid, invalid } = checkCallRecords(items);
       // The valid records are stored first; the job then fails as a dead letter for the invalid ones (storing
       // it again later is harmless: the writer skips ids it has).
-      write(valid);
+      await write(valid);
       if (invalid.length) throw new InvalidBatchError(`${invalid.length} of ${items.length} records invalid; first: ${invalid[0]!.problem}`);
     },
   });

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { callBodies, callRecords, type Db } from '@tollgate/db';
+import { callBodies, callRecords, selectRaw, type Db } from '@tollgate/db';
 import type { Actor } from '../auth/sessions';
 import { inTrafficScope, trafficScope } from '../access/traffic';
 import type { Cursor } from './query';
@@ -13,8 +13,8 @@ export type CallBodiesRow = typeof callBodies.$inferSelect;
  */
 export type Visibility = { kind: 'all' } | { kind: 'none' } | { kind: 'some'; branches: SQL[]; condition: SQL };
 
-export function visibilityOf(db: Db, actor: Actor): Visibility {
-  const scope = trafficScope(db, actor);
+export async function visibilityOf(db: Db, actor: Actor): Promise<Visibility> {
+  const scope = await trafficScope(db, actor);
   if (scope.all) return { kind: 'all' };
   const branches = [...scope.appIds.map((id) => eq(callRecords.appId, id)), ...scope.serviceIds.map((id) => eq(callRecords.serviceId, id))];
   if (!branches.length) return { kind: 'none' };
@@ -40,12 +40,12 @@ const maxBranches = 100;
 
 /**
  * One page of records, newest first: the visibility rule ANDed with `filters`, after `cursor`. Each read is
- * one or two short synchronous queries, so an export can read page after page between other requests.
+ * one or two short queries, so an export can read page after page between other requests.
  * For a caller who sees some apps and services, each one's newest `limit` ids come from its own index range
  * and are merged (a union also drops a record seen both as consumer and as publisher); the rows are then
  * read by primary key.
  */
-export function readRecords(db: Db, visibility: Visibility, filters: SQL[], cursor: Cursor | undefined, limit: number): CallRecordRow[] {
+export async function readRecords(db: Db, visibility: Visibility, filters: SQL[], cursor: Cursor | undefined, limit: number): Promise<CallRecordRow[]> {
   if (visibility.kind === 'none') return [];
   const narrowed = [...filters, afterCursor(cursor)];
   if (visibility.kind === 'all' || visibility.branches.length > maxBranches) {
@@ -54,27 +54,26 @@ export function readRecords(db: Db, visibility: Visibility, filters: SQL[], curs
       .from(callRecords)
       .where(and(visibleCondition(visibility), ...narrowed))
       .orderBy(...newestFirst)
-      .limit(limit)
-      .all();
+      .limit(limit);
   }
   const branches = visibility.branches.map(
     (branch) =>
-      sql`select * from (select ${callRecords.id} as id, ${callRecords.startedAt} as started_at from ${callRecords} where ${and(branch, ...narrowed)} order by ${callRecords.startedAt} desc, ${callRecords.id} desc limit ${limit})`,
+      // Named: PostgreSQL (before 16) refuses a subquery in FROM without an alias; SQLite takes one as well.
+      sql`select * from (select ${callRecords.id} as id, ${callRecords.startedAt} as started_at from ${callRecords} where ${and(branch, ...narrowed)} order by ${callRecords.startedAt} desc, ${callRecords.id} desc limit ${limit}) as branch`,
   );
-  const page = db.all<{ id: string }>(sql`${sql.join(branches, sql` union `)} order by started_at desc, id desc limit ${limit}`);
+  const page = await selectRaw<{ id: string }>(db, sql`${sql.join(branches, sql` union `)} order by started_at desc, id desc limit ${limit}`);
   if (!page.length) return [];
   return db
     .select()
     .from(callRecords)
     .where(inArray(callRecords.id, page.map((r) => r.id)))
-    .orderBy(...newestFirst)
-    .all();
+    .orderBy(...newestFirst);
 }
 
 /** The captured bodies of some records, by record id. */
-export function readBodies(db: Db, ids: string[]): Map<string, CallBodiesRow> {
+export async function readBodies(db: Db, ids: string[]): Promise<Map<string, CallBodiesRow>> {
   if (!ids.length) return new Map();
-  return new Map(db.select().from(callBodies).where(inArray(callBodies.callRecordId, ids)).all().map((b) => [b.callRecordId, b]));
+  return new Map((await db.select().from(callBodies).where(inArray(callBodies.callRecordId, ids))).map((b) => [b.callRecordId, b]));
 }
 
 /** Captured bodies as the API shows them (the shape of `CallRecord.bodies`). */

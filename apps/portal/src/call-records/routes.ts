@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { and, eq } from 'drizzle-orm';
-import { callRecords } from '@tollgate/db';
+import { callRecords, first } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireSignedIn } from '../access/policy';
 import { notFound } from '../http/errors';
@@ -17,20 +17,20 @@ import { callRecordPageView, callRecordView, readBodies, readRecords, visibility
 export function callRecordRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  app.get('/call-records', (c) => {
+  app.get('/call-records', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { limit, cursor, ...filters } = readKnownQuery(c, listQuerySchema, listParams);
     // One more than asked: whether it exists says if there is a next page, without a count query.
-    const rows = readRecords(ctx.db, visibilityOf(ctx.db, actor), filterConditions(filters), cursor, limit + 1);
+    const rows = await readRecords(ctx.db, await visibilityOf(ctx.db, actor), filterConditions(filters), cursor, limit + 1);
     const records = rows.slice(0, limit);
     return c.json(callRecordPageView(records, rows.length > limit ? encodeCursor(records[records.length - 1]!) : null));
   });
 
   // Before `/call-records/:callRecordId`, which would otherwise take "export" for an id.
-  app.get('/call-records/export', (c) => {
+  app.get('/call-records/export', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { format, includeBodies, ...filters } = readKnownQuery(c, exportQuerySchema, exportParams);
-    const visibility = visibilityOf(ctx.db, actor);
+    const visibility = await visibilityOf(ctx.db, actor);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     return c.body(exportStream({ db: ctx.db, visibility, filters: filterConditions(filters), format, includeBodies, logger: c.get('logger') ?? ctx.logger }), 200, {
       'content-type': exportContentTypes[format],
@@ -39,15 +39,15 @@ export function callRecordRoutes(ctx: PortalContext) {
     });
   });
 
-  app.get('/call-records/:callRecordId', (c) => {
+  app.get('/call-records/:callRecordId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const visibility = visibilityOf(ctx.db, actor);
+    const visibility = await visibilityOf(ctx.db, actor);
     const id = c.req.param('callRecordId');
     const record =
-      visibility.kind === 'none' ? undefined : ctx.db.select().from(callRecords).where(and(visibleCondition(visibility), eq(callRecords.id, id))).get();
+      visibility.kind === 'none' ? undefined : await first(ctx.db.select().from(callRecords).where(and(visibleCondition(visibility), eq(callRecords.id, id))));
     // Someone else's record is as missing as one that never existed.
     if (!record) throw notFound('Call record');
-    return c.json({ record: callRecordView(record, readBodies(ctx.db, [record.id]).get(record.id)) });
+    return c.json({ record: callRecordView(record, (await readBodies(ctx.db, [record.id])).get(record.id)) });
   });
 
   return app;

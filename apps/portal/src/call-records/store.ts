@@ -1,8 +1,9 @@
 import { getTableColumns } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
-import { apiKeys, callBodies, callRecords, type Db } from '@tollgate/db';
+import { apiKeys, callBodies, callRecords, isPostgres, transact, type Db } from '@tollgate/db';
 import { apiOfCall, type CallRecord } from '@tollgate/domain';
 import { createRollupWriter } from '../analytics/rollups';
+import { createPgCallRecordWriter } from './store-pg';
 
 // The column list comes from the drizzle schema, so the statement cannot drift from the table.
 const columns = Object.entries(getTableColumns(callRecords)) as Array<[keyof CallRecord, { name: string }]>;
@@ -15,9 +16,10 @@ const toSqlite = (value: unknown) => (typeof value === 'boolean' ? (value ? 1 : 
  * Writes one batch of call records in one transaction: a batch lands whole or not at all, and with it the
  * minute, hour and day rollups of its new records. This is the meter's sink, run for every call the gateway
  * serves, so it uses prepared statements rather than drizzle's query builder, which cost several times the
- * insert itself in `npm run bench`.
+ * insert itself in `npm run bench`. Synchronous, on the connection it is given: the all-in-one's writer thread
+ * (ADR 0029) runs it on its own connection.
  */
-export function createCallRecordWriter(db: Db): (records: readonly CallRecord[]) => void {
+export function createSqliteCallRecordWriter(db: Db): (records: readonly CallRecord[]) => void {
   const insert = db.$client.prepare(insertSql);
   // A key's last use comes from its calls: the gateway never writes the database, so the store does it here,
   // once per key per batch.
@@ -56,7 +58,16 @@ export function createCallRecordWriter(db: Db): (records: readonly CallRecord[])
   };
 }
 
+/** The meter's sink on either database (ADR 0040): SQLite's prepared statements, or PostgreSQL's (store-pg.ts). */
+export function createCallRecordWriter(db: Db): (records: readonly CallRecord[]) => Promise<void> {
+  if (isPostgres(db)) return createPgCallRecordWriter(db);
+  const write = createSqliteCallRecordWriter(db);
+  // On the portal's connection its own (synchronous) transaction becomes a savepoint of transact's, which takes
+  // its turn: it must not join a transaction another request holds open (ADR 0040).
+  return (records) => transact(db, () => write(records));
+}
+
 /** One-off convenience for callers that do not keep a writer. */
-export function insertCallRecords(db: Db, records: readonly CallRecord[]): void {
-  createCallRecordWriter(db)(records);
+export function insertCallRecords(db: Db, records: readonly CallRecord[]): Promise<void> {
+  return createCallRecordWriter(db)(records);
 }

@@ -1,12 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDb } from '@tollgate/db';
 import type { CallRecord } from '@tollgate/domain';
-import { createCallRecordWriter } from './store';
+import { createSqliteCallRecordWriter } from './store';
 
 /**
  * A worker thread's entry (ADR 0029): the all-in-one's call-record writer runs here, on a connection of its
  * own to the same database file, so the gateway's event loop never waits on a batch's transaction. The
- * writer is `createCallRecordWriter`, unchanged; this file only carries batches in and outcomes back.
+ * writer is `createSqliteCallRecordWriter`, unchanged; this file only carries batches in and outcomes back.
  * It imports the store alone, not the portal's index: under tsx the whole portal takes about a second to load.
  */
 
@@ -32,7 +32,7 @@ const post = (message: FromWriterThread) => port.postMessage(message);
 
 // The portal's connection migrated the file before this thread started; a second migrator would only race it.
 const db = createDb({ path: dbPath, migrate: false, onStatement: reportStatements ? (sql) => post({ type: 'statement', sql }) : undefined });
-const write = createCallRecordWriter(db);
+const write = createSqliteCallRecordWriter(db);
 
 port.on('message', (message: ToWriterThread) => {
   if (message.type === 'close') {

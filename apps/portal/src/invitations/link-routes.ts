@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { invitations, teamMembers, teams, users } from '@tollgate/db';
+import { first, invitations, teamMembers, teams, users } from '@tollgate/db';
 import { newId, type PlatformRole, type TeamId, type TeamRole, type UserId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
@@ -32,13 +32,13 @@ const acceptChange = (invitation: InvitationRow, userId: UserId, now: number): C
   affectsGateway: false,
 });
 
-const teamOf = (ctx: PortalContext, invitation: InvitationRow) =>
-  ctx.db.select({ id: teams.id, name: teams.name, slug: teams.slug }).from(teams).where(eq(teams.id, invitation.teamId)).get()!;
+const teamOf = async (ctx: PortalContext, invitation: InvitationRow) =>
+  (await first(ctx.db.select({ id: teams.id, name: teams.name, slug: teams.slug }).from(teams).where(eq(teams.id, invitation.teamId))))!;
 
 /** What the holder of a link may read: the team, the invited address and role, who invited, until when. */
-export function invitationLinkView(ctx: PortalContext, invitation: InvitationRow) {
-  const team = teamOf(ctx, invitation);
-  const inviter = invitation.invitedBy ? ctx.db.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy)).get() : undefined;
+export async function invitationLinkView(ctx: PortalContext, invitation: InvitationRow) {
+  const team = await teamOf(ctx, invitation);
+  const inviter = invitation.invitedBy ? await first(ctx.db.select({ name: users.name }).from(users).where(eq(users.id, invitation.invitedBy))) : undefined;
   return { team: { name: team.name, slug: team.slug }, email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt, invitedBy: inviter?.name ?? null };
 }
 
@@ -53,12 +53,12 @@ export const acceptedView = (user: { id: UserId; email: string; name: string; ro
 export function invitationLinkRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  app.get('/invitations/:token', (c) => {
-    return c.json(invitationLinkView(ctx, requireOpenInvitation(ctx.db, c.req.param('token'))));
+  app.get('/invitations/:token', async (c) => {
+    return c.json(await invitationLinkView(ctx, await requireOpenInvitation(ctx.db, c.req.param('token'))));
   });
 
   app.post('/invitations/:token/accept', async (c) => {
-    const invitation = requireOpenInvitation(ctx.db, c.req.param('token'));
+    const invitation = await requireOpenInvitation(ctx.db, c.req.param('token'));
     const actor = c.get('actor');
     if (actor) {
       // Signed in, the account exists: a name or password sent along would be dropped unseen.
@@ -66,26 +66,26 @@ export function invitationLinkRoutes(ctx: PortalContext) {
       return c.json(await acceptSignedIn(ctx, invitation, actor));
     }
     // Before reading the body: someone who has an account is told to sign in, not asked for a password.
-    if (ctx.db.select({ id: users.id }).from(users).where(eq(users.email, invitation.email)).get()) throw conflict(accountExists);
+    if (await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.email, invitation.email)))) throw conflict(accountExists);
     const { name, password } = await readJson(c, newAccountSchema);
     const passwordHash = await hashPassword(password);
     const userId = newId('user');
     const now = Date.now();
     const user = await withUniqueAsConflict(
       () =>
-        ctx.commitChange(userId, acceptChange(invitation, userId, now), (tx, record) => {
+        ctx.commitChange(userId, acceptChange(invitation, userId, now), async (tx, record) => {
           // Claimed first: of two racing accepts the loser gets 410 here, before its user insert could collide.
-          claimInvitation(tx, invitation, now, null);
-          const row = tx.insert(users).values({ id: userId, email: invitation.email, name, role: 'user', passwordHash }).returning().get();
-          tx.update(invitations).set({ acceptedBy: userId }).where(eq(invitations.id, invitation.id)).run();
-          tx.insert(teamMembers).values({ teamId: invitation.teamId, userId, role: invitation.role }).run();
+          await claimInvitation(tx, invitation, now, null);
+          const row = (await tx.insert(users).values({ id: userId, email: invitation.email, name, role: 'user', passwordHash }).returning())[0]!;
+          await tx.update(invitations).set({ acceptedBy: userId }).where(eq(invitations.id, invitation.id));
+          await tx.insert(teamMembers).values({ teamId: invitation.teamId, userId, role: invitation.role });
           record({ action: 'user.create', targetType: 'user', targetId: userId, summary: { email: row.email, role: row.role, invitationId: invitation.id }, after: { email: row.email, name: row.name, role: row.role }, affectsGateway: false });
           return row;
         }),
       accountExists,
     );
-    startSession(c, ctx, user.id);
-    return c.json(acceptedView(userView(user), teamOf(ctx, invitation), invitation.role), 201);
+    await startSession(c, ctx, user.id);
+    return c.json(acceptedView(userView(user), await teamOf(ctx, invitation), invitation.role), 201);
   });
 
   return app;
@@ -105,11 +105,11 @@ async function acceptSignedIn(ctx: PortalContext, invitation: InvitationRow, act
   const now = Date.now();
   await withUniqueAsConflict(
     () =>
-      ctx.commitChange(actor.id, acceptChange(invitation, actor.id, now), (tx) => {
-        claimInvitation(tx, invitation, now, actor.id);
-        tx.insert(teamMembers).values({ teamId: invitation.teamId, userId: actor.id, role: invitation.role }).run();
+      ctx.commitChange(actor.id, acceptChange(invitation, actor.id, now), async (tx) => {
+        await claimInvitation(tx, invitation, now, actor.id);
+        await tx.insert(teamMembers).values({ teamId: invitation.teamId, userId: actor.id, role: invitation.role });
       }),
     'You are already a member of this team.',
   );
-  return acceptedView({ id: actor.id, email: actor.email, name: actor.name, role: actor.role }, teamOf(ctx, invitation), invitation.role);
+  return acceptedView({ id: actor.id, email: actor.email, name: actor.name, role: actor.role }, await teamOf(ctx, invitation), invitation.role);
 }

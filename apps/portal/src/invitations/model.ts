@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { invitations } from '@tollgate/db';
+import { changedRows, first, invitations } from '@tollgate/db';
 import type { UserId } from '@tollgate/domain';
 import type { Reader, Tx } from '../changes/tx';
 import { ApiError, notFound } from '../http/errors';
@@ -63,10 +63,8 @@ export const invitationGone = (state: Exclude<InvitationState, 'open'>) =>
   new ApiError(410, `invitation_${state}`, goneMessages[state]);
 
 /** The invitation a link's token names, if it is still open; a malformed token is a 404 without a query. */
-export function requireOpenInvitation(db: Reader, token: string, now = Date.now()): InvitationRow {
-  const row = tokenPattern.test(token)
-    ? db.select().from(invitations).where(eq(invitations.tokenHash, hashInvitationToken(token))).get()
-    : undefined;
+export async function requireOpenInvitation(db: Reader, token: string, now = Date.now()): Promise<InvitationRow> {
+  const row = tokenPattern.test(token) ? await first(db.select().from(invitations).where(eq(invitations.tokenHash, hashInvitationToken(token)))) : undefined;
   if (!row) throw notFound('Invitation');
   const state = invitationState(row, now);
   if (state !== 'open') throw invitationGone(state);
@@ -78,14 +76,10 @@ export function requireOpenInvitation(db: Reader, token: string, now = Date.now(
  * link, the second finds no open row and gets 410. `acceptedBy` may be set later in the same transaction when
  * the accepting user is being created by it (the foreign key needs the user row first).
  */
-export function claimInvitation(tx: Tx, invitation: InvitationRow, now: number, acceptedBy: UserId | null): void {
-  const { changes } = tx
-    .update(invitations)
-    .set({ acceptedAt: now, acceptedBy })
-    .where(and(eq(invitations.id, invitation.id), isOpen(now)))
-    .run();
+export async function claimInvitation(tx: Tx, invitation: InvitationRow, now: number, acceptedBy: UserId | null): Promise<void> {
+  const changes = changedRows(await tx.update(invitations).set({ acceptedAt: now, acceptedBy }).where(and(eq(invitations.id, invitation.id), isOpen(now))));
   if (changes === 1) return;
-  const current = tx.select().from(invitations).where(eq(invitations.id, invitation.id)).get();
+  const current = await first(tx.select().from(invitations).where(eq(invitations.id, invitation.id)));
   if (!current) throw notFound('Invitation');
   const state = invitationState(current, now);
   // `open` cannot happen here (the update would have matched it); the fallback only satisfies the type.

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import YAML from 'yaml';
-import { appCredentials, releases, subscriptions } from '@tollgate/db';
+import { appCredentials, first, releases, subscriptions } from '@tollgate/db';
 import type { SubscriptionState } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Reader } from '../changes/tx';
@@ -23,27 +23,26 @@ import { meshQueryKeys, meshQuerySchema } from './options';
 const callingStates: SubscriptionState[] = ['pending', 'approved', 'paused'];
 
 /** The service as its live release serves it: what the gateway routes is what the mesh must route. */
-function meshServiceOf(db: Reader, service: ServiceRow): MeshService {
+async function meshServiceOf(db: Reader, service: ServiceRow): Promise<MeshService> {
   if (service.lifecycle === 'draft' || !service.liveReleaseId) {
     throw conflict('The service is a draft: the gateway serves nothing of it yet. Publish it (POST /lifecycle with state published) first.');
   }
   if (service.lifecycle === 'retired') throw conflict('The service is retired: the gateway answers 410 to its calls. Delete its mesh objects instead (kubectl delete -l tollgate/service=' + service.slug + ').');
-  const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config, service.id);
-  const appIds = db
-    .select({ appId: subscriptions.appId })
-    .from(subscriptions)
-    .where(and(eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, callingStates)))
-    .all()
-    .map((s) => s.appId);
+  const live = readReleaseConfig((await first(db.select().from(releases).where(eq(releases.id, service.liveReleaseId))))?.config, service.id);
+  const appIds = (
+    await db
+      .select({ appId: subscriptions.appId })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, callingStates)))
+  ).map((s) => s.appId);
   const jwt = appIds.length
-    ? db
+    ? await db
         .select({ issuer: appCredentials.issuer, jwksUrl: appCredentials.jwksUrl, keys: appCredentials.keys, audiences: appCredentials.audiences })
         .from(appCredentials)
         .where(and(inArray(appCredentials.appId, [...new Set(appIds)]), isNull(appCredentials.revokedAt)))
         .orderBy(appCredentials.issuer, appCredentials.id)
-        .all()
     : [];
-  return { slug: service.slug, kind: live.service.kind, rest: live.rest, apis: live.apis, jwt, upstreamCredentials: Object.fromEntries(credentialHeaders(db, service.id)) };
+  return { slug: service.slug, kind: live.service.kind, rest: live.rest, apis: live.apis, jwt, upstreamCredentials: Object.fromEntries(await credentialHeaders(db, service.id)) };
 }
 
 /** Commented YAML, so the notes and the meshConfig entry travel with objects `kubectl apply -f` takes as they are. */
@@ -65,11 +64,11 @@ export function meshYaml(m: MeshManifests): string {
 export function meshRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  app.get('/services/:serviceId/mesh', (c) => {
+  app.get('/services/:serviceId/mesh', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
     const query = readKnownQuery(c, meshQuerySchema, meshQueryKeys);
-    const manifests = buildMeshManifests(meshServiceOf(ctx.db, service), query);
+    const manifests = buildMeshManifests(await meshServiceOf(ctx.db, service), query);
     if (chooseExportFormat(query.format, c.req.header('accept')) === 'yaml') {
       return c.body(meshYaml(manifests), 200, { 'content-type': 'application/yaml; charset=utf-8' });
     }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
-import { auditEvents, notifications, plans, teamMembers, webhookDeliveries, webhooks, type Db } from '@tollgate/db';
+import { auditEvents, first, notifications, plans, teamMembers, transact, webhookDeliveries, webhooks, type Db } from '@tollgate/db';
 import { isId, newId, type DeliveryId, type TeamId, type TeamRole } from '@tollgate/domain';
 import { findSubscription } from '../access/load';
 import { eventsForChange, titleFor, type Audience, type NotificationEvent } from './events';
@@ -38,20 +38,19 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
  * no row and writes nothing, so nobody hears of a change twice nor gets a second delivery id for it. Returns
  * the deliveries to enqueue. The person who made the change is not notified of it in the portal: they already know.
  */
-export function fanOut(db: Db, auditEventId: string): DeliveryId[] {
+export async function fanOut(db: Db, auditEventId: string): Promise<DeliveryId[]> {
   if (!isId('auditEvent', auditEventId)) return [];
   const deliveries: DeliveryId[] = [];
 
-  db.transaction((tx) => {
-    if (!claimOutboxRow(tx, auditEventId)) return;
+  await transact(db, async (tx) => {
+    if (!(await claimOutboxRow(tx, auditEventId))) return;
     // A change that cannot be told any more (its subscription is gone) still gives up its row: nothing to retry.
-    const change = tx.select().from(auditEvents).where(eq(auditEvents.id, auditEventId)).get();
+    const change = await first(tx.select().from(auditEvents).where(eq(auditEvents.id, auditEventId)));
     if (!change || change.targetType !== 'subscription') return;
-    // One better-sqlite3 connection: reading through `db` here still reads inside this transaction.
-    const found = findSubscription(db, change.targetId);
+    const found = await findSubscription(tx, change.targetId);
     if (!found) return;
     const { subscription, app, service } = found;
-    const plan = tx.select({ id: plans.id, name: plans.name }).from(plans).where(eq(plans.id, subscription.planId)).get()!;
+    const plan = (await first(tx.select({ id: plans.id, name: plans.name }).from(plans).where(eq(plans.id, subscription.planId))))!;
     // The state the change left, not the state now: a job that runs late must not tell a newer story.
     const stateAfter = text(change.summary.to) ?? text(change.summary.state) ?? subscription.state;
     const routes = eventsForChange(change.action, stateAfter);
@@ -72,7 +71,7 @@ export function fanOut(db: Db, auditEventId: string): DeliveryId[] {
         },
         actor: { id: change.actorUserId },
       };
-      const people = tx
+      const people = await tx
         .select({ userId: teamMembers.userId })
         .from(teamMembers)
         .where(
@@ -81,20 +80,19 @@ export function fanOut(db: Db, auditEventId: string): DeliveryId[] {
             inArray(teamMembers.role, [...rolesFor[audience]]),
             change.actorUserId ? ne(teamMembers.userId, change.actorUserId) : undefined,
           ),
-        )
-        .all();
+        );
       const title = titleFor(event, app.name, service.name, plan.name);
       for (const { userId } of people) {
-        tx.insert(notifications)
-          .values({ id: newId('notification'), userId, teamId, event, title, data: payload as unknown as Record<string, unknown> })
-          .run();
+        await tx
+          .insert(notifications)
+          .values({ id: newId('notification'), userId, teamId, event, title, data: payload as unknown as Record<string, unknown> });
       }
-      const hooks = tx.select().from(webhooks).where(and(eq(webhooks.teamId, teamId), eq(webhooks.active, true))).all();
+      const hooks = await tx.select().from(webhooks).where(and(eq(webhooks.teamId, teamId), eq(webhooks.active, true)));
       const body = JSON.stringify(payload);
       for (const hook of hooks) {
         if (hook.events.length > 0 && !hook.events.includes(event)) continue;
         const id = newId('delivery');
-        tx.insert(webhookDeliveries).values({ id, webhookId: hook.id, event, payload: body, state: 'pending' }).run();
+        await tx.insert(webhookDeliveries).values({ id, webhookId: hook.id, event, payload: body, state: 'pending' });
         deliveries.push(id);
       }
     }

@@ -75,7 +75,7 @@ export function createNotifier(deps: NotifierDeps) {
   async function requeueOutbox(createdBefore?: number): Promise<number> {
     let waiting: string[];
     try {
-      waiting = outboxEntries(db, createdBefore);
+      waiting = await outboxEntries(db, createdBefore);
     } catch (err) {
       logger.error({ err }, 'could not read the notification outbox');
       return 0;
@@ -92,14 +92,14 @@ export function createNotifier(deps: NotifierDeps) {
    * rows older than `missedAfterMs`: younger ones are most likely in a job right now.
    */
   /** Deliveries still pending, oldest first; `createdBefore` keeps the sweep off ones whose job is on its way. */
-  const pendingDeliveries = (createdBefore = Number.POSITIVE_INFINITY) =>
-    db
+  const pendingDeliveries = async (createdBefore = Number.POSITIVE_INFINITY) => {
+    const rows = await db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.state, 'pending'), lt(webhookDeliveries.createdAt, createdBefore)))
-      .orderBy(asc(webhookDeliveries.createdAt))
-      .all()
-      .map((row) => row.id);
+      .orderBy(asc(webhookDeliveries.createdAt));
+    return rows.map((row) => row.id);
+  };
 
   async function sweep(): Promise<void> {
     if (sweeping || closed) return;
@@ -108,7 +108,7 @@ export function createNotifier(deps: NotifierDeps) {
       const count = await requeueOutbox(Date.now() - missedAfterMs);
       if (count > 0) logger.warn({ count }, 're-enqueued notifications still in the outbox (a queue add may have failed)');
       // A delivery whose `deliver` add failed stays pending; re-adding one whose job waits or retries is a no-op.
-      await enqueueAll(pendingDeliveries(Date.now() - missedAfterMs));
+      await enqueueAll(await pendingDeliveries(Date.now() - missedAfterMs));
     } finally {
       sweeping = false;
     }
@@ -119,11 +119,11 @@ export function createNotifier(deps: NotifierDeps) {
    * (timers of a stopped runner are gone), then starts the sweep. Calling it again is harmless.
    */
   async function start(): Promise<void> {
-    queue.process<NotifyJobData>(notifyJob, async ({ auditEventId }) => enqueueAll(fanOut(db, auditEventId)));
+    queue.process<NotifyJobData>(notifyJob, async ({ auditEventId }) => enqueueAll(await fanOut(db, auditEventId)));
     queue.process<DeliverJobData>(deliverJob, (data) => deliverer.deliver(data));
     const outboxed = await requeueOutbox();
     if (outboxed > 0) logger.info({ count: outboxed }, 're-enqueueing notifications still in the outbox');
-    const pending = pendingDeliveries();
+    const pending = await pendingDeliveries();
     if (pending.length > 0) logger.info({ count: pending.length }, 're-enqueueing pending webhook deliveries');
     await enqueueAll(pending);
     if (sweepTimer) clearInterval(sweepTimer);

@@ -35,7 +35,7 @@ describe('notification outbox on BullMQ', () => {
     await redis.close();
     // The request still succeeds: the change and its outbox row are in SQLite, which is all it needs.
     await m.request(m.manualPlan.id);
-    expect(outboxEntries(f.db)).toHaveLength(1);
+    expect(await outboxEntries(f.db)).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(f.db.select().from(notifications).all()).toHaveLength(0);
     expect(f.db.select().from(notificationOutbox).all()).toHaveLength(1);

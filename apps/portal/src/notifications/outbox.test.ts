@@ -86,7 +86,7 @@ describe('notification outbox', () => {
     const sub = await m.request(m.autoPlan.id);
     expect(sub.state).toBe('approved');
     expect(state.missed).toHaveLength(1);
-    expect(outboxEntries(f.db)).toEqual(state.missed);
+    expect(await outboxEntries(f.db)).toEqual(state.missed);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(count(f.db, notifications)).toBe(0);
 
@@ -115,13 +115,13 @@ describe('notification outbox', () => {
     expect(state.missed).toHaveLength(2);
     const [requested, approved] = state.missed as [string, string];
 
-    const first = fanOut(f.db, requested);
+    const first = await fanOut(f.db, requested);
     expect(first).toHaveLength(1);
-    expect(fanOut(f.db, requested)).toEqual([]);
+    expect(await fanOut(f.db, requested)).toEqual([]);
     // pOwner and pAdmin hear the request; no second set, no second delivery id.
     expect(count(f.db, notifications)).toBe(2);
     expect(f.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).all()).toEqual([{ id: first[0] }]);
-    expect(outboxEntries(f.db)).toEqual([approved]);
+    expect(await outboxEntries(f.db)).toEqual([approved]);
 
     // As when BullMQ's stalled-job check runs a job again: two notify jobs for one change.
     const handled = await Promise.all([approved, approved].map(async (id) => fanOut(f.db, id)));
@@ -131,8 +131,8 @@ describe('notification outbox', () => {
     expect(count(f.db, webhookDeliveries)).toBe(2);
     expect(count(f.db, notificationOutbox)).toBe(0);
     // An id that never was in the outbox (or is not an audit event id at all) writes nothing.
-    expect(fanOut(f.db, newId('auditEvent'))).toEqual([]);
-    expect(fanOut(f.db, 'not-an-id')).toEqual([]);
+    expect(await fanOut(f.db, newId('auditEvent'))).toEqual([]);
+    expect(await fanOut(f.db, 'not-an-id')).toEqual([]);
     expect(count(f.db, notifications)).toBe(4);
   });
 
@@ -143,16 +143,16 @@ describe('notification outbox', () => {
     const [id] = state.missed as [string];
     // A real failure in the middle of the fan-out: the notifications are written, then the delivery insert fails.
     f.db.$client.exec(`CREATE TEMP TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
-    expect(() => fanOut(f.db, id)).toThrow(/disk I\/O error/);
+    await expect(fanOut(f.db, id)).rejects.toThrow(/disk I\/O error/);
     expect(count(f.db, notifications)).toBe(0);
     expect(count(f.db, webhookDeliveries)).toBe(0);
-    expect(outboxEntries(f.db)).toEqual([id]);
+    expect(await outboxEntries(f.db)).toEqual([id]);
 
     f.db.$client.exec('DROP TRIGGER refuse_delivery');
-    expect(fanOut(f.db, id)).toHaveLength(1);
+    expect(await fanOut(f.db, id)).toHaveLength(1);
     expect(count(f.db, notifications)).toBe(2);
     expect(count(f.db, webhookDeliveries)).toBe(1);
-    expect(outboxEntries(f.db)).toEqual([]);
+    expect(await outboxEntries(f.db)).toEqual([]);
   });
 
   it('recovers a webhook delivery whose deliver job could not be added, with the sweep, without a restart', async () => {
@@ -174,7 +174,7 @@ describe('notification outbox', () => {
     expect(state.missed).toHaveLength(1);
     // Still down: the sweep tries again and fails again, and the row stays.
     await waitFor(() => state.missed.length >= 3 || undefined, 'the sweep to retry while the queue is down');
-    expect(outboxEntries(f.db)).toEqual([state.missed[0]]);
+    expect(await outboxEntries(f.db)).toEqual([state.missed[0]]);
     expect(count(f.db, notifications)).toBe(0);
 
     state.failing = false;

@@ -1,8 +1,8 @@
 import { asc, eq, lt } from 'drizzle-orm';
-import { notificationOutbox, type Db } from '@tollgate/db';
+import { changedRows, notificationOutbox, type Db } from '@tollgate/db';
 import type { AuditEventId } from '@tollgate/domain';
 import type { TransactionalChangeListener } from '../changes/commit-change';
-import type { Reader, Tx } from '../changes/tx';
+import type { Reader } from '../changes/tx';
 import { notifiedActions } from './events';
 
 /**
@@ -12,26 +12,25 @@ import { notifiedActions } from './events';
  */
 
 /** Inside the change's transaction: notified actions leave a row, everything else costs nothing. */
-export const recordInOutbox: TransactionalChangeListener = (tx, change) => {
+export const recordInOutbox: TransactionalChangeListener = async (tx, change) => {
   if (!notifiedActions.has(change.action)) return;
-  tx.insert(notificationOutbox).values({ auditEventId: change.auditEventId }).run();
+  await tx.insert(notificationOutbox).values({ auditEventId: change.auditEventId });
 };
 
 /**
  * Takes the audit event's row, inside the transaction that writes its notifications. False when there is none:
  * another run fanned it out already (it committed first, SQLite serialises writers), or it never needed one.
  */
-export function claimOutboxRow(tx: Reader, auditEventId: string): boolean {
-  return tx.delete(notificationOutbox).where(eq(notificationOutbox.auditEventId, auditEventId as AuditEventId)).run().changes > 0;
+export async function claimOutboxRow(tx: Reader, auditEventId: string): Promise<boolean> {
+  return changedRows(await tx.delete(notificationOutbox).where(eq(notificationOutbox.auditEventId, auditEventId as AuditEventId))) > 0;
 }
 
 /** The audit events still waiting, oldest first; with `createdBefore`, only those older than that instant. */
-export function outboxEntries(db: Db | Reader, createdBefore?: number): AuditEventId[] {
-  return db
+export async function outboxEntries(db: Db | Reader, createdBefore?: number): Promise<AuditEventId[]> {
+  const rows = await db
     .select({ id: notificationOutbox.auditEventId })
     .from(notificationOutbox)
     .where(createdBefore === undefined ? undefined : lt(notificationOutbox.createdAt, createdBefore))
-    .orderBy(asc(notificationOutbox.createdAt))
-    .all()
-    .map((row) => row.id);
+    .orderBy(asc(notificationOutbox.createdAt));
+  return rows.map((row) => row.id);
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { notifications } from '@tollgate/db';
+import { changedRows, first, notifications, transact } from '@tollgate/db';
 import { isId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireSignedIn } from '../access/policy';
@@ -35,18 +35,17 @@ export const notificationListView = (rows: NotificationRow[], unread: number) =>
 export function notificationRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  app.get('/notifications', (c) => {
+  app.get('/notifications', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { unread, limit } = readQuery(c, listQuerySchema);
     const mine = eq(notifications.userId, actor.id);
-    const rows = ctx.db
+    const rows = await ctx.db
       .select()
       .from(notifications)
       .where(unread === 'true' ? and(mine, isNull(notifications.readAt)) : mine)
       .orderBy(desc(notifications.createdAt), desc(notifications.id))
-      .limit(limit)
-      .all();
-    const unreadCount = ctx.db.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt))).get()!.n;
+      .limit(limit);
+    const unreadCount = (await first(ctx.db.select({ n: count() }).from(notifications).where(and(mine, isNull(notifications.readAt)))))!.n;
     return c.json(notificationListView(rows, unreadCount));
   });
 
@@ -54,12 +53,13 @@ export function notificationRoutes(ctx: PortalContext) {
   app.post('/notifications/read-all', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     await readNoBody(c);
-    const result = ctx.db
-      .update(notifications)
-      .set({ readAt: Date.now() })
-      .where(and(eq(notifications.userId, actor.id), isNull(notifications.readAt)))
-      .run();
-    return c.json({ marked: result.changes });
+    const result = await transact(ctx.db, (tx) =>
+      tx
+        .update(notifications)
+        .set({ readAt: Date.now() })
+        .where(and(eq(notifications.userId, actor.id), isNull(notifications.readAt))),
+    );
+    return c.json({ marked: changedRows(result) });
   });
 
   app.post('/notifications/:notificationId/read', async (c) => {
@@ -67,12 +67,12 @@ export function notificationRoutes(ctx: PortalContext) {
     const id = c.req.param('notificationId');
     // Someone else's notification is indistinguishable from a missing one.
     const row = isId('notification', id)
-      ? ctx.db.select().from(notifications).where(and(eq(notifications.id, id), eq(notifications.userId, actor.id))).get()
+      ? await first(ctx.db.select().from(notifications).where(and(eq(notifications.id, id), eq(notifications.userId, actor.id))))
       : undefined;
     if (!row) throw notFound('Notification');
     await readNoBody(c);
     const readAt = row.readAt ?? Date.now();
-    if (!row.readAt) ctx.db.update(notifications).set({ readAt }).where(eq(notifications.id, row.id)).run();
+    if (!row.readAt) await transact(ctx.db, (tx) => tx.update(notifications).set({ readAt }).where(eq(notifications.id, row.id)));
     return c.json({ notification: notificationView({ ...row, readAt }) });
   });
 

@@ -26,14 +26,14 @@ describe('limits and budgets for the gateway', () => {
     expect(team.status).toBe(200);
     expect(team.body.team).toMatchObject({ costBudgetMicroUsdPerMonth: 9_000_000 });
 
-    const snapshot = compileSnapshot(f.db, f.secrets);
+    const snapshot = await compileSnapshot(f.db, f.secrets);
     expect(snapshot.plans.find((p) => p.id === plan)?.limits).toEqual(limits);
     expect(snapshot.services.find((s) => s.id === m.serviceId)?.limits).toEqual({ requestsPerSecond: 100 });
     expect(snapshot.apps.find((a) => a.id === appId)).toMatchObject({ costBudgetMicroUsdPerMonth: 5_000_000, teamCostBudgetMicroUsdPerMonth: 9_000_000, limits: { requestsPerMinute: 30 } });
 
     // null removes a budget.
     await f.api('PATCH', `/api/apps/${appId}`, { cookie: m.cMember.cookie, body: { costBudgetMicroUsdPerMonth: null }, expect: 200 });
-    expect(compileSnapshot(f.db, f.secrets).apps.find((a) => a.id === appId)?.costBudgetMicroUsdPerMonth).toBeNull();
+    expect((await compileSnapshot(f.db, f.secrets)).apps.find((a) => a.id === appId)?.costBudgetMicroUsdPerMonth).toBeNull();
   });
 
   it('refuses misspelt, nested-wrong or non-positive limits, naming the field, and guards who sets budgets', async () => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { plans } from '@tollgate/db';
+import { first, plans } from '@tollgate/db';
 import { approvalModes, newId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { canReadTeam, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
@@ -62,52 +62,53 @@ export function planRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
   const nameTaken = (name: string) => `The service already has a plan named ${name}.`;
 
-  const requireFreeName = (serviceId: PlanRow['serviceId'], name: string) => {
-    const same = ctx.db.select({ id: plans.id }).from(plans).where(and(eq(plans.serviceId, serviceId), eq(plans.name, name))).get();
+  const requireFreeName = async (serviceId: PlanRow['serviceId'], name: string) => {
+    const same = await first(ctx.db.select({ id: plans.id }).from(plans).where(and(eq(plans.serviceId, serviceId), eq(plans.name, name))));
     if (same) throw conflict(nameTaken(name));
   };
 
   app.post('/services/:serviceId/plans', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const input = await readJson(c, createPlanSchema);
-    requireFreeName(service.id, input.name);
+    await requireFreeName(service.id, input.name);
     const id = newId('plan');
     const plan = await ctx.commitChange(
       actor.id,
       { action: 'plan.create', targetType: 'plan', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name }, after: input },
-      (tx) => tx.insert(plans).values({ id, serviceId: service.id, ...input }).returning().get(),
+      async (tx) => (await tx.insert(plans).values({ id, serviceId: service.id, ...input }).returning())[0],
     );
     return c.json({ plan: planView(plan) }, 201);
   });
 
-  app.get('/services/:serviceId/plans', (c) => {
+  app.get('/services/:serviceId/plans', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    const rows = ctx.db.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(sql`${plans}.rowid`)).all();
+    const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
+    const rows = await ctx.db.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(sql`${plans}.rowid`));
     const visible = canReadTeam(actor, service.teamId) ? rows : rows.filter((p) => p.visibility === 'public');
     return c.json({ plans: visible.map(planView) });
   });
 
   app.patch('/plans/:planId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const found = findPlan(ctx.db, c.req.param('planId'));
+    const found = await findPlan(ctx.db, c.req.param('planId'));
     if (!found) throw notFound('Plan');
     requireTeamRole(actor, found.service.teamId, 'admin', 'Plan');
     const changes = await readJson(c, updatePlanSchema);
-    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
-    const current = findPlan(ctx.db, found.plan.id)!.plan;
+    // Read again after awaiting the body. The name check reads outside the commit's transaction; the unique
+    // index on (service, name) is what finally holds (ADR 0040).
+    const current = (await findPlan(ctx.db, found.plan.id))!.plan;
     if (changes.state) assertPlanTransition(current.state, changes.state);
-    if (changes.name && changes.name !== current.name) requireFreeName(found.service.id, changes.name);
+    if (changes.name && changes.name !== current.name) await requireFreeName(found.service.id, changes.name);
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, current[k as keyof typeof changes]]));
     const closing = changes.state === 'closed' && current.state !== 'closed';
     const action = closing ? 'plan.close' : changes.state && changes.state !== current.state ? `plan.${changes.state === 'active' ? 'reactivate' : 'deprecate'}` : 'plan.update';
     const { plan, ended } = await ctx.commitChange(
       actor.id,
       { action, targetType: 'plan', targetId: current.id, teamId: found.service.teamId, summary: changes, before, after: changes },
-      (tx, record) => ({
-        plan: tx.update(plans).set(changes).where(eq(plans.id, current.id)).returning().get()!,
-        ended: closing ? endSubscriptionsOfClosedPlan(tx, record, current, actor.id) : 0,
+      async (tx, record) => ({
+        plan: (await tx.update(plans).set(changes).where(eq(plans.id, current.id)).returning())[0]!,
+        ended: closing ? await endSubscriptionsOfClosedPlan(tx, record, current, actor.id) : 0,
       }),
     );
     return c.json({ plan: planView(plan), endedSubscriptions: ended });

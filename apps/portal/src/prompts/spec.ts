@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { and, eq } from 'drizzle-orm';
-import { modelRoutes } from '@tollgate/db';
+import { first, modelRoutes } from '@tollgate/db';
 import type { PromptSpecJson, ServiceId } from '@tollgate/domain';
 import { checkPromptSpec } from '@tollgate/prompts';
 import type { Reader } from '../changes/tx';
@@ -34,7 +34,7 @@ export const updatePromptSchema = z
  * The model must be one of the service's model routes as the team is editing them: a prompt names the public
  * model name, and the gateway resolves it through the service's routes.
  */
-export function checkDraft(db: Reader, serviceId: ServiceId, draft: unknown): PromptSpecJson {
+export async function checkDraft(db: Reader, serviceId: ServiceId, draft: unknown): Promise<PromptSpecJson> {
   const checked = checkPromptSpec(draft);
   if (!checked.ok) {
     const named = checked.issues.slice(0, 3).map((i) => `${draftPath(i.path)}: ${i.message}`);
@@ -43,7 +43,7 @@ export function checkDraft(db: Reader, serviceId: ServiceId, draft: unknown): Pr
     throw new ApiError(400, 'invalid_request', named.join('; ') || 'draft: not a valid prompt spec', fields);
   }
   const spec = checked.spec as PromptSpecJson;
-  if (!isRoutedModel(db, serviceId, spec.model)) {
+  if (!(await isRoutedModel(db, serviceId, spec.model))) {
     const message = `the service has no model named ${spec.model}; add it first (POST /api/services/${serviceId}/models).`;
     throw new ApiError(400, 'invalid_request', `draft.model: ${message}`, [{ path: 'draft.model', message }]);
   }
@@ -51,8 +51,8 @@ export function checkDraft(db: Reader, serviceId: ServiceId, draft: unknown): Pr
 }
 
 /** True when the service's working copy has a model route of that public name. */
-export const isRoutedModel = (db: Reader, serviceId: ServiceId, model: string): boolean =>
-  db.select({ name: modelRoutes.name }).from(modelRoutes).where(and(eq(modelRoutes.serviceId, serviceId), eq(modelRoutes.name, model))).get() !== undefined;
+export const isRoutedModel = async (db: Reader, serviceId: ServiceId, model: string): Promise<boolean> =>
+  (await first(db.select({ name: modelRoutes.name }).from(modelRoutes).where(and(eq(modelRoutes.serviceId, serviceId), eq(modelRoutes.name, model))))) !== undefined;
 
 /** The engine's issue paths (`messages.0.role`, `/messages/0/role` or ``) as a body field name. */
 function draftPath(path: string): string {

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { request } from 'undici';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelRoutes, promptVersions } from '@tollgate/db';
+import { first, modelRoutes, promptVersions } from '@tollgate/db';
 import type { ModelTarget, PromptId, ServiceId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn } from '../access/policy';
@@ -49,22 +49,23 @@ export function promptTestRunRoutes(ctx: PortalContext) {
 
   app.post('/prompts/:promptId/test-run', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const found = findPrompt(ctx.db, c.req.param('promptId'));
+    const found = await findPrompt(ctx.db, c.req.param('promptId'));
     if (!found) throw notFound('Prompt');
     requireOwned(actor, found.service, 'member', 'Prompt');
     const { variables, version, stream } = await readJson(c, testRunSchema);
-    const { prompt, service } = findPrompt(ctx.db, found.prompt.id) ?? found;
+    const { prompt, service } = (await findPrompt(ctx.db, found.prompt.id)) ?? found;
     let spec: { model?: unknown } = prompt.draft as { model?: unknown };
     if (version !== 'draft') {
-      const row = ctx.db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))).get();
+      const row = await first(ctx.db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))));
       if (!row) throw notFound(`Prompt version ${version}`);
       spec = row.spec as { model?: unknown };
     }
-    const route = ctx.db
-      .select({ targets: modelRoutes.targets })
-      .from(modelRoutes)
-      .where(and(eq(modelRoutes.serviceId, service.id), eq(modelRoutes.name, String(spec.model))))
-      .get();
+    const route = await first(
+      ctx.db
+        .select({ targets: modelRoutes.targets })
+        .from(modelRoutes)
+        .where(and(eq(modelRoutes.serviceId, service.id), eq(modelRoutes.name, String(spec.model)))),
+    );
     if (!route) throw badRequest(`The prompt's model '${String(spec.model)}' is not one of the service's model routes.`, 'invalid_model');
     if (!ctx.promptRunner) {
       throw new ApiError(503, 'test_runs_unavailable', 'Test runs need a gateway: set TOLLGATE_GATEWAY_URL and TOLLGATE_INTERNAL_TOKEN on the portal.');

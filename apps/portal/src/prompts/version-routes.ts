@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { promptVersions, prompts, users } from '@tollgate/db';
+import { first, promptVersions, prompts, users } from '@tollgate/db';
 import { newId, type PromptSpecJson } from '@tollgate/domain';
 import { diffPromptSpecs, type SpecChange } from '@tollgate/prompts';
 import type { PortalContext, PortalEnv } from '../context';
@@ -53,8 +53,8 @@ const nextStep = (when: WhenServed, serviceId: string) => {
   return `it takes effect with the service's next release (POST /api/services/${serviceId}/releases).`;
 };
 
-function findVersion(db: Reader, prompt: PromptRow, version: number) {
-  const row = db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))).get();
+async function findVersion(db: Reader, prompt: PromptRow, version: number) {
+  const row = await first(db.select().from(promptVersions).where(and(eq(promptVersions.promptId, prompt.id), eq(promptVersions.version, version))));
   if (!row) throw notFound(`Prompt version ${version}`);
   return row;
 }
@@ -67,27 +67,27 @@ function findVersion(db: Reader, prompt: PromptRow, version: number) {
 export function promptVersionRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const loadFor = (c: Context<PortalEnv>, minRole: 'member' | 'admin') => {
+  const loadFor = async (c: Context<PortalEnv>, minRole: 'member' | 'admin') => {
     const actor = requireSignedIn(c.get('actor'));
-    const found = findPrompt(ctx.db, c.req.param('promptId') ?? '');
+    const found = await findPrompt(ctx.db, c.req.param('promptId') ?? '');
     const service = requireOwned(actor, found?.service, minRole, 'Prompt');
     return { actor, prompt: found!.prompt, service };
   };
 
-  const specOf = (prompt: PromptRow, side: z.infer<typeof sideSchema>): PromptSpecJson => {
+  const specOf = async (prompt: PromptRow, side: z.infer<typeof sideSchema>): Promise<PromptSpecJson> => {
     if (side === 'draft') return prompt.draft;
     if (side === 'published') {
       if (prompt.publishedVersion === null) throw conflict('The prompt has no published version: publish one first (POST /publish).');
-      return findVersion(ctx.db, prompt, prompt.publishedVersion).spec;
+      return (await findVersion(ctx.db, prompt, prompt.publishedVersion)).spec;
     }
-    return findVersion(ctx.db, prompt, side).spec;
+    return (await findVersion(ctx.db, prompt, side)).spec;
   };
 
   app.post('/prompts/:promptId/versions', async (c) => {
-    const { actor, prompt, service } = loadFor(c, 'admin');
+    const { actor, prompt, service } = await loadFor(c, 'admin');
     await readNoBody(c);
-    const latest = latestVersionOf(ctx.db, prompt.id);
-    if (latest !== null && diffPromptSpecs(findVersion(ctx.db, prompt, latest).spec, prompt.draft).length === 0) {
+    const latest = await latestVersionOf(ctx.db, prompt.id);
+    if (latest !== null && diffPromptSpecs((await findVersion(ctx.db, prompt, latest)).spec, prompt.draft).length === 0) {
       throw conflict(`Nothing to version: the draft equals version ${latest}.`);
     }
     const version = (latest ?? 0) + 1;
@@ -104,53 +104,52 @@ export function promptVersionRoutes(ctx: PortalContext) {
             summary: { serviceId: service.id, path: prompt.path, version },
             after: { version, spec: prompt.draft },
           },
-          (tx) => tx.insert(promptVersions).values({ id, promptId: prompt.id, version, spec: prompt.draft, createdBy: actor.id }).returning().get(),
+          async (tx) => (await tx.insert(promptVersions).values({ id, promptId: prompt.id, version, spec: prompt.draft, createdBy: actor.id }).returning())[0],
         ),
       `Version ${version} was just created by another request; try again.`,
     );
     return c.json({ version: versionView(row, null), ...promptWorkEdit(service) }, 201);
   });
 
-  app.get('/prompts/:promptId/versions', (c) => {
-    const { prompt } = loadFor(c, 'member');
-    const rows = ctx.db
+  app.get('/prompts/:promptId/versions', async (c) => {
+    const { prompt } = await loadFor(c, 'member');
+    const rows = await ctx.db
       .select({ version: promptVersions, email: users.email })
       .from(promptVersions)
       .leftJoin(users, eq(users.id, promptVersions.createdBy))
       .where(eq(promptVersions.promptId, prompt.id))
-      .orderBy(desc(promptVersions.version))
-      .all();
+      .orderBy(desc(promptVersions.version));
     return c.json({ publishedVersion: prompt.publishedVersion, versions: rows.map((r) => versionView(r.version, r.email)) });
   });
 
   // Registered before `/:version` so `diff` is not read as a version number.
-  app.get('/prompts/:promptId/versions/diff', (c) => {
-    const { prompt } = loadFor(c, 'member');
+  app.get('/prompts/:promptId/versions/diff', async (c) => {
+    const { prompt } = await loadFor(c, 'member');
     const query = readQuery(c, diffQuerySchema);
     let from = query.from;
     if (from === undefined) {
-      const latest = latestVersionOf(ctx.db, prompt.id);
+      const latest = await latestVersionOf(ctx.db, prompt.id);
       if (latest === null) throw conflict('The prompt has no versions yet: name `from` (for example from=draft) or create one (POST /versions).');
       from = latest;
     }
-    return c.json(promptDiffView(from, query.to, diffPromptSpecs(specOf(prompt, from), specOf(prompt, query.to))));
+    return c.json(promptDiffView(from, query.to, diffPromptSpecs(await specOf(prompt, from), await specOf(prompt, query.to))));
   });
 
-  app.get('/prompts/:promptId/versions/:version', (c) => {
-    const { prompt } = loadFor(c, 'member');
+  app.get('/prompts/:promptId/versions/:version', async (c) => {
+    const { prompt } = await loadFor(c, 'member');
     const version = versionNumberSchema.safeParse(c.req.param('version'));
     if (!version.success) throw notFound('Prompt version');
-    const row = findVersion(ctx.db, prompt, version.data);
-    const email = row.createdBy ? (ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.createdBy)).get()?.email ?? null) : null;
+    const row = await findVersion(ctx.db, prompt, version.data);
+    const email = row.createdBy ? ((await first(ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.createdBy))))?.email ?? null) : null;
     return c.json({ version: versionView(row, email) });
   });
 
   app.post('/prompts/:promptId/publish', async (c) => {
-    const { actor, prompt, service } = loadFor(c, 'admin');
+    const { actor, prompt, service } = await loadFor(c, 'admin');
     const { version } = await readJson(c, publishSchema);
     // A release would freeze a prompt the gateway cannot route; refuse it while the fix is still easy to name.
-    const model = version === null ? null : findVersion(ctx.db, prompt, version).spec.model;
-    if (model !== null && !isRoutedModel(ctx.db, service.id, model)) {
+    const model = version === null ? null : (await findVersion(ctx.db, prompt, version)).spec.model;
+    if (model !== null && !(await isRoutedModel(ctx.db, service.id, model))) {
       throw conflict(`Version ${version} uses the model ${model}, which the service no longer routes: add that model route again or publish another version.`);
     }
     const row = await ctx.commitChange(
@@ -164,13 +163,13 @@ export function promptVersionRoutes(ctx: PortalContext) {
         before: { publishedVersion: prompt.publishedVersion },
         after: { publishedVersion: version },
       },
-      (tx) => tx.update(prompts).set({ publishedVersion: version, updatedAt: Date.now() }).where(eq(prompts.id, prompt.id)).returning().get(),
+      async (tx) => (await tx.update(prompts).set({ publishedVersion: version, updatedAt: Date.now() }).where(eq(prompts.id, prompt.id)).returning())[0],
     );
     // The live release still serves what it froze; say so, and what serves now, so nobody expects an instant change.
-    const liveVersion = liveReleaseConfig(ctx.db, service)?.prompts.find((p) => p.id === prompt.id)?.version ?? null;
+    const liveVersion = (await liveReleaseConfig(ctx.db, service))?.prompts.find((p) => p.id === prompt.id)?.version ?? null;
     const what = version === null ? 'The prompt is unpublished' : `Version ${version} is published`;
     const when = workingCopyEdit(service);
-    return c.json(promptPublishView(promptView(row, latestVersionOf(ctx.db, row.id)), liveVersion, when, `${what} in the working copy; ${nextStep(when, service.id)}`));
+    return c.json(promptPublishView(promptView(row, await latestVersionOf(ctx.db, row.id)), liveVersion, when, `${what} in the working copy; ${nextStep(when, service.id)}`));
   });
 
   return app;

@@ -107,7 +107,7 @@ describe('providers API', () => {
     const res = await create({ name: 'Azure EU', type: 'azure-openai', baseUrl: 'https://eu.openai.azure.com', apiKey: firstKey, settings: { apiVersion: '2024-10-21' } });
     expect(res.status).toBe(201);
     expect(res.body.provider.settings).toEqual({ apiVersion: '2024-10-21' });
-    const compiled = compileSnapshot(f.db, f.secrets).providers.find((p) => p.id === res.body.provider.id);
+    const compiled = (await compileSnapshot(f.db, f.secrets)).providers.find((p) => p.id === res.body.provider.id);
     expect(compiled).toMatchObject({ type: 'azure-openai', settings: { apiVersion: '2024-10-21' }, apiKey: firstKey });
     expect((await api('DELETE', `/api/providers/${res.body.provider.id}`, { cookie: f.admin.cookie })).status).toBe(204);
   });
@@ -117,7 +117,7 @@ describe('providers API', () => {
     const res = await create({ name: 'Pooled', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeys: pool });
     expect(res.status).toBe(201);
     expect(JSON.stringify(res.body)).not.toContain('sk-pool');
-    const compiled = compileSnapshot(f.db, f.secrets).providers.find((p) => p.id === res.body.provider.id)!;
+    const compiled = (await compileSnapshot(f.db, f.secrets)).providers.find((p) => p.id === res.body.provider.id)!;
     expect(compiled.keyPool).toEqual([{ key: 'sk-pool-a', weight: 3 }, { key: 'sk-pool-b', weight: 1 }]);
     expect(compiled.apiKey).toBe('sk-pool-a');
     const both = await create({ name: 'Both', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'k', apiKeys: pool });

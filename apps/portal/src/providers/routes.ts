@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelRoutes, providers, releases, services } from '@tollgate/db';
+import { first, modelRoutes, providers, releases, services } from '@tollgate/db';
 import { newId, providerTypes, type ModelPrice, type ProviderId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { fieldsOf } from '../changes/commit-change';
@@ -121,28 +121,26 @@ function maskedKeys(secrets: SecretBox, sealed: string): Array<{ weight: number;
 }
 
 /** Model routes (as `service-slug/model`) that send traffic to a provider. */
-function routesUsing(db: Reader, providerId: ProviderId): string[] {
-  return db
+async function routesUsing(db: Reader, providerId: ProviderId): Promise<string[]> {
+  const rows = await db
     .select({ slug: services.slug, name: modelRoutes.name })
     .from(modelRoutes)
     .innerJoin(services, eq(services.id, modelRoutes.serviceId))
-    .where(sql`exists (select 1 from json_each(${modelRoutes.targets}) where json_extract(value, '$.providerId') = ${providerId})`)
-    .all()
-    .map((r) => `${r.slug}/${r.name}`);
+    .where(sql`exists (select 1 from json_each(${modelRoutes.targets}) where json_extract(value, '$.providerId') = ${providerId})`);
+  return rows.map((r) => `${r.slug}/${r.name}`);
 }
 
 /** Live releases (as `service-slug@version`) whose models send traffic to a provider: what the gateway serves. */
-function liveReleasesUsing(db: Reader, providerId: ProviderId): string[] {
-  return db
+async function liveReleasesUsing(db: Reader, providerId: ProviderId): Promise<string[]> {
+  const rows = await db
     .select({ slug: services.slug, version: releases.version })
     .from(services)
     .innerJoin(releases, eq(releases.id, services.liveReleaseId))
     .where(
       sql`exists (select 1 from json_each(${releases.config}, '$.models') m, json_each(json_extract(m.value, '$.targets')) t
         where json_extract(t.value, '$.providerId') = ${providerId})`,
-    )
-    .all()
-    .map((r) => `${r.slug}@${r.version}`);
+    );
+  return rows.map((r) => `${r.slug}@${r.version}`);
 }
 
 export function providerRoutes(ctx: PortalContext) {
@@ -153,7 +151,7 @@ export function providerRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
     const { apiKey, apiKeys, ...input } = await readJson(c, createProviderSchema);
-    if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name)).get()) throw conflict(nameTaken);
+    if (await first(ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, input.name)))) throw conflict(nameTaken);
     const id = newId('provider');
     const credentials = sealCredentials(ctx.secrets, credentialsFrom({ apiKey, apiKeys })!);
     const row = await withUniqueAsConflict(
@@ -161,35 +159,35 @@ export function providerRoutes(ctx: PortalContext) {
         ctx.commitChange(
           actor.id,
           { action: 'provider.create', targetType: 'provider', targetId: id, summary: { name: input.name, type: input.type, baseUrl: input.baseUrl }, after: { name: input.name, type: input.type, baseUrl: input.baseUrl } },
-          (tx) => tx.insert(providers).values({ id, ...input, credentials }).returning().get(),
+          async (tx) => (await tx.insert(providers).values({ id, ...input, credentials }).returning())[0],
         ),
       nameTaken,
     );
     return c.json({ provider: providerView(actor, row, ctx.secrets) }, 201);
   });
 
-  app.get('/providers', (c) => {
+  app.get('/providers', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const visible = visibleProviderIds(ctx.db, actor);
-    const rows = ctx.db.select().from(providers).orderBy(asc(providers.name)).all().filter((p) => !visible || visible.has(p.id));
+    const visible = await visibleProviderIds(ctx.db, actor);
+    const rows = (await ctx.db.select().from(providers).orderBy(asc(providers.name))).filter((p) => !visible || visible.has(p.id));
     return c.json({ providers: rows.map((p) => providerView(actor, p, ctx.secrets)) });
   });
 
-  app.get('/providers/:providerId', (c) => {
+  app.get('/providers/:providerId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const provider = loadProvider(ctx.db, c.req.param('providerId'));
+    const provider = await loadProvider(ctx.db, c.req.param('providerId'));
     // One the actor may not know of is indistinguishable from a missing one.
-    if (visibleProviderIds(ctx.db, actor)?.has(provider.id) === false) throw notFound('Provider');
+    if ((await visibleProviderIds(ctx.db, actor))?.has(provider.id) === false) throw notFound('Provider');
     return c.json({ provider: providerView(actor, provider, ctx.secrets) });
   });
 
   app.patch('/providers/:providerId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
-    const current = loadProvider(ctx.db, c.req.param('providerId'));
+    const current = await loadProvider(ctx.db, c.req.param('providerId'));
     const { apiKey, apiKeys, ...changes } = await readJson(c, updateProviderSchema);
     if (changes.name && changes.name !== current.name) {
-      if (ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, changes.name)).get()) throw conflict(nameTaken);
+      if (await first(ctx.db.select({ id: providers.id }).from(providers).where(eq(providers.name, changes.name)))) throw conflict(nameTaken);
     }
     const newKeys = credentialsFrom({ apiKey, apiKeys });
     const credentials = newKeys ? { credentials: sealCredentials(ctx.secrets, newKeys) } : {};
@@ -197,8 +195,8 @@ export function providerRoutes(ctx: PortalContext) {
     const summary = { ...changes, ...(newKeys ? { apiKeyReplaced: true } : {}) };
     const row = await withUniqueAsConflict(
       () =>
-        ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary, before: fieldsOf(current, Object.keys(changes)), after: summary }, (tx) =>
-          tx.update(providers).set({ ...changes, ...credentials }).where(eq(providers.id, current.id)).returning().get(),
+        ctx.commitChange(actor.id, { action: 'provider.update', targetType: 'provider', targetId: current.id, summary, before: fieldsOf(current, Object.keys(changes)), after: summary }, async (tx) =>
+          (await tx.update(providers).set({ ...changes, ...credentials }).where(eq(providers.id, current.id)).returning())[0],
         ),
       nameTaken,
     );
@@ -209,7 +207,7 @@ export function providerRoutes(ctx: PortalContext) {
   app.post('/providers/:providerId/test', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
-    const provider = loadProvider(ctx.db, c.req.param('providerId'));
+    const provider = await loadProvider(ctx.db, c.req.param('providerId'));
     const { model } = await readOptionalJson(c, connectionTestSchema);
     return c.json(await testConnection(openCredentials(ctx.secrets, provider.credentials).keys, provider, model));
   });
@@ -218,15 +216,15 @@ export function providerRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
     await readNoBody(c);
-    const current = loadProvider(ctx.db, c.req.param('providerId'));
-    await ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, (tx) => {
+    const current = await loadProvider(ctx.db, c.req.param('providerId'));
+    await ctx.commitChange(actor.id, { action: 'provider.delete', targetType: 'provider', targetId: current.id, summary: { name: current.name }, before: fieldsOf(current, ['name', 'type', 'baseUrl']) }, async (tx) => {
       // Checked in the transaction: a route added meanwhile would otherwise point at nothing.
-      const using = routesUsing(tx, current.id);
+      const using = await routesUsing(tx, current.id);
       if (using.length) throw conflict(`The provider is used by model routes ${using.join(', ')}; change or delete them first.`);
       // The working copy may have moved on while the gateway still serves a release that routes here.
-      const live = liveReleasesUsing(tx, current.id);
+      const live = await liveReleasesUsing(tx, current.id);
       if (live.length) throw conflict(`The provider is used by the live releases ${live.join(', ')}; release the services without it first.`);
-      tx.delete(providers).where(eq(providers.id, current.id)).run();
+      await tx.delete(providers).where(eq(providers.id, current.id));
     });
     return c.body(null, 204);
   });

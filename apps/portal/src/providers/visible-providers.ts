@@ -10,15 +10,14 @@ import type { Reader } from '../changes/tx';
  * pick providers for their model routes; for everyone else only those behind the model routes of services they
  * can see, so a plain member learns nothing of another team's infrastructure.
  */
-export function visibleProviderIds(db: Reader, actor: Actor): Set<ProviderId> | null {
+export async function visibleProviderIds(db: Reader, actor: Actor): Promise<Set<ProviderId> | null> {
   const builders = teamsWithRole(actor, 'admin');
   if (builders === null || builders.length > 0) return null;
   const visible = new Set<ProviderId>();
-  const rows = db
+  const rows = await db
     .select({ teamId: services.teamId, visibility: services.visibility, lifecycle: services.lifecycle, targets: modelRoutes.targets })
     .from(modelRoutes)
-    .innerJoin(services, eq(services.id, modelRoutes.serviceId))
-    .all();
+    .innerJoin(services, eq(services.id, modelRoutes.serviceId));
   for (const row of rows) {
     if (!canSeeService(actor, row)) continue;
     for (const target of row.targets) visible.add(target.providerId);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, isNotNull, max } from 'drizzle-orm';
-import { apis, modelRoutes, promptVersions, prompts, releases, services, type ApiRestSettings, type ServiceRestSettings } from '@tollgate/db';
+import { apis, first, modelRoutes, promptVersions, prompts, releases, services, type ApiRestSettings, type ServiceRestSettings } from '@tollgate/db';
 import { newId, type ApiId, type ModelTarget, type PromptId, type PromptSpecJson, type ServiceId, type ServiceKind, type UserId } from '@tollgate/domain';
 import type { Reader, Tx } from '../changes/tx';
 import { defaultApiRest } from '../rest/api-settings';
@@ -26,52 +26,50 @@ export interface ReleaseConfig {
 }
 
 /** The service's working copy: the tables as the publisher last edited them, in a stable order. */
-export function workingConfig(db: Reader, serviceId: ServiceId): ReleaseConfig {
-  const service = db.select().from(services).where(eq(services.id, serviceId)).get();
+export async function workingConfig(db: Reader, serviceId: ServiceId): Promise<ReleaseConfig> {
+  const service = await first(db.select().from(services).where(eq(services.id, serviceId)));
   if (!service) throw new Error(`service ${serviceId} vanished inside its own change`);
   const rest = service.kind === 'rest';
+  const apiRows = await db
+    .select({ id: apis.id, name: apis.name, methods: apis.methods, path: apis.path, description: apis.description, tags: apis.tags, rest: apis.rest })
+    .from(apis)
+    .where(eq(apis.serviceId, serviceId))
+    .orderBy(asc(apis.path), asc(apis.methods), asc(apis.id));
+  const models = await db
+    .select({ name: modelRoutes.name, targets: modelRoutes.targets })
+    .from(modelRoutes)
+    .where(eq(modelRoutes.serviceId, serviceId))
+    .orderBy(asc(modelRoutes.name));
   return {
     service: { name: service.name, description: service.description, kind: service.kind, directModels: service.directModels },
-    apis: db
-      .select({ id: apis.id, name: apis.name, methods: apis.methods, path: apis.path, description: apis.description, tags: apis.tags, rest: apis.rest })
-      .from(apis)
-      .where(eq(apis.serviceId, serviceId))
-      .orderBy(asc(apis.path), asc(apis.methods), asc(apis.id))
-      .all()
-      // APIs made before REST settings existed have none stored: they are served with the defaults.
-      .map((a) => ({ ...a, rest: rest ? (a.rest ?? defaultApiRest()) : null })),
-    models: db
-      .select({ name: modelRoutes.name, targets: modelRoutes.targets })
-      .from(modelRoutes)
-      .where(eq(modelRoutes.serviceId, serviceId))
-      .orderBy(asc(modelRoutes.name))
-      .all(),
+    // APIs made before REST settings existed have none stored: they are served with the defaults.
+    apis: apiRows.map((a) => ({ ...a, rest: rest ? (a.rest ?? defaultApiRest()) : null })),
+    models,
     openapi: service.openapi ?? null,
-    prompts: workingPrompts(db, serviceId),
+    prompts: await workingPrompts(db, serviceId),
     rest: rest ? fillServiceRest(service.rest) : null,
   };
 }
 
 /** The prompts the next release would serve: those with a published version, with that version's spec. */
-export function workingPrompts(db: Reader, serviceId: ServiceId): ReleaseConfig['prompts'] {
+export async function workingPrompts(db: Reader, serviceId: ServiceId): Promise<ReleaseConfig['prompts']> {
   return db
     .select({ id: prompts.id, name: prompts.name, path: prompts.path, description: prompts.description, version: promptVersions.version, spec: promptVersions.spec })
     .from(prompts)
     .innerJoin(promptVersions, and(eq(promptVersions.promptId, prompts.id), eq(promptVersions.version, prompts.publishedVersion)))
     .where(and(eq(prompts.serviceId, serviceId), isNotNull(prompts.publishedVersion)))
-    .orderBy(asc(prompts.path))
-    .all();
+    .orderBy(asc(prompts.path));
 }
 
 /**
  * Freezes the working copy as the next numbered release and makes it the live one. `createdBy` is null for a
  * release the platform made itself (the upgrade step).
  */
-export function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: UserId | null) {
-  const version = (tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, serviceId)).get()?.v ?? 0) + 1;
-  const config = workingConfig(tx, serviceId);
-  const release = tx.insert(releases).values({ id: newId('release'), serviceId, version, config, createdBy }).returning().get();
-  tx.update(services).set({ liveReleaseId: release.id, updatedAt: Date.now() }).where(eq(services.id, serviceId)).run();
+export async function publishWorkingCopy(tx: Tx, serviceId: ServiceId, createdBy: UserId | null) {
+  const version = ((await first(tx.select({ v: max(releases.version) }).from(releases).where(eq(releases.serviceId, serviceId))))?.v ?? 0) + 1;
+  const config = await workingConfig(tx, serviceId);
+  const release = (await tx.insert(releases).values({ id: newId('release'), serviceId, version, config, createdBy }).returning())[0];
+  await tx.update(services).set({ liveReleaseId: release.id, updatedAt: Date.now() }).where(eq(services.id, serviceId));
   return release;
 }
 

@@ -34,7 +34,7 @@ describe('releases API', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(/draft: publish it/);
     expect((await api('GET', '/releases/diff')).body.error.message).toMatch(/no live release yet/);
-    expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([]);
+    expect((await compileSnapshot(f.db, f.secrets)).modelRoutes).toEqual([]);
     expect((await api('GET', '/releases')).body.releases).toEqual([]);
   });
 
@@ -53,14 +53,14 @@ describe('releases API', () => {
       { path: 'service.description', change: 'changed', before: '', after: 'Fast chat' },
       { path: 'models[smart]', change: 'added', after: [{ providerId, model: 'gpt-4o' }] },
     ]);
-    expect(compileSnapshot(f.db, f.secrets).modelRoutes.map((m) => m.name)).toEqual(['fast']);
+    expect((await compileSnapshot(f.db, f.secrets)).modelRoutes.map((m) => m.name)).toEqual(['fast']);
 
     expect((await api('POST', '/releases', member.cookie)).status).toBe(403);
     const created = await api('POST', '/releases');
     expect(created.status).toBe(201);
     expect(created.body.release).toMatchObject({ version: 2, live: true, createdBy: owner.id });
     expect(created.body.changes).toHaveLength(2);
-    const snapshot = compileSnapshot(f.db, f.secrets);
+    const snapshot = await compileSnapshot(f.db, f.secrets);
     expect(snapshot.modelRoutes.map((m) => m.name).sort()).toEqual(['fast', 'smart']);
     expect(snapshot.services.find((s) => s.id === serviceId)).toMatchObject({ release: 2 });
 
@@ -92,7 +92,7 @@ describe('releases API', () => {
     const back = await api('POST', '/releases/1/publish');
     expect(back.status).toBe(200);
     expect(back.body.release).toMatchObject({ version: 1, live: true });
-    expect(compileSnapshot(f.db, f.secrets).modelRoutes.map((m) => m.name)).toEqual(['fast']);
+    expect((await compileSnapshot(f.db, f.secrets)).modelRoutes.map((m) => m.name)).toEqual(['fast']);
     const twice = await api('POST', '/releases/1/publish');
     expect(twice.status).toBe(409);
     expect(twice.body.error.message).toBe('Release 1 is already live.');
@@ -115,7 +115,7 @@ describe('releases API', () => {
     const shown = await api('GET', '/releases/40');
     expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null, prompts: [], rest: null });
     expect((await api('POST', '/releases/40/publish')).status).toBe(200);
-    expect(compileSnapshot(f.db, f.secrets).modelRoutes).toEqual([{ serviceId, name: 'fast', targets: [{ providerId, model: 'old' }] }]);
+    expect((await compileSnapshot(f.db, f.secrets)).modelRoutes).toEqual([{ serviceId, name: 'fast', targets: [{ providerId, model: 'old' }] }]);
   });
 
   it('takes no releases once the service is retired', async () => {
@@ -145,9 +145,9 @@ describe('releases and prompts', () => {
       expect(created.changes.map((c: { path: string; change: string }) => `${c.change} ${c.path}`)).toEqual(['added prompts[/hello]']);
       const frozen = (await as('GET', `/api/services/${svc}/releases/2`)).body.release.config.prompts;
       expect(frozen).toEqual([{ id: prompt.id, name: 'Hello', path: '/hello', description: '', version: 1, spec }]);
-      expect(compileSnapshot(f.db, f.secrets).prompts.map((p) => [p.path, p.version])).toEqual([['/hello', 1]]);
+      expect((await compileSnapshot(f.db, f.secrets)).prompts.map((p) => [p.path, p.version])).toEqual([['/hello', 1]]);
       await as('POST', `/api/services/${svc}/releases/1/publish`, undefined, 200);
-      expect(compileSnapshot(f.db, f.secrets).prompts).toEqual([]);
+      expect((await compileSnapshot(f.db, f.secrets)).prompts).toEqual([]);
     } finally {
       await f.close();
     }
@@ -235,7 +235,7 @@ describe('when writes to a service take effect', () => {
     expect(created.body).toMatchObject({ live: false, takesEffect: 'first publish' });
     const id = created.body.service.id;
     const at = (method: string, path: string, body?: unknown) => f.api(method, `/api/services/${id}${path}`, { cookie: owner.cookie, body });
-    const served = () => compileSnapshot(f.db, f.secrets).services.find((s) => s.id === id)!;
+    const served = async () => (await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === id)!;
     expect((await at('PATCH', '', { description: 'early' })).body).toMatchObject({ live: false, takesEffect: 'first publish', deferredFields: ['description'] });
     await at('POST', '/lifecycle', { state: 'published' });
 
@@ -243,18 +243,18 @@ describe('when writes to a service take effect', () => {
     const standing = await at('PATCH', '', { capture: { bodies: true }, tags: ['timing'] });
     expect(standing.body).toMatchObject({ live: true, takesEffect: 'now' });
     expect(standing.body).not.toHaveProperty('deferredFields');
-    expect(served().capture).toEqual({ redact: [] });
+    expect((await served()).capture).toEqual({ redact: [] });
     // What a release freezes waits for the next one, also when sent with a standing setting.
     const renamed = await at('PATCH', '', { name: 'Timing v2', visibility: 'team' });
     expect(renamed.body).toMatchObject({ live: false, takesEffect: 'next release', deferredFields: ['name'] });
-    expect(served().name).toBe('Timing');
+    expect((await served()).name).toBe('Timing');
     const extra = await at('POST', '/apis', { name: 'Extra', methods: ['GET'], path: '/extra' });
     expect(extra.body).toMatchObject({ live: false, takesEffect: 'next release' });
     expect((await at('DELETE', `/apis/${extra.body.api.id}`)).body).toEqual({ live: false, takesEffect: 'next release' });
     const imported = await at('PUT', '/openapi', { openapi: '3.1.0', info: { title: 'Timing', version: '1' }, paths: {} });
     expect(imported.body).toMatchObject({ imported: 0, live: false, takesEffect: 'next release' });
     await at('POST', '/releases');
-    expect(served().name).toBe('Timing v2');
+    expect((await served()).name).toBe('Timing v2');
 
     // Writes that always apply at once carry neither field.
     for (const res of [await at('POST', '/plans', { name: 'Free', approval: 'auto' }), await at('POST', '/lifecycle', { state: 'deprecated' })]) {

@@ -30,11 +30,11 @@ describe('upgrading to served releases', () => {
     for (const id of [edited, modern]) await f.api('POST', `/api/services/${id}/models`, { cookie: owner.cookie, body: { name: 'smart', targets: [{ providerId, model: 'b' }] }, expect: 201 });
 
     expect(await releaseWhatWasServedBeforeUpgrade(f.db)).toEqual(['edited']);
-    const models = (id: string) => compileSnapshot(f.db, f.secrets).modelRoutes.filter((m) => m.serviceId === id).map((m) => m.name).sort();
-    expect(models(edited)).toEqual(['fast', 'smart']);
-    expect(models(untouched)).toEqual(['fast']);
+    const models = async (id: string) => (await compileSnapshot(f.db, f.secrets)).modelRoutes.filter((m) => m.serviceId === id).map((m) => m.name).sort();
+    expect(await models(edited)).toEqual(['fast', 'smart']);
+    expect(await models(untouched)).toEqual(['fast']);
     // A modern service keeps its unreleased edit unreleased.
-    expect(models(modern)).toEqual(['fast']);
+    expect(await models(modern)).toEqual(['fast']);
     expect(f.db.select().from(releases).where(eq(releases.serviceId, edited)).orderBy(asc(releases.version)).all().map((r) => [r.version, r.createdBy])).toEqual([[1, null], [2, null]]);
     expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, edited)).all().at(-1)).toMatchObject({ action: 'service.release', actorUserId: null, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
     // Once: the next start finds nothing to do, even after more edits.

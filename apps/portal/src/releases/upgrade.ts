@@ -20,13 +20,13 @@ const isLegacy = (config: unknown) => {
 export async function releaseWhatWasServedBeforeUpgrade(db: Db): Promise<string[]> {
   const commit = createChangeCommitter(db, () => {});
   const released: string[] = [];
-  const live = db.select({ service: services, release: releases }).from(services).innerJoin(releases, eq(releases.id, services.liveReleaseId)).where(isNotNull(services.liveReleaseId)).all();
+  const live = await db.select({ service: services, release: releases }).from(services).innerJoin(releases, eq(releases.id, services.liveReleaseId)).where(isNotNull(services.liveReleaseId));
   for (const { service, release } of live) {
     if (!isLegacy(release.config)) continue;
-    const all = db.select({ config: releases.config, version: releases.version }).from(releases).where(eq(releases.serviceId, service.id)).all();
+    const all = await db.select({ config: releases.config, version: releases.version }).from(releases).where(eq(releases.serviceId, service.id));
     if (!all.every((r) => isLegacy(r.config))) continue;
     // Only what the gateway served counts (legacy releases never held the APIs or the document).
-    const served = diffReleaseConfigs(readReleaseConfig(release.config, service.id), workingConfig(db, service.id)).filter((c) => /^(service\.(name|directModels)$|models\[)/.test(c.path));
+    const served = diffReleaseConfigs(readReleaseConfig(release.config, service.id), await workingConfig(db, service.id)).filter((c) => /^(service\.(name|directModels)$|models\[)/.test(c.path));
     if (!served.length) continue;
     await commit(
       null,

@@ -40,7 +40,7 @@ describe('the REST part of the snapshot', () => {
     await as('PUT', `/api/services/${id}/upstreams/default`, { nodes: [{ url: 'http://10.0.0.1:8080' }] });
     const api = (await as('POST', `/api/services/${id}/apis`, { name: 'Get pet', methods: ['GET'], path: '/pets/{id}' })).api;
     await as('POST', `/api/services/${id}/lifecycle`, { state: 'published' });
-    const snapshot = compileSnapshot(f.db, f.secrets);
+    const snapshot = await compileSnapshot(f.db, f.secrets);
     const service: SnapshotRestService = {
       serviceId: id,
       hosts: [],
@@ -91,11 +91,11 @@ describe('the REST part of the snapshot', () => {
     await as('POST', `/api/services/${retired}/lifecycle`, { state: 'retired' });
     const ai = (await as('POST', `/api/teams/${teamId}/services`, { name: 'AI', slug: 'ai-compile', kind: 'ai' })).service.id;
     await as('POST', `/api/services/${ai}/lifecycle`, { state: 'published' });
-    const ids = compileSnapshot(f.db, f.secrets).restServices.map((s) => s.serviceId);
+    const ids = (await compileSnapshot(f.db, f.secrets)).restServices.map((s) => s.serviceId);
     expect(ids).toEqual(expect.arrayContaining([deprecated, retired]));
     expect(ids).not.toContain(draft);
     expect(ids).not.toContain(ai);
-    expect(compileSnapshot(f.db, f.secrets).restApis.some((a) => a.serviceId === ai)).toBe(false);
+    expect((await compileSnapshot(f.db, f.secrets)).restApis.some((a) => a.serviceId === ai)).toBe(false);
   });
 
   it('leaves out, and logs, a credential that this master key cannot open, serving the upstream without it', async () => {
@@ -103,7 +103,7 @@ describe('the REST part of the snapshot', () => {
     const elsewhere = createSecretBox(randomBytes(32));
     f.db.insert(upstreamCredentials).values({ serviceId: id, upstream: 'default', header: 'x-key', value: elsewhere.seal('unreadable'), updatedAt: Date.now() }).run();
     const { logger, lines } = capturingLogger();
-    const snapshot = compileSnapshot(f.db, f.secrets, logger);
+    const snapshot = await compileSnapshot(f.db, f.secrets, logger);
     expect(snapshot.restServices.find((s) => s.serviceId === id)!.upstreams[0]!.credential).toBeNull();
     expect(lines).toEqual([expect.objectContaining({ serviceId: id, upstream: 'default', msg: expect.stringMatching(/cannot be opened with this master key/) })]);
     expect(JSON.stringify(lines)).not.toContain('unreadable');
@@ -114,7 +114,7 @@ describe('the REST part of the snapshot', () => {
     const kept = (await as('POST', `/api/apps/${appId}/jwt-credentials`, { issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/.well-known/jwks.json', audiences: ['pets'], subject: 'svc-a' })).credential;
     const revoked = (await as('POST', `/api/apps/${appId}/jwt-credentials`, { issuer: 'https://idp.example.test', jwksUrl: 'https://idp.example.test/.well-known/jwks.json', audiences: ['pets'], subject: 'svc-b' })).credential;
     await as('DELETE', `/api/apps/${appId}/jwt-credentials/${revoked.id}`);
-    expect(compileSnapshot(f.db, f.secrets).jwtCredentials).toEqual([
+    expect((await compileSnapshot(f.db, f.secrets)).jwtCredentials).toEqual([
       {
         id: kept.id,
         appId,

@@ -30,18 +30,18 @@ function servedTraffic(traffic: TrafficPolicy, upstreams: readonly { name: strin
  * (never the working copy), upstream credentials opened and attached by upstream name, and every app's
  * unrevoked JWT credentials. Runs inside the snapshot's read transaction.
  */
-export function compileRest(
+export async function compileRest(
   tx: Reader,
   secrets: SecretBox,
   serviceRows: readonly ServiceForRest[],
   live: ReadonlyMap<ReleaseId, { config: ReleaseConfig }>,
   logger?: Pick<Logger, 'error'>,
-): { restServices: SnapshotRestService[]; restApis: SnapshotRestApi[]; jwtCredentials: SnapshotJwtCredential[] } {
+): Promise<{ restServices: SnapshotRestService[]; restApis: SnapshotRestApi[]; jwtCredentials: SnapshotJwtCredential[] }> {
   const served = serviceRows.flatMap((s) => {
     const release = s.kind === 'rest' && s.liveReleaseId && servedLifecycles.includes(s.lifecycle) ? live.get(s.liveReleaseId) : undefined;
     return release?.config.rest ? [{ serviceId: s.id, config: release.config, rest: release.config.rest }] : [];
   });
-  const credentials = openCredentials(tx, secrets, served.map((s) => s.serviceId), logger);
+  const credentials = await openCredentials(tx, secrets, served.map((s) => s.serviceId), logger);
   const restServices = served.map(({ serviceId, rest }): SnapshotRestService => ({
     serviceId,
     hosts: rest.hosts,
@@ -53,21 +53,17 @@ export function compileRest(
   const restApis = served.flatMap(({ serviceId, config }) =>
     config.apis.map((a): SnapshotRestApi => ({ id: a.id, serviceId, name: a.name, methods: a.methods, path: a.path, ...(a.rest ?? defaultApiRest()) })),
   );
-  const jwtCredentials = tx
-    .select()
-    .from(appCredentials)
-    .where(isNull(appCredentials.revokedAt))
-    .all()
-    .map((c): SnapshotJwtCredential => ({
-      id: c.id,
-      appId: c.appId,
-      issuer: c.issuer,
-      jwksUrl: c.jwksUrl,
-      keys: c.keys,
-      audiences: c.audiences,
-      subjectClaim: c.subjectClaim,
-      subject: c.subject,
-      algorithms: c.algorithms,
-    }));
+  const jwtRows = await tx.select().from(appCredentials).where(isNull(appCredentials.revokedAt));
+  const jwtCredentials = jwtRows.map((c): SnapshotJwtCredential => ({
+    id: c.id,
+    appId: c.appId,
+    issuer: c.issuer,
+    jwksUrl: c.jwksUrl,
+    keys: c.keys,
+    audiences: c.audiences,
+    subjectClaim: c.subjectClaim,
+    subject: c.subject,
+    algorithms: c.algorithms,
+  }));
   return { restServices, restApis, jwtCredentials };
 }

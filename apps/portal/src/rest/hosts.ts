@@ -20,7 +20,9 @@ interface Claim {
   where: 'working copy' | 'live release';
 }
 
-function claims(db: Reader, hosts: readonly string[], except: ServiceId, where: Array<Claim['where']>): Claim[] {
+// The lookups below are raw SQLite (`db.all`, `json_each`): they are to be made portable with the other JSON
+// lookups (ADR 0040); the functions are async already so that their callers need not change then.
+async function claims(db: Reader, hosts: readonly string[], except: ServiceId, where: Array<Claim['where']>): Promise<Claim[]> {
   if (!hosts.length) return [];
   const wanted = sql.join(hosts.map((h) => sql`${h}`), sql`, `);
   const cols = sql`s.id as serviceId, s.slug as slug, s.team_id as teamId, s.visibility as visibility, s.lifecycle as lifecycle, h.value as host`;
@@ -47,13 +49,13 @@ function refuse(claim: Claim, actor: Actor): never {
 }
 
 /** On an edit of the working copy: free in every other working copy and live release. */
-export function assertHostsFree(db: Reader, actor: Actor, serviceId: ServiceId, hosts: readonly string[]): void {
-  const [clash] = claims(db, hosts, serviceId, ['working copy', 'live release']);
+export async function assertHostsFree(db: Reader, actor: Actor, serviceId: ServiceId, hosts: readonly string[]): Promise<void> {
+  const [clash] = await claims(db, hosts, serviceId, ['working copy', 'live release']);
   if (clash) refuse(clash, actor);
 }
 
 /** On a release or rollback: free in every other service's live release (the gateway's view). */
-export function assertHostsServable(db: Reader, actor: Actor, serviceId: ServiceId, hosts: readonly string[]): void {
-  const [clash] = claims(db, hosts, serviceId, ['live release']);
+export async function assertHostsServable(db: Reader, actor: Actor, serviceId: ServiceId, hosts: readonly string[]): Promise<void> {
+  const [clash] = await claims(db, hosts, serviceId, ['live release']);
   if (clash) refuse(clash, actor);
 }

@@ -18,8 +18,8 @@ describe('REST settings in releases', () => {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
-  const served = () => {
-    const snapshot = compileSnapshot(f.db, f.secrets);
+  const served = async () => {
+    const snapshot = await compileSnapshot(f.db, f.secrets);
     return { service: snapshot.restServices.find((s) => s.serviceId === serviceId)!, apis: snapshot.restApis.filter((a) => a.serviceId === serviceId) };
   };
 
@@ -35,8 +35,8 @@ describe('REST settings in releases', () => {
   });
   afterAll(() => f.close());
 
-  it('serves release 1 with its upstream, credential, CORS and API settings', () => {
-    const { service, apis } = served();
+  it('serves release 1 with its upstream, credential, CORS and API settings', async () => {
+    const { service, apis } = await served();
     expect(service).toMatchObject({
       hosts: ['pets.example.test'],
       traffic: { split: [{ upstream: 'default', weight: 1 }], pin: null, mirror: null },
@@ -51,7 +51,7 @@ describe('REST settings in releases', () => {
     await ok('PUT', '/traffic', { split: [{ upstream: 'default', weight: 90 }, { upstream: 'canary', weight: 10 }], pin: { cookie: 'tg-upstream' } });
     await ok('PATCH', '', { cors: { allowOrigins: ['https://app.example.test', 'https://admin.example.test'] } });
     await ok('PATCH', `/apis/${apiId}`, { retryAll: true });
-    expect(served().service.upstreams.map((u) => u.name)).toEqual(['default']);
+    expect((await served()).service.upstreams.map((u) => u.name)).toEqual(['default']);
     const diff = await ok('GET', '/releases/diff');
     expect(diff.changes.map((c: { change: string; path: string }) => `${c.change} ${c.path}`)).toEqual([
       'changed rest.cors',
@@ -61,7 +61,7 @@ describe('REST settings in releases', () => {
     ]);
     const release = await ok('POST', '/releases');
     expect(release.release.version).toBe(2);
-    const { service, apis } = served();
+    const { service, apis } = await served();
     expect(service.upstreams.map((u) => u.name)).toEqual(['canary', 'default']);
     expect(service.traffic).toEqual({ split: [{ upstream: 'default', weight: 90 }, { upstream: 'canary', weight: 10 }], pin: { cookie: 'tg-upstream' }, mirror: null });
     expect(apis[0]!.retryAll).toBe(true);
@@ -69,11 +69,11 @@ describe('REST settings in releases', () => {
 
   it('applies a credential change at once, without a release, and a rollback does not bring the old one back', async () => {
     await ok('PUT', '/upstreams/default', { nodes: [{ url: 'http://10.0.0.1:8080' }, { url: 'http://10.0.0.2:8080' }], credential: { header: 'x-api-key', value: 'rotated-secret' } });
-    expect(served().service.upstreams.find((u) => u.name === 'default')!.credential).toEqual({ header: 'x-api-key', value: 'rotated-secret' });
+    expect((await served()).service.upstreams.find((u) => u.name === 'default')!.credential).toEqual({ header: 'x-api-key', value: 'rotated-secret' });
 
     const back = await at('POST', '/releases/1/publish');
     expect(back.status).toBe(200);
-    const { service, apis } = served();
+    const { service, apis } = await served();
     // Release 1's upstreams, split, CORS and API settings are back; the credential stays the rotated one.
     expect(service.upstreams.map((u) => [u.name, u.credential?.value])).toEqual([['default', 'rotated-secret']]);
     expect(service.traffic.split).toEqual([{ upstream: 'default', weight: 1 }]);
@@ -90,7 +90,7 @@ describe('REST settings in releases', () => {
     await ok('PUT', '/traffic', {});
     await ok('DELETE', '/upstreams/canary');
     // Release 2 still sends 10% to canary: it keeps its credential until a release without it.
-    expect(served().service.upstreams.find((u) => u.name === 'canary')!.credential).toEqual({ header: 'x-canary-key', value: 'canary-secret' });
+    expect((await served()).service.upstreams.find((u) => u.name === 'canary')!.credential).toEqual({ header: 'x-canary-key', value: 'canary-secret' });
     await ok('PUT', '/upstreams/scratch', { nodes: [{ url: 'http://10.0.0.7:8080' }], credential: { header: 'x-scratch', value: 'scratch-secret' } });
     await ok('DELETE', '/upstreams/scratch');
     expect(f.db.$client.prepare('select upstream from upstream_credentials where service_id = ? order by upstream').all(serviceId)).toEqual([{ upstream: 'canary' }, { upstream: 'default' }]);
@@ -108,7 +108,7 @@ describe('REST settings in releases', () => {
     expect(id).toMatch(/^api_[A-Za-z0-9_-]{22}$/);
     expect(legacyApiId(newId('service'), { methods: ['GET'], path: '/pets' })).not.toBe(id);
     await ok('POST', '/releases/50/publish');
-    const { service, apis } = served();
+    const { service, apis } = await served();
     expect(apis.map((a) => a.id)).toEqual([id]);
     expect(service).toMatchObject({ hosts: [], upstreams: [], traffic: { split: [] } });
   });

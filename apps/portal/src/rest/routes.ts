@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import { eq, sql } from 'drizzle-orm';
-import { services, type ServiceRestSettings } from '@tollgate/db';
+import { eq } from 'drizzle-orm';
+import { first, releases, services, type ServiceRestSettings } from '@tollgate/db';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Reader, Tx } from '../changes/tx';
 import { requireOwned, requireSignedIn } from '../access/policy';
 import { findService, type ServiceRow } from '../access/load';
 import { badRequest, notFound } from '../http/errors';
 import { readJson, readNoBody } from '../http/validate';
+import { readReleaseConfig } from '../releases/config';
 import { workingCopyEdit } from '../releases/takes-effect';
 import { fillServiceRest } from './fill';
 import { credentialHeaders, deleteCredential, maskedCredential, putCredential } from './upstream-credentials';
@@ -39,25 +40,26 @@ export const upstreamView = (u: StoredUpstream, headers: Map<string, string>) =>
 export function restRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const save = (tx: Tx, service: ServiceRow, rest: ServiceRestSettings) =>
-    tx.update(services).set({ rest, updatedAt: Date.now() }).where(eq(services.id, service.id)).run();
+  const save = async (tx: Tx, service: ServiceRow, rest: ServiceRestSettings) => {
+    await tx.update(services).set({ rest, updatedAt: Date.now() }).where(eq(services.id, service.id));
+  };
 
-  app.get('/services/:serviceId/upstreams', (c) => {
+  app.get('/services/:serviceId/upstreams', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'member', 'Service');
     const rest = requireRest(service);
-    const headers = credentialHeaders(ctx.db, service.id);
+    const headers = await credentialHeaders(ctx.db, service.id);
     return c.json({ upstreams: rest.upstreams.map((u) => upstreamView(u, headers)), traffic: rest.traffic });
   });
 
   app.put('/services/:serviceId/upstreams/:name', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { id } = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const name = upstreamName(c.req.param('name'));
-    requireRest(findService(ctx.db, id)!);
+    requireRest((await findService(ctx.db, id))!);
     const body = await readJson(c, upstreamBodySchema);
     // Read again after awaiting the body: from here to the commit nothing else runs in this process.
-    const service = findService(ctx.db, id)!;
+    const service = (await findService(ctx.db, id))!;
     const rest = fillServiceRest(service.rest);
     const upstream = upstreamFromBody(name, body);
     const updated = withUpstream(rest, upstream);
@@ -74,11 +76,11 @@ export function restRoutes(ctx: PortalContext) {
         before: { upstream: previous },
         after: { upstream },
       },
-      (tx, record) => {
-        save(tx, service, updated);
+      async (tx, record) => {
+        await save(tx, service, updated);
         // The credential is audited by header name only; its value never reaches the audit log.
-        if (body.credential) putCredential(tx, ctx.secrets, service.id, name, body.credential);
-        const removed = body.credential === null && deleteCredential(tx, service.id, name);
+        if (body.credential) await putCredential(tx, ctx.secrets, service.id, name, body.credential);
+        const removed = body.credential === null && (await deleteCredential(tx, service.id, name));
         if (body.credential || removed) {
           record({
             action: body.credential ? 'service.upstream_credential_set' : 'service.upstream_credential_remove',
@@ -94,27 +96,27 @@ export function restRoutes(ctx: PortalContext) {
     // the answer lists the fields that wait, as a PATCH of a service does (ADR 0016).
     const deferredFields = Object.keys(upstream).filter((k) => k !== 'name');
     const when = { ...workingCopyEdit(service), ...(credential !== 'kept' && { deferredFields }) };
-    return c.json({ upstream: upstreamView(upstream, credentialHeaders(ctx.db, service.id)), ...when }, previous ? 200 : 201);
+    return c.json({ upstream: upstreamView(upstream, await credentialHeaders(ctx.db, service.id)), ...when }, previous ? 200 : 201);
   });
 
   app.delete('/services/:serviceId/upstreams/:name', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { id } = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     await readNoBody(c);
-    const service = findService(ctx.db, id)!;
+    const service = (await findService(ctx.db, id))!;
     const rest = requireRest(service);
     const name = upstreamName(c.req.param('name'));
     const upstream = rest.upstreams.find((u) => u.name === name);
     if (!upstream) throw notFound('Upstream');
     const updated = withoutUpstream(rest, name);
     // The live release may still call this upstream until the next release: its credential stays until then.
-    const live = service.liveReleaseId !== null && liveUses(ctx.db, service, name);
+    const live = service.liveReleaseId !== null && (await liveUses(ctx.db, service, name));
     await ctx.commitChange(
       actor.id,
       { action: 'service.upstream_delete', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { upstream: name }, before: { upstream } },
-      (tx) => {
-        save(tx, service, updated);
-        if (!live) deleteCredential(tx, service.id, name);
+      async (tx) => {
+        await save(tx, service, updated);
+        if (!live) await deleteCredential(tx, service.id, name);
       },
     );
     return c.json(workingCopyEdit(service));
@@ -122,10 +124,10 @@ export function restRoutes(ctx: PortalContext) {
 
   app.put('/services/:serviceId/traffic', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    requireRest(findService(ctx.db, id)!);
+    const { id } = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    requireRest((await findService(ctx.db, id))!);
     const body = await readJson(c, trafficSchema);
-    const service = findService(ctx.db, id)!;
+    const service = (await findService(ctx.db, id))!;
     const rest = fillServiceRest(service.rest);
     const traffic = checkTraffic(rest, body);
     await ctx.commitChange(
@@ -139,7 +141,9 @@ export function restRoutes(ctx: PortalContext) {
   return app;
 }
 
-function liveUses(db: Reader, service: ServiceRow, upstream: string): boolean {
-  const row = db.get(sql`select 1 as used from releases r, json_each(r.config, '$.rest.upstreams') u where r.id = ${service.liveReleaseId} and json_extract(u.value, '$.name') = ${upstream}`);
-  return row !== undefined;
+/** Whether the service's live release calls `upstream`. Read in code (one row), not with SQLite's json_each. */
+async function liveUses(db: Reader, service: ServiceRow, upstream: string): Promise<boolean> {
+  if (!service.liveReleaseId) return false;
+  const row = await first(db.select({ config: releases.config }).from(releases).where(eq(releases.id, service.liveReleaseId)));
+  return row !== undefined && (readReleaseConfig(row.config, service.id).rest?.upstreams.some((u) => u.name === upstream) ?? false);
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { upstreamCredentials } from '@tollgate/db';
+import { changedRows, upstreamCredentials } from '@tollgate/db';
 import type { ServiceId } from '@tollgate/domain';
 import type { Reader, Tx } from '../changes/tx';
 import type { SecretBox } from '../secrets/secret-box';
@@ -15,27 +15,24 @@ import type { SecretBox } from '../secrets/secret-box';
 export const maskedCredential = (header: string) => ({ header, value: '…set' });
 
 /** Header names of the credentials a service holds, by upstream name. */
-export function credentialHeaders(db: Reader, serviceId: ServiceId): Map<string, string> {
-  return new Map(
-    db
-      .select({ upstream: upstreamCredentials.upstream, header: upstreamCredentials.header })
-      .from(upstreamCredentials)
-      .where(eq(upstreamCredentials.serviceId, serviceId))
-      .all()
-      .map((r) => [r.upstream, r.header]),
-  );
+export async function credentialHeaders(db: Reader, serviceId: ServiceId): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ upstream: upstreamCredentials.upstream, header: upstreamCredentials.header })
+    .from(upstreamCredentials)
+    .where(eq(upstreamCredentials.serviceId, serviceId));
+  return new Map(rows.map((r) => [r.upstream, r.header]));
 }
 
-export function putCredential(tx: Tx, secrets: SecretBox, serviceId: ServiceId, upstream: string, credential: { header: string; value: string }): void {
+export async function putCredential(tx: Tx, secrets: SecretBox, serviceId: ServiceId, upstream: string, credential: { header: string; value: string }): Promise<void> {
   const row = { header: credential.header, value: secrets.seal(credential.value), updatedAt: Date.now() };
-  tx.insert(upstreamCredentials)
+  await tx
+    .insert(upstreamCredentials)
     .values({ serviceId, upstream, ...row })
-    .onConflictDoUpdate({ target: [upstreamCredentials.serviceId, upstreamCredentials.upstream], set: row })
-    .run();
+    .onConflictDoUpdate({ target: [upstreamCredentials.serviceId, upstreamCredentials.upstream], set: row });
 }
 
-export function deleteCredential(tx: Tx, serviceId: ServiceId, upstream: string): boolean {
-  return tx.delete(upstreamCredentials).where(and(eq(upstreamCredentials.serviceId, serviceId), eq(upstreamCredentials.upstream, upstream))).run().changes > 0;
+export async function deleteCredential(tx: Tx, serviceId: ServiceId, upstream: string): Promise<boolean> {
+  return changedRows(await tx.delete(upstreamCredentials).where(and(eq(upstreamCredentials.serviceId, serviceId), eq(upstreamCredentials.upstream, upstream)))) > 0;
 }
 
 /**
@@ -43,10 +40,10 @@ export function deleteCredential(tx: Tx, serviceId: ServiceId, upstream: string)
  * opened (sealed under another master key) is left out and logged, as a provider's is: the upstream is then
  * called without it rather than with a wrong one, and every other change still reaches the gateway.
  */
-export function openCredentials(db: Reader, secrets: SecretBox, serviceIds: ServiceId[], logger?: Pick<Logger, 'error'>): Map<string, { header: string; value: string }> {
+export async function openCredentials(db: Reader, secrets: SecretBox, serviceIds: ServiceId[], logger?: Pick<Logger, 'error'>): Promise<Map<string, { header: string; value: string }>> {
   const opened = new Map<string, { header: string; value: string }>();
   if (!serviceIds.length) return opened;
-  for (const row of db.select().from(upstreamCredentials).where(inArray(upstreamCredentials.serviceId, serviceIds)).all()) {
+  for (const row of await db.select().from(upstreamCredentials).where(inArray(upstreamCredentials.serviceId, serviceIds))) {
     try {
       opened.set(credentialKey(row.serviceId, row.upstream), { header: row.header, value: secrets.open(row.value) });
     } catch (err) {

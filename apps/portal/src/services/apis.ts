@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { apis, type ApiRestSettings } from '@tollgate/db';
+import { apis, first, type ApiRestSettings } from '@tollgate/db';
 import { isId, newId, type ServiceId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Reader } from '../changes/tx';
@@ -15,10 +15,10 @@ import { apiDescriptionSchema, apiLabel, apiMethodsSchema, apiNameSchema, apiPat
 import { apiView } from './views';
 
 /** A service's APIs in the order every listing (and the release config) uses: by path, then methods. */
-export const listApis = (db: Reader, serviceId: ServiceId) =>
-  db.select().from(apis).where(eq(apis.serviceId, serviceId)).orderBy(asc(apis.path), asc(apis.methods), asc(apis.id)).all();
+export const listApis = async (db: Reader, serviceId: ServiceId) =>
+  db.select().from(apis).where(eq(apis.serviceId, serviceId)).orderBy(asc(apis.path), asc(apis.methods), asc(apis.id));
 
-type ApiRow = ReturnType<typeof listApis>[number];
+type ApiRow = Awaited<ReturnType<typeof listApis>>[number];
 
 /** A REST service's API settings come as top-level fields beside the operation's own (ADR 0018). */
 export const createServiceApiSchema = createApiSchema.extend(optionalApiRestFields);
@@ -58,19 +58,19 @@ const auditedApi = (a: Pick<ApiRow, 'id' | 'name' | 'methods' | 'path' | 'descri
 export function apiRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
 
-  const loadApi = (c: Context<PortalEnv>, service: ServiceRow) => {
+  const loadApi = async (c: Context<PortalEnv>, service: ServiceRow) => {
     const apiId = c.req.param('apiId') ?? '';
-    const api = isId('api', apiId) ? ctx.db.select().from(apis).where(and(eq(apis.id, apiId), eq(apis.serviceId, service.id))).get() : undefined;
+    const api = isId('api', apiId) ? await first(ctx.db.select().from(apis).where(and(eq(apis.id, apiId), eq(apis.serviceId, service.id)))) : undefined;
     if (!api) throw notFound('API');
     return api;
   };
 
   app.post('/services/:serviceId/apis', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const { base: input, rest: restSent } = splitRestFields(await readJson(c, createServiceApiSchema));
     const rest = resolveApiRest(service.kind, input.path, null, restSent);
-    assertNoClash(listApis(ctx.db, service.id), { methods: input.methods, path: input.path, rest });
+    assertNoClash(await listApis(ctx.db, service.id), { methods: input.methods, path: input.path, rest });
     const id = newId('api');
     const row = await ctx.commitChange(
       actor.id,
@@ -82,22 +82,22 @@ export function apiRoutes(ctx: PortalContext) {
         summary: { apiId: id, api: apiLabel(input) },
         after: { api: auditedApi({ id, ...input, rest }) },
       },
-      (tx) => tx.insert(apis).values({ id, serviceId: service.id, ...input, rest }).returning().get(),
+      async (tx) => (await tx.insert(apis).values({ id, serviceId: service.id, ...input, rest }).returning())[0],
     );
     return c.json({ api: apiView(row, service.kind), ...workingCopyEdit(service) }, 201);
   });
 
   app.patch('/services/:serviceId/apis/:apiId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
-    const api = loadApi(c, service);
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const api = await loadApi(c, service);
     const { base: changes, rest: restSent } = splitRestFields(await readJson(c, updateApiSchema));
     if (isBuiltinApi(service.kind, api) && (changes.methods || changes.path)) {
       throw conflict('The chat completions API is how the gateway serves an AI service; its methods and path cannot change.');
     }
     const merged = { ...api, ...changes };
     const rest = resolveApiRest(service.kind, merged.path, api.rest, restSent);
-    assertNoClash(listApis(ctx.db, service.id), { id: api.id, methods: merged.methods, path: merged.path, rest });
+    assertNoClash(await listApis(ctx.db, service.id), { id: api.id, methods: merged.methods, path: merged.path, rest });
     const row = await ctx.commitChange(
       actor.id,
       {
@@ -109,16 +109,16 @@ export function apiRoutes(ctx: PortalContext) {
         before: { api: auditedApi(api) },
         after: { api: auditedApi({ ...merged, rest }) },
       },
-      (tx) => tx.update(apis).set({ ...changes, rest }).where(eq(apis.id, api.id)).returning().get()!,
+      async (tx) => (await tx.update(apis).set({ ...changes, rest }).where(eq(apis.id, api.id)).returning())[0]!,
     );
     return c.json({ api: apiView(row, service.kind), ...workingCopyEdit(service) });
   });
 
   app.delete('/services/:serviceId/apis/:apiId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     await readNoBody(c);
-    const api = loadApi(c, service);
+    const api = await loadApi(c, service);
     if (isBuiltinApi(service.kind, api)) throw conflict('The chat completions API is how the gateway serves an AI service; it cannot be deleted.');
     await ctx.commitChange(
       actor.id,
@@ -130,7 +130,9 @@ export function apiRoutes(ctx: PortalContext) {
         summary: { apiId: api.id, api: apiLabel(api) },
         before: { api: auditedApi(api) },
       },
-      (tx) => tx.delete(apis).where(eq(apis.id, api.id)).run(),
+      async (tx) => {
+        await tx.delete(apis).where(eq(apis.id, api.id));
+      },
     );
     // 200 with a body, not 204: the live release keeps the API until the next one (ADR 0016).
     return c.json(workingCopyEdit(service));

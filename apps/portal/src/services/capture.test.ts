@@ -15,7 +15,7 @@ describe('body capture settings of a service', () => {
   let serviceId: ServiceId;
 
   const patch = (body: unknown, cookie = owner.cookie) => f.api('PATCH', `/api/services/${serviceId}`, { cookie, body });
-  const snapshotEntry = () => compileSnapshot(f.db, f.secrets).services.find((s) => s.id === serviceId)!;
+  const snapshotEntry = async () => (await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === serviceId)!;
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -32,7 +32,7 @@ describe('body capture settings of a service', () => {
   it('is off by default, shown to the team, and absent from the snapshot', async () => {
     const view = await f.api('GET', `/api/services/${serviceId}`, { cookie: member.cookie, expect: 200 });
     expect(view.body.service.capture).toEqual({ bodies: false, redact: [] });
-    expect(snapshotEntry()).not.toHaveProperty('capture');
+    expect(await snapshotEntry()).not.toHaveProperty('capture');
   });
 
   it('turns on with redaction rules for a team admin: audited, and live from the next snapshot without a release', async () => {
@@ -42,7 +42,7 @@ describe('body capture settings of a service', () => {
     expect(res.status).toBe(200);
     expect(res.body.service.capture).toEqual({ bodies: true, redact: ['messages.*.content', 'api_key'] });
     expect(f.revision()).toBe(revision + 1);
-    expect(snapshotEntry().capture).toEqual({ redact: ['messages.*.content', 'api_key'] });
+    expect((await snapshotEntry()).capture).toEqual({ redact: ['messages.*.content', 'api_key'] });
     expect((await f.api('GET', `/api/services/${serviceId}/releases`, { cookie: owner.cookie, expect: 200 })).body.releases).toHaveLength(releases);
     const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.update'))).all().at(-1)!;
     expect(event).toMatchObject({
@@ -57,7 +57,7 @@ describe('body capture settings of a service', () => {
     expect((await patch({ capture: { redact: ['user'] } })).body.service.capture).toEqual({ bodies: true, redact: ['user'] });
     const off = await patch({ capture: { bodies: false } });
     expect(off.body.service.capture).toEqual({ bodies: false, redact: ['user'] });
-    expect(snapshotEntry()).not.toHaveProperty('capture');
+    expect(await snapshotEntry()).not.toHaveProperty('capture');
     // Other fields in the same request change with it.
     const both = await patch({ name: 'LLM two', capture: { bodies: true } });
     expect(both.body.service).toMatchObject({ name: 'LLM two', capture: { bodies: true, redact: ['user'] } });

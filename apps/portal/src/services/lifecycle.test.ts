@@ -104,7 +104,7 @@ describe('lifecycle API', () => {
     expect(deprecated.status).toBe(200);
     expect(deprecated.body.service.sunsetAt).toBe(Date.parse(sunset));
     expect(deprecated.body.service.deprecatedAt).toBeGreaterThanOrEqual(before);
-    expect(compileSnapshot(f.db, f.secrets).services.find((s) => s.id === other)).toMatchObject({ lifecycle: 'deprecated', sunsetAt: Date.parse(sunset) });
+    expect((await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === other)).toMatchObject({ lifecycle: 'deprecated', sunsetAt: Date.parse(sunset) });
     const back = await to({ state: 'published' });
     expect(back.body.service).toMatchObject({ lifecycle: 'published', deprecatedAt: null, sunsetAt: null });
   });

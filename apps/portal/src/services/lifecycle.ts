@@ -55,24 +55,25 @@ export function lifecycleRoutes(ctx: PortalContext) {
 
   app.post('/services/:serviceId/lifecycle', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const { id } = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const { id } = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const { state, sunsetAt } = await readJson(c, lifecycleSchema);
-    // Read again after awaiting the body: from here to the commit nothing else runs in this process.
-    const service = findService(ctx.db, id)!;
+    // Read again after awaiting the body. The host check reads outside the commit's transaction, so another
+    // request may run between it and the commit (ADR 0040: to lock or re-check inside it on PostgreSQL).
+    const service = (await findService(ctx.db, id))!;
     assertLifecycleTransition(service.lifecycle, state);
-    if (service.lifecycle === 'draft' && service.kind === 'rest') assertHostsServable(ctx.db, actor, service.id, fillServiceRest(service.rest).hosts);
+    if (service.lifecycle === 'draft' && service.kind === 'rest') await assertHostsServable(ctx.db, actor, service.id, fillServiceRest(service.rest).hosts);
     const result = await ctx.commitChange(
       actor.id,
       { action: lifecycleActions[state], targetType: 'service', targetId: service.id, teamId: service.teamId, summary: { from: service.lifecycle, to: state, sunsetAt }, before: { lifecycle: service.lifecycle }, after: { lifecycle: state, ...(sunsetAt ? { sunsetAt } : {}) } },
-      (tx) => {
+      async (tx) => {
         const now = Date.now();
         // Deprecation dates belong to the deprecated state: set on entering it, cleared on going back to published.
         const dates =
           state === 'deprecated' ? { deprecatedAt: now, sunsetAt: sunsetAt ?? null } : state === 'published' ? { deprecatedAt: null, sunsetAt: null } : {};
-        const updated = tx.update(services).set({ lifecycle: state, updatedAt: now, ...dates }).where(eq(services.id, service.id)).returning().get()!;
+        const updated = (await tx.update(services).set({ lifecycle: state, updatedAt: now, ...dates }).where(eq(services.id, service.id)).returning())[0]!;
         // The first publish freezes the working copy as release 1; going back from deprecated keeps the live one.
-        const release = service.lifecycle === 'draft' ? publishWorkingCopy(tx, service.id, actor.id) : null;
-        return { updated: release ? findService(tx, service.id)! : updated, release };
+        const release = service.lifecycle === 'draft' ? await publishWorkingCopy(tx, service.id, actor.id) : null;
+        return { updated: release ? (await findService(tx, service.id))! : updated, release };
       },
     );
     const release = result.release && { id: result.release.id, version: result.release.version, createdAt: result.release.createdAt };

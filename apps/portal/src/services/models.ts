@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelRoutes, providers } from '@tollgate/db';
+import { first, modelRoutes, providers } from '@tollgate/db';
 import { isId, newId, type ServiceId, type TeamId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { liveConfigFor } from '../releases/published';
@@ -59,51 +59,53 @@ export function modelRouteRoutes(ctx: PortalContext) {
 
   app.post('/services/:serviceId/models', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     if (service.kind !== 'ai') throw badRequest(`Model routes belong to AI services; this service is of kind ${service.kind}.`);
     const input = await readJson(c, createModelRouteSchema);
     const ids = [...new Set(input.targets.map((t) => t.providerId))];
-    const known = new Set(ctx.db.select({ id: providers.id }).from(providers).where(inArray(providers.id, ids)).all().map((p) => p.id));
+    const known = new Set((await ctx.db.select({ id: providers.id }).from(providers).where(inArray(providers.id, ids))).map((p) => p.id));
     const missing = input.targets.findIndex((t) => !known.has(t.providerId));
     if (missing >= 0) throw badRequest(`targets.${missing}.providerId: no such provider`);
     const sameName = and(eq(modelRoutes.serviceId, service.id), eq(modelRoutes.name, input.name));
-    if (ctx.db.select({ id: modelRoutes.id }).from(modelRoutes).where(sameName).get()) throw conflict(nameTaken(input.name));
+    if (await first(ctx.db.select({ id: modelRoutes.id }).from(modelRoutes).where(sameName))) throw conflict(nameTaken(input.name));
     const id = newId('modelRoute');
     const row = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
           { action: 'model_route.create', targetType: 'model_route', targetId: id, teamId: service.teamId, summary: { serviceId: service.id, name: input.name, targets: input.targets }, after: { name: input.name, targets: input.targets } },
-          (tx) => tx.insert(modelRoutes).values({ id, serviceId: service.id, name: input.name, targets: input.targets }).returning().get(),
+          async (tx) => (await tx.insert(modelRoutes).values({ id, serviceId: service.id, name: input.name, targets: input.targets }).returning())[0],
         ),
       nameTaken(input.name),
     );
     return c.json({ model: modelRouteView(actor, service.teamId, row), ...workingCopyEdit(service) }, 201);
   });
 
-  app.get('/services/:serviceId/models', (c) => {
+  app.get('/services/:serviceId/models', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    const live = liveConfigFor(ctx.db, actor, service);
+    const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
+    const live = await liveConfigFor(ctx.db, actor, service);
     // Outside the team: the models the gateway serves for this service, by name (never their targets).
     if (live) return c.json({ models: live.models.map(liveModelView(service.id)) });
-    const rows = ctx.db.select().from(modelRoutes).where(eq(modelRoutes.serviceId, service.id)).orderBy(asc(modelRoutes.name)).all();
+    const rows = await ctx.db.select().from(modelRoutes).where(eq(modelRoutes.serviceId, service.id)).orderBy(asc(modelRoutes.name));
     return c.json({ models: rows.map((m) => modelRouteView(actor, service.teamId, m)) });
   });
 
   app.delete('/services/:serviceId/models/:modelRouteId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     await readNoBody(c);
     const routeId = c.req.param('modelRouteId');
     const route = isId('modelRoute', routeId)
-      ? ctx.db.select().from(modelRoutes).where(and(eq(modelRoutes.id, routeId), eq(modelRoutes.serviceId, service.id))).get()
+      ? await first(ctx.db.select().from(modelRoutes).where(and(eq(modelRoutes.id, routeId), eq(modelRoutes.serviceId, service.id))))
       : undefined;
     if (!route) throw notFound('Model route');
     await ctx.commitChange(
       actor.id,
       { action: 'model_route.delete', targetType: 'model_route', targetId: route.id, teamId: service.teamId, summary: { serviceId: service.id, name: route.name }, before: { name: route.name, targets: route.targets } },
-      (tx) => tx.delete(modelRoutes).where(eq(modelRoutes.id, route.id)).run(),
+      async (tx) => {
+        await tx.delete(modelRoutes).where(eq(modelRoutes.id, route.id));
+      },
     );
     // 200 with a body, not 204: the live release keeps serving the route until the next one (ADR 0016).
     return c.json(workingCopyEdit(service));

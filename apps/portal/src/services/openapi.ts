@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { apis, releases, services } from '@tollgate/db';
+import { apis, first, releases, services } from '@tollgate/db';
 import { maxOpenApiDepth, newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
@@ -52,11 +52,11 @@ function withPrompts(document: Record<string, unknown>, serviceSlug: string, pro
  * The owning team reads its working copy (what it just imported); everyone else reads the live release, since
  * an unpublished edit must not reach consumers before the release that serves it does (ADR 0005).
  */
-export function documentFor(db: Reader, actor: Actor, service: ServiceRow): Record<string, unknown> {
+export async function documentFor(db: Reader, actor: Actor, service: ServiceRow): Promise<Record<string, unknown>> {
   if (canReadTeam(actor, service.teamId) || !service.liveReleaseId) {
-    return withPrompts(service.openapi ?? generateOpenApiDocument(service, listApis(db, service.id)), service.slug, workingPrompts(db, service.id));
+    return withPrompts(service.openapi ?? generateOpenApiDocument(service, await listApis(db, service.id)), service.slug, await workingPrompts(db, service.id));
   }
-  const live = readReleaseConfig(db.select().from(releases).where(eq(releases.id, service.liveReleaseId)).get()?.config, service.id);
+  const live = readReleaseConfig((await first(db.select().from(releases).where(eq(releases.id, service.liveReleaseId))))?.config, service.id);
   return withPrompts(live.openapi ?? generateOpenApiDocument(live.service, live.apis), service.slug, live.prompts);
 }
 
@@ -66,10 +66,10 @@ export function openapiRoutes(ctx: PortalContext) {
 
   app.put('/services/:serviceId/openapi', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const body = parseDocumentText(c.req.header('content-type'), await c.req.text());
     const { document, info, apis: imported } = readOpenApiDocument(body);
-    const previous = listApis(ctx.db, service.id);
+    const previous = await listApis(ctx.db, service.id);
     const kept = previous.filter((a) => isBuiltinApi(service.kind, a));
     // An AI service's documented chat endpoint is the built-in one already; a second copy would clash.
     const added = imported.filter((a) => !kept.some((k) => k.path === a.path && a.methods.every((m) => k.methods.includes(m))));
@@ -91,13 +91,13 @@ export function openapiRoutes(ctx: PortalContext) {
         before: { apis: previous.map(apiLabel) },
         after: { apis: [...kept, ...added].map(apiLabel) },
       },
-      (tx) => {
+      async (tx) => {
         const replaced = previous.filter((a) => !kept.includes(a)).map((a) => a.id);
-        if (replaced.length) tx.delete(apis).where(inArray(apis.id, replaced)).run();
-        if (added.length) tx.insert(apis).values(added.map((a) => ({ id: newId('api'), serviceId: service.id, ...a, rest: restOf(a) }))).run();
+        if (replaced.length) await tx.delete(apis).where(inArray(apis.id, replaced));
+        if (added.length) await tx.insert(apis).values(added.map((a) => ({ id: newId('api'), serviceId: service.id, ...a, rest: restOf(a) })));
         const rest = fromServers ? { ...working, upstreams: [upstreamFromBody(defaultUpstream, { nodes: fromServers.map((url) => ({ url })) })] } : service.rest;
         // Stored as sent (as JSON), so an export gives back the team's own document, not a normalised copy.
-        tx.update(services).set({ openapi: document, rest, updatedAt: Date.now() }).where(eq(services.id, service.id)).run();
+        await tx.update(services).set({ openapi: document, rest, updatedAt: Date.now() }).where(eq(services.id, service.id));
         return listApis(tx, service.id);
       },
     );
@@ -108,11 +108,11 @@ export function openapiRoutes(ctx: PortalContext) {
     return c.json({ apis: rows.map((a) => apiView(a, service.kind)), imported: added.length, ...serverNotes, ...workingCopyEdit(service) });
   });
 
-  app.get('/services/:serviceId/openapi', (c) => {
+  app.get('/services/:serviceId/openapi', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
+    const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
     const { format } = readQuery(c, exportQuerySchema);
-    const document = documentFor(ctx.db, actor, service);
+    const document = await documentFor(ctx.db, actor, service);
     if (chooseExportFormat(format, c.req.header('accept')) === 'yaml') {
       return c.body(toYaml(document), 200, { 'content-type': 'application/yaml; charset=utf-8' });
     }

@@ -119,7 +119,7 @@ describe('services API', () => {
     const ai = await createService({ name: 'Direct', slug: 'direct-ai', kind: 'ai', directModels: true });
     expect(ai.status).toBe(201);
     expect(ai.body.service.directModels).toBe(true);
-    expect(compileSnapshot(f.db, f.secrets).services.find((s) => s.id === ai.body.service.id)?.directModels).toBe(true);
+    expect((await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === ai.body.service.id)?.directModels).toBe(true);
     const rest = await createService({ name: 'Rest', slug: 'rest-direct', kind: 'rest', directModels: true });
     expect(rest.status).toBe(400);
     expect(rest.body.error.message).toMatch(/^directModels:/);

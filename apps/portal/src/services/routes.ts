@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { apis, services } from '@tollgate/db';
+import { apis, first, services } from '@tollgate/db';
 import { newId, serviceKinds } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { listedLifecycles, readableTeams, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
@@ -110,24 +110,24 @@ export function serviceRoutes(ctx: PortalContext) {
 
   app.post('/teams/:teamId/services', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
     const { rest: restFields, others: input } = takeRestFields(await readJson(c, createServiceSchema));
     // Slugs are global: the gateway routes on them without knowing teams.
-    if (ctx.db.select({ id: services.id }).from(services).where(eq(services.slug, input.slug)).get()) {
+    if (await first(ctx.db.select({ id: services.id }).from(services).where(eq(services.slug, input.slug)))) {
       throw conflict(slugTaken(input.slug));
     }
     const id = newId('service');
     const rest = withServiceRestFields(input.kind, null, restFields);
-    if (rest) assertHostsFree(ctx.db, actor, id, rest.hosts);
+    if (rest) await assertHostsFree(ctx.db, actor, id, rest.hosts);
     const service = await withUniqueAsConflict(
       () =>
         ctx.commitChange(
           actor.id,
           { action: 'service.create', targetType: 'service', targetId: id, teamId: team.id, summary: { name: input.name, slug: input.slug, kind: input.kind, ...restFields } },
-          (tx) => {
-            const row = tx.insert(services).values({ id, teamId: team.id, ...input, rest, updatedAt: Date.now() }).returning().get();
-            if (input.kind === 'ai') tx.insert(apis).values({ id: newId('api'), serviceId: id, ...chatCompletionsApi }).run();
+          async (tx) => {
+            const row = (await tx.insert(services).values({ id, teamId: team.id, ...input, rest, updatedAt: Date.now() }).returning())[0];
+            if (input.kind === 'ai') await tx.insert(apis).values({ id: newId('api'), serviceId: id, ...chatCompletionsApi });
             return row;
           },
         ),
@@ -137,35 +137,34 @@ export function serviceRoutes(ctx: PortalContext) {
   });
 
   /** The catalogue: listed public services from everyone, plus every service of the caller's own teams. */
-  app.get('/services', (c) => {
+  app.get('/services', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { teamId, tag, q } = readQuery(c, catalogueQuerySchema);
     const mine = readableTeams(actor);
     const listed = and(eq(services.visibility, 'public'), inArray(services.lifecycle, [...listedLifecycles]));
     const visible: SQL | undefined = mine === null ? undefined : mine.length ? or(listed, inArray(services.teamId, mine)) : listed;
-    const rows = ctx.db
+    const rows = await ctx.db
       .select()
       .from(services)
       .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(tag, q)))
-      .orderBy(asc(services.name), asc(services.id))
-      .all();
-    return c.json({ services: publishedFaces(ctx.db, actor, rows).map(serviceViewFor(actor)) });
+      .orderBy(asc(services.name), asc(services.id));
+    return c.json({ services: (await publishedFaces(ctx.db, actor, rows)).map(serviceViewFor(actor)) });
   });
 
-  app.get('/services/:serviceId', (c) => {
+  app.get('/services/:serviceId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    return c.json({ service: serviceViewFor(actor)(publishedFaces(ctx.db, actor, [service])[0]!) });
+    const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
+    return c.json({ service: serviceViewFor(actor)((await publishedFaces(ctx.db, actor, [service]))[0]!) });
   });
 
   app.patch('/services/:serviceId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireOwned(actor, findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
+    const service = requireOwned(actor, await findService(ctx.db, c.req.param('serviceId')), 'admin', 'Service');
     const { rest: restFields, others } = takeRestFields(await readJson(c, updateServiceSchema));
     const { capture, ...plain } = others;
     if (plain.directModels && service.kind !== 'ai') throw badRequest('directModels: only AI services can offer direct provider models');
     const rest = withServiceRestFields(service.kind, service.rest, restFields);
-    if (restFields.hosts) assertHostsFree(ctx.db, actor, service.id, restFields.hosts);
+    if (restFields.hosts) await assertHostsFree(ctx.db, actor, service.id, restFields.hosts);
     const current = { ...service, ...(service.kind === 'rest' ? serviceRestView(service.rest) : {}) };
     const fields = { ...plain, ...restFields };
     // Capture is audited as the whole setting before and after, so the log shows what was captured when.
@@ -175,7 +174,7 @@ export function serviceRoutes(ctx: PortalContext) {
     const updated = await ctx.commitChange(
       actor.id,
       { action: 'service.update', targetType: 'service', targetId: service.id, teamId: service.teamId, summary: after, before, after },
-      (tx) => tx.update(services).set({ ...plain, ...(Object.keys(restFields).length && { rest }), ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning().get(),
+      async (tx) => (await tx.update(services).set({ ...plain, ...(Object.keys(restFields).length && { rest }), ...captureColumns(capture), updatedAt: Date.now() }).where(eq(services.id, service.id)).returning())[0],
     );
     // Standing settings apply from the next snapshot; the fields a release freezes wait for one (ADR 0016).
     const deferredFields = releasedServiceFields.filter((field) => field in fields);
@@ -183,14 +182,14 @@ export function serviceRoutes(ctx: PortalContext) {
     return c.json({ service: serviceViewFor(actor)(updated!), ...when });
   });
 
-  app.get('/services/:serviceId/apis', (c) => {
+  app.get('/services/:serviceId/apis', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const service = requireVisibleService(actor, findService(ctx.db, c.req.param('serviceId')));
-    const live = liveConfigFor(ctx.db, actor, service);
+    const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
+    const live = await liveConfigFor(ctx.db, actor, service);
     // Prompt APIs are operations of the service too, at `POST /<slug><path>` on the gateway.
-    const promptApis = (live ? live.prompts : workingPrompts(ctx.db, service.id)).map(promptApiView(service));
+    const promptApis = (live ? live.prompts : await workingPrompts(ctx.db, service.id)).map(promptApiView(service));
     if (live) return c.json({ apis: [...live.apis.map(releasedApiView(service)), ...promptApis] });
-    return c.json({ apis: [...listApis(ctx.db, service.id).map((a) => apiView(a, service.kind)), ...promptApis] });
+    return c.json({ apis: [...(await listApis(ctx.db, service.id)).map((a) => apiView(a, service.kind)), ...promptApis] });
   });
 
   return app;

@@ -23,7 +23,7 @@ describe('compileSnapshot', () => {
   let serviceId: ServiceId;
   const plan = {} as Record<'auto' | 'manual', PlanId>;
 
-  const compiled = (id: string) => compileSnapshot(f.db, f.secrets).subscriptions.filter((s) => s.id === id);
+  const compiled = async (id: string) => (await compileSnapshot(f.db, f.secrets)).subscriptions.filter((s) => s.id === id);
   const newApp = async () =>
     (await f.api('POST', `/api/teams/${team}/apps`, { cookie: f.admin.cookie, body: { name: `app-${randomBytes(3).toString('hex')}` }, expect: 201 })).body.app.id as AppId;
   const subscribe = async (appId: AppId, planId: PlanId) =>
@@ -41,18 +41,18 @@ describe('compileSnapshot', () => {
   afterAll(() => f.close());
 
   it('carries the publishing team\'s slug and when the live release was made, for /v1/models', async () => {
-    const service = compileSnapshot(f.db, f.secrets).services.find((s) => s.id === serviceId);
+    const service = (await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === serviceId);
     const live = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).get()!;
     expect(service).toMatchObject({ teamSlug: 'snapshot-team', release: live.version, releasedAt: live.createdAt });
   });
 
   it('carries a paused subscription as paused, and as approved again once resumed', async () => {
     const id = await subscribe(await newApp(), plan.auto);
-    expect(compiled(id)).toEqual([expect.objectContaining({ state: 'approved', serviceId, planId: plan.auto })]);
+    expect(await compiled(id)).toEqual([expect.objectContaining({ state: 'approved', serviceId, planId: plan.auto })]);
     await f.api('POST', `/api/subscriptions/${id}/pause`, { cookie: f.admin.cookie, body: { reason: 'Overdue' }, expect: 200 });
-    expect(compiled(id)).toEqual([expect.objectContaining({ state: 'paused' })]);
+    expect(await compiled(id)).toEqual([expect.objectContaining({ state: 'paused' })]);
     await f.api('POST', `/api/subscriptions/${id}/resume`, { cookie: f.admin.cookie, expect: 200 });
-    expect(compiled(id)).toEqual([expect.objectContaining({ state: 'approved' })]);
+    expect(await compiled(id)).toEqual([expect.objectContaining({ state: 'approved' })]);
   });
 
   it('keeps the approved subscription when the same app has a newer pending one to the service', async () => {
@@ -64,12 +64,12 @@ describe('compileSnapshot', () => {
     f.db.insert(subscriptions)
       .values({ id: pending, appId, serviceId, planId: plan.manual, state: 'pending', createdAt: later, updatedAt: later })
       .run();
-    const forApp = compileSnapshot(f.db, f.secrets).subscriptions.filter((s) => s.appId === appId);
+    const forApp = (await compileSnapshot(f.db, f.secrets)).subscriptions.filter((s) => s.appId === appId);
     expect(forApp).toEqual([{ id: approved, appId, serviceId, planId: plan.auto, state: 'approved' }]);
 
     // With nothing approved, the most recent one is the one whose state the gateway names.
     await f.api('POST', `/api/subscriptions/${approved}/cancel`, { cookie: f.admin.cookie, expect: 200 });
-    expect(compileSnapshot(f.db, f.secrets).subscriptions.filter((s) => s.appId === appId)).toEqual([
+    expect((await compileSnapshot(f.db, f.secrets)).subscriptions.filter((s) => s.appId === appId)).toEqual([
       expect.objectContaining({ id: pending, state: 'pending' }),
     ]);
   });
@@ -84,7 +84,7 @@ describe('compileSnapshot', () => {
     f.db.update(providers).set({ credentials: sealCredentials(otherBox, { keys: [{ key: 'sk-broken', weight: 1 }] }) }).where(eq(providers.id, broken)).run();
 
     const { logger, lines } = capturingLogger();
-    const snapshot = compileSnapshot(f.db, f.secrets, logger);
+    const snapshot = await compileSnapshot(f.db, f.secrets, logger);
     expect(snapshot.providers.map((p) => p.id)).toContain(healthy);
     expect(snapshot.providers.find((p) => p.id === healthy)).toMatchObject({ name: 'healthy', apiKey: 'sk-healthy' });
     expect(snapshot.providers.map((p) => p.id)).not.toContain(broken);
@@ -93,7 +93,7 @@ describe('compileSnapshot', () => {
     expect(JSON.stringify(lines)).not.toContain('sk-broken');
 
     // The publisher starts on the same database, and a later change still reaches it.
-    const publisher = createSnapshotPublisher({ db: f.db, secrets: f.secrets, logger });
+    const publisher = await createSnapshotPublisher({ db: f.db, secrets: f.secrets, logger });
     try {
       expect(publisher.current().providers.map((p) => p.id)).toEqual(expect.arrayContaining([healthy]));
       expect(publisher.current().providers.map((p) => p.id)).not.toContain(broken);

@@ -11,85 +11,93 @@ import {
   services,
   subscriptions,
   teams,
+  first,
+  isPostgres,
+  transact,
   type Db,
+  type Tx,
 } from '@tollgate/db';
 import type { SnapshotApp, SnapshotData, SnapshotKey, SnapshotProvider, SnapshotSubscription, SnapshotWorkloadCredential } from '@tollgate/domain';
-import type { Reader } from '../changes/tx';
 import type { SecretBox } from '../secrets/secret-box';
 import { openCredentials } from '../providers/credentials';
 import { readReleaseConfig } from '../releases/config';
 import { compileRest } from '../rest/compile';
 
 /**
- * Compiles the gateway's view of the world from the database, in one read transaction so the snapshot is
- * consistent with the revision it carries. A provider whose credentials cannot be opened (sealed under another
- * master key, say) is left out and reported to `logger`: one bad row must not freeze every other change, and
- * the gateway already skips a model route target whose provider is missing and falls back to the next.
+ * Compiles the gateway's view of the world from the database, in one read-only transaction (one consistent
+ * snapshot of the database, `transact`'s `readOnly`) so the snapshot is consistent with the revision it
+ * carries. A provider whose credentials cannot be opened (sealed under another master key, say) is left out
+ * and reported to `logger`: one bad row must not freeze every other change, and the gateway already skips a
+ * model route target whose provider is missing and falls back to the next.
  *
- * The three tables that grow with tenants (keys, apps, subscriptions: 100,000s of rows) are read as raw
- * values (in the order of the select's fields) and made into objects here: drizzle's per-cell result mapping
- * cost as much as SQLite itself, and the compile blocks the all-in-one's event loop (bench/scale.ts). Their
- * columns are text and integers, read as stored; apps' `limits` is the one JSON column, parsed as drizzle's
- * json mode does.
+ * The three tables that grow with tenants (keys, apps, subscriptions: 100,000s of rows) are read on SQLite as
+ * raw values (in the order of the select's fields) and made into objects here: drizzle's per-cell result
+ * mapping cost as much as SQLite itself, and the compile blocks the all-in-one's event loop (bench/scale.ts).
+ * Their columns are text and integers, read as stored; apps' `limits` is the one JSON column, parsed as
+ * drizzle's json mode does. PostgreSQL's rows come mapped by drizzle, as the same objects.
  */
-export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>, reuse?: SnapshotReuse): SnapshotData {
-  return db.transaction((tx) => {
-    const revision = tx.select().from(configRevision).get()?.revision ?? 0;
-    // Only at the revision the reuse was worked out for: a write by anyone else may have touched those tables.
-    const kept = reuse?.atRevision === revision ? reuse : undefined;
-    const subscriptionRows = kept?.subscriptions ? null : readSubscriptionRows(tx);
-    const serviceRows = tx
-      .select({
-        id: services.id,
-        teamId: services.teamId,
-        teamSlug: teams.slug,
-        slug: services.slug,
-        name: services.name,
-        kind: services.kind,
-        lifecycle: services.lifecycle,
-        directModels: services.directModels,
-        deprecatedAt: services.deprecatedAt,
-        sunsetAt: services.sunsetAt,
-        limits: services.limits,
-        liveReleaseId: services.liveReleaseId,
-        captureBodies: services.captureBodies,
-        captureRedact: services.captureRedact,
-      })
-      .from(services)
-      .innerJoin(teams, eq(teams.id, services.teamId))
-      .all();
-    const liveIds = serviceRows.flatMap((s) => (s.liveReleaseId ? [s.liveReleaseId] : []));
-    const live = new Map(
-      (liveIds.length ? tx.select().from(releases).where(inArray(releases.id, liveIds)).all() : []).map((r) => [
-        r.id,
-        { version: r.version, createdAt: r.createdAt, config: readReleaseConfig(r.config, r.serviceId) },
-      ]),
-    );
-    return {
-      revision,
-      compiledAt: new Date().toISOString(),
-      keys: kept?.keys ?? readKeys(tx),
-      apps: kept?.apps ?? readApps(tx),
-      services: serviceRows.map(({ liveReleaseId, captureBodies, captureRedact, ...row }) => {
-        // Capture is an operational switch, not part of a release: it applies from the next snapshot on.
-        const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
-        const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
-        if (!release) return service;
-        return {
-          ...service,
-          name: release.config.service.name,
-          directModels: release.config.service.directModels,
-          release: release.version,
-          releasedAt: release.createdAt,
-        };
-      }),
-      plans: tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans).all(),
-      subscriptions: kept?.subscriptions ?? effectiveSubscriptions(subscriptionRows!),
-      providers: tx
-        .select()
-        .from(providers)
-        .all()
-        .flatMap((p): SnapshotProvider[] => {
+export async function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger, 'error'>, reuse?: SnapshotReuse): Promise<SnapshotData> {
+  return transact(
+    db,
+    async (tx) => {
+      const revision = (await first(tx.select().from(configRevision)))?.revision ?? 0;
+      // Only at the revision the reuse was worked out for: a write by anyone else may have touched those tables.
+      const kept = reuse?.atRevision === revision ? reuse : undefined;
+      const subscriptionRows = kept?.subscriptions ? null : await readSubscriptionRows(tx);
+      const serviceRows = await tx
+        .select({
+          id: services.id,
+          teamId: services.teamId,
+          teamSlug: teams.slug,
+          slug: services.slug,
+          name: services.name,
+          kind: services.kind,
+          lifecycle: services.lifecycle,
+          directModels: services.directModels,
+          deprecatedAt: services.deprecatedAt,
+          sunsetAt: services.sunsetAt,
+          limits: services.limits,
+          liveReleaseId: services.liveReleaseId,
+          captureBodies: services.captureBodies,
+          captureRedact: services.captureRedact,
+        })
+        .from(services)
+        .innerJoin(teams, eq(teams.id, services.teamId));
+      const liveIds = serviceRows.flatMap((s) => (s.liveReleaseId ? [s.liveReleaseId] : []));
+      const live = new Map(
+        (liveIds.length ? await tx.select().from(releases).where(inArray(releases.id, liveIds)) : []).map((r) => [
+          r.id,
+          { version: r.version, createdAt: r.createdAt, config: readReleaseConfig(r.config, r.serviceId) },
+        ]),
+      );
+      const keys = kept?.keys ?? (await readKeys(tx));
+      const appRows = kept?.apps ?? (await readApps(tx));
+      const planRows = await tx.select({ id: plans.id, serviceId: plans.serviceId, name: plans.name, limits: plans.limits }).from(plans);
+      const providerRows = await tx.select().from(providers);
+      // REST services' proxy settings and APIs from their live releases, and apps' JWT credentials (ADR 0018).
+      const rest = await compileRest(tx, secrets, serviceRows, live, logger);
+      const workloadCredentials = await readWorkloadCredentials(tx);
+      return {
+        revision,
+        compiledAt: new Date().toISOString(),
+        keys,
+        apps: appRows,
+        services: serviceRows.map(({ liveReleaseId, captureBodies, captureRedact, ...row }) => {
+          // Capture is an operational switch, not part of a release: it applies from the next snapshot on.
+          const service = captureBodies ? { ...row, capture: { redact: captureRedact } } : row;
+          const release = liveReleaseId ? live.get(liveReleaseId) : undefined;
+          if (!release) return service;
+          return {
+            ...service,
+            name: release.config.service.name,
+            directModels: release.config.service.directModels,
+            release: release.version,
+            releasedAt: release.createdAt,
+          };
+        }),
+        plans: planRows,
+        subscriptions: kept?.subscriptions ?? effectiveSubscriptions(subscriptionRows!),
+        providers: providerRows.flatMap((p): SnapshotProvider[] => {
           let keys: Array<{ key: string; weight: number }>;
           try {
             keys = openCredentials(secrets, p.credentials).keys;
@@ -102,21 +110,22 @@ export function compileSnapshot(db: Db, secrets: SecretBox, logger?: Pick<Logger
           }
           return [{ id: p.id, name: p.name, type: p.type, baseUrl: p.baseUrl, apiKey: keys[0]!.key, keyPool: keys, priceOverrides: p.priceOverrides, settings: p.settings }];
         }),
-      // The gateway serves the live release's models, not the working copy's edits: those go live when released.
-      modelRoutes: serviceRows.flatMap((service) => {
-        const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
-        return release ? release.config.models.map((m) => ({ serviceId: service.id, name: m.name, targets: m.targets })) : [];
-      }),
-      // Likewise prompts: the version the live release froze, whatever the working copy publishes since.
-      prompts: serviceRows.flatMap((service) => {
-        const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
-        return release ? release.config.prompts.map((p) => ({ serviceId: service.id, id: p.id, name: p.name, path: p.path, version: p.version, spec: p.spec })) : [];
-      }),
-      // REST services' proxy settings and APIs from their live releases, and apps' JWT credentials (ADR 0018).
-      ...compileRest(tx, secrets, serviceRows, live, logger),
-      workloadCredentials: readWorkloadCredentials(tx),
-    };
-  });
+        // The gateway serves the live release's models, not the working copy's edits: those go live when released.
+        modelRoutes: serviceRows.flatMap((service) => {
+          const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
+          return release ? release.config.models.map((m) => ({ serviceId: service.id, name: m.name, targets: m.targets })) : [];
+        }),
+        // Likewise prompts: the version the live release froze, whatever the working copy publishes since.
+        prompts: serviceRows.flatMap((service) => {
+          const release = service.liveReleaseId ? live.get(service.liveReleaseId) : undefined;
+          return release ? release.config.prompts.map((p) => ({ serviceId: service.id, id: p.id, name: p.name, path: p.path, version: p.version, spec: p.spec })) : [];
+        }),
+        ...rest,
+        workloadCredentials,
+      };
+    },
+    { readOnly: true },
+  );
 }
 
 /**
@@ -170,18 +179,18 @@ export function effectiveSubscriptions(rows: readonly SubscriptionRow[]): Snapsh
  * scans list them in.
  */
 
-export function readKeys(tx: Reader, where?: SQL, orderBy?: SQL): SnapshotKey[] {
-  return tx
+export async function readKeys(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SnapshotKey[]> {
+  const q = tx
     .select({ id: apiKeys.id, appId: apiKeys.appId, hash: apiKeys.hash, prefix: apiKeys.prefix, expiresAt: apiKeys.expiresAt })
     .from(apiKeys)
     .where(where ? and(isNull(apiKeys.revokedAt), where) : isNull(apiKeys.revokedAt))
-    .orderBy(...(orderBy ? [orderBy] : []))
-    .values()
-    .map(([id, appId, hash, prefix, expiresAt]) => ({ id, appId, hash, prefix, expiresAt }) as SnapshotKey);
+    .orderBy(...(orderBy ? [orderBy] : []));
+  if (isPostgres(tx)) return (await q) as SnapshotKey[];
+  return (await q.values()).map(([id, appId, hash, prefix, expiresAt]) => ({ id, appId, hash, prefix, expiresAt }) as SnapshotKey);
 }
 
-export function readApps(tx: Reader, where?: SQL, orderBy?: SQL): SnapshotApp[] {
-  return tx
+export async function readApps(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SnapshotApp[]> {
+  const q = tx
     .select({
       id: apps.id,
       teamId: apps.teamId,
@@ -193,16 +202,16 @@ export function readApps(tx: Reader, where?: SQL, orderBy?: SQL): SnapshotApp[] 
     .from(apps)
     .innerJoin(teams, eq(teams.id, apps.teamId))
     .where(where)
-    .orderBy(...(orderBy ? [orderBy] : []))
-    .values()
-    .map(
-      ([id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits]) =>
-        ({ id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits: JSON.parse(limits as string) }) as SnapshotApp,
-    );
+    .orderBy(...(orderBy ? [orderBy] : []));
+  if (isPostgres(tx)) return (await q) as SnapshotApp[];
+  return (await q.values()).map(
+    ([id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits]) =>
+      ({ id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits: JSON.parse(limits as string) }) as SnapshotApp,
+  );
 }
 
-export function readSubscriptionRows(tx: Reader, where?: SQL, orderBy?: SQL): SubscriptionRow[] {
-  return tx
+export async function readSubscriptionRows(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SubscriptionRow[]> {
+  const q = tx
     .select({
       id: subscriptions.id,
       appId: subscriptions.appId,
@@ -215,24 +224,23 @@ export function readSubscriptionRows(tx: Reader, where?: SQL, orderBy?: SQL): Su
     })
     .from(subscriptions)
     .where(where)
-    .orderBy(...(orderBy ? [orderBy] : []))
-    .values()
-    .map(
-      ([id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt]) =>
-        ({ id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt }) as SubscriptionRow,
-    );
+    .orderBy(...(orderBy ? [orderBy] : []));
+  if (isPostgres(tx)) return (await q) as SubscriptionRow[];
+  return (await q.values()).map(
+    ([id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt]) =>
+      ({ id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt }) as SubscriptionRow,
+  );
 }
 
 /**
  * Active workload credentials (ADR 0033), in rowid order: the partial unique index on active SPIFFE IDs could
  * otherwise make SQLite list them by SPIFFE ID, and the delta must give the order a full compile gives.
  */
-export function readWorkloadCredentials(tx: Reader, where?: SQL): SnapshotWorkloadCredential[] {
+export async function readWorkloadCredentials(tx: Tx, where?: SQL): Promise<SnapshotWorkloadCredential[]> {
   const active = isNull(appWorkloadCredentials.revokedAt);
   return tx
     .select({ id: appWorkloadCredentials.id, appId: appWorkloadCredentials.appId, spiffeId: appWorkloadCredentials.spiffeId })
     .from(appWorkloadCredentials)
     .where(where ? and(active, where) : active)
-    .orderBy(sql`${appWorkloadCredentials}.rowid`)
-    .all();
+    .orderBy(sql`${appWorkloadCredentials}.rowid`);
 }

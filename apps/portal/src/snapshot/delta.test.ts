@@ -153,7 +153,7 @@ describe('incremental snapshots (ADR 0032)', () => {
       await op();
       if (next() < 0.2) await pick(weighted)![1]();
       await settle();
-      const full = compileSnapshot(f.db, f.secrets);
+      const full = await compileSnapshot(f.db, f.secrets);
       for (const k of full.keys) probes.hashes.add(k.hash);
       for (const a of full.apps) probes.apps.add(a.id);
       expect(withoutTime(f.publisher.current()), `after step ${step} (${name})`).toEqual(withoutTime(full));
@@ -205,7 +205,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     expect(seen.last).toMatchObject({ apps: { remove: [other] }, workloadCredentials: { put: [], remove: [spiffeId] } });
     expect(holder.current()!.workloads.has(spiffeId)).toBe(false);
     expect(seen.full).toBe(1);
-    expect(withoutTime(f.publisher.current())).toEqual(withoutTime(compileSnapshot(f.db, f.secrets)));
+    expect(withoutTime(f.publisher.current())).toEqual(withoutTime(await compileSnapshot(f.db, f.secrets)));
     expect(moved.id).not.toBe(credential.id);
   });
 
@@ -242,7 +242,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     await settle();
     expect(seen.last).toBeUndefined();
     expect(seen.full).toBe(2);
-    const full = compileSnapshot(f.db, f.secrets);
+    const full = await compileSnapshot(f.db, f.secrets);
     expect(withoutTime(f.publisher.current())).toEqual(withoutTime(full));
     expect(full.keys.some((k) => k.id === other.id)).toBe(false);
     expectSameLookups(holder.current()!, indexSnapshot(full), { hashes: new Set(), apps: new Set([app]) });
@@ -284,7 +284,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     const composed = f.publisher.deltaSince(from)!;
     expect(composed).toMatchObject({ from, to: f.publisher.current().revision });
     expect(behind.applyDelta(composed)).toBe(true);
-    expectSameLookups(behind.current()!, indexSnapshot(compileSnapshot(f.db, f.secrets)), { hashes: new Set(), apps: new Set([app]) });
+    expectSameLookups(behind.current()!, indexSnapshot(await compileSnapshot(f.db, f.secrets)), { hashes: new Set(), apps: new Set([app]) });
     expect(f.publisher.deltaSince(f.publisher.current().revision + 5)).toBeNull();
 
     await f.api('PATCH', `/api/plans/${plan}`, { cookie: m.pOwner.cookie, body: { limits: { requestsPerMinute: 5 } }, expect: 200 });

@@ -1,5 +1,5 @@
 import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { apiKeys, apps, appWorkloadCredentials, configRevision, subscriptions, type Db } from '@tollgate/db';
+import { apiKeys, apps, appWorkloadCredentials, configRevision, first, subscriptions, transact, type Db, type Tx } from '@tollgate/db';
 import { snapshotDeltaMediaType, type AppId, type CredentialId, type SnapshotData, type SnapshotDelta, type SnapshotKey, type SnapshotSubscription, type SnapshotWorkloadCredential } from '@tollgate/domain';
 import { effectiveSubscriptions, readApps, readKeys, readSubscriptionRows, readWorkloadCredentials } from './compile';
 
@@ -30,78 +30,86 @@ const pairOf = (s: { appId: string; serviceId: string }) => `${s.appId} ${s.serv
  * all its keys and all its subscriptions; for a key, all the keys of its app; for a subscription, every row of
  * its (app, service) pair, since the snapshot holds the one effective subscription of each pair; for a workload
  * credential, that row, and for an app, all its workload credentials too. A row that
- * is gone was deleted with its app (ON DELETE CASCADE). Everything is read in one transaction with the
+ * is gone was deleted with its app (ON DELETE CASCADE). Everything is read in one read-only transaction with the
  * revision, and unchanged rows keep their places, so the result is what `compileSnapshot` would give at that
  * revision (new rows last, in rowid order, as its table scans list them); the test compares the two.
  */
-export function compileDelta(db: Db, prev: SnapshotData, targets: DeltaTargets, expectedRevision: number): { snapshot: SnapshotData; delta: SnapshotDelta } | null {
-  return db.transaction((tx) => {
-    const revision = tx.select().from(configRevision).get()?.revision ?? 0;
-    if (revision !== expectedRevision) return null;
-    const appIds = [...targets.apps] as AppId[];
+export async function compileDelta(
+  db: Db,
+  prev: SnapshotData,
+  targets: DeltaTargets,
+  expectedRevision: number,
+): Promise<{ snapshot: SnapshotData; delta: SnapshotDelta } | null> {
+  return transact(db, (tx) => deltaIn(tx, prev, targets, expectedRevision), { readOnly: true });
+}
 
-    // Which apps' keys to re-read: the named apps' and the named keys' (from the row, or from the old snapshot
-    // for a key deleted since).
-    const keyApps = new Set<string>(appIds);
-    if (targets.keys.size) {
-      const ids = [...targets.keys] as SnapshotKey['id'][];
-      const rows = tx.select({ id: apiKeys.id, appId: apiKeys.appId }).from(apiKeys).where(inArray(apiKeys.id, ids)).all();
-      for (const row of rows) keyApps.add(row.appId);
-      if (rows.length < ids.length) for (const k of prev.keys) if (targets.keys.has(k.id)) keyApps.add(k.appId);
-    }
-    // Which (app, service) pairs to recompute besides the named apps' own.
-    const pairs = new Map<string, { appId: AppId; serviceId: SnapshotSubscription['serviceId'] }>();
-    if (targets.subscriptions.size) {
-      const ids = [...targets.subscriptions] as SnapshotSubscription['id'][];
-      const rows = tx.select({ appId: subscriptions.appId, serviceId: subscriptions.serviceId }).from(subscriptions).where(inArray(subscriptions.id, ids)).all();
-      for (const s of rows) pairs.set(pairOf(s), s);
-      if (rows.length < ids.length) for (const s of prev.subscriptions) if (targets.subscriptions.has(s.id)) pairs.set(pairOf(s), s);
-    }
+/** compileDelta's reads and merge, on its read-only transaction. */
+async function deltaIn(tx: Tx, prev: SnapshotData, targets: DeltaTargets, expectedRevision: number): Promise<{ snapshot: SnapshotData; delta: SnapshotDelta } | null> {
+  const revision = (await first(tx.select().from(configRevision)))?.revision ?? 0;
+  if (revision !== expectedRevision) return null;
+  const appIds = [...targets.apps] as AppId[];
 
-    const freshApps = appIds.length ? readApps(tx, inArray(apps.id, appIds), sql`${apps}.rowid`) : [];
-    const deleted = new Set<string>(appIds.filter((id) => !freshApps.some((a) => a.id === id)));
-    if (deleted.size && (prev.jwtCredentials ?? []).some((c) => deleted.has(c.appId))) return null;
-    const freshKeys = keyApps.size ? readKeys(tx, inArray(apiKeys.appId, [...keyApps] as AppId[]), sql`${apiKeys}.rowid`) : [];
-    const subWhere: SQL[] = [...pairs.values()].map((p) => and(eq(subscriptions.appId, p.appId), eq(subscriptions.serviceId, p.serviceId))!);
-    if (appIds.length) subWhere.push(inArray(subscriptions.appId, appIds));
-    const freshSubs = subWhere.length ? effectiveSubscriptions(readSubscriptionRows(tx, or(...subWhere), sql`${subscriptions}.rowid`)) : [];
-    const workloadIds = [...targets.workloadCredentials] as CredentialId[];
-    const workloadWhere: SQL[] = [];
-    if (workloadIds.length) workloadWhere.push(inArray(appWorkloadCredentials.id, workloadIds));
-    if (appIds.length) workloadWhere.push(inArray(appWorkloadCredentials.appId, appIds));
-    const freshWorkloads = workloadWhere.length ? readWorkloadCredentials(tx, or(...workloadWhere)) : [];
+  // Which apps' keys to re-read: the named apps' and the named keys' (from the row, or from the old snapshot
+  // for a key deleted since).
+  const keyApps = new Set<string>(appIds);
+  if (targets.keys.size) {
+    const ids = [...targets.keys] as SnapshotKey['id'][];
+    const rows = await tx.select({ id: apiKeys.id, appId: apiKeys.appId }).from(apiKeys).where(inArray(apiKeys.id, ids));
+    for (const row of rows) keyApps.add(row.appId);
+    if (rows.length < ids.length) for (const k of prev.keys) if (targets.keys.has(k.id)) keyApps.add(k.appId);
+  }
+  // Which (app, service) pairs to recompute besides the named apps' own.
+  const pairs = new Map<string, { appId: AppId; serviceId: SnapshotSubscription['serviceId'] }>();
+  if (targets.subscriptions.size) {
+    const ids = [...targets.subscriptions] as SnapshotSubscription['id'][];
+    const rows = await tx.select({ appId: subscriptions.appId, serviceId: subscriptions.serviceId }).from(subscriptions).where(inArray(subscriptions.id, ids));
+    for (const s of rows) pairs.set(pairOf(s), s);
+    if (rows.length < ids.length) for (const s of prev.subscriptions) if (targets.subscriptions.has(s.id)) pairs.set(pairOf(s), s);
+  }
 
-    // Scope tests by app id first: a string per row of 100,000 would cost more than the whole delta.
-    const pairApps = new Set([...pairs.values()].map((p) => p.appId));
-    const keys = merge(prev.keys, freshKeys, keyApps.size > 0, (k) => keyApps.has(k.appId), (k) => k.id);
-    const appsMerged = merge(prev.apps, freshApps, appIds.length > 0, (a) => targets.apps.has(a.id), (a) => a.id);
-    const subs = merge(
-      prev.subscriptions,
-      freshSubs,
-      appIds.length > 0 || pairs.size > 0,
-      (s) => targets.apps.has(s.appId) || (pairApps.has(s.appId) && pairs.has(pairOf(s))),
-      pairOf,
-    );
-    const workloads = merge(
-      prev.workloadCredentials ?? [],
-      freshWorkloads,
-      workloadWhere.length > 0,
-      (w) => targets.workloadCredentials.has(w.id) || targets.apps.has(w.appId),
-      (w) => w.id,
-    );
-    return {
-      snapshot: { ...prev, revision, compiledAt: new Date().toISOString(), keys: keys.rows, apps: appsMerged.rows, subscriptions: subs.rows, workloadCredentials: workloads.rows },
-      delta: {
-        from: prev.revision,
-        to: revision,
-        keys: { put: keys.put, remove: keys.removed.map((k) => k.hash) },
-        apps: { put: appsMerged.put, remove: appsMerged.removed.map((a) => a.id) },
-        subscriptions: { put: subs.put, remove: subs.removed.map(({ appId, serviceId }) => ({ appId, serviceId })) },
-        // By SPIFFE ID, what the gateway indexes them by (as keys go by hash).
-        workloadCredentials: { put: workloads.put, remove: workloads.removed.map((w) => w.spiffeId) },
-      },
-    };
-  });
+  const freshApps = appIds.length ? await readApps(tx, inArray(apps.id, appIds), sql`${apps}.rowid`) : [];
+  const deleted = new Set<string>(appIds.filter((id) => !freshApps.some((a) => a.id === id)));
+  if (deleted.size && (prev.jwtCredentials ?? []).some((c) => deleted.has(c.appId))) return null;
+  const freshKeys = keyApps.size ? await readKeys(tx, inArray(apiKeys.appId, [...keyApps] as AppId[]), sql`${apiKeys}.rowid`) : [];
+  const subWhere: SQL[] = [...pairs.values()].map((p) => and(eq(subscriptions.appId, p.appId), eq(subscriptions.serviceId, p.serviceId))!);
+  if (appIds.length) subWhere.push(inArray(subscriptions.appId, appIds));
+  const freshSubs = subWhere.length ? effectiveSubscriptions(await readSubscriptionRows(tx, or(...subWhere), sql`${subscriptions}.rowid`)) : [];
+  const workloadIds = [...targets.workloadCredentials] as CredentialId[];
+  const workloadWhere: SQL[] = [];
+  if (workloadIds.length) workloadWhere.push(inArray(appWorkloadCredentials.id, workloadIds));
+  if (appIds.length) workloadWhere.push(inArray(appWorkloadCredentials.appId, appIds));
+  const freshWorkloads = workloadWhere.length ? await readWorkloadCredentials(tx, or(...workloadWhere)) : [];
+
+  // Scope tests by app id first: a string per row of 100,000 would cost more than the whole delta.
+  const pairApps = new Set([...pairs.values()].map((p) => p.appId));
+  const keys = merge(prev.keys, freshKeys, keyApps.size > 0, (k) => keyApps.has(k.appId), (k) => k.id);
+  const appsMerged = merge(prev.apps, freshApps, appIds.length > 0, (a) => targets.apps.has(a.id), (a) => a.id);
+  const subs = merge(
+    prev.subscriptions,
+    freshSubs,
+    appIds.length > 0 || pairs.size > 0,
+    (s) => targets.apps.has(s.appId) || (pairApps.has(s.appId) && pairs.has(pairOf(s))),
+    pairOf,
+  );
+  const workloads = merge(
+    prev.workloadCredentials ?? [],
+    freshWorkloads,
+    workloadWhere.length > 0,
+    (w) => targets.workloadCredentials.has(w.id) || targets.apps.has(w.appId),
+    (w) => w.id,
+  );
+  return {
+    snapshot: { ...prev, revision, compiledAt: new Date().toISOString(), keys: keys.rows, apps: appsMerged.rows, subscriptions: subs.rows, workloadCredentials: workloads.rows },
+    delta: {
+      from: prev.revision,
+      to: revision,
+      keys: { put: keys.put, remove: keys.removed.map((k) => k.hash) },
+      apps: { put: appsMerged.put, remove: appsMerged.removed.map((a) => a.id) },
+      subscriptions: { put: subs.put, remove: subs.removed.map(({ appId, serviceId }) => ({ appId, serviceId })) },
+      // By SPIFFE ID, what the gateway indexes them by (as keys go by hash).
+      workloadCredentials: { put: workloads.put, remove: workloads.removed.map((w) => w.spiffeId) },
+    },
+  };
 }
 
 /**

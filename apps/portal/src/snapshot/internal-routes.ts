@@ -6,7 +6,7 @@ import { ApiError, payloadTooLarge } from '../http/errors';
 import { readJson } from '../http/validate';
 import { createCallRecordWriter } from '../call-records/store';
 import { checkCallRecords, sentCallRecordBatchSchema } from '../call-records/record-schema';
-import { configRevision } from '@tollgate/db';
+import { configRevision, first } from '@tollgate/db';
 import { deltaMediaType } from './delta';
 import { snapshotWaiters } from './revision-notify';
 
@@ -81,7 +81,7 @@ export function internalRoutes(ctx: PortalContext) {
       // is there already, and a look now catches up), or the database went back (restored, or new): then the
       // gateway gets this portal's snapshot at once instead of serving config that no longer exists.
       if (revision > ctx.publisher.current().revision) {
-        const stored = ctx.db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision ?? 0;
+        const stored = (await first(ctx.db.select({ revision: configRevision.revision }).from(configRevision)))?.revision ?? 0;
         if (stored < revision) return answer(c, since);
         ctx.publisher.configChanged();
       }
@@ -105,7 +105,7 @@ export function internalRoutes(ctx: PortalContext) {
   app.post('/call-records', gatewayOnly, limitBatch, async (c) => {
     const { records } = await readJson(c, sentCallRecordBatchSchema);
     const { valid, invalid } = checkCallRecords(records);
-    writeCallRecords(valid);
+    await writeCallRecords(valid);
     // The valid records are stored; the gateway counts the others as rejected (they can never be stored).
     if (invalid.length) ctx.logger.error({ rejected: invalid.length, problems: invalid.slice(0, 5) }, 'call records refused: invalid');
     return c.json({ accepted: valid.length, rejected: invalid.length, problems: invalid.slice(0, 20) });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { configRevision, type Db } from '@tollgate/db';
+import { configRevision, first, type Db } from '@tollgate/db';
 import type { SnapshotData, SnapshotDelta } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import { compileSnapshot, type SnapshotReuse } from './compile';
@@ -86,17 +86,31 @@ function reusable(changes: ReturnType<typeof noPending>, snapshot: SnapshotData)
   };
 }
 
-export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
+/**
+ * Compiles the first snapshot, then keeps it current: a recompile after each committed change (coalesced), and a
+ * poll of the revision row for writes made by other portal processes. One compile runs at a time: changes that
+ * arrive during one wait for it and are compiled next, so a delta always starts from the snapshot it was worked
+ * out against. A failed compile is logged and the old snapshot keeps serving.
+ */
+export async function createSnapshotPublisher(options: SnapshotPublisherOptions): Promise<SnapshotPublisher> {
   const { db, secrets, logger } = options;
   const listeners = new Set<SnapshotListener>();
-  let snapshot = compileSnapshot(db, secrets, logger);
+  let snapshot = await compileSnapshot(db, secrets, logger);
   let scheduled: NodeJS.Immediate | null = null;
   let pending = noPending();
   // The latest deltas, consecutive and ending at `snapshot`: a full compile breaks the chain and empties it.
   let recent: SnapshotDelta[] = [];
   const keepDeltas = options.keepDeltas ?? 64;
+  // The compile in progress, whether another was asked for meanwhile, and whether the publisher was closed
+  // (a compile still running then must not publish).
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+
+  const readRevision = async () => (await first(db.select({ revision: configRevision.revision }).from(configRevision)))?.revision;
 
   const publish = (next: SnapshotData, delta?: SnapshotDelta) => {
+    if (closed) return;
     if (!delta) recent = [];
     else {
       recent.push(delta);
@@ -111,40 +125,69 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
    * subscriptions and workload credentials; then the revision must be exactly the snapshot's plus those commits
    * (ADR 0032). Anything else, including a write by another portal process that the poll found, compiles in full.
    */
-  const tryDelta = (changes: ReturnType<typeof noPending>): boolean => {
+  const tryDelta = async (changes: ReturnType<typeof noPending>): Promise<boolean> => {
     const targets = changes.keys.size + changes.apps.size + changes.subscriptions.size + changes.workloadCredentials.size;
     if (!changes.incremental || changes.commits === 0 || targets === 0 || targets > maxDeltaTargets) return false;
     try {
-      const result = compileDelta(db, snapshot, changes, snapshot.revision + changes.commits);
+      const result = await compileDelta(db, snapshot, changes, snapshot.revision + changes.commits);
       if (!result) return false;
       publish(result.snapshot, result.delta);
       return true;
     } catch (err) {
-      logger.error({ err }, 'snapshot delta failed; compiling in full');
+      if (!closed) logger.error({ err }, 'snapshot delta failed; compiling in full');
       return false;
     }
   };
 
-  const recompile = () => {
-    if (scheduled) clearImmediate(scheduled);
-    scheduled = null;
+  const recompile = async () => {
     const changes = pending;
     pending = noPending();
     try {
       // A look at the revision first: a change already folded into the snapshot (the poll got to it) costs nothing.
-      const revision = db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision ?? 0;
-      if (revision === snapshot.revision || tryDelta(changes)) return;
-      const next = compileSnapshot(db, secrets, logger, reusable(changes, snapshot));
+      const revision = (await readRevision()) ?? 0;
+      if (closed || revision === snapshot.revision || (await tryDelta(changes))) return;
+      const next = await compileSnapshot(db, secrets, logger, reusable(changes, snapshot));
       if (next.revision !== snapshot.revision) publish(next);
     } catch (err) {
       // The old snapshot keeps serving; the poll below tries again.
-      logger.error({ err }, 'snapshot compile failed');
+      if (!closed) logger.error({ err }, 'snapshot compile failed');
     }
   };
 
+  /** Starts a compile, or, while one runs, has another follow it (with the changes that came meanwhile). */
+  const requestCompile = () => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await recompile();
+      } while (again && !closed);
+    })()
+      .catch((err: unknown) => logger.error({ err }, 'snapshot compile failed'))
+      .finally(() => {
+        running = null;
+      });
+  };
+
+  // Skips a tick while a look or a compile is still under way: they never pile up behind a slow database.
+  let polling = false;
   const poll = setInterval(() => {
-    const revision = db.select({ revision: configRevision.revision }).from(configRevision).get()?.revision;
-    if (revision !== undefined && revision !== snapshot.revision) recompile();
+    if (polling || running || closed) return;
+    polling = true;
+    readRevision()
+      .then((revision) => {
+        if (revision !== undefined && revision !== snapshot.revision) requestCompile();
+      })
+      .catch((err: unknown) => {
+        if (!closed) logger.error({ err }, 'snapshot revision poll failed');
+      })
+      .finally(() => {
+        polling = false;
+      });
   }, options.pollMs ?? 2_000);
   poll.unref();
 
@@ -162,8 +205,14 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
         if (table) pending[table].add(change.targetId);
         else pending.incremental = false;
       }
-      // Coalesces a burst of writes into one compile, after the writing request has answered.
-      scheduled ??= setImmediate(recompile);
+      // During a compile, the next follows it; else a burst of writes is coalesced into one compile, after the
+      // writing request has answered.
+      if (running) again = true;
+      else
+        scheduled ??= setImmediate(() => {
+          scheduled = null;
+          requestCompile();
+        });
     },
     current: () => snapshot,
     deltaSince(revision) {
@@ -176,8 +225,11 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       return () => listeners.delete(listener);
     },
     close() {
+      // A compile under way finishes its reads but publishes nothing, and starts no other.
+      closed = true;
       clearInterval(poll);
       if (scheduled) clearImmediate(scheduled);
+      scheduled = null;
       listeners.clear();
     },
   };

@@ -88,7 +88,7 @@ describe('Redis announcements of new revisions (ADR 0038)', () => {
 
   it('another portal process hears of the write at once and publishes it without waiting for its revision poll', async () => {
     // A second publisher on the same database stands for a second portal; its own poll is 10 minutes away.
-    const other = createSnapshotPublisher({ db: portal.f.db, secrets: portal.f.secrets, logger: silent, pollMs: 600_000 });
+    const other = await createSnapshotPublisher({ db: portal.f.db, secrets: portal.f.secrets, logger: silent, pollMs: 600_000 });
     const otherAnnouncer = announceRevisions({ redisUrl: redis.url, publisher: other, logger: silent });
     const admin = new Redis(redis.url);
     try {

@@ -31,8 +31,8 @@ export const bulkSchema = z.discriminatedUnion('action', [
 ]);
 
 /** Loads the subscription and checks that `actor` may take `action` on it; returns it with the acting team. */
-function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction) {
-  const found = findSubscription(ctx.db, id);
+async function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction) {
+  const found = await findSubscription(ctx.db, id);
   if (!found) throw notFound('Subscription');
   const rule = subscriptionActions[action];
   const [acting, other] = rule.by === 'publisher' ? [found.service.teamId, found.app.teamId] : [found.app.teamId, found.service.teamId];
@@ -45,11 +45,11 @@ function authorizeAction(ctx: PortalContext, actor: Actor, id: string, action: S
  * a plan change's follow-up (approving the new plan ends the old subscription) in the same transaction.
  */
 async function decide(ctx: PortalContext, actor: Actor, id: string, action: SubscriptionAction, reason: string | undefined) {
-  const { subscription: current, app, service, acting, rule } = authorizeAction(ctx, actor, id, action);
+  const { subscription: current, app, service, acting, rule } = await authorizeAction(ctx, actor, id, action);
   const to = applyAction(action, current.state);
   if (action === 'approve' && current.replacesId) {
     // A plan change is approved only while the subscription it replaces still works (see endPendingReplacements).
-    const replaced = findSubscription(ctx.db, current.replacesId)?.subscription;
+    const replaced = (await findSubscription(ctx.db, current.replacesId))?.subscription;
     if (replaced && !planChangeFrom.includes(replaced.state)) {
       throw conflict(`This plan change replaces a subscription that is now ${replaced.state}; it can only be rejected.`);
     }
@@ -67,16 +67,16 @@ async function decide(ctx: PortalContext, actor: Actor, id: string, action: Subs
       before: { state: current.state },
       after: { state: to },
     },
-    (tx, record) => {
-      tx.update(subscriptions).set({ state: to, updatedAt: now, ...decision }).where(eq(subscriptions.id, current.id)).run();
-      if (to === 'approved' && current.replacesId) endReplacedSubscription(tx, record, current.replacesId, current.id, app.teamId);
+    async (tx, record) => {
+      await tx.update(subscriptions).set({ state: to, updatedAt: now, ...decision }).where(eq(subscriptions.id, current.id));
+      if (to === 'approved' && current.replacesId) await endReplacedSubscription(tx, record, current.replacesId, current.id, app.teamId);
       if (current.state === 'approved' && to !== 'approved') {
         const how = action === 'cancel' ? 'cancel' : 'reject';
-        endPendingReplacements(tx, record, current.id, how, to, actor.id, { consumer: app.teamId, publisher: service.teamId });
+        await endPendingReplacements(tx, record, current.id, how, to, actor.id, { consumer: app.teamId, publisher: service.teamId });
       }
     },
   );
-  return subscriptionDetails(ctx.db, eq(subscriptions.id, current.id))[0]!;
+  return (await subscriptionDetails(ctx.db, eq(subscriptions.id, current.id)))[0]!;
 }
 
 /** The bulk answer: every item (once) with its own outcome, the subscription or the refusal's code and message. */
@@ -102,7 +102,7 @@ export function decisionRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const id = c.req.param('subscriptionId') ?? '';
     // Access first, so a stranger learns nothing from how the body is judged.
-    authorizeAction(ctx, actor, id, action);
+    await authorizeAction(ctx, actor, id, action);
     const { reason } = await readOptionalJson(c, bodies[action]);
     // Decided on a fresh read after awaiting the body: from there to the commit nothing else runs in this process.
     return c.json({ subscription: await decide(ctx, actor, id, action, reason) });

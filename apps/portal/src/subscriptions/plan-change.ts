@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { subscriptions } from '@tollgate/db';
+import { first, subscriptions } from '@tollgate/db';
 import { newId, type SubscriptionId, type TeamId, type UserId } from '@tollgate/domain';
 import type { RecordChange } from '../changes/commit-change';
 import type { Tx } from '../changes/tx';
@@ -26,12 +26,12 @@ const changePlanSchema = z.strictObject({ planId: idSchema('plan'), note: z.stri
  * Ends the subscription a plan change replaces, once the new plan is approved: as cancelled, since the consumer
  * asked to leave it. One that already ended (revoked meanwhile, say) stays as it is.
  */
-export function endReplacedSubscription(tx: Tx, record: RecordChange, oldId: SubscriptionId, replacementId: SubscriptionId, consumerTeam: TeamId): void {
-  const old = tx.select({ state: subscriptions.state }).from(subscriptions).where(eq(subscriptions.id, oldId)).get();
+export async function endReplacedSubscription(tx: Tx, record: RecordChange, oldId: SubscriptionId, replacementId: SubscriptionId, consumerTeam: TeamId): Promise<void> {
+  const old = await first(tx.select({ state: subscriptions.state }).from(subscriptions).where(eq(subscriptions.id, oldId)));
   if (!old || !actionsFrom(old.state).includes('cancel')) return;
   const to = applyAction('cancel', old.state);
   const reason = `Replaced by the plan change ${replacementId}.`;
-  tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: Date.now() }).where(eq(subscriptions.id, oldId)).run();
+  await tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: Date.now() }).where(eq(subscriptions.id, oldId));
   record({ action: 'subscription.cancel', targetType: 'subscription', targetId: oldId, teamId: consumerTeam, summary: { from: old.state, to, reason, replacedBy: replacementId }, before: { state: old.state }, after: { state: to } });
 }
 
@@ -40,7 +40,7 @@ export function endReplacedSubscription(tx: Tx, record: RecordChange, oldId: Sub
  * cancelled, its plan closed), the waiting change ends too, or approving it later would undo the pause or
  * revocation. The publisher's moves reject it; the consumer's cancel withdraws (cancels) it.
  */
-export function endPendingReplacements(
+export async function endPendingReplacements(
   tx: Tx,
   record: RecordChange,
   oldId: SubscriptionId,
@@ -48,14 +48,14 @@ export function endPendingReplacements(
   why: string,
   decidedBy: UserId | null,
   teams: { consumer: TeamId; publisher: TeamId },
-): void {
-  const waiting = tx.select({ id: subscriptions.id, state: subscriptions.state }).from(subscriptions).where(and(eq(subscriptions.replacesId, oldId), eq(subscriptions.state, 'pending'))).all();
+): Promise<void> {
+  const waiting = await tx.select({ id: subscriptions.id, state: subscriptions.state }).from(subscriptions).where(and(eq(subscriptions.replacesId, oldId), eq(subscriptions.state, 'pending')));
   const now = Date.now();
   for (const sub of waiting) {
     const to = applyAction(how, sub.state);
     const reason = `The subscription this plan change would replace was ${why}.`;
     const decision = how === 'reject' ? { decidedBy, decidedAt: now } : {};
-    tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: now, ...decision }).where(eq(subscriptions.id, sub.id)).run();
+    await tx.update(subscriptions).set({ state: to, decisionReason: reason, updatedAt: now, ...decision }).where(eq(subscriptions.id, sub.id));
     record({
       action: `subscription.${how}`,
       targetType: 'subscription',
@@ -73,18 +73,18 @@ export function planChangeRoutes(ctx: PortalContext) {
 
   app.post('/subscriptions/:subscriptionId/change-plan', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const found = findSubscription(ctx.db, c.req.param('subscriptionId'));
+    const found = await findSubscription(ctx.db, c.req.param('subscriptionId'));
     if (!found) throw notFound('Subscription');
     requireSharedRole(actor, found.app.teamId, found.service.teamId, 'member', 'Subscription');
     const { planId, note } = await readJson(c, changePlanSchema);
     // Read again after awaiting the body; the app (and so the subscription) may have been deleted meanwhile.
-    const fresh = findSubscription(ctx.db, found.subscription.id);
+    const fresh = await findSubscription(ctx.db, found.subscription.id);
     if (!fresh) throw notFound('Subscription');
     const { subscription: current, app: consumer, service } = fresh;
     if (!planChangeFrom.includes(current.state)) {
       throw conflict(`Only an approved subscription can change plan; this one is ${current.state}.`);
     }
-    const target = findPlan(ctx.db, planId);
+    const target = await findPlan(ctx.db, planId);
     if (!target || !planVisibleToTeam(target.plan, target.service, consumer.teamId)) throw notFound('Plan');
     if (target.service.id !== service.id) throw badRequest('planId: the plan belongs to another service; subscribe to that service instead.');
     if (target.plan.id === current.planId) throw conflict(`The subscription is already on the plan ${target.plan.name}.`);
@@ -104,14 +104,16 @@ export function planChangeRoutes(ctx: PortalContext) {
         summary: { replaces: current.id, fromPlanId: current.planId, toPlanId: target.plan.id, state },
         after: { planId: target.plan.id, state },
       },
-      (tx, record) => {
-        const waiting = tx
-          .select({ id: subscriptions.id })
-          .from(subscriptions)
-          .where(and(eq(subscriptions.replacesId, current.id), eq(subscriptions.state, 'pending')))
-          .get();
+      async (tx, record) => {
+        const waiting = await first(
+          tx
+            .select({ id: subscriptions.id })
+            .from(subscriptions)
+            .where(and(eq(subscriptions.replacesId, current.id), eq(subscriptions.state, 'pending')))
+            .limit(1),
+        );
         if (waiting) throw conflict(`A plan change for this subscription is already pending (${waiting.id}); cancel it first.`);
-        tx.insert(subscriptions)
+        await tx.insert(subscriptions)
           .values({
             id,
             appId: current.appId,
@@ -123,13 +125,12 @@ export function planChangeRoutes(ctx: PortalContext) {
             decidedAt: state === 'approved' ? now : null,
             replacesId: current.id,
             updatedAt: now,
-          })
-          .run();
-        if (state === 'approved') endReplacedSubscription(tx, record, current.id, id, consumer.teamId);
+          });
+        if (state === 'approved') await endReplacedSubscription(tx, record, current.id, id, consumer.teamId);
       },
     );
-    const [subscription] = subscriptionDetails(ctx.db, eq(subscriptions.id, id));
-    const [replaces] = subscriptionDetails(ctx.db, eq(subscriptions.id, current.id));
+    const [subscription] = await subscriptionDetails(ctx.db, eq(subscriptions.id, id));
+    const [replaces] = await subscriptionDetails(ctx.db, eq(subscriptions.id, current.id));
     return c.json({ subscription, replaces }, 201);
   });
 

@@ -10,8 +10,8 @@ export const appTeams = alias(teams, 'app_teams');
  * Subscriptions with what a person needs to decide on or follow one: the app and its team, the service and
  * the plan. Newest first.
  */
-export function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 500) {
-  return db
+export async function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 500) {
+  const rows = await db
     .select({ s: subscriptions, app: apps, appTeam: appTeams, service: services, plan: plans })
     .from(subscriptions)
     .innerJoin(apps, eq(apps.id, subscriptions.appId))
@@ -20,9 +20,8 @@ export function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(where)
     .orderBy(desc(subscriptions.createdAt), desc(subscriptions.id))
-    .limit(limit)
-    .all()
-    .map(({ s, app, appTeam, service, plan }) => ({
+    .limit(limit);
+  return rows.map(({ s, app, appTeam, service, plan }) => ({
       id: s.id,
       state: s.state,
       note: s.requestNote,
@@ -40,4 +39,4 @@ export function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 
     }));
 }
 
-export type SubscriptionDetails = ReturnType<typeof subscriptionDetails>[number];
+export type SubscriptionDetails = Awaited<ReturnType<typeof subscriptionDetails>>[number];

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { and, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
-import { apps, services, subscriptions } from '@tollgate/db';
+import { apps, first, services, subscriptions } from '@tollgate/db';
 import { newId, subscriptionStates, type SubscriptionId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn, serviceVisibleToTeam, teamsWithRole } from '../access/policy';
@@ -57,13 +57,13 @@ function afterCursor(cursor: string) {
 
 export function subscriptionRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
-  const details = (id: SubscriptionId) => subscriptionDetails(ctx.db, eq(subscriptions.id, id))[0]!;
+  const details = async (id: SubscriptionId) => (await subscriptionDetails(ctx.db, eq(subscriptions.id, id)))[0]!;
 
   app.post('/apps/:appId/subscriptions', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    const owner = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App');
     const { planId, note } = await readJson(c, requestSchema);
-    const found = findPlan(ctx.db, planId);
+    const found = await findPlan(ctx.db, planId);
     // A plan the app's team cannot see in its catalogue is indistinguishable from no plan at all.
     if (!found || !serviceVisibleToTeam(found.service, owner.teamId) || !planVisibleToTeam(found.plan, found.service, owner.teamId)) throw notFound('Plan');
     const { plan, service } = found;
@@ -74,15 +74,17 @@ export function subscriptionRoutes(ctx: PortalContext) {
     await ctx.commitChange(
       actor.id,
       { action: 'subscription.request', targetType: 'subscription', targetId: id, teamId: owner.teamId, summary: { appId: owner.id, serviceId: service.id, planId: plan.id, state }, after: { planId: plan.id, state, note } },
-      (tx) => {
-        const live = tx
-          .select({ state: subscriptions.state })
-          .from(subscriptions)
-          .where(and(eq(subscriptions.appId, owner.id), eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, liveStates)))
-          .get();
+      async (tx) => {
+        const live = await first(
+          tx
+            .select({ state: subscriptions.state })
+            .from(subscriptions)
+            .where(and(eq(subscriptions.appId, owner.id), eq(subscriptions.serviceId, service.id), inArray(subscriptions.state, liveStates)))
+            .limit(1),
+        );
         if (live) throw conflict(`The app already has a subscription to this service that is ${live.state}.`);
         const now = Date.now();
-        tx.insert(subscriptions)
+        await tx.insert(subscriptions)
           .values({
             id,
             appId: owner.id,
@@ -93,21 +95,20 @@ export function subscriptionRoutes(ctx: PortalContext) {
             requestedBy: actor.id,
             decidedAt: state === 'approved' ? now : null,
             updatedAt: now,
-          })
-          .run();
+          });
       },
     );
-    return c.json({ subscription: details(id) }, 201);
+    return c.json({ subscription: await details(id) }, 201);
   });
 
-  app.get('/apps/:appId/subscriptions', (c) => {
+  app.get('/apps/:appId/subscriptions', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const owner = requireOwned(actor, findApp(ctx.db, c.req.param('appId')), 'member', 'App');
-    return c.json({ subscriptions: subscriptionDetails(ctx.db, eq(subscriptions.appId, owner.id)) });
+    const owner = requireOwned(actor, await findApp(ctx.db, c.req.param('appId')), 'member', 'App');
+    return c.json({ subscriptions: await subscriptionDetails(ctx.db, eq(subscriptions.appId, owner.id)) });
   });
 
   /** The approval queue: subscriptions to services the caller may decide on (team admin or owner). */
-  app.get('/subscriptions', (c) => {
+  app.get('/subscriptions', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const { state, serviceId, planId, appTeamId, q, since, limit, cursor } = readQuery(c, queueQuerySchema);
     const deciding = teamsWithRole(actor, 'admin');
@@ -126,7 +127,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
       cursor ? afterCursor(cursor) : undefined,
     );
     // One row more than asked says whether another page exists, without a count query over the whole queue.
-    return c.json(queuePageView(subscriptionDetails(ctx.db, where, limit + 1), limit));
+    return c.json(queuePageView(await subscriptionDetails(ctx.db, where, limit + 1), limit));
   });
 
   return app;

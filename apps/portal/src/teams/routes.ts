@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { teamMembers, teams, users } from '@tollgate/db';
+import { first, teamMembers, teams, users } from '@tollgate/db';
 import { newId, type TeamId, type TeamRole } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import type { Actor } from '../auth/sessions';
@@ -46,10 +46,10 @@ export function teamRoutes(ctx: PortalContext) {
     requirePlatformAdmin(actor);
     const input = await readJson(c, createTeamSchema);
     const ownerId = input.ownerUserId ?? actor.id;
-    if (!ctx.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId)).get()) {
+    if (!(await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId))))) {
       throw badRequest('ownerUserId: no such user');
     }
-    if (ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)).get()) {
+    if (await first(ctx.db.select({ id: teams.id }).from(teams).where(eq(teams.slug, input.slug)))) {
       throw conflict(`The team slug ${input.slug} is taken.`);
     }
     const id = newId('team');
@@ -58,9 +58,9 @@ export function teamRoutes(ctx: PortalContext) {
         ctx.commitChange(
           actor.id,
           { action: 'team.create', targetType: 'team', targetId: id, teamId: id, summary: { name: input.name, slug: input.slug, ownerUserId: ownerId }, after: { name: input.name, slug: input.slug, ownerUserId: ownerId }, affectsGateway: false },
-          (tx) => {
-            const row = tx.insert(teams).values({ id, name: input.name, slug: input.slug }).returning().get();
-            tx.insert(teamMembers).values({ teamId: id, userId: ownerId, role: 'owner' }).run();
+          async (tx) => {
+            const row = (await tx.insert(teams).values({ id, name: input.name, slug: input.slug }).returning())[0]!;
+            await tx.insert(teamMembers).values({ teamId: id, userId: ownerId, role: 'owner' });
             return row;
           },
         ),
@@ -69,17 +69,17 @@ export function teamRoutes(ctx: PortalContext) {
     return c.json({ team: teamView(team, ownerId === actor.id ? 'owner' : myRole(actor, id)) }, 201);
   });
 
-  app.get('/teams', (c) => {
+  app.get('/teams', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const readable = readableTeams(actor);
     const query = ctx.db.select().from(teams).orderBy(asc(teams.name));
-    const rows = readable === null ? query.all() : readable.length ? query.where(inArray(teams.id, readable)).all() : [];
+    const rows = readable === null ? await query : readable.length ? await query.where(inArray(teams.id, readable)) : [];
     return c.json({ teams: rows.map((t) => teamView(t, myRole(actor, t.id))) });
   });
 
-  app.get('/teams/:teamId', (c) => {
+  app.get('/teams/:teamId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'member');
     return c.json({ team: teamView(team, myRole(actor, team.id)) });
   });
@@ -87,15 +87,15 @@ export function teamRoutes(ctx: PortalContext) {
   /** Team admins rename the team and set its monthly spend cap across all its apps (enforced by the gateway). */
   app.patch('/teams/:teamId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
     const changes = await readJson(c, updateTeamSchema);
-    const current = loadTeam(ctx.db, team.id);
+    const current = await loadTeam(ctx.db, team.id);
     const row = await ctx.commitChange(
       actor.id,
       // The budget reaches the gateway's snapshot; a rename alone does not, but one revision bump costs little.
       { action: 'team.update', targetType: 'team', targetId: team.id, teamId: team.id, summary: changes, before: fieldsOf(current, Object.keys(changes)), after: changes },
-      (tx) => tx.update(teams).set(changes).where(eq(teams.id, team.id)).returning().get()!,
+      async (tx) => (await tx.update(teams).set(changes).where(eq(teams.id, team.id)).returning())[0]!,
     );
     return c.json({ team: teamView(row, myRole(actor, team.id)) });
   });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { sessions, users, type Db } from '@tollgate/db';
+import { changedRows, first, sessions, users, type Db } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { generatePassword, hashPassword } from '../auth/passwords';
 import { createChangeCommitter } from '../changes/commit-change';
@@ -19,7 +19,7 @@ export interface FirstAdminResult {
  */
 export async function ensureFirstAdmin(db: Db, email = 'admin@localhost'): Promise<FirstAdminResult> {
   const normalised = email.trim().toLowerCase();
-  const existing = findAdmin(db);
+  const existing = await findAdmin(db);
   if (existing) return { created: false, email: existing.email };
 
   const password = generatePassword();
@@ -31,17 +31,17 @@ export async function ensureFirstAdmin(db: Db, email = 'admin@localhost'): Promi
     await commit(
       null,
     { action: 'user.bootstrap_admin', targetType: 'user', targetId: id, summary: { email: normalised }, after: { email: normalised, role: 'admin' }, affectsGateway: false },
-      (tx) => {
+      async (tx) => {
         // Checked again inside the transaction: another installer run may have won the race meanwhile, and
         // throwing rolls back the audit event too.
-        const admin = tx.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).get();
+        const admin = await findAdmin(tx);
         if (admin) throw new AdminExists(admin.email);
-        const clash = tx.select({ id: users.id }).from(users).where(eq(users.email, normalised)).get();
+        const clash = await first(tx.select({ id: users.id }).from(users).where(eq(users.email, normalised)));
         if (clash) {
           // Promoting someone's account and resetting their password silently would be worse than stopping.
           throw new Error(`a non-admin user ${normalised} already exists; choose another email for the first admin`);
         }
-        tx.insert(users).values({ id, email: normalised, name: 'Administrator', passwordHash, role: 'admin' }).run();
+        await tx.insert(users).values({ id, email: normalised, name: 'Administrator', passwordHash, role: 'admin' });
       },
     );
   } catch (err) {
@@ -57,7 +57,7 @@ class AdminExists extends Error {
   }
 }
 
-const findAdmin = (db: Db) => db.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).get();
+const findAdmin = (db: Db) => first(db.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).limit(1));
 
 export interface AdminPasswordReset {
   email: string;
@@ -73,7 +73,7 @@ export interface AdminPasswordReset {
  * data directory, who could replace the database anyway, so it asks for no old password.
  */
 export async function resetAdminPassword(db: Db, email?: string): Promise<AdminPasswordReset> {
-  const admins = db.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, 'admin')).all();
+  const admins = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, 'admin'));
   const wanted = email?.trim().toLowerCase();
   const admin = wanted ? admins.find((a) => a.email === wanted) : admins.length === 1 ? admins[0] : undefined;
   if (!admin) {
@@ -92,9 +92,9 @@ export async function resetAdminPassword(db: Db, email?: string): Promise<AdminP
   const sessionsEnded = await commit(
     null,
     { action: 'user.reset_admin_password', targetType: 'user', targetId: admin.id, summary: { email: admin.email }, affectsGateway: false },
-    (tx) => {
-      tx.update(users).set({ passwordHash }).where(eq(users.id, admin.id)).run();
-      return tx.delete(sessions).where(eq(sessions.userId, admin.id)).run().changes;
+    async (tx) => {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, admin.id));
+      return changedRows(await tx.delete(sessions).where(eq(sessions.userId, admin.id)));
     },
   );
   return { email: admin.email, password, sessionsEnded };

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { users } from '@tollgate/db';
+import { first, users } from '@tollgate/db';
 import { newId, platformRoles } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requirePlatformAdmin, requireSignedIn } from '../access/policy';
@@ -35,7 +35,7 @@ export function userRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     requirePlatformAdmin(actor);
     const input = await readJson(c, createUserSchema);
-    if (ctx.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get()) {
+    if (await first(ctx.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)))) {
       throw conflict('A user with this email exists.');
     }
     // The initial password is shown in this response only; the person changes it after signing in.
@@ -47,16 +47,16 @@ export function userRoutes(ctx: PortalContext) {
         ctx.commitChange(
           actor.id,
           { action: 'user.create', targetType: 'user', targetId: id, summary: { email: input.email, role: input.role }, after: { email: input.email, name: input.name, role: input.role }, affectsGateway: false },
-          (tx) => tx.insert(users).values({ id, email: input.email, name: input.name, role: input.role, passwordHash }).returning().get(),
+          async (tx) => (await tx.insert(users).values({ id, email: input.email, name: input.name, role: input.role, passwordHash }).returning())[0]!,
         ),
       'A user with this email exists.',
     );
     return c.json({ user: userView(user), password }, 201);
   });
 
-  app.get('/users', (c) => {
+  app.get('/users', async (c) => {
     requirePlatformAdmin(requireSignedIn(c.get('actor')));
-    const rows = ctx.db.select().from(users).orderBy(asc(users.email)).all();
+    const rows = await ctx.db.select().from(users).orderBy(asc(users.email));
     return c.json({ users: rows.map(userView) });
   });
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
-import { webhookDeliveries, webhooks, type Db } from '@tollgate/db';
+import { first, transact, webhookDeliveries, webhooks, type Db } from '@tollgate/db';
 import { isId, type DeliveryId } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import type { WebhookDeliverySettings } from './settings';
@@ -25,8 +25,8 @@ export function createWebhookDeliverer(deps: { db: Db; secrets: SecretBox; setti
   // Redirects are not followed (undici's request never does): a signed body must not be replayed elsewhere.
   const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs });
 
-  function record(id: DeliveryId, values: Partial<typeof webhookDeliveries.$inferInsert>) {
-    db.update(webhookDeliveries).set(values).where(eq(webhookDeliveries.id, id)).run();
+  async function record(id: DeliveryId, values: Partial<typeof webhookDeliveries.$inferInsert>): Promise<void> {
+    await transact(db, (tx) => tx.update(webhookDeliveries).set(values).where(eq(webhookDeliveries.id, id)));
   }
 
   async function post(url: string, secret: string, event: string, id: DeliveryId, body: string) {
@@ -53,17 +53,18 @@ export function createWebhookDeliverer(deps: { db: Db; secrets: SecretBox; setti
   async function deliver(data: DeliverJobData): Promise<void> {
     const id = data.deliveryId;
     if (typeof id !== 'string' || !isId('delivery', id)) return;
-    const row = db
-      .select({ delivery: webhookDeliveries, webhook: webhooks })
-      .from(webhookDeliveries)
-      .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-      .where(eq(webhookDeliveries.id, id))
-      .get();
+    const row = await first(
+      db
+        .select({ delivery: webhookDeliveries, webhook: webhooks })
+        .from(webhookDeliveries)
+        .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+        .where(eq(webhookDeliveries.id, id)),
+    );
     // Gone (the webhook was deleted) or already finished (a duplicate job after a restart): nothing to do.
     if (!row || row.delivery.state !== 'pending') return;
     const attempts = row.delivery.attempts + 1;
     if (!row.webhook.active) {
-      record(id, { state: 'failed', lastError: 'the webhook was deactivated before delivery' });
+      await record(id, { state: 'failed', lastError: 'the webhook was deactivated before delivery' });
       return;
     }
     let status: number | null = null;
@@ -75,11 +76,11 @@ export function createWebhookDeliverer(deps: { db: Db; secrets: SecretBox; setti
       error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : 'request failed';
     }
     if (error === null) {
-      record(id, { state: 'delivered', attempts, lastStatus: status, lastError: null, deliveredAt: Date.now() });
+      await record(id, { state: 'delivered', attempts, lastStatus: status, lastError: null, deliveredAt: Date.now() });
       return;
     }
     const last = attempts >= settings.attempts;
-    record(id, { state: last ? 'failed' : 'pending', attempts, lastStatus: status, lastError: error });
+    await record(id, { state: last ? 'failed' : 'pending', attempts, lastStatus: status, lastError: error });
     if (last) {
       deps.logger.warn({ deliveryId: id, webhookId: row.webhook.id, attempts, error }, 'webhook delivery failed after its last attempt');
       return;

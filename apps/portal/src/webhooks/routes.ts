@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { webhookDeliveries, webhooks } from '@tollgate/db';
+import { first, webhookDeliveries, webhooks } from '@tollgate/db';
 import { isId, newId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { notFound } from '../http/errors';
@@ -59,11 +59,11 @@ const auditView = (w: Pick<WebhookRow, 'url' | 'events' | 'active'>) => ({ url: 
 /** Team webhooks: a team admin manages them, since they send the team's subscription business elsewhere. */
 export function webhookRoutes(ctx: PortalContext) {
   const app = new Hono<PortalEnv>();
-  const findWebhook = (id: string) => (isId('webhook', id) ? ctx.db.select().from(webhooks).where(eq(webhooks.id, id)).get() : undefined);
+  const findWebhook = async (id: string) => (isId('webhook', id) ? first(ctx.db.select().from(webhooks).where(eq(webhooks.id, id))) : undefined);
 
   app.post('/teams/:teamId/webhooks', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
     const input = await readJson(c, createWebhookSchema);
     const id = newId('webhook');
@@ -79,27 +79,28 @@ export function webhookRoutes(ctx: PortalContext) {
         after: auditView({ ...input, active: true }),
         affectsGateway: false,
       },
-      (tx) =>
-        tx
-          .insert(webhooks)
-          .values({ id, teamId: team.id, url: input.url, events: input.events, secret: ctx.secrets.seal(secret), active: true, createdBy: actor.id })
-          .returning()
-          .get(),
+      async (tx) =>
+        (
+          await tx
+            .insert(webhooks)
+            .values({ id, teamId: team.id, url: input.url, events: input.events, secret: ctx.secrets.seal(secret), active: true, createdBy: actor.id })
+            .returning()
+        )[0],
     );
     return c.json(createdWebhookView(row, secret), 201);
   });
 
-  app.get('/teams/:teamId/webhooks', (c) => {
+  app.get('/teams/:teamId/webhooks', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const team = loadTeam(ctx.db, c.req.param('teamId'));
+    const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
-    const rows = ctx.db.select().from(webhooks).where(eq(webhooks.teamId, team.id)).orderBy(asc(webhooks.createdAt), asc(sql`${webhooks}.rowid`)).all();
+    const rows = await ctx.db.select().from(webhooks).where(eq(webhooks.teamId, team.id)).orderBy(asc(webhooks.createdAt), asc(sql`${webhooks}.rowid`));
     return c.json({ webhooks: rows.map(webhookView) });
   });
 
   app.patch('/webhooks/:webhookId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    const current = requireOwned(actor, await findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
     const changes = await readJson(c, updateWebhookSchema);
     const next = { ...current, ...changes };
     const row = await ctx.commitChange(
@@ -114,8 +115,8 @@ export function webhookRoutes(ctx: PortalContext) {
         after: auditView(next),
         affectsGateway: false,
       },
-      (tx) => {
-        const updated = tx.update(webhooks).set(changes).where(eq(webhooks.id, current.id)).returning().get();
+      async (tx) => {
+        const updated = (await tx.update(webhooks).set(changes).where(eq(webhooks.id, current.id)).returning())[0];
         // Deleted by someone else while this request's body was read: nothing to update, nothing to audit.
         if (!updated) throw notFound('Webhook');
         return updated;
@@ -126,7 +127,7 @@ export function webhookRoutes(ctx: PortalContext) {
 
   app.delete('/webhooks/:webhookId', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const current = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    const current = requireOwned(actor, await findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
     await readNoBody(c);
     // Its deliveries go with it (ON DELETE CASCADE); a queued attempt then finds no row and does nothing.
     await ctx.commitChange(
@@ -140,22 +141,23 @@ export function webhookRoutes(ctx: PortalContext) {
         before: auditView(current),
         affectsGateway: false,
       },
-      (tx) => tx.delete(webhooks).where(eq(webhooks.id, current.id)).run(),
+      async (tx) => {
+        await tx.delete(webhooks).where(eq(webhooks.id, current.id));
+      },
     );
     return c.body(null, 204);
   });
 
-  app.get('/webhooks/:webhookId/deliveries', (c) => {
+  app.get('/webhooks/:webhookId/deliveries', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
-    const hook = requireOwned(actor, findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
+    const hook = requireOwned(actor, await findWebhook(c.req.param('webhookId')), 'admin', 'Webhook');
     const { limit } = readQuery(c, deliveriesQuerySchema);
-    const rows = ctx.db
+    const rows = await ctx.db
       .select()
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.webhookId, hook.id))
       .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-      .limit(limit)
-      .all();
+      .limit(limit);
     return c.json({ deliveries: rows.map(deliveryView) });
   });
 

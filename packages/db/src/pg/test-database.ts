@@ -69,3 +69,39 @@ export function bothDatabases(): BothDatabases {
   });
   return both;
 }
+
+/** A test's own database and how to let it go: SQLite in memory, or a fresh PostgreSQL database dropped on close. */
+export interface OwnTestDatabase {
+  db: Db;
+  dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/**
+ * The database a portal test runs on. By default a private in-memory SQLite database; with
+ * TOLLGATE_TEST_DATABASE=postgres a fresh, migrated PostgreSQL database on the test server, dropped on close, so
+ * the same tests run on both (ADR 0040). The pg handle is the SQLite-typed `Db` the portal's code is written to.
+ */
+export async function openOwnTestDatabase(): Promise<OwnTestDatabase> {
+  const dialect = process.env.TOLLGATE_TEST_DATABASE ?? 'sqlite';
+  if (dialect === 'sqlite') {
+    const db = createDb({ path: ':memory:' });
+    return { db, dialect, close: async () => db.$client.close() };
+  }
+  if (dialect !== 'postgres') throw new Error(`TOLLGATE_TEST_DATABASE=${dialect}: use sqlite (the default) or postgres`);
+  const database = await createTestDatabase();
+  try {
+    const pgDb = await openPgDatabase(database.url);
+    return {
+      db: pgDb as unknown as Db,
+      dialect,
+      close: async () => {
+        await pgDb.$client.end();
+        await database.drop();
+      },
+    };
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+}
