@@ -8,10 +8,18 @@ import { portalEnvSchema } from '../../apps/portal/src/config';
 // command, variable and file it names must exist in this repository.
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
 const envOf = (service: string) => compose.services[service].environment as Record<string, string>;
+// What `docker compose` puts for `${VAR:?message}` given the .env the header asks for.
+const dotEnv: Record<string, string> = { TOLLGATE_INTERNAL_TOKEN: 'x'.repeat(32), TOLLGATE_POSTGRES_PASSWORD: 'pg-secret' };
+const interpolate = (value: string) =>
+  value.replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => {
+    if (!(name in dotEnv)) throw new Error(`docker-compose.yml needs ${name}, which the header does not ask for`);
+    return dotEnv[name]!;
+  });
+const resolved = (service: string) => Object.fromEntries(Object.entries(envOf(service)).map(([k, v]) => [k, interpolate(v)]));
 
 describe('docker-compose.yml', () => {
-  it('runs redis, one portal and replicated gateways', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'portal', 'redis']);
+  it('runs PostgreSQL, redis, one portal and replicated gateways', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'portal', 'postgres', 'redis']);
     expect(compose.services.gateway.deploy.replicas).toBeGreaterThan(1);
     expect(compose.services.gateway.depends_on.portal.condition).toBe('service_healthy');
   });
@@ -27,11 +35,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the apps parse, with values their schemas accept', () => {
-    const token = 'x'.repeat(32);
-    const resolve = (env: Record<string, string>) =>
-      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('${TOLLGATE_INTERNAL_TOKEN') ? token : v]));
-    const portalEnv = resolve(envOf('portal'));
-    const gatewayEnv = resolve(envOf('gateway'));
+    const portalEnv = resolved('portal');
+    const gatewayEnv = resolved('gateway');
     expect(Object.keys(portalEnv).every((k) => k in portalEnvSchema.shape)).toBe(true);
     expect(Object.keys(gatewayEnv).every((k) => k in gatewayEnvSchema.shape)).toBe(true);
     expect(portalEnvSchema.safeParse(portalEnv).success).toBe(true);
@@ -41,8 +46,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('queues call records in the Redis the portal consumes, under the same key prefix, kept across Redis restarts', () => {
-    const portal = portalEnvSchema.parse({ ...envOf('portal'), TOLLGATE_INTERNAL_TOKEN: 'x'.repeat(32) });
-    const gateway = gatewayEnvSchema.parse({ ...envOf('gateway'), TOLLGATE_INTERNAL_TOKEN: 'x'.repeat(32) });
+    const portal = portalEnvSchema.parse(resolved('portal'));
+    const gateway = gatewayEnvSchema.parse(resolved('gateway'));
     expect(gateway.TOLLGATE_REDIS_URL).toBeDefined();
     expect(gateway.TOLLGATE_REDIS_URL).toBe(portal.TOLLGATE_REDIS_URL);
     expect(new URL(gateway.TOLLGATE_REDIS_URL!).hostname).toBe('redis');
@@ -50,6 +55,25 @@ describe('docker-compose.yml', () => {
     const redis = compose.services.redis.command as string[];
     expect(redis[redis.indexOf('--appendonly') + 1]).toBe('yes');
     expect(compose.services.redis.volumes).toHaveLength(1);
+  });
+});
+
+describe('docker-compose.yml on PostgreSQL', () => {
+  it('runs the portal on the compose file’s PostgreSQL, with its credentials, once it is ready', () => {
+    const portal = portalEnvSchema.parse(resolved('portal'));
+    const url = new URL(portal.TOLLGATE_DATABASE_URL!);
+    const postgres = resolved('postgres');
+    expect(url.protocol).toBe('postgres:');
+    expect(url.hostname).toBe('postgres');
+    expect(url.port).toBe('5432');
+    expect(url.username).toBe(postgres.POSTGRES_USER);
+    expect(decodeURIComponent(url.password)).toBe(postgres.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+    expect(compose.services.portal.depends_on.postgres.condition).toBe('service_healthy');
+    expect(compose.services.postgres.healthcheck.test).toEqual(['CMD', 'pg_isready', '-U', postgres.POSTGRES_USER, '-d', postgres.POSTGRES_DB]);
+    // Its data survives a container's replacement.
+    expect(compose.services.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    expect(Object.keys(compose.volumes)).toContain('postgres-data');
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { apps, subscriptions } from '@tollgate/db';
+import { apps, subscriptions, transact } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { accessibilityProblems, newContext, screenshot, signIn } from './browser';
 import { startWebPlatform, type WebPlatform } from './platform';
@@ -246,10 +246,10 @@ describe('a queue of 1,000', () => {
     const db = w.platform.portal.db;
     const now = Date.now();
     const appRows = Array.from({ length: 1000 }, (_, i) => ({ id: newId('app'), teamId: consumer.team.id, name: `load-${String(i).padStart(4, '0')}` }));
-    db.transaction((tx) => {
-      for (let i = 0; i < appRows.length; i += 200) tx.insert(apps).values(appRows.slice(i, i + 200)).run();
+    await transact(db, async (tx) => {
+      for (let i = 0; i < appRows.length; i += 200) await tx.insert(apps).values(appRows.slice(i, i + 200));
       const subs = appRows.map((a, i) => ({ id: newId('subscription'), appId: a.id, serviceId: published.service.id, planId: published.plan.id, state: 'pending' as const, requestNote: 'load test', createdAt: now + i, updatedAt: now + i }));
-      for (let i = 0; i < subs.length; i += 200) tx.insert(subscriptions).values(subs.slice(i, i + 200)).run();
+      for (let i = 0; i < subs.length; i += 200) await tx.insert(subscriptions).values(subs.slice(i, i + 200));
     });
     const page = await adminPage();
     const started = Date.now();

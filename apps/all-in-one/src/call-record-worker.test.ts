@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { eq } from 'drizzle-orm';
-import { callBodies, callRecords, createDb, type Db } from '@tollgate/db';
+import { callBodies, callRecords, createDb, first, type Db } from '@tollgate/db';
 import { blankCallRecord, type CallRecord } from '@tollgate/domain';
 import { CallMeter, RejectedBatchError } from '@tollgate/gateway';
 import { startCallRecordWriterThread, writerThreadFile, type CallRecordWriterThread } from './call-record-worker';
@@ -43,7 +43,7 @@ function thread(extra: Partial<Parameters<typeof startCallRecordWriterThread>[0]
   return t;
 }
 
-const stored = (id: string) => db.select().from(callRecords).where(eq(callRecords.id, id)).get();
+const stored = (id: string) => first(db.select().from(callRecords).where(eq(callRecords.id, id)));
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'tollgate-writer-thread-'));
@@ -64,7 +64,7 @@ describe('call-record writer thread', () => {
     const t = thread();
     const r = record();
     await t.write([r]);
-    expect(stored(r.id)?.requestId).toBe(r.requestId);
+    expect((await stored(r.id))?.requestId).toBe(r.requestId);
   });
 
   it('carries a record with captured bodies across the thread boundary unchanged', async () => {
@@ -79,7 +79,7 @@ describe('call-record writer thread', () => {
     // What postMessage does to it, checked on its own: every field a plain value, the bodies strings.
     expect(structuredClone(r)).toEqual(r);
     await thread().write([r]);
-    const row = stored(r.id)!;
+    const row = (await stored(r.id))!;
     expect({ stream: row.stream, ttftMs: row.ttftMs, failed: row.failed, errorCode: row.errorCode, usageProblem: row.usageProblem }).toEqual({
       stream: true,
       ttftMs: 7,
@@ -87,7 +87,7 @@ describe('call-record writer thread', () => {
       errorCode: 'upstream_cut',
       usageProblem: 'usage_missing',
     });
-    const bodies = db.select().from(callBodies).where(eq(callBodies.callRecordId, r.id)).get()!;
+    const bodies = (await first(db.select().from(callBodies).where(eq(callBodies.callRecordId, r.id))))!;
     expect(bodies).toMatchObject({ requestBody: r.bodies!.request, responseBody: r.bodies!.response, requestTruncated: false, responseTruncated: true });
   });
 
@@ -102,9 +102,9 @@ describe('call-record writer thread', () => {
     expect(err?.code).toBe('SQLITE_CONSTRAINT_NOTNULL');
     expect(err?.name).toBe('SqliteError');
     // The batch rolled back whole, as in the portal's own thread.
-    expect(stored(good.id)).toBeUndefined();
+    expect(await stored(good.id)).toBeUndefined();
     await t.write([good]);
-    expect(stored(good.id)).toBeDefined();
+    expect(await stored(good.id)).toBeDefined();
   });
 
   it('refuses a batch that cannot be cloned as rejected (retrying could never succeed), and writes the next one', async () => {
@@ -113,7 +113,7 @@ describe('call-record writer thread', () => {
     await expect(t.write([odd])).rejects.toBeInstanceOf(RejectedBatchError);
     const next = record();
     await t.write([next]);
-    expect(stored(next.id)).toBeDefined();
+    expect(await stored(next.id)).toBeDefined();
   });
 
   it('reports the statements it runs to onStatement', async () => {
@@ -130,7 +130,7 @@ describe('call-record writer thread', () => {
     const writes = batches.map((b) => t.write(b));
     await t.close();
     await Promise.all(writes);
-    for (const b of batches) for (const r of b) expect(stored(r.id)).toBeDefined();
+    for (const b of batches) for (const r of b) expect(await stored(r.id)).toBeDefined();
     await expect(t.write([record()])).rejects.toThrow(/closed/);
   });
 
@@ -141,7 +141,7 @@ describe('call-record writer thread', () => {
     for (const r of records) meter.record(r);
     expect(await meter.close()).toEqual({ lost: 0 });
     await t.close();
-    for (const r of records) expect(stored(r.id)).toBeDefined();
+    for (const r of records) expect(await stored(r.id)).toBeDefined();
   });
 
   it('rejects the batches of a thread that died, and writes them on a new thread when retried', { timeout: 30_000 }, async () => {
@@ -153,6 +153,6 @@ describe('call-record writer thread', () => {
     const small = [record(), record()];
     await t.write(small);
     expect(t.threadId).not.toBe(first);
-    for (const r of small) expect(stored(r.id)).toBeDefined();
+    for (const r of small) expect(await stored(r.id)).toBeDefined();
   });
 });

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { count } from 'drizzle-orm';
-import { callRecords } from '@tollgate/db';
+import { callRecords, first } from '@tollgate/db';
 import { startMockOpenAi, type MockOpenAi } from '@tollgate/providers';
 import { CallMeter, createGatewayApp, createPortalCallRecordSink, createPortalSnapshotClient } from '@tollgate/gateway';
 import { MemoryLimiter } from '@tollgate/limiter';
@@ -77,7 +77,7 @@ describe('config snapshot', () => {
   it('runs zero database statements during 1,000 gateway requests, and meters all of them afterwards', async () => {
     const agent = new Agent({ connections: 20 });
     await t.platform.meter.flush();
-    const before = t.platform.portal.db.select({ n: count() }).from(callRecords).get()!.n;
+    const before = (await first(t.platform.portal.db.select({ n: count() }).from(callRecords)))!.n;
     statements = [];
     const statuses: number[] = [];
     for (let batch = 0; batch < 50; batch++) {
@@ -88,7 +88,7 @@ describe('config snapshot', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(1_000);
     expect(seen.length, seen.slice(0, 3).join('\n').slice(0, 500)).toBe(0);
     await t.platform.meter.flush();
-    const after = t.platform.portal.db.select({ n: count() }).from(callRecords).get()!.n;
+    const after = (await first(t.platform.portal.db.select({ n: count() }).from(callRecords)))!.n;
     expect(after - before).toBe(1_000);
     await agent.close();
   });

@@ -47,9 +47,10 @@ export async function startAllInOne(portalConfig: PortalConfig, gatewayConfig: G
   let gatewayUrl: string | undefined;
   const portal = await createPortalRuntime(portalConfig, logger, { onStatement: hooks.onStatement, promptRunner, ownGatewayUrl: () => gatewayUrl });
   // The meter's batches are written on a thread of their own (ADR 0029), off the loop that serves requests. A
-  // private :memory: database cannot be opened a second time, so there the portal's connection writes them.
-  const writerThread =
-    portalConfig.dbPath === ':memory:' ? undefined : startCallRecordWriterThread({ dbPath: portalConfig.dbPath, logger, onStatement: hooks.onStatement });
+  // private :memory: database cannot be opened a second time, so there the portal's connection writes them; on
+  // PostgreSQL the portal's pool does (the work is the server's, ADR 0040).
+  const onSqliteFile = !portalConfig.databaseUrl && portalConfig.dbPath !== ':memory:';
+  const writerThread = onSqliteFile ? startCallRecordWriterThread({ dbPath: portalConfig.dbPath, logger, onStatement: hooks.onStatement }) : undefined;
   const sink = writerThread ?? { write: createCallRecordWriter(portal.db) };
   const snapshots = new SnapshotHolder();
   // A change to keys, apps or subscriptions comes with a delta, applied without re-indexing (ADR 0032).

@@ -86,7 +86,7 @@ export type SubscriptionAction = SubscriptionDetails['actions'][number];
 /** A page of the approval queue; `nextCursor` asks for the next one. */
 export type QueuePage = ReturnType<typeof queuePageView>;
 export type BulkDecisionInput = z.input<typeof bulkSchema>;
-export type BulkDecision = ReturnType<typeof decideMany>;
+export type BulkDecision = Awaited<ReturnType<typeof decideMany>>;
 export type Prompt = ReturnType<typeof promptView>;
 export type PromptCreate = z.input<typeof createPromptSchema>;
 export type PromptVersion = ReturnType<typeof versionView>;
@@ -160,7 +160,7 @@ export type NotificationList = ReturnType<typeof notificationListView>;
 export type { NotificationPayload };
 import type { documentFor } from './services/openapi';
 /** A service's OpenAPI document as `GET /services/:id/openapi` gives it (JSON), prompt APIs included. */
-export type OpenApiDocument = ReturnType<typeof documentFor>;
+export type OpenApiDocument = Awaited<ReturnType<typeof documentFor>>;
 import type { MeshManifests } from './mesh/model';
 /** `GET /services/:id/mesh` as JSON: the objects to apply, the meshConfig entry (Istio authorizer mode) and notes. */
 export type ServiceMesh = MeshManifests & { service: { id: string; slug: string } };

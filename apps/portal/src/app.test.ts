@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { callRecords } from '@tollgate/db';
+import { callRecords, first } from '@tollgate/db';
 import type { ApiErrorBody } from './http/errors';
 import { callRecord } from './testing/call-record-factory';
 import { fixturePerTest, type PortalFixture } from './testing/portal-fixture';
@@ -116,13 +116,13 @@ describe('request body limit', () => {
     const accepted = await push(`Bearer ${token}`, body);
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ accepted: 1_000, rejected: 0, problems: [] });
-    expect(f.db.select().from(callRecords).where(eq(callRecords.id, records[0]!.id)).get()).toBeDefined();
+    expect(await first(f.db.select().from(callRecords).where(eq(callRecords.id, records[0]!.id)))).toBeDefined();
     // One invalid record costs only itself: the valid ones beside it are stored, and the answer names it.
     const mixed = [callRecord({ id: 'call_valid_beside' }), { ...callRecord({ id: 'call_invalid' }), model: 'm'.repeat(3_000) }];
     const partly = await push(`Bearer ${token}`, JSON.stringify({ records: mixed }));
     expect(await partly.json()).toMatchObject({ accepted: 1, rejected: 1, problems: [{ index: 1, problem: expect.stringMatching(/^records\.1\.model:/) }] });
-    expect(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_valid_beside')).get()).toBeDefined();
-    expect(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_invalid')).get()).toBeUndefined();
+    expect(await first(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_valid_beside')))).toBeDefined();
+    expect(await first(f.db.select().from(callRecords).where(eq(callRecords.id, 'call_invalid')))).toBeUndefined();
 
     const pulled = { bytes: 0 };
     const stranger = await push('Bearer wrong', streamed('x'.repeat(40 * MiB), pulled));

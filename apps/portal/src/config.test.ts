@@ -28,4 +28,12 @@ describe('portal config', () => {
       expect(() => parsePortalConfig({ [name!]: bad }), name).toThrow(new RegExp(name!));
     }
   });
+
+  it('runs on PostgreSQL only when TOLLGATE_DATABASE_URL is a postgres:// URL, and names a wrong one', () => {
+    expect(parsePortalConfig({}).databaseUrl).toBeUndefined();
+    expect(parsePortalConfig({ TOLLGATE_DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+    expect(parsePortalConfig({ TOLLGATE_DATABASE_URL: 'postgres://tollgate@db:5432/tollgate' }).databaseUrl).toBe('postgres://tollgate@db:5432/tollgate');
+    expect(parsePortalConfig({ TOLLGATE_DATABASE_URL: 'postgresql://db/tollgate' }).databaseUrl).toBe('postgresql://db/tollgate');
+    expect(() => parsePortalConfig({ TOLLGATE_DATABASE_URL: 'mysql://db/tollgate' })).toThrow(/TOLLGATE_DATABASE_URL: a postgres:\/\/ or postgresql:\/\/ URL/);
+  });
 });

@@ -15,6 +15,11 @@ export const defaultMaxBodyBytes = 1024 * 1024;
 export const portalEnvSchema = z.object({
   TOLLGATE_DATA_DIR: z.string().min(1).default('./data'),
   TOLLGATE_DB_PATH: z.string().min(1).optional(),
+  /** Set: the portal's database is this PostgreSQL (ADR 0040) instead of SQLite in the data directory. Empty = unset. */
+  TOLLGATE_DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL').optional(),
+  ),
   TOLLGATE_MASTER_KEY: z.string().min(1).optional(),
   TOLLGATE_PORTAL_HOST: z.string().min(1).default('127.0.0.1'),
   TOLLGATE_PORTAL_PORT: port.default(8080),
@@ -54,7 +59,10 @@ export const portalEnvSchema = z.object({
 
 export interface PortalConfig {
   dataDir: string;
+  /** The SQLite file, when `databaseUrl` is unset. */
   dbPath: string;
+  /** A PostgreSQL URL: the portal runs on it instead of SQLite. */
+  databaseUrl?: string;
   masterKey?: string;
   host: string;
   port: number;
@@ -94,6 +102,7 @@ export function parsePortalConfig(env: NodeJS.ProcessEnv): PortalConfig {
   return {
     dataDir,
     dbPath: e.TOLLGATE_DB_PATH ?? path.join(dataDir, 'tollgate.db'),
+    ...(e.TOLLGATE_DATABASE_URL ? { databaseUrl: e.TOLLGATE_DATABASE_URL } : {}),
     masterKey: e.TOLLGATE_MASTER_KEY,
     host: e.TOLLGATE_PORTAL_HOST,
     port: e.TOLLGATE_PORTAL_PORT,

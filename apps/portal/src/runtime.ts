@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { createDb, type Db } from '@tollgate/db';
+import { closeDatabase, createDb, type Db } from '@tollgate/db';
 import type { JobQueue } from '@tollgate/jobs';
 import type { PortalConfig } from './config';
 import { createPortalApp } from './app';
@@ -50,9 +50,8 @@ export async function createPortalRuntime(
   hooks: { onStatement?: (sql: string) => void; promptRunner?: PromptRunner; ownGatewayUrl?: () => string | undefined } = {},
 ): Promise<PortalRuntime> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  mkdirSync(path.dirname(config.dbPath), { recursive: true });
   const secrets = createSecretBox(loadMasterKey(config));
-  const db = createDb({ path: config.dbPath, onStatement: hooks.onStatement });
+  const db = await openPortalDatabase(config, logger, hooks.onStatement);
   const admin = await ensureFirstAdmin(db, config.adminEmail);
   const upgraded = await releaseWhatWasServedBeforeUpgrade(db);
   if (upgraded.length) logger.info({ services: upgraded }, 'released the working copies the gateway served before releases were served');
@@ -105,9 +104,25 @@ export async function createPortalRuntime(
       await notifier.close();
       // The job being written finishes; jobs still waiting stay in Redis for the next start.
       await callRecordWorker?.close();
-      db.$client.close();
+      await closeDatabase(db);
     },
   };
+}
+
+/**
+ * SQLite in the data directory, or with TOLLGATE_DATABASE_URL the PostgreSQL it names, migrated either way
+ * (ADR 0040). pg is loaded only then: the embedded default never loads it.
+ */
+async function openPortalDatabase(config: PortalConfig, logger: Logger, onStatement?: (sql: string) => void): Promise<Db> {
+  if (!config.databaseUrl) {
+    mkdirSync(path.dirname(config.dbPath), { recursive: true });
+    return createDb({ path: config.dbPath, onStatement });
+  }
+  const { openPgDatabase } = await import('@tollgate/db/pg');
+  const db = await openPgDatabase(config.databaseUrl, {
+    onIdleError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens another'),
+  });
+  return db as unknown as Db;
 }
 
 export function announceFirstAdmin(runtime: PortalRuntime): void {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, ne } from 'drizzle-orm';
 import { apiKeys, apis, appCredentials, apps, auditEvents, invitations, modelRoutes, plans, promptVersions, prompts, providers, services, subscriptions, teamMembers, teams, upstreamCredentials, users } from '@tollgate/db';
-import { notifications, webhookDeliveries, webhooks } from '@tollgate/db';
+import { first, notifications, webhookDeliveries, webhooks } from '@tollgate/db';
 import { insertCallRecords } from './call-records/store';
 import { waitFor } from './notifications/test-market';
 import { callRecord } from './testing/call-record-factory';
@@ -162,13 +162,15 @@ describe('tenant isolation', () => {
   const expectNoLeak = (text: string, route: string) => {
     for (const secret of secrets) expect(text, `${route} leaks ${secret}`).not.toContain(secret);
   };
-  const auditCountOf = (user: TestUser) => f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id)).all().length;
+  const auditCountOf = async (user: TestUser) => (await f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id))).length;
   /** Webhooks, their deliveries and notifications: a refused call changes none of them. */
-  const dumpNotifyState = () => JSON.stringify([webhooks, webhookDeliveries, notifications].map((t) => f.db.select().from(t).all()));
-  const dumpTeamState = () =>
+  const dumpNotifyState = async () => JSON.stringify(await Promise.all([webhooks, webhookDeliveries, notifications].map((t) => f.db.select().from(t))));
+  const dumpTeamState = async () =>
     JSON.stringify(
-      [teams, teamMembers, invitations, services, apis, plans, modelRoutes, prompts, promptVersions, apps, apiKeys, appCredentials, subscriptions, providers, upstreamCredentials, users].map((t) =>
-        f.db.select().from(t).all(),
+      await Promise.all(
+        [teams, teamMembers, invitations, services, apis, plans, modelRoutes, prompts, promptVersions, apps, apiKeys, appCredentials, subscriptions, providers, upstreamCredentials, users].map((t) =>
+          f.db.select().from(t),
+        ),
       ),
     );
 
@@ -207,7 +209,7 @@ describe('tenant isolation', () => {
     const jwt = (await a('POST', `/api/apps/${app.id}/jwt-credentials`, { issuer: 'https://alpha-idp.example.test', jwksUrl: 'https://alpha-idp.example.test/jwks', audiences: ['alpha-audience'], subject: 'alpha-jwt-subject' })).body.credential;
     const workload = (await a('POST', `/api/apps/${app.id}/workload-credentials`, { spiffeId: 'spiffe://alpha.example/ns/alpha-shop/sa/alpha-checkout' })).body.credential;
     const sub = (await a('POST', `/api/apps/${app.id}/subscriptions`, { planId: plan.id, note: 'alpha private note' })).body.subscription;
-    insertCallRecords(f.db, [
+    await insertCallRecords(f.db, [
       callRecord({ id: 'call_alpha_record', appId: app.id, serviceId: svc.id, teamId: teamA, bodies: { request: '{"q":"alpha-captured-body"}', response: null, requestTruncated: false, responseTruncated: false } }),
     ]);
     // A webhook to a closed loopback port (its deliveries fail fast), and a request by the member so the owner
@@ -215,9 +217,9 @@ describe('tenant isolation', () => {
     const hook = (await a('POST', `/api/teams/${teamA}/webhooks`, { url: 'http://127.0.0.1:9/alpha-hook-path' })).body;
     const secondApp = (await a('POST', `/api/teams/${teamA}/apps`, { name: 'Alpha Second App' })).body.app;
     await f.api('POST', `/api/apps/${secondApp.id}/subscriptions`, { cookie: memberA.cookie, body: { planId: plan.id, note: 'alpha second note' }, expect: 201 });
-    const notification = await waitFor(() => f.db.select().from(notifications).where(eq(notifications.userId, ownerA.id)).get(), 'team A’s notification');
+    const notification = await waitFor(() => first(f.db.select().from(notifications).where(eq(notifications.userId, ownerA.id))), 'team A’s notification');
     // Settled (failed, unless something answers on port 9), so the state dumps below do not move on their own.
-    const delivery = await waitFor(() => f.db.select().from(webhookDeliveries).where(ne(webhookDeliveries.state, 'pending')).get(), 'team A’s delivery to settle');
+    const delivery = await waitFor(() => first(f.db.select().from(webhookDeliveries).where(ne(webhookDeliveries.state, 'pending'))), 'team A’s delivery to settle');
     const invited = (await a('POST', `/api/teams/${teamA}/invitations`, { email: 'alpha-invitee@example.test', role: 'admin' })).body;
 
     // Team B has its own things, so the lists it reads are not empty by accident.
@@ -227,7 +229,7 @@ describe('tenant isolation', () => {
     await b('POST', `/api/services/${bSvc.id}/lifecycle`, { state: 'published' }, 200);
     const bApp = (await b('POST', `/api/teams/${teamB}/apps`, { name: 'Bravo App' })).body.app;
     const bSub = (await b('POST', `/api/apps/${bApp.id}/subscriptions`, { planId: bPlan.id })).body.subscription;
-    insertCallRecords(f.db, [callRecord({ id: 'call_bravo_record', appId: bApp.id, serviceId: bSvc.id })]);
+    await insertCallRecords(f.db, [callRecord({ id: 'call_bravo_record', appId: bApp.id, serviceId: bSvc.id })]);
     Object.assign(own, { service: bSvc.id, app: bApp.id, subscription: bSub.id });
     own.webhook = (await b('POST', `/api/teams/${teamB}/webhooks`, { url: 'http://127.0.0.1:9/bravo-hook' })).body.webhook.id;
 
@@ -287,9 +289,9 @@ describe('tenant isolation', () => {
   });
 
   it('refuses team B everything of team A, changing nothing and leaking nothing', async () => {
-    const before = dumpTeamState();
-    const notifyBefore = dumpNotifyState();
-    const auditBefore = auditCountOf(ownerB);
+    const before = await dumpTeamState();
+    const notifyBefore = await dumpNotifyState();
+    const auditBefore = await auditCountOf(ownerB);
     for (const c of table) {
       // Twice: with a valid body, and with none, so access is checked before the body is read.
       for (const withBody of c.body ? [true, false] : [true]) {
@@ -308,9 +310,9 @@ describe('tenant isolation', () => {
         expectNoLeak(JSON.stringify(shown), label);
       }
     }
-    expect(dumpTeamState()).toBe(before);
-    expect(dumpNotifyState()).toBe(notifyBefore);
-    expect(auditCountOf(ownerB)).toBe(auditBefore);
+    expect(await dumpTeamState()).toBe(before);
+    expect(await dumpNotifyState()).toBe(notifyBefore);
+    expect(await auditCountOf(ownerB)).toBe(auditBefore);
   });
 
   it('lists only team B’s own things to team B', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { notifications } from '@tollgate/db';
+import { eq, sql } from 'drizzle-orm';
+import { first, isPostgres, notifications, selectRaw } from '@tollgate/db';
 import { waitFor } from './notifications/test-market';
 import { createPortalFixture, type PortalFixture, type TestUser } from './testing/portal-fixture';
 
@@ -107,10 +107,16 @@ describe('unknown fields in write bodies', () => {
     });
   const byRoute = (route: string) => table.find((c) => c.route === route)!;
   /** Every table, row by row: a refused write leaves all of them as they were. */
-  const dump = () => {
-    const client = f.db.$client;
-    const tables = client.prepare("select name from sqlite_master where type = 'table' order by name").all() as Array<{ name: string }>;
-    return JSON.stringify(tables.map(({ name }) => [name, client.prepare(`select * from "${name}"`).all()]));
+  const dump = async () => {
+    const tables = await selectRaw<{ name: string }>(
+      f.db,
+      isPostgres(f.db)
+        ? sql`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`
+        : sql`select name from sqlite_master where type = 'table' order by name`,
+    );
+    const rows = async (name: string) => (await selectRaw<unknown>(f.db, sql.raw(`select * from "${name}"`))).map((row) => JSON.stringify(row));
+    // Sorted: PostgreSQL promises no row order without ORDER BY, and a rolled-back write may leave it changed.
+    return JSON.stringify(await Promise.all(tables.map(async ({ name }) => [name, (await rows(name)).sort()])));
   };
 
   beforeAll(async () => {
@@ -142,7 +148,7 @@ describe('unknown fields in write bodies', () => {
     const consumerTeam = (await f.createTeam({ slug: 'consumer', ownerUserId: consumer.id })).id;
     const consumerApp = (await as(consumer)('POST', `/api/teams/${consumerTeam}/apps`, { name: 'Their app' })).body.app;
     const sub = (await as(consumer)('POST', `/api/apps/${consumerApp.id}/subscriptions`, { planId: plan.id })).body.subscription;
-    const notification = await waitFor(() => f.db.select().from(notifications).where(eq(notifications.userId, admin.id)).get(), 'the admin’s notification');
+    const notification = await waitFor(() => first(f.db.select().from(notifications).where(eq(notifications.userId, admin.id))), 'the admin’s notification');
     // Made after the request, so no delivery is in flight while state is compared.
     const webhook = (await a('POST', `/api/teams/${teamId}/webhooks`, { url: 'https://hooks.example.test/first' })).body.webhook;
     const invited = (await a('POST', `/api/teams/${teamId}/invitations`, { email: 'invitee@example.test', role: 'member' })).body;
@@ -183,13 +189,13 @@ describe('unknown fields in write bodies', () => {
 
   it('refuses a valid body plus an unknown field with 400 naming it, on every write route, changing nothing', async () => {
     for (const c of table.filter((row) => !row.lenient)) {
-      const before = dump();
+      const before = await dump();
       const res = await call(c, bodyOf(c, { bogusField: 1 }));
       expect(res.status, c.route).toBe(400);
       // Only the unknown field is named: the rest of the body is valid, so this is the reason for the 400.
       const takes = c.body === 'none' ? 'this API takes no body' : 'this API takes [^;]+';
       expect(res.body.error.message, c.route).toMatch(new RegExp(`^bogusField: unknown field \\(${takes}\\)$`));
-      expect(dump(), c.route).toBe(before);
+      expect(await dump(), c.route).toBe(before);
     }
   });
 

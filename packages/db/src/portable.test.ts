@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId, type TeamId } from '@tollgate/domain';
 import { teams } from './schema';
-import { changedRows, first, isPostgres, isUniqueViolation, transact } from './portable';
+import { changedRows, first, isPostgres, isUniqueViolation, jsonArrayElements, selectRaw, transact } from './portable';
 import { createDb, type Db } from './client';
 import { bothDatabases } from './pg/test-database';
 
@@ -184,5 +184,49 @@ describe('a read-only transact', () => {
       other.$client.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.each(dialects)('jsonArrayElements on %s', (_name, db) => {
+  // A document as a column of a one-row table: jsonb on PostgreSQL, as the portal's JSON columns are there.
+  const docs = (json: string | null) => (isPostgres(db()) ? sql`(select ${json}::jsonb as doc) d` : sql`(select ${json} as doc) d`);
+  const release = JSON.stringify({
+    rest: { hosts: ['b.example', 'a.example'] },
+    models: [{ name: 'm1', targets: [{ providerId: 'prv_1', weight: 1 }, { providerId: 'prv_2' }] }, { name: 'm2', targets: [{ providerId: 'prv_3' }] }, { name: 'm3', targets: [] }],
+  });
+
+  it('lists the strings of an array at a path, and none for a null document or a missing path', async () => {
+    const hosts = jsonArrayElements(db(), sql`d.doc`, ['rest', 'hosts'], 'h');
+    const read = async (json: string | null) => (await selectRaw<{ host: string }>(db(), sql`select ${hosts.text} as "host" from ${docs(json)}, ${hosts.from}`)).map((r) => r.host).sort();
+    expect(await read(release)).toEqual(['a.example', 'b.example']);
+    expect(await read(null)).toEqual([]);
+    expect(await read(JSON.stringify({ rest: {} }))).toEqual([]);
+    expect(await read(JSON.stringify({}))).toEqual([]);
+  });
+
+  it('lists an array that is the document itself, for a filter with exists', async () => {
+    const tags = jsonArrayElements(db(), sql`d.doc`, [], 'tag');
+    const has = async (tag: string) =>
+      (await selectRaw<{ n: number }>(db(), sql`select count(*) as "n" from ${docs('["billing","pets"]')} where exists (select 1 from ${tags.from} where ${tags.text} = ${tag})`))[0]!.n;
+    expect(Number(await has('pets'))).toBe(1);
+    expect(Number(await has('pet'))).toBe(0);
+  });
+
+  it('reads a field of object elements, nested one array inside another', async () => {
+    const models = jsonArrayElements(db(), sql`d.doc`, ['models'], 'm');
+    const targets = jsonArrayElements(db(), models.json, ['targets'], 't');
+    const rows = await selectRaw<{ model: string; provider: string }>(
+      db(),
+      sql`select ${models.field('name')} as "model", ${targets.field('providerId')} as "provider" from ${docs(release)}, ${models.from}, ${targets.from}`,
+    );
+    expect(rows.map((r) => `${r.model}:${r.provider}`).sort()).toEqual(['m1:prv_1', 'm1:prv_2', 'm2:prv_3']);
+    const using = async (providerId: string) =>
+      (await selectRaw(db(), sql`select 1 as "one" from ${docs(release)} where exists (select 1 from ${models.from}, ${targets.from} where ${targets.field('providerId')} = ${providerId})`)).length;
+    expect([await using('prv_3'), await using('prv_9')]).toEqual([1, 0]);
+  });
+
+  it('refuses a key or alias that is not a plain name, since it is written into the SQL', () => {
+    expect(() => jsonArrayElements(db(), sql`d.doc`, ["x') or 1=1 --"], 'h')).toThrow(/not a JSON key/);
+    expect(() => jsonArrayElements(db(), sql`d.doc`, [], 'h; drop table teams').field('a')).toThrow(/not a JSON key/);
   });
 });

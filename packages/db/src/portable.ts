@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { is, type SQL } from 'drizzle-orm';
+import { is, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { PgDatabase } from 'drizzle-orm/pg-core';
 import type { Db } from './client';
 
@@ -114,6 +114,12 @@ export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T> | T, opti
 
 const isThenable = <T>(value: PromiseLike<T> | T): value is PromiseLike<T> => typeof (value as { then?: unknown } | null)?.then === 'function';
 
+/** Closes the database: better-sqlite3's connection, or node-postgres' pool (waiting for its clients to finish). */
+export async function closeDatabase(db: Db): Promise<void> {
+  if (isPostgres(db)) await (db.$client as unknown as { end: () => Promise<void> }).end();
+  else db.$client.close();
+}
+
 /** The first row of a query's result, or undefined: SQLite's `.get()`, on both databases. */
 export async function first<T>(rows: PromiseLike<T[]>): Promise<T | undefined> {
   return (await rows)[0];
@@ -150,4 +156,48 @@ export function isUniqueViolation(err: unknown): boolean {
     if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') return true;
   }
   return false;
+}
+
+/**
+ * The elements of a JSON array, as a table to join or to search with `exists`: the SQL differs between the
+ * dialects (SQLite's `json_each`, PostgreSQL's `jsonb_array_elements`), and this is the one place that knows it.
+ * `from` goes in a FROM clause; `text` is an element that is a string, as text; `field(key)` a string field of an
+ * element that is an object, as text; `json` the element itself, to look into further (`jsonArrayElements(db,
+ * outer.json, ['targets'], 'inner')`). A document that is null, or has nothing at `path`, has no elements.
+ * On PostgreSQL the document must be `jsonb` (every JSON column but `services.openapi`, ADR 0039).
+ */
+export interface JsonArrayElements {
+  from: SQL;
+  text: SQL;
+  json: SQL;
+  field(key: string): SQL;
+}
+
+// Keys and aliases are written into the SQL (PostgreSQL cannot tell `jsonb -> $1`'s text from its int), so they
+// are the code's own names, never input.
+const jsonName = (name: string): string => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a JSON key or alias the SQL may name: ${name}`);
+  return name;
+};
+
+export function jsonArrayElements(db: Db, doc: SQLWrapper, path: readonly string[], alias: string): JsonArrayElements {
+  const a = sql.raw(jsonName(alias));
+  const keys = path.map(jsonName);
+  if (isPostgres(db)) {
+    const at = keys.length ? sql.raw(keys.map((k) => ` -> '${k}'`).join('')) : sql``;
+    return {
+      from: sql`jsonb_array_elements(${doc}${at}) as ${a}(value)`,
+      // `#>> '{}'`: the element as text, a string without its quotes.
+      text: sql`(${a}.value #>> '{}')`,
+      json: sql`${a}.value`,
+      field: (key) => sql`(${a}.value ->> ${sql.raw(`'${jsonName(key)}'`)})`,
+    };
+  }
+  const at = sql.raw(`'$${keys.map((k) => `.${k}`).join('')}'`);
+  return {
+    from: sql`json_each(${doc}, ${at}) as ${a}`,
+    text: sql`${a}.value`,
+    json: sql`${a}.value`,
+    field: (key) => sql`json_extract(${a}.value, ${sql.raw(`'$.${jsonName(key)}'`)})`,
+  };
 }

@@ -1,6 +1,6 @@
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { AuditEventId, DeliveryId, NotificationId, TeamId, UsageProblem, UserId, WebhookId } from '@tollgate/domain';
-import { createdAt } from './columns';
+import { createdAt, insertionSeq } from './columns';
 import { teams, users } from './schema-people';
 
 export const callRecords = sqliteTable(
@@ -131,6 +131,8 @@ export const auditEvents = sqliteTable(
     /** The changed fields as they were and as they became; null for a creation's before or a deletion's after. */
     before: text('before', { mode: 'json' }).$type<Record<string, unknown>>(),
     after: text('after', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Insertion order, for events at the same millisecond (one change's are: columns.ts). */
+    seq: insertionSeq(),
   },
   (t) => [index('audit_events_team_idx').on(t.teamId, t.at), index('audit_events_target_idx').on(t.targetType, t.targetId)],
 );
@@ -164,6 +166,8 @@ export const webhooks = sqliteTable(
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     createdBy: text('created_by').$type<UserId>().references(() => users.id),
     createdAt: createdAt(),
+    /** Insertion order, for rows created in the same millisecond (columns.ts). */
+    seq: insertionSeq(),
   },
   (t) => [index('webhooks_team_idx').on(t.teamId)],
 );
@@ -181,6 +185,11 @@ export const webhookDeliveries = sqliteTable(
     lastStatus: integer('last_status'),
     lastError: text('last_error'),
     deliveredAt: integer('delivered_at'),
+    /**
+     * Until when one sender holds the delivery's current attempt (epoch ms): another portal's job or sweep leaves
+     * it alone meanwhile, so one attempt is one request to the receiver. A sender that died frees it by expiry.
+     */
+    leasedUntil: integer('leased_until'),
     createdAt: createdAt(),
   },
   (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_state_idx').on(t.state)],

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { ApiId, AppId, ApprovalMode, CorsPolicy, CredentialId, KeyId, KeyLocations, SnapshotJwtCredential, SnapshotRestApi, SnapshotUpstream, TrafficPolicy, LifecycleState, ModelPrice, ModelRouteId, ModelTarget, PlanId, PlanLimits, PromptId, PromptSpecJson, PromptVersionId, ProviderId, ProviderType, RateLimits, ReleaseId, ServiceId, ServiceKind, SubscriptionId, SubscriptionState, TeamId, UserId } from '@tollgate/domain';
-import { createdAt } from './columns';
+import { createdAt, insertionSeq } from './columns';
 import { teams, users } from './schema-people';
 
 export * from './schema-people';
@@ -105,6 +105,8 @@ export const plans = sqliteTable(
     /** `public` plans are offered to every team that sees the service; `team` plans only to the publishing team. */
     visibility: text('visibility').$type<'public' | 'team'>().notNull().default('public'),
     createdAt: createdAt(),
+    /** Insertion order, for rows created in the same millisecond (columns.ts). */
+    seq: insertionSeq(),
   },
   (t) => [index('plans_service_idx').on(t.serviceId)],
 );

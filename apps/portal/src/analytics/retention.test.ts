@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
-import { callBodies, callRecords, callRollups, createDb, type Db, type RollupLevel } from '@tollgate/db';
+import { callBodies, callRecords, callRollups, createDb, first, type Db, type RollupLevel } from '@tollgate/db';
 import { createInProcessQueue, type JobQueue } from '@tollgate/jobs';
 import { parsePortalConfig } from '../config';
 import { createCallRecordWriter } from '../call-records/store';
@@ -33,9 +33,9 @@ function fileDb(statements: string[] = []): { db: Db; file: string } {
   return { db, file };
 }
 
-const rows = (db: Db, table: typeof callRecords | typeof callBodies) => db.select({ n: count() }).from(table).get()!.n;
-const rollupStarts = (db: Db, level: RollupLevel) =>
-  db.select({ t: callRollups.bucketStart }).from(callRollups).where(eq(callRollups.level, level)).orderBy(callRollups.bucketStart).all().map((r) => r.t);
+const rows = async (db: Db, table: typeof callRecords | typeof callBodies) => (await first(db.select({ n: count() }).from(table)))!.n;
+const rollupStarts = async (db: Db, level: RollupLevel) =>
+  (await db.select({ t: callRollups.bucketStart }).from(callRollups).where(eq(callRollups.level, level)).orderBy(callRollups.bucketStart)).map((r) => r.t);
 const withBodies = (at: number, id: string) =>
   callRecord({ id, startedAt: at, bodies: { request: '{"q":1}', response: '{"a":2}', requestTruncated: false, responseTruncated: false } });
 
@@ -43,7 +43,7 @@ describe('retention', () => {
   it('deletes raw records with their bodies and each rollup level past its own horizon, keeping the rest', async () => {
     const { db } = fileDb();
     const rawHorizon = now - 2 * day;
-    createCallRecordWriter(db)([
+    await createCallRecordWriter(db)([
       withBodies(now - day / 2, 'call_fresh'),
       withBodies(rawHorizon, 'call_on_the_horizon'),
       withBodies(rawHorizon - 1, 'call_just_past'),
@@ -51,21 +51,21 @@ describe('retention', () => {
       withBodies(now - 5 * day, 'call_older'),
       withBodies(now - 40 * day, 'call_ancient'),
     ]);
-    const before = { minute: rollupStarts(db, 'minute'), hour: rollupStarts(db, 'hour'), day: rollupStarts(db, 'day') };
+    const before = { minute: await rollupStarts(db, 'minute'), hour: await rollupStarts(db, 'hour'), day: await rollupStarts(db, 'day') };
 
     const result = await enforceRetention(db, settings, now);
 
-    const kept = db.select({ id: callRecords.id }).from(callRecords).orderBy(callRecords.id).all().map((r) => r.id);
+    const kept = (await db.select({ id: callRecords.id }).from(callRecords).orderBy(callRecords.id)).map((r) => r.id);
     expect(kept).toEqual(['call_fresh', 'call_on_the_horizon']);
-    expect(db.select({ id: callBodies.callRecordId }).from(callBodies).orderBy(callBodies.callRecordId).all().map((r) => r.id)).toEqual(kept);
+    expect((await db.select({ id: callBodies.callRecordId }).from(callBodies).orderBy(callBodies.callRecordId)).map((r) => r.id)).toEqual(kept);
     // A bucket goes only once it has ended before its level's horizon.
     const keptFrom = (level: RollupLevel, days: number, width: number) => before[level].filter((t) => t + width > now - days * day);
-    expect(rollupStarts(db, 'minute')).toEqual(keptFrom('minute', 1, 60_000));
-    expect(rollupStarts(db, 'minute')).toHaveLength(1);
-    expect(rollupStarts(db, 'hour')).toEqual(keptFrom('hour', 3, 3_600_000));
-    expect(rollupStarts(db, 'hour')).toHaveLength(4);
+    expect(await rollupStarts(db, 'minute')).toEqual(keptFrom('minute', 1, 60_000));
+    expect(await rollupStarts(db, 'minute')).toHaveLength(1);
+    expect(await rollupStarts(db, 'hour')).toEqual(keptFrom('hour', 3, 3_600_000));
+    expect(await rollupStarts(db, 'hour')).toHaveLength(4);
     // 0 keeps the day level forever.
-    expect(rollupStarts(db, 'day')).toEqual(before.day);
+    expect(await rollupStarts(db, 'day')).toEqual(before.day);
     expect(result).toEqual({ records: 4, bodies: 4, rollups: { minute: 5, hour: 2, day: 0 } });
     // Running again finds nothing more.
     expect(await enforceRetention(db, settings, now)).toEqual({ records: 0, bodies: 0, rollups: { minute: 0, hour: 0, day: 0 } });
@@ -76,18 +76,18 @@ describe('retention', () => {
     // Half a minute past a minute edge: the minute bucket holding the horizon keeps calls from before it too.
     const at = now + 30_000;
     const horizon = at - day;
-    createCallRecordWriter(db)([callRecord({ startedAt: horizon - 10_000 }), callRecord({ startedAt: horizon - 60_000 })]);
+    await createCallRecordWriter(db)([callRecord({ startedAt: horizon - 10_000 }), callRecord({ startedAt: horizon - 60_000 })]);
     await enforceRetention(db, { ...settings, rawDays: 0 }, at);
-    expect(rollupStarts(db, 'minute')).toEqual([horizon - 30_000]);
+    expect(await rollupStarts(db, 'minute')).toEqual([horizon - 30_000]);
     // rawDays 0: raw records are kept forever.
-    expect(rows(db, callRecords)).toBe(2);
+    expect(await rows(db, callRecords)).toBe(2);
   });
 
   it('deletes in bounded chunks, releasing the write lock between them so another writer gets in', async () => {
     const statements: string[] = [];
     const { db, file } = fileDb(statements);
     const old = Array.from({ length: 60 }, (_, i) => callRecord({ startedAt: now - 10 * day - i * 60_000 }));
-    createCallRecordWriter(db)(old);
+    await createCallRecordWriter(db)(old);
     // A second connection, as another portal process would hold, that will not wait for the lock at all.
     const other = new Database(file, { timeout: 0 });
     let otherWrites = 0;
@@ -105,12 +105,12 @@ describe('retention', () => {
     // 60 rows at 7 a statement: 8 full chunks and the one that finds fewer.
     expect(deletes).toHaveLength(9);
     expect(otherWrites).toBeGreaterThanOrEqual(8);
-    expect(rows(db, callRecords)).toBe(0);
+    expect(await rows(db, callRecords)).toBe(0);
   });
 
   it('stops between chunks when told to (a portal shutting down), leaving the rest to the next run', async () => {
     const { db } = fileDb();
-    createCallRecordWriter(db)(Array.from({ length: 30 }, (_, i) => callRecord({ startedAt: now - 10 * day - i * 60_000 })));
+    await createCallRecordWriter(db)(Array.from({ length: 30 }, (_, i) => callRecord({ startedAt: now - 10 * day - i * 60_000 })));
     const stop = new AbortController();
     let chunks = 0;
     const result = await enforceRetention(db, settings, now, {
@@ -122,7 +122,7 @@ describe('retention', () => {
     });
     // Two pauses, then the abort seen after the third chunk: 15 of 30 gone, and no rollup level touched.
     expect(result).toEqual({ records: 15, bodies: 0, rollups: { minute: 0, hour: 0, day: 0 } });
-    expect(rows(db, callRecords)).toBe(15);
+    expect(await rows(db, callRecords)).toBe(15);
     expect((await enforceRetention(db, settings, now)).records).toBe(15);
   });
 });
@@ -153,7 +153,7 @@ describe('scheduled retention', () => {
 
   it('runs on its schedule against the clock it is given', async () => {
     const { db } = fileDb();
-    createCallRecordWriter(db)([callRecord({ startedAt: now - day }), callRecord({ startedAt: now - 3 * day })]);
+    await createCallRecordWriter(db)([callRecord({ startedAt: now - day }), callRecord({ startedAt: now - 3 * day })]);
     const jobs = createInProcessQueue();
     open.push(jobs);
     let clock = now - 3 * day;
@@ -163,12 +163,12 @@ describe('scheduled retention', () => {
     while (runs < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // Nothing is past its horizon yet at that clock.
     expect(runs).toBeGreaterThanOrEqual(2);
-    expect(rows(db, callRecords)).toBe(2);
+    expect(await rows(db, callRecords)).toBe(2);
     clock = now;
-    while (rows(db, callRecords) === 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(rows(db, callRecords)).toBe(1);
+    while ((await rows(db, callRecords)) === 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await rows(db, callRecords)).toBe(1);
     clock = now + 10 * day;
-    while (rows(db, callRecords) === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(rows(db, callRecords)).toBe(0);
+    while ((await rows(db, callRecords)) === 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await rows(db, callRecords)).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RollupLevel } from '@tollgate/db';
+import { sql, type SQL } from 'drizzle-orm';
+import { selectRaw, type RollupLevel } from '@tollgate/db';
 import type { CallRecord } from '@tollgate/domain';
 import { createCallRecordWriter } from '../call-records/store';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
@@ -25,7 +26,8 @@ let world: AnalyticsWorld;
 type Dim = 'team' | 'service' | 'api' | 'app' | 'model' | 'statusClass';
 const dims: Dim[] = ['team', 'service', 'api', 'app', 'model', 'statusClass'];
 type Row = Record<string, number | string | Buffer | null>;
-const all = (sql: string, ...params: unknown[]) => f.db.$client.prepare(sql).all(...params) as Row[];
+// Raw SQL that runs on both databases: aliases are quoted (PostgreSQL folds unquoted ones to lower case).
+const all = (query: SQL) => selectRaw<Row>(f.db, query);
 
 /** A raw record's value of each dimension, as the rollups keep it ('' when absent). */
 const rawValue: Record<Dim, (r: Row) => string> = {
@@ -47,7 +49,7 @@ const rollupValue: Record<Dim, (r: Row) => string> = {
 
 // The same eleven sums from either side: a raw row counts once, a rollup row adds its sums.
 const measureNames = ['requests', 'errors', 'latency', 'bytesIn', 'bytesOut', 'input', 'cacheRead', 'cacheWrite', 'output', 'reasoning', 'cost'];
-const rawMeasures = (r: Row) => [1, r.failed, r.latency_ms, r.bytes_in, r.bytes_out, r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_micro_usd] as number[];
+const rawMeasures = (r: Row) => [1, Number(r.failed), r.latency_ms, r.bytes_in, r.bytes_out, r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_micro_usd] as number[];
 const rollupMeasures = (r: Row) => [r.requests, r.errors, r.latency_ms_sum, r.bytes_in, r.bytes_out, r.input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.reasoning_tokens, r.cost_micro_usd] as number[];
 
 /** Sums per key, as sorted `[key, {measure: sum}]` pairs: compared as JSON, which over 100,000 rows is much faster than a deep equal. */
@@ -61,19 +63,23 @@ function sumsBy(rows: Row[], key: (r: Row) => string, measures: (r: Row) => numb
   return JSON.stringify([...sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, Object.fromEntries(measureNames.map((m, i) => [m, v[i]]))]));
 }
 
-let rawCache: Row[] | undefined;
+let rawCache: Promise<Row[]> | undefined;
 /** Every stored call record, read back from the table. */
 const rawRows = () =>
-  (rawCache ??= all(`SELECT started_at, team_id, service_id, api, app_id, model, status, failed, stream, latency_ms, ttft_ms, bytes_in, bytes_out,
+  (rawCache ??= all(sql`SELECT started_at, team_id, service_id, api, app_id, model, status, failed, stream, latency_ms, ttft_ms, bytes_in, bytes_out,
     input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_micro_usd FROM call_records`));
 const rawSums = new Map<Dim, string>();
-const rawSumsBy = (dim: Dim) => rawSums.get(dim) ?? rawSums.set(dim, sumsBy(rawRows(), rawValue[dim], rawMeasures)).get(dim)!;
-const rollupCache = new Map<RollupLevel, Row[]>();
-const rollupRowsAt = (level: RollupLevel) => rollupCache.get(level) ?? rollupCache.set(level, all('SELECT * FROM call_rollups WHERE level = ?', level)).get(level)!;
+const rawSumsBy = async (dim: Dim) => {
+  const rows = await rawRows();
+  return rawSums.get(dim) ?? rawSums.set(dim, sumsBy(rows, rawValue[dim], rawMeasures)).get(dim)!;
+};
+const rollupCache = new Map<RollupLevel, Promise<Row[]>>();
+const rollupRowsAt = (level: RollupLevel) => rollupCache.get(level) ?? rollupCache.set(level, all(sql`SELECT * FROM call_rollups WHERE level = ${level}`)).get(level)!;
 
-const rawTotals = `count(*) AS requests, sum(failed) AS errors, sum(latency_ms) AS latency, sum(bytes_in) AS bytesIn, sum(bytes_out) AS bytesOut,
-  sum(input_tokens) AS input, sum(cache_read_tokens) AS cacheRead, sum(cache_write_tokens) AS cacheWrite, sum(output_tokens) AS output,
-  sum(reasoning_tokens) AS reasoning, sum(cost_micro_usd) AS cost`;
+// `failed` is an integer on SQLite and a boolean on PostgreSQL, which has no sum(boolean).
+const rawTotals = sql.raw(`count(*) AS requests, sum(CASE WHEN failed THEN 1 ELSE 0 END) AS errors, sum(latency_ms) AS latency, sum(bytes_in) AS "bytesIn",
+  sum(bytes_out) AS "bytesOut", sum(input_tokens) AS input, sum(cache_read_tokens) AS "cacheRead", sum(cache_write_tokens) AS "cacheWrite",
+  sum(output_tokens) AS output, sum(reasoning_tokens) AS reasoning, sum(cost_micro_usd) AS cost`);
 
 const exactQuantile = (sorted: number[], q: number) => sorted[Math.floor(q * (sorted.length - 1))]!;
 const withinAccuracy = (estimate: number | null, exact: number) => estimate !== null && Math.abs(estimate - exact) <= sketchRelativeAccuracy * exact + 0.01;
@@ -90,19 +96,19 @@ beforeAll(async () => {
     batches[rnd() < 0.03 ? Math.min(batches.length - 1, due + 1 + Math.floor(rnd() * 20)) : due]!.push(r);
   });
   const write = createCallRecordWriter(f.db);
-  for (const batch of batches) write(batch);
+  for (const batch of batches) await write(batch);
   // A redelivered batch, and one half of which was already stored: neither may count anything twice.
-  write(batches[17]!);
-  write([...batches[40]!.slice(0, 500), ...batches[41]!.slice(0, 10)]);
+  await write(batches[17]!);
+  await write([...batches[40]!.slice(0, 500), ...batches[41]!.slice(0, 10)]);
 }, 60_000);
 afterAll(() => f.close());
 
 let exactCache: Map<string, { latency: number[]; ttft: number[] }> | undefined;
 /** Latencies and streamed TTFTs of the stored raw records, sorted, for all calls and per dimension value. */
-function exactValues() {
+async function exactValues() {
   if (exactCache) return exactCache;
   const exact = new Map<string, { latency: number[]; ttft: number[] }>();
-  for (const r of rawRows()) {
+  for (const r of await rawRows()) {
     for (const key of ['all', ...dims.map((d) => `${d}=${rawValue[d](r)}`)]) {
       const e = exact.get(key) ?? exact.set(key, { latency: [], ttft: [] }).get(key)!;
       e.latency.push(r.latency_ms as number);
@@ -117,27 +123,27 @@ function exactValues() {
 }
 
 describe('rollups against raw records (100,000 calls)', () => {
-  it('stores every call once', () => {
-    expect(rawRows()).toHaveLength(total);
-    for (const level of rollupLevels) expect(rollupRowsAt(level).reduce((n, r) => n + (r.requests as number), 0), level).toBe(total);
+  it('stores every call once', async () => {
+    expect(await rawRows()).toHaveLength(total);
+    for (const level of rollupLevels) expect((await rollupRowsAt(level)).reduce((n, r) => n + (r.requests as number), 0), level).toBe(total);
   });
 
-  it.each(rollupLevels)('%s: every dimension’s totals, and each bucket’s per service, equal the sums over the raw rows', (level) => {
+  it.each(rollupLevels)('%s: every dimension’s totals, and each bucket’s per service, equal the sums over the raw rows', async (level) => {
     for (const dim of dims) {
-      const raw = rawSumsBy(dim);
-      expect(sumsBy(rollupRowsAt(level), rollupValue[dim], rollupMeasures), `${level} by ${dim}`).toBe(raw);
+      const raw = await rawSumsBy(dim);
+      expect(sumsBy(await rollupRowsAt(level), rollupValue[dim], rollupMeasures), `${level} by ${dim}`).toBe(raw);
       expect(JSON.parse(raw).length, `${dim} has several values`).toBeGreaterThan(2);
     }
     // Each call sits in its own UTC bucket.
     const width = levelWidthMs[level];
-    const raw = sumsBy(rawRows(), (r) => `${Math.floor((r.started_at as number) / width) * width}|${rawValue.service(r)}`, rawMeasures);
-    expect(sumsBy(rollupRowsAt(level), (r) => `${r.bucket_start}|${r.service_id}`, rollupMeasures), `${level} buckets by service`).toBe(raw);
+    const raw = sumsBy(await rawRows(), (r) => `${Math.floor((r.started_at as number) / width) * width}|${rawValue.service(r)}`, rawMeasures);
+    expect(sumsBy(await rollupRowsAt(level), (r) => `${r.bucket_start}|${r.service_id}`, rollupMeasures), `${level} buckets by service`).toBe(raw);
   });
 
-  it.each(rollupLevels)('%s: p50, p95 and p99 from merged sketches are within the sketch’s relative accuracy of the exact quantiles, per dimension value', (level) => {
-    const exact = exactValues();
+  it.each(rollupLevels)('%s: p50, p95 and p99 from merged sketches are within the sketch’s relative accuracy of the exact quantiles, per dimension value', async (level) => {
+    const exact = await exactValues();
     const merged = new Map<string, { latency: SketchBuilder; ttft: SketchBuilder }>();
-    for (const row of rollupRowsAt(level)) {
+    for (const row of await rollupRowsAt(level)) {
       // Decoded once, merged into the seven sketches the row counts in.
       const latency = new SketchBuilder().add(row.latency_sketch as Buffer);
       const ttft = new SketchBuilder().add(row.ttft_sketch as Buffer | null);
@@ -174,7 +180,7 @@ describe('analytics API against raw SQL (100,000 calls)', () => {
     const body = await get(f.admin, `/api/analytics/timeseries?${range}&interval=hour&groupBy=service`);
     expect(body).toMatchObject({ interval: 'hour', from: start, to: start + span, groupBy: 'service' });
     expect(body.series.map((s: { value: string }) => s.value).sort()).toEqual([...world.services].sort());
-    const raw = all(`SELECT (started_at / 3600000) * 3600000 AS t, service_id AS value, ${rawTotals} FROM call_records GROUP BY 1, 2`);
+    const raw = await all(sql`SELECT (started_at / 3600000) * 3600000 AS t, service_id AS value, ${rawTotals} FROM call_records GROUP BY 1, 2`);
     const rawAt = new Map(raw.map((r) => [`${r.value}@${r.t}`, r]));
     for (const series of body.series) {
       expect(series.name).toMatch(/^Service llm-/);
@@ -185,7 +191,7 @@ describe('analytics API against raw SQL (100,000 calls)', () => {
           requests: want.requests, errors: want.errors, cost: want.cost, input: want.input, reasoning: want.reasoning, bytesOut: want.bytesOut,
         });
       }
-      const latencies = exactValues().get(`service=${series.value}`)!.latency;
+      const latencies = (await exactValues()).get(`service=${series.value}`)!.latency;
       for (const [q, field] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
         expect(withinAccuracy(series.totals.latencyMs[field], exactQuantile(latencies, q)), field).toBe(true);
       }
@@ -196,7 +202,7 @@ describe('analytics API against raw SQL (100,000 calls)', () => {
     const { conOne } = world.users;
     const body = await get(conOne, `/api/analytics/top?${range}&dimension=app&metric=cost&interval=day`);
     const mine = world.apps.filter((a) => world.appTeam.get(a) === world.teams.conOne);
-    const raw = all(`SELECT app_id AS value, ${rawTotals} FROM call_records WHERE app_id IN (?, ?) GROUP BY 1 ORDER BY cost DESC`, ...mine);
+    const raw = await all(sql`SELECT app_id AS value, ${rawTotals} FROM call_records WHERE app_id IN (${sql.join(mine.map((id) => sql`${id}`), sql`, `)}) GROUP BY 1 ORDER BY cost DESC`);
     expect(body.rows.map((r: { value: string }) => r.value)).toEqual(raw.map((r) => r.value));
     expect(body.rows.map((r: { costMicroUsd: number; requests: number }) => [r.costMicroUsd, r.requests])).toEqual(raw.map((r) => [r.cost, r.requests]));
     expect(body.rows.map((r: { name: string }) => r.name).sort()).toEqual(['App one', 'App two']);
@@ -206,7 +212,7 @@ describe('analytics API against raw SQL (100,000 calls)', () => {
     const { pubOne } = world.users;
     const body = await get(pubOne, `/api/analytics/timeseries?${range}&interval=day&model=gpt-4o-mini`);
     const mine = world.services.filter((s) => world.serviceTeam.get(s) === world.teams.pubOne);
-    const raw = all(`SELECT (started_at / ${day}) * ${day} AS t, ${rawTotals} FROM call_records WHERE service_id IN (?, ?) AND model = 'gpt-4o-mini' GROUP BY 1 ORDER BY 1`, ...mine);
+    const raw = await all(sql`SELECT (started_at / ${sql.raw(String(day))}) * ${sql.raw(String(day))} AS t, ${rawTotals} FROM call_records WHERE service_id IN (${sql.join(mine.map((id) => sql`${id}`), sql`, `)}) AND model = 'gpt-4o-mini' GROUP BY 1 ORDER BY 1`);
     expect(body.series).toHaveLength(1);
     expect(body.series[0].points.map((p: { t: number; requests: number; tokens: { output: number } }) => [p.t, p.requests, p.tokens.output])).toEqual(raw.map((r) => [r.t, r.requests, r.output]));
   });

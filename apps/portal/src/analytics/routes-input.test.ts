@@ -52,9 +52,9 @@ describe('the default interval under retention', () => {
     const g = await createPortalFixture({ settings: { retention: { rawDays: 30, minuteDays: 1, hourDays: 90, dayDays: 0 } } });
     try {
       const at = Math.floor((Date.now() - 8 * 86_400_000) / 3_600_000) * 3_600_000;
-      createCallRecordWriter(g.db)([callRecord({ startedAt: at + 60_000 })]);
+      await createCallRecordWriter(g.db)([callRecord({ startedAt: at + 60_000 })]);
       // What the retention job leaves: no minute rows that old.
-      g.db.delete(callRollups).where(eq(callRollups.level, 'minute')).run();
+      await g.db.delete(callRollups).where(eq(callRollups.level, 'minute'));
       const body = (await g.api('GET', `/api/analytics/timeseries?from=${at}&to=${at + 3 * 3_600_000}`, { cookie: g.admin.cookie, expect: 200 })).body;
       expect(body.interval).toBe('hour');
       expect(body.series[0].totals.requests).toBe(1);

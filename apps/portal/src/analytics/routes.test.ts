@@ -22,7 +22,7 @@ beforeAll(async () => {
   w = await createAnalyticsWorld(f);
   // Six hours of calls, then nothing in the seventh: the empty bucket must still be there.
   records = generateRecords(w, 3_000, start, 6 * hour, 3);
-  createCallRecordWriter(f.db)(records);
+  await createCallRecordWriter(f.db)(records);
 });
 afterAll(() => f.close());
 
@@ -195,12 +195,12 @@ describe('analytics as records arrive', () => {
   it('counts a call that arrives after its bucket was written, in its own bucket', async () => {
     const late = callRecord({ appId: w.apps[0]!, serviceId: w.services[0]!, teamId: w.teams.conOne, startedAt: start + 30 * 60_000, latencyMs: 999_999 });
     const before = (await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[0];
-    createCallRecordWriter(f.db)([late]);
+    await createCallRecordWriter(f.db)([late]);
     const after = (await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[0];
     expect(after.requests).toBe(before.requests + 1);
     expect(after.latencyMs.p99).toBeLessThanOrEqual(999_999 * 1.01);
     // Delivered again, it changes nothing.
-    createCallRecordWriter(f.db)([late]);
+    await createCallRecordWriter(f.db)([late]);
     expect((await get(f.admin, `timeseries?${range}&interval=hour`)).body.series[0].points[0].requests).toBe(after.requests);
     records.push(late);
   });

@@ -21,9 +21,9 @@ describe('a malformed stored sketch', () => {
   it('neither fails a query nor stops later batches from being stored and rolled up', async () => {
     const write = createCallRecordWriter(f.db);
     const at = start + 5 * 60_000;
-    write([callRecord({ startedAt: at, latencyMs: 100 })]);
+    await write([callRecord({ startedAt: at, latencyMs: 100 })]);
     // Corrupt every stored latency sketch of that call (a truncated write, a bad restore).
-    f.db.update(callRollups).set({ latencySketch: Buffer.from([0x0a, 0x7f, 0x01]) }).run();
+    await f.db.update(callRollups).set({ latencySketch: Buffer.from([0x0a, 0x7f, 0x01]) });
     const range = `from=${start}&to=${start + hour}`;
     const first = await get(`timeseries?${range}&interval=minute`);
     expect(first.status).toBe(200);

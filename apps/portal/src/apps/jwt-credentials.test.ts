@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import type { PortalFixture, TestUser } from '../testing/portal-fixture';
 import { createCredentialFixture } from '../testing/credential-fixture';
@@ -28,7 +28,7 @@ describe('JWT credentials of an app', () => {
   afterAll(() => f.close());
 
   it('creates a credential with a JWKS URL, defaults filled, served at once with no takesEffect', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await create({ ...base, jwksUrl: 'https://login.example.test/.well-known/jwks.json' });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -47,8 +47,8 @@ describe('JWT credentials of an app', () => {
         revokedAt: null,
       },
     });
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, res.body.credential.id), eq(auditEvents.action, 'credential.create'))).get();
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, res.body.credential.id), eq(auditEvents.action, 'credential.create'))));
     expect(event).toMatchObject({ actorUserId: member.id, teamId, targetType: 'credential', summary: { appId, type: 'jwt', issuer: base.issuer, subject: 'client-123' } });
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { apiKeys, auditEvents } from '@tollgate/db';
+import { apiKeys, auditEvents, first } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { generateApiKey, hashApiKey } from './keys';
@@ -37,7 +37,7 @@ describe('keys API', () => {
   afterAll(() => f.close());
 
   it('shows the secret once and stores only its hash', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const res = await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'prod', expiresAt } });
     expect(res.status).toBe(201);
@@ -46,11 +46,11 @@ describe('keys API', () => {
     expect(key).toEqual({ id: expect.any(String), name: 'prod', prefix: secret.slice(0, 12), expiresAt: Date.parse(expiresAt), createdAt: expect.any(Number) });
     seen.push(secret);
 
-    const row = f.db.select().from(apiKeys).where(eq(apiKeys.id, key.id)).get()!;
+    const row = (await first(f.db.select().from(apiKeys).where(eq(apiKeys.id, key.id))))!;
     expect(row.hash).toBe(createHash('sha256').update(secret).digest('hex'));
     expect(JSON.stringify(row)).not.toContain(secret);
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, key.id)).get()!;
+    expect(await f.revision()).toBe(revision + 1);
+    const event = (await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, key.id))))!;
     expect(event.action).toBe('key.create');
     expect(JSON.stringify(event)).not.toContain(secret);
 
@@ -59,7 +59,7 @@ describe('keys API', () => {
     expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(JSON.stringify(list.body)).not.toContain(row.hash);
 
-    await new Promise((resolve) => setImmediate(resolve));
+    await f.publisher.settled();
     expect(f.publisher.current().keys).toEqual([expect.objectContaining({ id: key.id, hash: row.hash, expiresAt: Date.parse(expiresAt) })]);
   });
 
@@ -79,12 +79,12 @@ describe('keys API', () => {
   it('revokes a key: gone from the snapshot, once', async () => {
     const { key } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'short-lived' }, expect: 201 })).body;
     expect((await f.api('POST', `/api/apps/${appId}/keys/${key.id}/revoke`, { cookie: outsider.cookie })).status).toBe(404);
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await f.api('POST', `/api/apps/${appId}/keys/${key.id}/revoke`, { cookie: member.cookie });
     expect(res.status).toBe(200);
     expect(res.body.key.revokedAt).toEqual(expect.any(Number));
-    expect(f.revision()).toBe(revision + 1);
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(await f.revision()).toBe(revision + 1);
+    await f.publisher.settled();
     expect(f.publisher.current().keys.map((k) => k.id)).not.toContain(key.id);
     expect((await f.api('POST', `/api/apps/${appId}/keys/${key.id}/revoke`, { cookie: member.cookie })).status).toBe(409);
     expect((await f.api('POST', `/api/apps/${appId}/keys/${newId('key')}/revoke`, { cookie: member.cookie })).status).toBe(404);
@@ -93,7 +93,7 @@ describe('keys API', () => {
 
   it('rotates a key: a new key now, the old one ends after the grace period, both in one change', async () => {
     const { key: old } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'rotating' }, expect: 201 })).body;
-    const revision = f.revision();
+    const revision = await f.revision();
     const before = Date.now();
     const res = await f.api('POST', `/api/apps/${appId}/keys/${old.id}/rotate`, { cookie: member.cookie, body: { graceSeconds: 3_600 } });
     expect(res.status).toBe(201);
@@ -102,8 +102,8 @@ describe('keys API', () => {
     expect(res.body.previous.id).toBe(old.id);
     expect(res.body.previous.expiresAt).toBeGreaterThanOrEqual(before + 3_600_000);
     expect(res.body.previous.expiresAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
-    expect(f.revision()).toBe(revision + 1);
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'key.rotate')).get()?.targetId).toBe(old.id);
+    expect(await f.revision()).toBe(revision + 1);
+    expect((await first(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'key.rotate'))))?.targetId).toBe(old.id);
     seen.push(res.body.secret);
 
     // A grace period never extends a key that would have expired sooner.
@@ -120,8 +120,8 @@ describe('keys API', () => {
 
   it('records when a key was last used, from the call records the store takes in', async () => {
     const { key } = (await f.api('POST', `/api/apps/${appId}/keys`, { cookie: member.cookie, body: { name: 'used' }, expect: 201 })).body;
-    insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 1_000 }), callRecord({ keyId: key.id, appId, startedAt: 5_000 })]);
-    insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 3_000 })]);
+    await insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 1_000 }), callRecord({ keyId: key.id, appId, startedAt: 5_000 })]);
+    await insertCallRecords(f.db, [callRecord({ keyId: key.id, appId, startedAt: 3_000 })]);
     const list = await f.api('GET', `/api/apps/${appId}/keys`, { cookie: member.cookie });
     // The latest use wins, whatever order the batches arrive in.
     expect(list.body.keys.find((k: { id: string }) => k.id === key.id).lastUsedAt).toBe(5_000);

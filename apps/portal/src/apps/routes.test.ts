@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiKeys, auditEvents } from '@tollgate/db';
+import { apiKeys, auditEvents, first } from '@tollgate/db';
 import { newId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -21,13 +21,13 @@ describe('apps API', () => {
   afterAll(() => f.close());
 
   it('lets any member create, read and edit an app', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await f.api('POST', `/api/teams/${teamId}/apps`, { cookie: member.cookie, body: { name: 'Checkout', description: 'Web shop backend' } });
     expect(res.status).toBe(201);
     expect(res.body.app).toMatchObject({ teamId, name: 'Checkout', description: 'Web shop backend' });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     const id = res.body.app.id;
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).get()).toMatchObject({ action: 'app.create', teamId, actorUserId: member.id });
+    expect(await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)))).toMatchObject({ action: 'app.create', teamId, actorUserId: member.id });
 
     expect((await f.api('GET', `/api/apps/${id}`, { cookie: member.cookie })).body.app.name).toBe('Checkout');
     expect((await f.api('GET', `/api/teams/${teamId}/apps`, { cookie: member.cookie })).body.apps).toEqual([expect.objectContaining({ id })]);
@@ -53,10 +53,10 @@ describe('apps API', () => {
     await f.api('POST', `/api/apps/${id}/keys`, { cookie: member.cookie, body: { name: 'k' }, expect: 201 });
     expect((await f.api('DELETE', `/api/apps/${id}`, { cookie: member.cookie })).status).toBe(403);
     expect((await f.api('DELETE', `/api/apps/${id}`, { cookie: outsider.cookie })).status).toBe(404);
-    const revision = f.revision();
+    const revision = await f.revision();
     expect((await f.api('DELETE', `/api/apps/${id}`, { cookie: teamAdmin.cookie })).status).toBe(204);
-    expect(f.revision()).toBe(revision + 1);
-    expect(f.db.select().from(apiKeys).where(eq(apiKeys.appId, id)).all()).toEqual([]);
+    expect(await f.revision()).toBe(revision + 1);
+    expect(await f.db.select().from(apiKeys).where(eq(apiKeys.appId, id))).toEqual([]);
     expect((await f.api('GET', `/api/apps/${id}`, { cookie: teamAdmin.cookie })).status).toBe(404);
   });
 });

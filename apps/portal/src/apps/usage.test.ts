@@ -16,7 +16,7 @@ describe('app usage API', () => {
     const team = await f.createTeam({ slug: 'usage' });
     await f.addMember(team.id, member.id, 'member');
     appId = (await f.api('POST', `/api/teams/${team.id}/apps`, { cookie: member.cookie, body: { name: 'App' }, expect: 201 })).body.app.id;
-    insertCallRecords(f.db, [
+    await insertCallRecords(f.db, [
       callRecord({ appId, startedAt: 1_000, inputTokens: 100, cacheReadTokens: 20, cacheWriteTokens: 3, outputTokens: 50, reasoningTokens: 7, costMicroUsd: 1_500 }),
       callRecord({ appId, startedAt: 2_000, inputTokens: 10, outputTokens: 5, costMicroUsd: 100 }),
       callRecord({ appId, startedAt: 3_000, status: 502, failed: true, inputTokens: 0, outputTokens: 0, costMicroUsd: 0 }),

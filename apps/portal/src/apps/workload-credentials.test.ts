@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { appWorkloadCredentials, auditEvents } from '@tollgate/db';
+import { appWorkloadCredentials, auditEvents, first } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import type { PortalFixture, TestUser } from '../testing/portal-fixture';
 import { createCredentialFixture } from '../testing/credential-fixture';
@@ -23,14 +23,14 @@ describe('workload credentials of an app', () => {
   afterAll(() => f.close());
 
   it('registers a SPIFFE ID, audited, bumping the revision, in the next snapshot', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await create({ spiffeId: checkout });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       credential: { id: expect.stringMatching(/^crd_/), appId, type: 'workload', spiffeId: checkout, createdAt: expect.any(Number), revokedAt: null },
     });
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, res.body.credential.id), eq(auditEvents.action, 'credential.create'))).get();
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, res.body.credential.id), eq(auditEvents.action, 'credential.create'))));
     expect(event).toMatchObject({ actorUserId: member.id, teamId, targetType: 'workloadCredential', summary: { appId, type: 'workload', spiffeId: checkout } });
     expect((await compileSnapshot(f.db, f.secrets)).workloadCredentials).toEqual([{ id: res.body.credential.id, appId, spiffeId: checkout }]);
   });
@@ -100,24 +100,24 @@ describe('workload credentials of an app', () => {
   it('lists and revokes, revoked ones kept; the SPIFFE ID is free again after', async () => {
     const list = (await f.api('GET', `/api/apps/${appId}/workload-credentials`, { cookie: member.cookie, expect: 200 })).body.credentials;
     expect(list.map((c: { spiffeId: string }) => c.spiffeId).sort()).toEqual([checkout, 'spiffe://prod_eu-1.example.org/Team.A/batch-job_7/v1.2']);
-    const first = list.find((c: { spiffeId: string }) => c.spiffeId === checkout);
-    const revision = f.revision();
-    const revoked = await f.api('DELETE', `/api/apps/${appId}/workload-credentials/${first.id}`, { cookie: member.cookie });
+    const checkoutOne = list.find((c: { spiffeId: string }) => c.spiffeId === checkout);
+    const revision = await f.revision();
+    const revoked = await f.api('DELETE', `/api/apps/${appId}/workload-credentials/${checkoutOne.id}`, { cookie: member.cookie });
     expect(revoked.status).toBe(200);
-    expect(revoked.body.credential).toMatchObject({ id: first.id, revokedAt: expect.any(Number) });
+    expect(revoked.body.credential).toMatchObject({ id: checkoutOne.id, revokedAt: expect.any(Number) });
     expect(revoked.body).not.toHaveProperty('takesEffect');
-    expect(f.revision()).toBe(revision + 1);
-    expect(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, first.id), eq(auditEvents.action, 'credential.revoke'))).get()).toMatchObject({
+    expect(await f.revision()).toBe(revision + 1);
+    expect(await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, checkoutOne.id), eq(auditEvents.action, 'credential.revoke'))))).toMatchObject({
       targetType: 'workloadCredential',
       summary: { appId, type: 'workload', spiffeId: checkout },
     });
     expect((await compileSnapshot(f.db, f.secrets)).workloadCredentials.some((w) => w.spiffeId === checkout)).toBe(false);
-    const again = await f.api('DELETE', `/api/apps/${appId}/workload-credentials/${first.id}`, { cookie: member.cookie });
+    const again = await f.api('DELETE', `/api/apps/${appId}/workload-credentials/${checkoutOne.id}`, { cookie: member.cookie });
     expect([again.status, again.body.error.message]).toEqual([409, 'The credential is already revoked.']);
     expect((await f.api('DELETE', `/api/apps/${appId}/workload-credentials/crd_notthere000`, { cookie: member.cookie })).status).toBe(404);
     expect((await f.api('DELETE', `/api/apps/${appId}/workload-credentials/not-an-id`, { cookie: member.cookie })).status).toBe(404);
     const after = (await f.api('GET', `/api/apps/${appId}/workload-credentials`, { cookie: member.cookie })).body.credentials;
-    expect(after.find((c: { id: string }) => c.id === first.id).revokedAt).not.toBeNull();
+    expect(after.find((c: { id: string }) => c.id === checkoutOne.id).revokedAt).not.toBeNull();
     // Revoked, the SPIFFE ID may go to another app: the active-only unique index allows it.
     expect((await create({ spiffeId: checkout }, otherAppId, outsider.cookie)).status).toBe(201);
   });

@@ -68,7 +68,7 @@ describe('audit log', () => {
     // Seven changes in the same millisecond, as a bulk decision makes them: `before` (time) would skip some.
     const at = Date.now() + 60_000;
     const made = Array.from({ length: 7 }, (_, i) => ({ id: newId('auditEvent'), at, teamId: m.publisherTeam, action: 'subscription.approve', targetType: 'subscription', targetId: `sub_${i}`, summary: { i } }));
-    f.db.insert(auditEvents).values(made).run();
+    await f.db.insert(auditEvents).values(made);
     const q = (query: string, team: string = m.publisherTeam, cookie = m.pOwner.cookie) => f.api('GET', `/api/teams/${team}/audit-events?${query}`, { cookie });
     const seen: string[] = [];
     let cursor: string | null = null;

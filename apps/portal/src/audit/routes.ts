@@ -30,7 +30,8 @@ const auditQuerySchema = z.object({
 const platformQuerySchema = auditQuerySchema.extend({ teamId: z.union([idSchema('team'), z.literal('none')]).optional() });
 
 /** One audit event with the acting user's email (null for the system or a deleted user). */
-export const auditEventView = ({ event, actorEmail }: { event: typeof auditEvents.$inferSelect; actorEmail: string | null }) => ({ ...event, actorEmail });
+// `seq` only orders the log (columns.ts); it is not part of an event.
+export const auditEventView = ({ event: { seq: _seq, ...event }, actorEmail }: { event: typeof auditEvents.$inferSelect; actorEmail: string | null }) => ({ ...event, actorEmail });
 
 /** A page of the log from up to `limit + 1` events: the extra one only says that a next page exists. */
 export function auditPageView(rows: Array<ReturnType<typeof auditEventView>>, limit: number) {
@@ -39,6 +40,13 @@ export function auditPageView(rows: Array<ReturnType<typeof auditEventView>>, li
 }
 
 type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/**
+ * Newest first. Ids are random, so within one millisecond the insertion order (`seq`) says which came last; the
+ * id ends it, so that the order is total and a cursor never skips or repeats an event. The cursor's row
+ * comparison below follows the same columns.
+ */
+const logOrder = [desc(auditEvents.at), desc(auditEvents.seq), desc(auditEvents.id)];
 
 /** The filters of a query; `teamId` also confines the cursor to that team's events, so it reveals nothing of others'. */
 function auditFilters(q: AuditQuery, teamId?: string): Array<SQL | undefined> {
@@ -50,8 +58,10 @@ function auditFilters(q: AuditQuery, teamId?: string): Array<SQL | undefined> {
     q.targetType === undefined ? undefined : eq(auditEvents.targetType, q.targetType),
     q.targetId === undefined ? undefined : eq(auditEvents.targetId, q.targetId),
     q.actorUserId === undefined ? undefined : eq(auditEvents.actorUserId, q.actorUserId),
-    // The log's own order (time, then insertion): rows strictly after the cursor's event. An unknown id matches nothing.
-    q.cursor === undefined ? undefined : sql`(${auditEvents.at}, ${auditEvents}.rowid) < (select c.at, c.rowid from audit_events c where c.id = ${q.cursor}${cursorTeam})`,
+    // The log's own order (logOrder): rows strictly after the cursor's event. An unknown id matches nothing.
+    q.cursor === undefined
+      ? undefined
+      : sql`(${auditEvents.at}, ${auditEvents.seq}, ${auditEvents.id}) < (select c.at, c.seq, c.id from audit_events c where c.id = ${q.cursor}${cursorTeam})`,
   ];
 }
 
@@ -68,8 +78,7 @@ export function auditRoutes(ctx: PortalContext) {
       .from(auditEvents)
       .leftJoin(users, eq(users.id, auditEvents.actorUserId))
       .where(where)
-      // Ids are random: within one millisecond, insertion order (SQLite's rowid) says which came last.
-      .orderBy(desc(auditEvents.at), desc(sql`${auditEvents}.rowid`))
+      .orderBy(...logOrder)
       .limit(limit + 1);
     return auditPageView(rows.map(auditEventView), limit);
   };

@@ -54,7 +54,7 @@ describe('POST /api/auth/password', () => {
     const old = await f.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: person.email, password: person.password }) });
     expect(old.status).toBe(401);
     expect(await f.login(person.email, newPassword)).toMatch(/^tg_session=/);
-    const events = f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.password_change'), eq(auditEvents.targetId, person.id))).all();
+    const events = await f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'user.password_change'), eq(auditEvents.targetId, person.id)));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actorUserId: person.id, targetType: 'user' });
     expect(JSON.stringify(events)).not.toContain(newPassword);

@@ -45,7 +45,7 @@ describe('call record export', () => {
       callRecord({ id: `call_n${String(i).padStart(2, '0')}`, appId, serviceId, startedAt: 1_000 + i, status: i % 2 ? 500 : 200, failed: i % 2 === 1, errorMessage: message || null, model: i === 3 ? '=cmd' : 'gpt-4o-mini', keyPrefix: 'tg_Ab' }),
     );
     records[0]!.bodies = { request: '{"q":"a, \\"b\\"\\nc"}', response: '=1+1', requestTruncated: false, responseTruncated: true };
-    insertCallRecords(f.db, records);
+    await insertCallRecords(f.db, records);
     listed = (await f.api('GET', '/api/call-records?limit=500', { cookie: consumer.cookie, expect: 200 })).body.records;
     expect(listed).toHaveLength(nasty.length);
   });
@@ -127,7 +127,7 @@ describe('call record export', () => {
     const base = 10_000_000;
     // Many calls share each millisecond, so chunks also end inside one.
     const bulk = Array.from({ length: total }, (_, i) => callRecord({ id: `call_bulk_${String(i).padStart(5, '0')}`, appId, startedAt: base + Math.floor(i / 7) }));
-    for (let i = 0; i < total; i += 5_000) insertCallRecords(f.db, bulk.slice(i, i + 5_000));
+    for (let i = 0; i < total; i += 5_000) await insertCallRecords(f.db, bulk.slice(i, i + 5_000));
     for (const format of ['ndjson', 'csv'] as const) {
       const res = await get(consumer.cookie, `format=${format}&from=${base}`);
       const reader = res.body!.getReader();

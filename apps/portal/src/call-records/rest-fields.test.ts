@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'drizzle-orm';
+import { selectRaw } from '@tollgate/db';
 import type { AppId, ServiceId } from '@tollgate/domain';
 import { callRecord } from '../testing/call-record-factory';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
@@ -40,7 +42,7 @@ describe('call records of REST calls', () => {
       ['call_rest_canary', '/pets/{id}', 'canary', 'http://10.0.0.9:8080'],
       ['call_older_gateway', null, null, null],
     ]);
-    const raw = f.db.$client.prepare('select route, upstream, upstream_node from call_records where id = ?').get('call_rest_canary');
+    const [raw] = await selectRaw(f.db, sql`select route, upstream, upstream_node from call_records where id = ${'call_rest_canary'}`);
     expect(raw).toEqual({ route: '/pets/{id}', upstream: 'canary', upstream_node: 'http://10.0.0.9:8080' });
     const one = await f.api('GET', '/api/call-records/call_rest_canary', { cookie: owner.cookie, expect: 200 });
     expect(one.body.record).toMatchObject({ route: '/pets/{id}', upstream: 'canary', upstreamNode: 'http://10.0.0.9:8080' });

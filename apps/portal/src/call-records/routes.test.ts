@@ -65,7 +65,7 @@ describe('call records API: the log explorer', () => {
       callRecord({ id: 'call_consumer_only', appId, serviceId: null, teamId: cTeam, startedAt: 3_000, status: 404, failed: true, keyPrefix: 'tgxAbCd_5678', requestId: 'req_404' }),
     ];
     records[0]!.bodies = { request: '{"messages":[{"role":"user","content":"[REDACTED]"}]}', response: '{"id":"chatcmpl-1"}', requestTruncated: false, responseTruncated: true };
-    insertCallRecords(f.db, records);
+    await insertCallRecords(f.db, records);
   });
   afterAll(() => f.close());
 
@@ -136,14 +136,14 @@ describe('call records API: the log explorer', () => {
     // millisecond, and nothing is skipped or repeated.
     const tied = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((s) => callRecord({ id: `call_tie_${s}`, appId, startedAt: 20_000 }));
     const older = ['h', 'i'].map((s) => callRecord({ id: `call_tie_${s}`, appId, startedAt: 19_999 }));
-    insertCallRecords(f.db, [...tied, ...older]);
+    await insertCallRecords(f.db, [...tied, ...older]);
     const everything = await idsFor(consumer.cookie, '?limit=500');
     expect(everything.slice(0, 9)).toEqual(['call_tie_g', 'call_tie_f', 'call_tie_e', 'call_tie_d', 'call_tie_c', 'call_tie_b', 'call_tie_a', 'call_tie_i', 'call_tie_h']);
     const first = await list(consumer.cookie, '?limit=3');
     expect(ids(first.body)).toEqual(['call_tie_g', 'call_tie_f', 'call_tie_e']);
     expect(first.body.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
     // A call arriving meanwhile is newer than the cursor: it does not shift the pages that follow.
-    insertCallRecords(f.db, [callRecord({ id: 'call_tie_newest', appId, startedAt: 30_000 })]);
+    await insertCallRecords(f.db, [callRecord({ id: 'call_tie_newest', appId, startedAt: 30_000 })]);
     const seen = ids(first.body);
     let cursor = first.body.nextCursor;
     let pages = 1;
@@ -251,7 +251,7 @@ describe('call records API: the log explorer', () => {
       );
       many.push(...made.map((r) => r.body.app.id));
     }
-    insertCallRecords(f.db, [
+    await insertCallRecords(f.db, [
       callRecord({ id: 'call_many_1', appId: many[0]!, startedAt: 50_000 }),
       callRecord({ id: 'call_many_2', appId: many[109]!, startedAt: 50_000 }),
       callRecord({ id: 'call_many_3', appId: many[50]!, startedAt: 49_000, status: 500 }),
@@ -267,8 +267,8 @@ describe('call records API: the log explorer', () => {
     const team = (await f.createTeam({ slug: 'thousand-apps', ownerUserId: big.id })).id;
     // Straight into the table: 1,100 apps through the API would be most of this file's time.
     const many = Array.from({ length: 1_100 }, () => newId('app'));
-    f.db.insert(apps).values(many.map((id) => ({ id, teamId: team, name: 'many' }))).run();
-    insertCallRecords(f.db, [callRecord({ id: 'call_thousand_1', appId: many[1_099]!, startedAt: 60_000 })]);
+    await f.db.insert(apps).values(many.map((id) => ({ id, teamId: team, name: 'many' })));
+    await insertCallRecords(f.db, [callRecord({ id: 'call_thousand_1', appId: many[1_099]!, startedAt: 60_000 })]);
     expect(await idsFor(big.cookie, '')).toEqual(['call_thousand_1']);
     expect((await f.api('GET', '/api/call-records/call_thousand_1', { cookie: big.cookie })).status).toBe(200);
     const exported = await f.app.request('/api/call-records/export?format=ndjson', { headers: { cookie: big.cookie } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, invitations, teamMembers, users } from '@tollgate/db';
+import { auditEvents, first, invitations, teamMembers, users } from '@tollgate/db';
 import type { InvitationId, TeamId, TeamRole, UserId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -23,7 +23,7 @@ describe('invitation links', () => {
   const stateOf = async (id: string) =>
     (await f.api('GET', `/api/teams/${teamId}/invitations`, { cookie: owner.cookie })).body.invitations.find((i: { id: string }) => i.id === id).state;
   const membership = (userId: UserId) =>
-    f.db.select().from(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId))).get();
+    first(f.db.select().from(teamMembers).where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId))));
   const sessionCookie = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
 
   beforeAll(async () => {
@@ -47,7 +47,7 @@ describe('invitation links', () => {
       expect((await f.api('GET', `/api/invitations/${token}`)).status, token).toBe(404);
       expect((await f.api('POST', `/api/invitations/${token}/accept`, { body: { name: 'X', password } })).status, token).toBe(404);
     }
-    expect(f.db.select().from(users).where(eq(users.name, 'X')).get()).toBeUndefined();
+    expect(await first(f.db.select().from(users).where(eq(users.name, 'X')))).toBeUndefined();
   });
 
   it('creates the account of a new person, adds the membership and signs them in', async () => {
@@ -70,10 +70,10 @@ describe('invitation links', () => {
     // The chosen password works for a later sign-in.
     expect(await f.login(email, password)).toMatch(/^tg_session=/);
 
-    const row = f.db.select().from(invitations).where(eq(invitations.id, invitation.id)).get()!;
+    const row = (await first(f.db.select().from(invitations).where(eq(invitations.id, invitation.id))))!;
     expect(row.acceptedBy).toBe(res.body.user.id);
     expect(row.acceptedAt).toEqual(expect.any(Number));
-    const events = f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, res.body.user.id)).all();
+    const events = await f.db.select().from(auditEvents).where(eq(auditEvents.actorUserId, res.body.user.id));
     expect(events.map((e) => e.action).sort()).toEqual(['team.invitation_accept', 'user.create']);
     expect(events.find((e) => e.action === 'team.invitation_accept')).toMatchObject({ teamId, targetId: invitation.id, after: { acceptedBy: res.body.user.id } });
     expect(JSON.stringify(events)).not.toContain(password);
@@ -108,17 +108,17 @@ describe('invitation links', () => {
     const anonymous = await f.api('POST', acceptPath, { body: { name: 'Impostor', password } });
     expect(anonymous.status).toBe(409);
     expect(anonymous.body.error.message).toMatch(/sign in/);
-    expect(f.db.select().from(users).where(eq(users.email, existing.email)).get()!.name).not.toBe('Impostor');
+    expect((await first(f.db.select().from(users).where(eq(users.email, existing.email))))!.name).not.toBe('Impostor');
     expect(await stateOf(invitation.id)).toBe('open');
 
     const res = await f.api('POST', acceptPath, { cookie: existing.cookie });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user: { id: existing.id, email: existing.email }, team: { id: teamId }, role: 'member' });
     expect(sessionCookie(res)).toBeUndefined();
-    expect(membership(existing.id)?.role).toBe('member');
+    expect((await membership(existing.id))?.role).toBe('member');
     const members = await f.api('GET', `/api/teams/${teamId}/members`, { cookie: existing.cookie });
     expect(members.body.members.map((m: { userId: string }) => m.userId)).toContain(existing.id);
-    const [event] = f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'team.invitation_accept'), eq(auditEvents.targetId, invitation.id))).all();
+    const [event] = await f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'team.invitation_accept'), eq(auditEvents.targetId, invitation.id)));
     expect(event).toMatchObject({ actorUserId: existing.id, teamId, before: { acceptedAt: null, acceptedBy: null } });
     expect((await f.api('POST', acceptPath, { cookie: existing.cookie })).status).toBe(410);
   });
@@ -130,7 +130,7 @@ describe('invitation links', () => {
     const res = await f.api('POST', acceptPath, { cookie: someoneElse.cookie });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(/another address/);
-    expect(membership(someoneElse.id)).toBeUndefined();
+    expect(await membership(someoneElse.id)).toBeUndefined();
     expect(await stateOf(invitation.id)).toBe('open');
   });
 
@@ -141,7 +141,7 @@ describe('invitation links', () => {
     // The session predates the membership: the actor is loaded per request, so the check sees it anyway.
     const res = await f.api('POST', acceptPath, { cookie: later.cookie });
     expect(res.status).toBe(409);
-    expect(membership(later.id)?.role).toBe('member');
+    expect((await membership(later.id))?.role).toBe('member');
     expect(await stateOf(invitation.id)).toBe('open');
   });
 
@@ -157,12 +157,12 @@ describe('invitation links', () => {
   it('answers 410 to an expired invitation', async () => {
     const email = nextEmail();
     const { token, acceptPath, invitation } = await invite(email);
-    f.db.update(invitations).set({ expiresAt: Date.now() - 1 }).where(eq(invitations.id, invitation.id)).run();
+    await f.db.update(invitations).set({ expiresAt: Date.now() - 1 }).where(eq(invitations.id, invitation.id));
     for (const res of [await f.api('GET', `/api/invitations/${token}`), await f.api('POST', acceptPath, { body: { name: 'Late', password } })]) {
       expect(res.status).toBe(410);
       expect(res.body.error).toMatchObject({ code: 'invitation_expired', message: expect.stringMatching(/expired/) });
     }
-    expect(f.db.select().from(users).where(eq(users.email, email)).get()).toBeUndefined();
+    expect(await first(f.db.select().from(users).where(eq(users.email, email)))).toBeUndefined();
   });
 
   it('lets only one of two concurrent accepts succeed; the other gets 410', async () => {
@@ -175,9 +175,9 @@ describe('invitation links', () => {
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 410]);
     expect(results.find((r) => r.status === 410)!.body.error.code).toBe('invitation_accepted');
-    const created = f.db.select().from(users).where(eq(users.email, email)).all();
+    const created = await f.db.select().from(users).where(eq(users.email, email));
     expect(created).toHaveLength(1);
-    expect(membership(created[0]!.id)?.role).toBe('member');
+    expect((await membership(created[0]!.id))?.role).toBe('member');
     expect(results.filter((r) => sessionCookie(r))).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, invitations } from '@tollgate/db';
+import { auditEvents, first, invitations } from '@tollgate/db';
 import { newId, type InvitationId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -18,9 +18,11 @@ describe('team invitations API', () => {
   const path = (team: string = teamId) => `/api/teams/${team}/invitations`;
   const nextEmail = () => `invitee${++emailCounter}@example.test`;
   const invite = (as: TestUser, body: Record<string, unknown>) => f.api('POST', path(), { cookie: as.cookie, body });
-  const auditOf = (action: string, targetId: string) =>
-    f.db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, targetId))).all();
-  const expire = (id: InvitationId) => f.db.update(invitations).set({ expiresAt: Date.now() - 1 }).where(eq(invitations.id, id)).run();
+  const auditOf = async (action: string, targetId: string) =>
+    f.db.select().from(auditEvents).where(and(eq(auditEvents.action, action), eq(auditEvents.targetId, targetId)));
+  const expire = async (id: InvitationId) => {
+    await f.db.update(invitations).set({ expiresAt: Date.now() - 1 }).where(eq(invitations.id, id));
+  };
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -33,7 +35,7 @@ describe('team invitations API', () => {
   afterAll(() => f.close());
 
   it('creates an invitation, shows the token once and stores only its SHA-256', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const before = Date.now();
     const res = await invite(teamAdmin, { email: '  New.Person@Example.TEST ', role: 'member' });
     expect(res.status).toBe(201);
@@ -44,14 +46,14 @@ describe('team invitations API', () => {
     expect(invitation.expiresAt).toBeGreaterThanOrEqual(before + 168 * 3600_000);
     expect(invitation.expiresAt).toBeLessThanOrEqual(Date.now() + 168 * 3600_000);
     expect(Object.keys(invitation)).not.toContain('tokenHash');
-    const row = f.db.select().from(invitations).where(eq(invitations.id, invitation.id)).get()!;
+    const row = (await first(f.db.select().from(invitations).where(eq(invitations.id, invitation.id))))!;
     expect(row.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(row)).not.toContain(token);
-    const [event] = auditOf('team.invitation_create', invitation.id);
+    const [event] = await auditOf('team.invitation_create', invitation.id);
     expect(event).toMatchObject({ teamId, actorUserId: teamAdmin.id, after: { email: 'new.person@example.test', role: 'member', expiresAt: invitation.expiresAt } });
     expect(JSON.stringify(event)).not.toContain(token);
     // Invitations are not part of the gateway's config.
-    expect(f.revision()).toBe(revision);
+    expect(await f.revision()).toBe(revision);
   });
 
   it('validates the body, naming the field', async () => {
@@ -100,7 +102,7 @@ describe('team invitations API', () => {
     await f.api('DELETE', `${path()}/${first.body.invitation.id}`, { cookie: owner.cookie, expect: 204 });
     const second = await invite(owner, { email, role: 'member' });
     expect(second.status).toBe(201);
-    expire(second.body.invitation.id);
+    await expire(second.body.invitation.id);
     expect((await invite(owner, { email, role: 'member' })).status).toBe(201);
   });
 
@@ -109,7 +111,7 @@ describe('team invitations API', () => {
     const revoked = await invite(owner, { email: nextEmail(), role: 'member' });
     const expired = await invite(owner, { email: nextEmail(), role: 'member' });
     await f.api('DELETE', `${path()}/${revoked.body.invitation.id}`, { cookie: owner.cookie, expect: 204 });
-    expire(expired.body.invitation.id);
+    await expire(expired.body.invitation.id);
 
     const res = await f.api('GET', path(), { cookie: teamAdmin.cookie });
     expect(res.status).toBe(200);
@@ -121,7 +123,7 @@ describe('team invitations API', () => {
     const text = JSON.stringify(res.body);
     for (const r of [open, revoked, expired]) expect(text).not.toContain(r.body.token);
     expect(text).not.toMatch(/tokenHash|tgi_/);
-    for (const row of f.db.select().from(invitations).all()) expect(text).not.toContain(row.tokenHash);
+    for (const row of await f.db.select().from(invitations)) expect(text).not.toContain(row.tokenHash);
 
     expect((await f.api('GET', path(), { cookie: member.cookie })).status).toBe(403);
   });
@@ -132,7 +134,7 @@ describe('team invitations API', () => {
     expect((await f.api('DELETE', `${path()}/${id}`, { cookie: member.cookie })).status).toBe(403);
     const res = await f.api('DELETE', `${path()}/${id}`, { cookie: teamAdmin.cookie });
     expect(res.status).toBe(204);
-    const [event] = auditOf('team.invitation_revoke', id);
+    const [event] = await auditOf('team.invitation_revoke', id);
     expect(event).toMatchObject({ teamId, actorUserId: teamAdmin.id, before: { revokedAt: null } });
     expect(event!.after).toEqual({ revokedAt: expect.any(Number) });
     const again = await f.api('DELETE', `${path()}/${id}`, { cookie: teamAdmin.cookie });
@@ -140,7 +142,7 @@ describe('team invitations API', () => {
     expect(again.body.error.message).toMatch(/revoked/);
 
     const expired = await invite(owner, { email: nextEmail(), role: 'member' });
-    expire(expired.body.invitation.id);
+    await expire(expired.body.invitation.id);
     const expiredRes = await f.api('DELETE', `${path()}/${expired.body.invitation.id}`, { cookie: owner.cookie });
     expect(expiredRes.status).toBe(409);
     expect(expiredRes.body.error.message).toMatch(/expired/);
@@ -172,7 +174,7 @@ describe('team invitations API', () => {
     expect(own.status).toBe(200);
     expect(own.body.invitations.map((i: { teamId: string }) => i.teamId)).not.toContain(teamId);
     for (const res of [list, create, own]) expect(JSON.stringify(res.body)).not.toContain(id);
-    expect(f.db.select().from(invitations).where(eq(invitations.id, id)).get()!.revokedAt).toBeNull();
+    expect((await first(f.db.select().from(invitations).where(eq(invitations.id, id))))!.revokedAt).toBeNull();
   });
 
   it('needs a session', async () => {

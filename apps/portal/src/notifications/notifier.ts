@@ -92,11 +92,12 @@ export function createNotifier(deps: NotifierDeps) {
    * rows older than `missedAfterMs`: younger ones are most likely in a job right now.
    */
   /** Deliveries still pending, oldest first; `createdBefore` keeps the sweep off ones whose job is on its way. */
-  const pendingDeliveries = async (createdBefore = Number.POSITIVE_INFINITY) => {
+  const pendingDeliveries = async (createdBefore?: number) => {
     const rows = await db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.state, 'pending'), lt(webhookDeliveries.createdAt, createdBefore)))
+      // No bound without `createdBefore` (PostgreSQL's bigint has no Infinity to compare with).
+      .where(and(eq(webhookDeliveries.state, 'pending'), createdBefore === undefined ? undefined : lt(webhookDeliveries.createdAt, createdBefore)))
       .orderBy(asc(webhookDeliveries.createdAt));
     return rows.map((row) => row.id);
   };

@@ -37,15 +37,15 @@ describe('notification outbox on BullMQ', () => {
     await m.request(m.manualPlan.id);
     expect(await outboxEntries(f.db)).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(f.db.select().from(notifications).all()).toHaveLength(0);
-    expect(f.db.select().from(notificationOutbox).all()).toHaveLength(1);
+    expect(await f.db.select().from(notifications)).toHaveLength(0);
+    expect(await f.db.select().from(notificationOutbox)).toHaveLength(1);
 
     redis = await startRedisServer({ port });
     await waitFor(() => receiver!.calls.length >= 1 || undefined, 'the delivery after Redis came back', 20_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(f.db.select().from(notificationOutbox).all()).toHaveLength(0);
-    expect(f.db.select().from(notifications).all()).toHaveLength(2);
-    expect(f.db.select().from(webhookDeliveries).all()).toHaveLength(1);
+    expect(await f.db.select().from(notificationOutbox)).toHaveLength(0);
+    expect(await f.db.select().from(notifications)).toHaveLength(2);
+    expect(await f.db.select().from(webhookDeliveries)).toHaveLength(1);
     expect(receiver.calls.map((c) => c.headers['x-tollgate-event'])).toEqual(['subscription.requested']);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { auditEvents, notificationOutbox, notifications, webhookDeliveries, type Db } from '@tollgate/db';
+import { eq, sql } from 'drizzle-orm';
+import { auditEvents, executeRaw, isPostgres, notificationOutbox, notifications, webhookDeliveries, type Db } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createInProcessQueue, type JobQueue } from '@tollgate/jobs';
 import { createChangeCommitter } from '../changes/commit-change';
@@ -50,8 +50,29 @@ function unreliableQueue(mode: 'refuse' | 'drop', jobName: string = notifyJob) {
 
 const eqAuditEvent = eq(notificationOutbox.auditEventId, auditEvents.id);
 
-const count = (db: Db, table: typeof notifications | typeof webhookDeliveries | typeof notificationOutbox) =>
-  db.select().from(table).all().length;
+const count = async (db: Db, table: typeof notifications | typeof webhookDeliveries | typeof notificationOutbox) =>
+  (await db.select().from(table)).length;
+
+/**
+ * Makes every insert into webhook_deliveries fail as a failing disk would, with each dialect's own trigger
+ * (SQLite's temp trigger lives on the connection; the pg test database is the test's own, so a plain one will do).
+ */
+async function refuseDeliveries(db: Db): Promise<void> {
+  if (isPostgres(db)) {
+    await executeRaw(db, sql.raw(`CREATE FUNCTION refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$`));
+    await executeRaw(db, sql.raw('CREATE TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION refuse_delivery()'));
+  } else {
+    await executeRaw(db, sql.raw(`CREATE TEMP TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`));
+  }
+}
+
+async function acceptDeliveries(db: Db): Promise<void> {
+  await executeRaw(db, sql.raw(isPostgres(db) ? 'DROP TRIGGER refuse_delivery ON webhook_deliveries' : 'DROP TRIGGER refuse_delivery'));
+}
+
+/** An error's message and its causes' (drizzle wraps node-postgres' error in its own "Failed query: …"). */
+const messagesOf = (err: unknown): string =>
+  err instanceof Error ? [err.message, messagesOf(err.cause)].filter(Boolean).join(' / ') : '';
 
 describe('notification outbox', () => {
   let f: PortalFixture;
@@ -88,16 +109,16 @@ describe('notification outbox', () => {
     expect(state.missed).toHaveLength(1);
     expect(await outboxEntries(f.db)).toEqual(state.missed);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(count(f.db, notifications)).toBe(0);
+    expect(await count(f.db, notifications)).toBe(0);
 
     await startAnotherNotifier();
     await waitFor(() => r.calls.length >= 2 || undefined, 'two webhook calls');
     await startAnotherNotifier();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(count(f.db, notificationOutbox)).toBe(0);
-    expect(count(f.db, notifications)).toBe(3);
+    expect(await count(f.db, notificationOutbox)).toBe(0);
+    expect(await count(f.db, notifications)).toBe(3);
     // One hook per team: the publisher's hears the request, the consumer's the approval.
-    expect(count(f.db, webhookDeliveries)).toBe(2);
+    expect(await count(f.db, webhookDeliveries)).toBe(2);
     expect(r.calls).toHaveLength(2);
     const events = r.calls.map((c) => c.headers['x-tollgate-event']).sort();
     expect(events).toEqual(['subscription.approved', 'subscription.requested']);
@@ -119,21 +140,21 @@ describe('notification outbox', () => {
     expect(first).toHaveLength(1);
     expect(await fanOut(f.db, requested)).toEqual([]);
     // pOwner and pAdmin hear the request; no second set, no second delivery id.
-    expect(count(f.db, notifications)).toBe(2);
-    expect(f.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).all()).toEqual([{ id: first[0] }]);
+    expect(await count(f.db, notifications)).toBe(2);
+    expect(await f.db.select({ id: webhookDeliveries.id }).from(webhookDeliveries)).toEqual([{ id: first[0] }]);
     expect(await outboxEntries(f.db)).toEqual([approved]);
 
     // As when BullMQ's stalled-job check runs a job again: two notify jobs for one change.
     const handled = await Promise.all([approved, approved].map(async (id) => fanOut(f.db, id)));
     expect(handled.map((ids) => ids.length).sort()).toEqual([0, 1]);
     // cOwner and cMember hear the approval (pAdmin decided it and already knows).
-    expect(count(f.db, notifications)).toBe(4);
-    expect(count(f.db, webhookDeliveries)).toBe(2);
-    expect(count(f.db, notificationOutbox)).toBe(0);
+    expect(await count(f.db, notifications)).toBe(4);
+    expect(await count(f.db, webhookDeliveries)).toBe(2);
+    expect(await count(f.db, notificationOutbox)).toBe(0);
     // An id that never was in the outbox (or is not an audit event id at all) writes nothing.
     expect(await fanOut(f.db, newId('auditEvent'))).toEqual([]);
     expect(await fanOut(f.db, 'not-an-id')).toEqual([]);
-    expect(count(f.db, notifications)).toBe(4);
+    expect(await count(f.db, notifications)).toBe(4);
   });
 
   it('leaves the outbox row when the fan-out fails part way, so the retry writes everything once', async () => {
@@ -142,16 +163,17 @@ describe('notification outbox', () => {
     await m.request(m.manualPlan.id);
     const [id] = state.missed as [string];
     // A real failure in the middle of the fan-out: the notifications are written, then the delivery insert fails.
-    f.db.$client.exec(`CREATE TEMP TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
-    await expect(fanOut(f.db, id)).rejects.toThrow(/disk I\/O error/);
-    expect(count(f.db, notifications)).toBe(0);
-    expect(count(f.db, webhookDeliveries)).toBe(0);
+    await refuseDeliveries(f.db);
+    const failure = await fanOut(f.db, id).then(() => undefined, (err: unknown) => err);
+    expect(messagesOf(failure)).toMatch(/disk I\/O error/);
+    expect(await count(f.db, notifications)).toBe(0);
+    expect(await count(f.db, webhookDeliveries)).toBe(0);
     expect(await outboxEntries(f.db)).toEqual([id]);
 
-    f.db.$client.exec('DROP TRIGGER refuse_delivery');
+    await acceptDeliveries(f.db);
     expect(await fanOut(f.db, id)).toHaveLength(1);
-    expect(count(f.db, notifications)).toBe(2);
-    expect(count(f.db, webhookDeliveries)).toBe(1);
+    expect(await count(f.db, notifications)).toBe(2);
+    expect(await count(f.db, webhookDeliveries)).toBe(1);
     expect(await outboxEntries(f.db)).toEqual([]);
   });
 
@@ -160,10 +182,10 @@ describe('notification outbox', () => {
     await setup({ jobs: queue, outbox: { sweepEveryMs: 50, missedAfterMs: 200 } });
     await m.request(m.manualPlan.id);
     await waitFor(() => state.missed.length >= 1 || undefined, 'the deliver add to fail');
-    expect(f.db.select().from(webhookDeliveries).all().map((d) => d.state)).toEqual(['pending']);
+    expect((await f.db.select().from(webhookDeliveries)).map((d) => d.state)).toEqual(['pending']);
     state.failing = false;
     await waitFor(() => r.calls.length >= 1 || undefined, 'the sweep to deliver the pending webhook');
-    await waitFor(() => f.db.select().from(webhookDeliveries).all()[0]?.state === 'delivered' || undefined, 'the delivery to be recorded');
+    await waitFor(async () => (await f.db.select().from(webhookDeliveries))[0]?.state === 'delivered' || undefined, 'the delivery to be recorded');
     expect(r.calls).toHaveLength(1);
   });
 
@@ -175,13 +197,13 @@ describe('notification outbox', () => {
     // Still down: the sweep tries again and fails again, and the row stays.
     await waitFor(() => state.missed.length >= 3 || undefined, 'the sweep to retry while the queue is down');
     expect(await outboxEntries(f.db)).toEqual([state.missed[0]]);
-    expect(count(f.db, notifications)).toBe(0);
+    expect(await count(f.db, notifications)).toBe(0);
 
     state.failing = false;
-    await waitFor(() => (count(f.db, notificationOutbox) === 0 && r.calls.length >= 1) || undefined, 'the sweep to recover the notification');
+    await waitFor(async () => ((await count(f.db, notificationOutbox)) === 0 && r.calls.length >= 1) || undefined, 'the sweep to recover the notification');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(count(f.db, notifications)).toBe(2);
-    expect(count(f.db, webhookDeliveries)).toBe(1);
+    expect(await count(f.db, notifications)).toBe(2);
+    expect(await count(f.db, webhookDeliveries)).toBe(1);
     expect(r.calls.map((c) => c.headers['x-tollgate-event'])).toEqual(['subscription.requested']);
   });
 
@@ -191,18 +213,14 @@ describe('notification outbox', () => {
     await m.request(m.manualPlan.id);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(state.missed).toHaveLength(1);
-    expect(count(f.db, notificationOutbox)).toBe(1);
+    expect(await count(f.db, notificationOutbox)).toBe(1);
   });
 });
 
 describe('the outbox row and its change', () => {
   const commit = (f: PortalFixture) => createChangeCommitter(f.db, () => {}, [], [recordInOutbox]);
-  const outboxed = (f: PortalFixture) =>
-    f.db
-      .select({ action: auditEvents.action })
-      .from(notificationOutbox)
-      .innerJoin(auditEvents, eqAuditEvent)
-      .all()
+  const outboxed = async (f: PortalFixture) =>
+    (await f.db.select({ action: auditEvents.action }).from(notificationOutbox).innerJoin(auditEvents, eqAuditEvent))
       .map((row) => row.action)
       .sort();
 
@@ -213,34 +231,34 @@ describe('the outbox row and its change', () => {
       record({ action: 'subscription.revoke', targetType: 'subscription', targetId: newId('subscription') });
       record({ action: 'plan.update', targetType: 'plan', targetId: newId('plan') });
     });
-    expect(outboxed(f)).toEqual(['subscription.approve', 'subscription.revoke']);
+    expect(await outboxed(f)).toEqual(['subscription.approve', 'subscription.revoke']);
     await commit(f)(f.admin.id, { action: 'app.create', targetType: 'app', targetId: newId('app'), affectsGateway: false }, () => {});
-    expect(count(f.db, notificationOutbox)).toBe(2);
+    expect(await count(f.db, notificationOutbox)).toBe(2);
   });
 
   it('rolls back with the change: a change that throws leaves no outbox row', async () => {
     const f = await fixture();
-    const before = f.db.select().from(auditEvents).all().length;
+    const before = (await f.db.select().from(auditEvents)).length;
     await expect(
       commit(f)(f.admin.id, { action: 'subscription.cancel', targetType: 'subscription', targetId: newId('subscription'), affectsGateway: false }, (_tx, record) => {
         record({ action: 'subscription.revoke', targetType: 'subscription', targetId: newId('subscription') });
         throw new Error('the plan closed meanwhile');
       }),
     ).rejects.toThrow('the plan closed meanwhile');
-    expect(count(f.db, notificationOutbox)).toBe(0);
-    expect(f.db.select().from(auditEvents).all()).toHaveLength(before);
+    expect(await count(f.db, notificationOutbox)).toBe(0);
+    expect(await f.db.select().from(auditEvents)).toHaveLength(before);
   });
 
   it('is written by the portal app itself, in the request that commits the change', async () => {
     const { queue, state } = unreliableQueue('drop');
     const f = await fixture({ jobs: queue });
     const m = await createMarket(f);
-    expect(count(f.db, notificationOutbox)).toBe(0);
+    expect(await count(f.db, notificationOutbox)).toBe(0);
     const sub = await m.request(m.manualPlan.id);
-    expect(outboxed(f)).toEqual(['subscription.request']);
+    expect(await outboxed(f)).toEqual(['subscription.request']);
     // A refused write (a plain member may not decide) commits nothing and leaves no row.
     await m.as(m.users.pMember)('POST', `/api/subscriptions/${sub.id}/approve`, {}, 403);
-    expect(outboxed(f)).toEqual(['subscription.request']);
+    expect(await outboxed(f)).toEqual(['subscription.request']);
     expect(state.missed).toHaveLength(1);
   });
 });

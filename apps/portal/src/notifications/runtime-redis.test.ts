@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createDb, webhookDeliveries } from '@tollgate/db';
+import { createDb, first, webhookDeliveries } from '@tollgate/db';
 import { newId, type WebhookId } from '@tollgate/domain';
 import { startRedisServer, type TestRedis } from '@tollgate/jobs/testing';
 import { parsePortalConfig } from '../config';
@@ -82,13 +82,13 @@ describe('portal runtime with TOLLGATE_REDIS_URL', () => {
     // Written while no portal runs, as a crash between insert and enqueue would leave it.
     const db = createDb({ path: path.join(dir, 'tollgate.db') });
     const id = newId('delivery');
-    db.insert(webhookDeliveries).values({ id, webhookId, event: 'subscription.requested', payload: '{"left":"behind"}', state: 'pending' }).run();
+    await db.insert(webhookDeliveries).values({ id, webhookId, event: 'subscription.requested', payload: '{"left":"behind"}', state: 'pending' });
     db.$client.close();
 
     const before = receiver.calls.length;
     const runtime = await createPortalRuntime(parsePortalConfig(env()), pino({ level: 'silent' }));
     try {
-      await waitFor(() => runtime.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get()?.state === 'delivered' || undefined, 'the recovered delivery');
+      await waitFor(async () => (await first(runtime.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id))))?.state === 'delivered' || undefined, 'the recovered delivery');
       const recovered = receiver.calls.slice(before);
       expect(recovered.map((c) => [c.headers['x-tollgate-delivery'], c.body])).toEqual([[id, '{"left":"behind"}']]);
     } finally {

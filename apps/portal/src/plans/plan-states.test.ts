@@ -38,7 +38,7 @@ describe('plan states', () => {
     const refused = await f.api('POST', `/api/apps/${await m.app()}/subscriptions`, { cookie: m.cMember.cookie, body: { planId: plan } });
     expect([refused.status, refused.body.error.message]).toEqual([409, 'The plan Old is deprecated: it takes no new subscriptions.']);
     expect(await m.gatewayView(appId)).toMatchObject({ id: sub.id, state: 'approved' });
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, plan)).all().map((e) => e.action)).toEqual(['plan.create', 'plan.deprecate']);
+    expect((await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, plan))).map((e) => e.action)).toEqual(['plan.create', 'plan.deprecate']);
   });
 
   it('closed: every live subscription ends with a reason — pending rejected, approved and paused revoked — in one change', async () => {
@@ -56,12 +56,12 @@ describe('plan states', () => {
     await m.act(subs.paused.id, 'approve');
     await m.act(subs.paused.id, 'pause', m.pOwner.cookie, { reason: 'hold' });
     await m.act(subs.cancelled.id, 'cancel', m.cMember.cookie);
-    const revision = f.revision();
+    const revision = await f.revision();
 
     const res = await f.api('PATCH', `/api/plans/${closing}`, { cookie: m.pOwner.cookie, body: { state: 'closed' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ plan: { state: 'closed' }, endedSubscriptions: 3 });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     const states = Object.fromEntries(
       await Promise.all(
         Object.entries(subs).map(async ([k, s]) => {
@@ -78,14 +78,14 @@ describe('plan states', () => {
       cancelled: ['cancelled', null],
       otherPlan: ['approved', null],
     });
-    await new Promise((resolve) => setImmediate(resolve));
+    await f.publisher.settled();
     const gateway = f.publisher.current().subscriptions;
     expect(gateway.find((s) => s.id === subs.approved.id)?.state).toBe('revoked');
-    const events = f.db.select().from(auditEvents).all().filter((e) => e.summary.planClosed === closing);
+    const events = (await f.db.select().from(auditEvents)).filter((e) => e.summary.planClosed === closing);
     expect(events.map((e) => [e.targetId, e.action]).sort()).toEqual(
       [[subs.pending.id, 'subscription.reject'], [subs.approved.id, 'subscription.revoke'], [subs.paused.id, 'subscription.revoke']].sort(),
     );
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, closing)).all().at(-1)).toMatchObject({ action: 'plan.close', before: { state: 'active' }, after: { state: 'closed' } });
+    expect((await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, closing))).at(-1)).toMatchObject({ action: 'plan.close', before: { state: 'active' }, after: { state: 'closed' } });
   });
 
   it('team-only plans are offered to the publishing team alone', async () => {

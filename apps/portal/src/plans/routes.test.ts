@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -29,15 +29,15 @@ describe('plans API', () => {
   afterAll(() => f.close());
 
   it('creates plans with limits and serves them to the gateway', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await createPlan({ name: 'Gold', approval: 'manual', limits: { requestsPerMinute: 600, tokensPerDay: 1_000_000, costBudgetMicroUsdPerMonth: 50_000_000 } });
     expect(res.status).toBe(201);
     expect(res.body.plan).toMatchObject({ serviceId: publicService, name: 'Gold', approval: 'manual', state: 'active', limits: { requestsPerMinute: 600, tokensPerDay: 1_000_000 } });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     const free = await createPlan({ name: 'Free', approval: 'auto' });
     expect(free.body.plan.limits).toEqual({});
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.plan.id)).get()?.action).toBe('plan.create');
-    await new Promise((resolve) => setImmediate(resolve));
+    expect((await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.plan.id))))?.action).toBe('plan.create');
+    await f.publisher.settled();
     expect(f.publisher.current().plans.map((p) => p.name).sort()).toEqual(['Free', 'Gold']);
   });
 
@@ -69,11 +69,11 @@ describe('plans API', () => {
 
   it('updates name, limits and state for team admins', async () => {
     const id = (await createPlan({ name: 'Silver', approval: 'manual' })).body.plan.id;
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await f.api('PATCH', `/api/plans/${id}`, { cookie: owner.cookie, body: { name: 'Silver+', limits: { requestsPerDay: 10_000 }, state: 'deprecated' } });
     expect(res.status).toBe(200);
     expect(res.body.plan).toMatchObject({ name: 'Silver+', limits: { requestsPerDay: 10_000 }, state: 'deprecated', approval: 'manual' });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect((await f.api('PATCH', `/api/plans/${id}`, { cookie: owner.cookie, body: { state: 'closed' } })).body.plan.state).toBe('closed');
     expect((await f.api('PATCH', `/api/plans/${id}`, { cookie: owner.cookie, body: { state: 'open' } })).body.error.message).toMatch(/^state:/);
     expect((await f.api('PATCH', `/api/plans/${id}`, { cookie: owner.cookie, body: { name: 'Gold' } })).status).toBe(409);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { first, plans } from '@tollgate/db';
 import { approvalModes, newId, type TeamId } from '@tollgate/domain';
@@ -84,7 +84,7 @@ export function planRoutes(ctx: PortalContext) {
   app.get('/services/:serviceId/plans', async (c) => {
     const actor = requireSignedIn(c.get('actor'));
     const service = requireVisibleService(actor, await findService(ctx.db, c.req.param('serviceId')));
-    const rows = await ctx.db.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(sql`${plans}.rowid`));
+    const rows = await ctx.db.select().from(plans).where(eq(plans.serviceId, service.id)).orderBy(asc(plans.createdAt), asc(plans.seq), asc(plans.id));
     const visible = canReadTeam(actor, service.teamId) ? rows : rows.filter((p) => p.visibility === 'public');
     return c.json({ plans: visible.map(planView) });
   });

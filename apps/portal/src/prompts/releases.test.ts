@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { services } from '@tollgate/db';
+import { first, services } from '@tollgate/db';
 import type { ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 import { createPromptWorld, summarizeSpec, type PromptWorld } from './test-world';
@@ -107,7 +107,7 @@ describe('prompts in releases, the gateway snapshot and the docs', () => {
     expect(team.paths[`/${slug}/internal-draft`].post.tags).toEqual(['prompts']);
     const stored = (await f.api('GET', `/api/services/${w.serviceId}`, { cookie: w.owner.cookie })).body;
     expect(JSON.stringify(stored)).not.toContain('prompt-summarize-2');
-    expect(f.db.select({ openapi: services.openapi }).from(services).where(eq(services.id, w.serviceId as ServiceId)).get()?.openapi).toEqual(imported);
+    expect((await first(f.db.select({ openapi: services.openapi }).from(services).where(eq(services.id, w.serviceId as ServiceId))))?.openapi).toEqual(imported);
   });
 
   it('keeps serving a deleted prompt until the next release', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, promptVersions } from '@tollgate/db';
+import { auditEvents, first, promptVersions } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 import { createPromptWorld, summarizeSpec, type PromptWorld } from './test-world';
@@ -11,7 +11,7 @@ describe('prompts API: create, read, update, delete', () => {
 
   const create = (body: unknown, cookie = w.owner.cookie, serviceId: string = w.serviceId) => f.api('POST', `/api/services/${serviceId}/prompts`, { cookie, body });
   const auditOf = (targetId: string, action: string) =>
-    f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, targetId), eq(auditEvents.action, action))).get();
+    first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, targetId), eq(auditEvents.action, action))));
 
   beforeAll(async () => {
     f = await createPortalFixture();
@@ -24,7 +24,7 @@ describe('prompts API: create, read, update, delete', () => {
     expect(res.status).toBe(201);
     expect(res.body.prompt).toMatchObject({ serviceId: w.serviceId, name: 'Summarize', path: '/summarize', description: 'Short summaries', draft: summarizeSpec(), publishedVersion: null, latestVersion: null });
     expect(res.body.prompt.id).toMatch(/^prm_/);
-    const audit = auditOf(res.body.prompt.id, 'prompt.create');
+    const audit = await auditOf(res.body.prompt.id, 'prompt.create');
     expect(audit).toMatchObject({ actorUserId: w.admin.id, teamId: w.teamId, targetType: 'prompt', before: null });
     expect(audit?.after).toMatchObject({ name: 'Summarize', path: '/summarize', draft: summarizeSpec() });
   });
@@ -131,7 +131,7 @@ describe('prompts API: create, read, update, delete', () => {
     const res = await f.api('PATCH', `/api/prompts/${prompt.id}`, { cookie: w.admin.cookie, body: { name: 'Edited', draft: edited } });
     expect(res.status).toBe(200);
     expect(res.body.prompt).toMatchObject({ name: 'Edited', path: '/edit', draft: edited });
-    const audit = auditOf(prompt.id, 'prompt.update');
+    const audit = await auditOf(prompt.id, 'prompt.update');
     expect(audit?.before).toEqual({ name: 'Prompt /edit', draft: summarizeSpec() });
     expect(audit?.after).toEqual({ name: 'Edited', draft: edited });
 
@@ -153,8 +153,8 @@ describe('prompts API: create, read, update, delete', () => {
     const res = await f.api('DELETE', `/api/prompts/${prompt.id}`, { cookie: w.admin.cookie });
     expect(res.status).toBe(200);
     expect((await f.api('GET', `/api/prompts/${prompt.id}`, { cookie: w.owner.cookie })).status).toBe(404);
-    expect(f.db.select().from(promptVersions).where(eq(promptVersions.promptId, prompt.id)).all()).toEqual([]);
-    expect(auditOf(prompt.id, 'prompt.delete')?.before).toMatchObject({ path: '/gone', publishedVersion: null });
+    expect(await f.db.select().from(promptVersions).where(eq(promptVersions.promptId, prompt.id))).toEqual([]);
+    expect((await auditOf(prompt.id, 'prompt.delete'))?.before).toMatchObject({ path: '/gone', publishedVersion: null });
     expect((await f.api('DELETE', `/api/prompts/${prompt.id}`, { cookie: w.owner.cookie })).status).toBe(404);
     // The path is free again.
     expect((await create({ name: 'back', path: '/gone', draft: summarizeSpec() })).status).toBe(201);

@@ -66,7 +66,7 @@ export async function createPromptWorld(f: PortalFixture) {
     },
     /** The snapshot the gateway holds once the publisher has caught up with the last change. */
     async gatewayPrompts() {
-      await new Promise((resolve) => setImmediate(resolve));
+      await f.publisher.settled();
       return f.publisher.current().prompts;
     },
   };

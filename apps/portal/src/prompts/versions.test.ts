@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 import { createPromptWorld, summarizeSpec, type PromptWorld } from './test-world';
 
@@ -37,7 +37,7 @@ describe('prompt versions, diff and publishing', () => {
     const again = await f.api('POST', `/api/prompts/${promptId}/versions`, { cookie: w.owner.cookie });
     expect(again.status).toBe(409);
     expect(again.body.error.message).toBe('Nothing to version: the draft equals version 1.');
-    const audit = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, promptId), eq(auditEvents.action, 'prompt.version_create'))).get();
+    const audit = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, promptId), eq(auditEvents.action, 'prompt.version_create'))));
     expect(audit?.after).toEqual({ version: 1, spec: summarizeSpec() });
 
     await patchDraft(summarizeSpec({ model: 'smart', parameters: { temperature: 0.7 } }));
@@ -94,7 +94,7 @@ describe('prompt versions, diff and publishing', () => {
     expect(res.body.message).toContain(`POST /api/services/${w.serviceId}/releases`);
     expect((await get('/versions/diff?from=published&to=2')).body.changes.length).toBeGreaterThan(0);
     expect((await get('/versions')).body.publishedVersion).toBe(1);
-    const audit = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, promptId), eq(auditEvents.action, 'prompt.publish'))).get();
+    const audit = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, promptId), eq(auditEvents.action, 'prompt.publish'))));
     expect(audit).toMatchObject({ before: { publishedVersion: null }, after: { publishedVersion: 1 } });
 
     const off = await publish({ version: null });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents, providers } from '@tollgate/db';
+import { auditEvents, first, providers } from '@tollgate/db';
 import { newId } from '@tollgate/domain';
 import { createPortalFixture, type ApiOptions, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { openCredentials } from './credentials';
@@ -36,7 +36,7 @@ describe('providers API', () => {
   });
 
   it('stores the key sealed and answers without it', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await create({
       name: 'Local LM',
       type: 'openai-compatible',
@@ -49,18 +49,18 @@ describe('providers API', () => {
     expect(res.body.provider.apiKey).toBeUndefined();
     expect(res.body.provider.credentials).toBeUndefined();
 
-    const row = f.db.select().from(providers).where(eq(providers.id, res.body.provider.id)).get()!;
+    const row = (await first(f.db.select().from(providers).where(eq(providers.id, res.body.provider.id))))!;
     expect(row.credentials).not.toContain(firstKey);
     expect(row.credentials.startsWith('v1.')).toBe(true);
     expect(openCredentials(f.secrets, row.credentials)).toEqual({ keys: [{ key: firstKey, weight: 1 }] });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
 
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, row.id)).get()!;
+    const event = (await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, row.id))))!;
     expect(event.action).toBe('provider.create');
     expect(JSON.stringify(event.summary)).not.toContain(firstKey);
 
     // The gateway's snapshot carries the decrypted key: that is where it is meant to go.
-    await new Promise((resolve) => setImmediate(resolve));
+    await f.publisher.settled();
     expect(f.publisher.current().providers).toEqual([expect.objectContaining({ id: row.id, apiKey: firstKey, baseUrl: 'http://127.0.0.1:1234/v1' })]);
   });
 
@@ -125,23 +125,23 @@ describe('providers API', () => {
     const neither = await create({ name: 'Neither', type: 'openai', baseUrl: 'https://api.openai.com/v1' });
     expect(neither.status).toBe(400);
     // A credentials blob from before pools ({apiKey}) opens as a pool of one.
-    f.db.update(providers).set({ credentials: f.secrets.seal(JSON.stringify({ apiKey: 'sk-legacy' })) }).where(eq(providers.id, res.body.provider.id)).run();
-    expect(openCredentials(f.secrets, f.db.select().from(providers).where(eq(providers.id, res.body.provider.id)).get()!.credentials)).toEqual({ keys: [{ key: 'sk-legacy', weight: 1 }] });
+    await f.db.update(providers).set({ credentials: f.secrets.seal(JSON.stringify({ apiKey: 'sk-legacy' })) }).where(eq(providers.id, res.body.provider.id));
+    expect(openCredentials(f.secrets, (await first(f.db.select().from(providers).where(eq(providers.id, res.body.provider.id))))!.credentials)).toEqual({ keys: [{ key: 'sk-legacy', weight: 1 }] });
     expect((await api('DELETE', `/api/providers/${res.body.provider.id}`, { cookie: f.admin.cookie })).status).toBe(204);
   });
 
   it('updates a provider and re-seals a new key', async () => {
     const id = (await create({ name: 'OpenAI', type: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: firstKey })).body.provider.id;
-    const before = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
-    const revision = f.revision();
+    const before = (await first(f.db.select().from(providers).where(eq(providers.id, id))))!.credentials;
+    const revision = await f.revision();
     const res = await api('PATCH', `/api/providers/${id}`, { cookie: f.admin.cookie, body: { apiKey: secondKey, name: 'OpenAI prod' } });
     expect(res.status).toBe(200);
     expect(res.body.provider).toMatchObject({ name: 'OpenAI prod', baseUrl: 'https://api.openai.com/v1' });
-    const after = f.db.select().from(providers).where(eq(providers.id, id)).get()!.credentials;
+    const after = (await first(f.db.select().from(providers).where(eq(providers.id, id))))!.credentials;
     expect(after).not.toBe(before);
     expect(openCredentials(f.secrets, after).keys).toEqual([{ key: secondKey, weight: 1 }]);
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.action, 'provider.update')).get()!;
+    expect(await f.revision()).toBe(revision + 1);
+    const event = (await first(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'provider.update'))))!;
     expect(event.summary).toEqual({ name: 'OpenAI prod', apiKeyReplaced: true });
 
     expect((await api('PATCH', `/api/providers/${id}`, { cookie: f.admin.cookie, body: {} })).status).toBe(400);
@@ -165,9 +165,9 @@ describe('providers API', () => {
     expect(refused.body.error.message).toContain('llm/small');
 
     await api('DELETE', `/api/services/${service.body.service.id}/models/${route.body.model.id}`, { cookie: f.admin.cookie, expect: 200 });
-    const revision = f.revision();
+    const revision = await f.revision();
     expect((await api('DELETE', `/api/providers/${providerId}`, { cookie: f.admin.cookie })).status).toBe(204);
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect((await api('GET', `/api/providers/${providerId}`, { cookie: f.admin.cookie })).status).toBe(404);
   });
 });

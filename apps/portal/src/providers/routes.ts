@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { first, modelRoutes, providers, releases, services } from '@tollgate/db';
+import { first, jsonArrayElements, modelRoutes, providers, releases, services } from '@tollgate/db';
 import { newId, providerTypes, type ModelPrice, type ProviderId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { fieldsOf } from '../changes/commit-change';
@@ -122,23 +122,25 @@ function maskedKeys(secrets: SecretBox, sealed: string): Array<{ weight: number;
 
 /** Model routes (as `service-slug/model`) that send traffic to a provider. */
 async function routesUsing(db: Reader, providerId: ProviderId): Promise<string[]> {
+  const targets = jsonArrayElements(db, modelRoutes.targets, [], 't');
   const rows = await db
     .select({ slug: services.slug, name: modelRoutes.name })
     .from(modelRoutes)
     .innerJoin(services, eq(services.id, modelRoutes.serviceId))
-    .where(sql`exists (select 1 from json_each(${modelRoutes.targets}) where json_extract(value, '$.providerId') = ${providerId})`);
+    .where(sql`exists (select 1 from ${targets.from} where ${targets.field('providerId')} = ${providerId})`);
   return rows.map((r) => `${r.slug}/${r.name}`);
 }
 
 /** Live releases (as `service-slug@version`) whose models send traffic to a provider: what the gateway serves. */
 async function liveReleasesUsing(db: Reader, providerId: ProviderId): Promise<string[]> {
+  const models = jsonArrayElements(db, releases.config, ['models'], 'm');
+  const targets = jsonArrayElements(db, models.json, ['targets'], 't');
   const rows = await db
     .select({ slug: services.slug, version: releases.version })
     .from(services)
     .innerJoin(releases, eq(releases.id, services.liveReleaseId))
     .where(
-      sql`exists (select 1 from json_each(${releases.config}, '$.models') m, json_each(json_extract(m.value, '$.targets')) t
-        where json_extract(t.value, '$.providerId') = ${providerId})`,
+      sql`exists (select 1 from ${models.from}, ${targets.from} where ${targets.field('providerId')} = ${providerId})`,
     );
   return rows.map((r) => `${r.slug}@${r.version}`);
 }

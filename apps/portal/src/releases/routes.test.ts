@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, releases } from '@tollgate/db';
+import { auditEvents, first, releases } from '@tollgate/db';
 import { newId, type ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { compileSnapshot } from '../snapshot/compile';
@@ -64,7 +64,7 @@ describe('releases API', () => {
     expect(snapshot.modelRoutes.map((m) => m.name).sort()).toEqual(['fast', 'smart']);
     expect(snapshot.services.find((s) => s.id === serviceId)).toMatchObject({ release: 2 });
 
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.release'))).get();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.release'))));
     expect(event).toMatchObject({ actorUserId: owner.id, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
     expect(event!.summary).toEqual({ changes: ['changed service.description', 'added models[smart]'] });
   });
@@ -100,18 +100,18 @@ describe('releases API', () => {
     // A new release after a rollback is numbered on: numbers are never reused.
     await api('PATCH', '', owner.cookie, { name: 'Chat v3' });
     expect((await api('POST', '/releases')).body.release.version).toBe(3);
-    const rollback = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.rollback'))).get();
+    const rollback = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.rollback'))));
     expect(rollback).toMatchObject({ before: { liveVersion: 2 }, after: { liveVersion: 1 } });
   });
 
   it('reads releases frozen in the earlier shape (with plans and the whole service row)', async () => {
     const legacy = newId('release');
-    f.db.insert(releases).values({
+    await f.db.insert(releases).values({
       id: legacy,
       serviceId,
       version: 40,
       config: { service: { id: serviceId, name: 'Old', slug: 'chat', kind: 'ai', directModels: true, lifecycle: 'published' }, models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], plans: [] },
-    }).run();
+    });
     const shown = await api('GET', '/releases/40');
     expect(shown.body.release.config).toEqual({ service: { name: 'Old', description: '', kind: 'ai', directModels: true }, apis: [], models: [{ name: 'fast', targets: [{ providerId, model: 'old' }] }], openapi: null, prompts: [], rest: null });
     expect((await api('POST', '/releases/40/publish')).status).toBe(200);

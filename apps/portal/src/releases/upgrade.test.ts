@@ -22,8 +22,8 @@ describe('upgrading to served releases', () => {
     // What an installation before the upgrade had: one legacy release per published service, as migration 0004 left it.
     for (const id of [edited, untouched]) {
       const legacy = newId('release');
-      f.db.insert(releases).values({ id: legacy, serviceId: id, version: 1, config: { service: { id, name: 'x', kind: 'ai', directModels: false }, models: [{ name: 'fast', targets: [{ providerId, model: 'a' }] }], plans: [] } }).run();
-      f.db.update(services).set({ lifecycle: 'published', liveReleaseId: legacy, name: 'x' }).where(eq(services.id, id)).run();
+      await f.db.insert(releases).values({ id: legacy, serviceId: id, version: 1, config: { service: { id, name: 'x', kind: 'ai', directModels: false }, models: [{ name: 'fast', targets: [{ providerId, model: 'a' }] }], plans: [] } });
+      await f.db.update(services).set({ lifecycle: 'published', liveReleaseId: legacy, name: 'x' }).where(eq(services.id, id));
     }
     await f.api('POST', `/api/services/${modern}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
     // After the legacy publish the gateway served edits at once: `edited` gained a model that callers used.
@@ -35,8 +35,8 @@ describe('upgrading to served releases', () => {
     expect(await models(untouched)).toEqual(['fast']);
     // A modern service keeps its unreleased edit unreleased.
     expect(await models(modern)).toEqual(['fast']);
-    expect(f.db.select().from(releases).where(eq(releases.serviceId, edited)).orderBy(asc(releases.version)).all().map((r) => [r.version, r.createdBy])).toEqual([[1, null], [2, null]]);
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, edited)).all().at(-1)).toMatchObject({ action: 'service.release', actorUserId: null, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
+    expect((await f.db.select().from(releases).where(eq(releases.serviceId, edited)).orderBy(asc(releases.version))).map((r) => [r.version, r.createdBy])).toEqual([[1, null], [2, null]]);
+    expect((await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, edited))).at(-1)).toMatchObject({ action: 'service.release', actorUserId: null, before: { liveVersion: 1 }, after: { liveVersion: 2 } });
     // Once: the next start finds nothing to do, even after more edits.
     await f.api('POST', `/api/services/${edited}/models`, { cookie: owner.cookie, body: { name: 'later', targets: [{ providerId, model: 'c' }] }, expect: 201 });
     expect(await releaseWhatWasServedBeforeUpgrade(f.db)).toEqual([]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { defaultApiRest } from './api-settings';
@@ -101,7 +101,7 @@ describe('REST settings of an API', () => {
     const res = await patch(api.id, { path: '/owners/{ownerId}', rewrite: { template: '/people/{ownerId}' }, websocket: true, description: 'One owner' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ api: { id: api.id, name: 'Owner', path: '/owners/{ownerId}', description: 'One owner', rewrite: { template: '/people/{ownerId}' }, websocket: true, retryAll: false }, live: false, takesEffect: 'first publish' });
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_update'))).get();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_update'))));
     expect(event).toMatchObject({
       summary: { apiId: api.id, api: 'GET /owners/{ownerId}', fields: ['path', 'description', 'rewrite', 'websocket'] },
       before: { api: { path: '/owners/{id}', rest: { websocket: false } } },

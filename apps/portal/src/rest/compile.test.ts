@@ -101,7 +101,7 @@ describe('the REST part of the snapshot', () => {
   it('leaves out, and logs, a credential that this master key cannot open, serving the upstream without it', async () => {
     const id = await restService('sealed-elsewhere');
     const elsewhere = createSecretBox(randomBytes(32));
-    f.db.insert(upstreamCredentials).values({ serviceId: id, upstream: 'default', header: 'x-key', value: elsewhere.seal('unreadable'), updatedAt: Date.now() }).run();
+    await f.db.insert(upstreamCredentials).values({ serviceId: id, upstream: 'default', header: 'x-key', value: elsewhere.seal('unreadable'), updatedAt: Date.now() });
     const { logger, lines } = capturingLogger();
     const snapshot = await compileSnapshot(f.db, f.secrets, logger);
     expect(snapshot.restServices.find((s) => s.serviceId === id)!.upstreams[0]!.credential).toBeNull();

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { jsonArrayElements, selectRaw, type JsonArrayElements } from '@tollgate/db';
 import type { LifecycleState, ServiceId, TeamId } from '@tollgate/domain';
 import type { Actor } from '../auth/sessions';
 import { canSeeService } from '../access/policy';
@@ -20,22 +21,23 @@ interface Claim {
   where: 'working copy' | 'live release';
 }
 
-// The lookups below are raw SQLite (`db.all`, `json_each`): they are to be made portable with the other JSON
-// lookups (ADR 0040); the functions are async already so that their callers need not change then.
+// Raw selects: the hosts are elements of JSON arrays (jsonArrayElements says how on each database). Aliases are
+// quoted so that PostgreSQL keeps their case.
 async function claims(db: Reader, hosts: readonly string[], except: ServiceId, where: Array<Claim['where']>): Promise<Claim[]> {
   if (!hosts.length) return [];
   const wanted = sql.join(hosts.map((h) => sql`${h}`), sql`, `);
-  const cols = sql`s.id as serviceId, s.slug as slug, s.team_id as teamId, s.visibility as visibility, s.lifecycle as lifecycle, h.value as host`;
   const found: Claim[] = [];
-  if (where.includes('working copy')) {
-    const rows = db.all<Omit<Claim, 'where'>>(sql`select ${cols} from services s, json_each(s.rest, '$.hosts') h where s.id != ${except} and h.value in (${wanted})`);
-    found.push(...rows.map((r) => ({ ...r, where: 'working copy' as const })));
-  }
-  if (where.includes('live release')) {
-    const rows = db.all<Omit<Claim, 'where'>>(
-      sql`select ${cols} from services s join releases r on r.id = s.live_release_id, json_each(r.config, '$.rest.hosts') h where s.id != ${except} and s.lifecycle != 'retired' and h.value in (${wanted})`,
+  const select = async (claimedIn: Claim['where'], from: SQL, h: JsonArrayElements, also: SQL) => {
+    const rows = await selectRaw<Omit<Claim, 'where'>>(
+      db,
+      sql`select s.id as "serviceId", s.slug as "slug", s.team_id as "teamId", s.visibility as "visibility", s.lifecycle as "lifecycle", ${h.text} as "host"
+        from ${from}, ${h.from} where s.id != ${except}${also} and ${h.text} in (${wanted})`,
     );
-    found.push(...rows.map((r) => ({ ...r, where: 'live release' as const })));
+    found.push(...rows.map((r) => ({ ...r, where: claimedIn })));
+  };
+  if (where.includes('working copy')) await select('working copy', sql`services s`, jsonArrayElements(db, sql`s.rest`, ['hosts'], 'h'), sql``);
+  if (where.includes('live release')) {
+    await select('live release', sql`services s join releases r on r.id = s.live_release_id`, jsonArrayElements(db, sql`r.config`, ['rest', 'hosts'], 'h'), sql` and s.lifecycle != 'retired'`);
   }
   return found;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 
@@ -42,7 +42,7 @@ describe('an OpenAPI import into a REST service without upstreams', () => {
     expect(res.body).toMatchObject({ imported: 1, live: false, takesEffect: 'first publish' });
     const [upstream] = await upstreams(id);
     expect(upstream).toMatchObject({ name: 'default', nodes: [{ url: 'https://api.pets.example.test/v1', weight: 1 }, { url: 'https://eu.pets.example.test:8443/v1', weight: 1 }], credential: null });
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, 'service.openapi_import'))).get();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, 'service.openapi_import'))));
     expect(event!.summary).toMatchObject({ upstreamFromServers: res.body.upstreamFromServers });
   });
 

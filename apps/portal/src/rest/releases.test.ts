@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releases } from '@tollgate/db';
+import { asc, eq } from 'drizzle-orm';
+import { releases, upstreamCredentials } from '@tollgate/db';
 import { newId, type ServiceId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { compileSnapshot } from '../snapshot/compile';
@@ -93,13 +94,13 @@ describe('REST settings in releases', () => {
     expect((await served()).service.upstreams.find((u) => u.name === 'canary')!.credential).toEqual({ header: 'x-canary-key', value: 'canary-secret' });
     await ok('PUT', '/upstreams/scratch', { nodes: [{ url: 'http://10.0.0.7:8080' }], credential: { header: 'x-scratch', value: 'scratch-secret' } });
     await ok('DELETE', '/upstreams/scratch');
-    expect(f.db.$client.prepare('select upstream from upstream_credentials where service_id = ? order by upstream').all(serviceId)).toEqual([{ upstream: 'canary' }, { upstream: 'default' }]);
+    expect(await f.db.select({ upstream: upstreamCredentials.upstream }).from(upstreamCredentials).where(eq(upstreamCredentials.serviceId, serviceId)).orderBy(asc(upstreamCredentials.upstream))).toEqual([{ upstream: 'canary' }, { upstream: 'default' }]);
   });
 
   it('loads a release frozen before REST settings, giving its APIs stable ids and the defaults', async () => {
     const legacy = newId('release');
     const config = { service: { name: 'Pets', description: '', kind: 'rest', directModels: false }, apis: [{ name: 'List', methods: ['GET'], path: '/pets' }], models: [], openapi: null, prompts: [] };
-    f.db.insert(releases).values({ id: legacy, serviceId, version: 50, config }).run();
+    await f.db.insert(releases).values({ id: legacy, serviceId, version: 50, config });
     const shown = await ok('GET', '/releases/50');
     const id = legacyApiId(serviceId, { methods: ['GET'], path: '/pets' });
     expect(shown.release.config.apis).toEqual([{ id, name: 'List', methods: ['GET'], path: '/pets', description: '', tags: [], rest: expect.objectContaining({ pathType: 'exact', retryAll: false }) }]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import type { TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -113,7 +113,7 @@ describe('hosts, key locations and CORS of a REST service', () => {
     await f.api('POST', `/api/services/${svc}/lifecycle`, { cookie: owner.cookie, body: { state: 'published' }, expect: 200 });
     const res = await patch(svc, { cors: { allowOrigins: ['https://a.example.test'] }, keyLocations: { query: 'api_key' }, tags: ['pets'] });
     expect(res.body).toMatchObject({ live: false, takesEffect: 'next release', deferredFields: ['keyLocations', 'cors'] });
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, svc), eq(auditEvents.action, 'service.update'))).get();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, svc), eq(auditEvents.action, 'service.update'))));
     expect(event!.before).toEqual({ tags: [], keyLocations: { header: null, query: null }, cors: null });
     expect(event!.after).toMatchObject({ keyLocations: { header: null, query: 'api_key' }, cors: { allowOrigins: ['https://a.example.test'] } });
     // Outside the team, the service shows the live release's settings until the next release.

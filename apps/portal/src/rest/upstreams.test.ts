@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
-import { auditEvents, upstreamCredentials } from '@tollgate/db';
-import { restDefaults, type TeamId } from '@tollgate/domain';
+import { and, eq, sql } from 'drizzle-orm';
+import { auditEvents, first, isPostgres, selectRaw, upstreamCredentials } from '@tollgate/db';
+import { restDefaults, type ServiceId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
 describe('upstreams and the traffic policy of a REST service', () => {
@@ -28,7 +28,7 @@ describe('upstreams and the traffic policy of a REST service', () => {
   afterAll(() => f.close());
 
   it('creates an upstream with every default filled in, audited, bumping the revision, and lists it', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await at('PUT', '/upstreams/default', { nodes: [node('http://10.0.0.1:8080/'), node('http://10.0.0.2:8080', 3)] });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -47,8 +47,8 @@ describe('upstreams and the traffic policy of a REST service', () => {
       live: false,
       takesEffect: 'first publish',
     });
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.upstream_put'))).get();
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.upstream_put'))));
     expect(event).toMatchObject({ actorUserId: owner.id, teamId, summary: { upstream: 'default', nodes: ['http://10.0.0.1:8080', 'http://10.0.0.2:8080'] }, before: { upstream: null } });
     const listed = await at('GET', '/upstreams', undefined, member.cookie);
     expect(listed.status).toBe(200);
@@ -121,16 +121,21 @@ describe('upstreams and the traffic policy of a REST service', () => {
     expect(res.body.upstream.credential).toEqual({ header: 'x-upstream-key', value: '…set' });
     // The settings wait for a release; the credential does not, so the answer names what waits.
     expect(res.body).toMatchObject({ live: false, takesEffect: 'first publish', deferredFields: ['nodes', 'balancer', 'healthCheck', 'outlier', 'timeouts', 'retries', 'hostHeader'] });
-    const raw = f.db.$client.prepare('select * from upstream_credentials where service_id = ?').all(serviceId) as Array<Record<string, string>>;
+    const raw = await f.db.select().from(upstreamCredentials).where(eq(upstreamCredentials.serviceId, serviceId as ServiceId));
     expect(raw).toHaveLength(1);
     expect(raw[0]!.header).toBe('x-upstream-key');
     expect(raw[0]!.value).toMatch(/^v1\./);
     expect(f.secrets.open(raw[0]!.value)).toBe(secret);
     // Nowhere in plain text: not in any table (audit log and services included), nor in any answer.
-    const everything = f.db.$client.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>;
-    for (const { name } of everything) expect(JSON.stringify(f.db.$client.prepare(`select * from "${name}"`).all()), name).not.toContain(secret);
+    // Every table the database holds, read raw (no column codecs), from each dialect's own catalogue.
+    const tablesQuery = isPostgres(f.db)
+      ? sql`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`
+      : sql`select name from sqlite_master where type = 'table'`;
+    const everything = await selectRaw<{ name: string }>(f.db, tablesQuery);
+    expect(everything.map((t) => t.name)).toContain('upstream_credentials');
+    for (const { name } of everything) expect(JSON.stringify(await selectRaw(f.db, sql`select * from ${sql.identifier(name)}`)), name).not.toContain(secret);
     for (const cookie of [owner.cookie, member.cookie]) expect(JSON.stringify((await at('GET', '/upstreams', undefined, cookie)).body)).not.toContain(secret);
-    const audit = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.upstream_credential_set'))).get();
+    const audit = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.upstream_credential_set'))));
     expect(audit).toMatchObject({ summary: { upstream: 'default', header: 'x-upstream-key' } });
 
     // Absent keeps it; null removes it.
@@ -138,7 +143,7 @@ describe('upstreams and the traffic policy of a REST service', () => {
     expect(kept.body.upstream.credential).toEqual({ header: 'x-upstream-key', value: '…set' });
     const removed = await at('PUT', '/upstreams/default', { nodes: [node('https://pets-a.internal')], credential: null });
     expect(removed.body.upstream.credential).toBeNull();
-    expect(f.db.select().from(upstreamCredentials).all()).toEqual([]);
+    expect(await f.db.select().from(upstreamCredentials)).toEqual([]);
   });
 
   it('sets the traffic policy over existing upstreams only, with a 400 naming the field otherwise', async () => {
@@ -165,7 +170,7 @@ describe('upstreams and the traffic policy of a REST service', () => {
       expect(res.body.error.message, JSON.stringify(body)).toMatch(message);
     }
     expect((await at('GET', '/upstreams')).body.traffic).toEqual(ok.body.traffic);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.traffic_update'))).get();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.traffic_update'))));
     expect(event).toMatchObject({ before: { traffic: { split: [] } }, after: { traffic: ok.body.traffic } });
   });
 

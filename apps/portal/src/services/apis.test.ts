@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { apis, auditEvents } from '@tollgate/db';
+import { apis, auditEvents, first } from '@tollgate/db';
 import { newId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -27,12 +27,12 @@ describe('manual APIs', () => {
   afterAll(() => f.close());
 
   it('creates an API with normalised methods and tags, audited and bumping the config revision', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await create({ name: ' Lookup ', methods: ['get', 'HEAD', 'GET'], path: '/places/{id}', description: 'One place', tags: ['places', 'places'] });
     expect(res.status).toBe(201);
     expect(res.body.api).toMatchObject({ serviceId, name: 'Lookup', methods: ['GET', 'HEAD'], path: '/places/{id}', description: 'One place', tags: ['places'] });
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_create'))).get();
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_create'))));
     expect(event).toMatchObject({ actorUserId: owner.id, teamId, before: null, after: { api: { id: res.body.api.id, path: '/places/{id}', methods: ['GET', 'HEAD'] } } });
     const list = await f.api('GET', `/api/services/${serviceId}/apis`, { cookie: member.cookie });
     expect(list.body.apis).toEqual([res.body.api]);
@@ -74,8 +74,8 @@ describe('manual APIs', () => {
     expect((await remove('api_nope')).status).toBe(404);
     const res = await remove(id);
     expect(res.status).toBe(200);
-    expect(f.db.select().from(apis).where(eq(apis.id, id)).get()).toBeUndefined();
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_delete'))).get();
+    expect(await first(f.db.select().from(apis).where(eq(apis.id, id)))).toBeUndefined();
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.api_delete'))));
     expect(event).toMatchObject({ actorUserId: owner.id, before: { api: { id, path: '/temp', methods: ['DELETE'] } }, after: null });
     expect((await remove(id)).status).toBe(404);
   });
@@ -100,6 +100,6 @@ describe('manual APIs', () => {
     expect((await remove(id, member.cookie)).status).toBe(403);
     expect((await remove(id, outsider.cookie)).status).toBe(404);
     expect((await create(body, f.admin.cookie)).status).toBe(201);
-    expect(f.db.select().from(apis).where(eq(apis.id, id)).get()).toBeDefined();
+    expect(await first(f.db.select().from(apis).where(eq(apis.id, id)))).toBeDefined();
   });
 });

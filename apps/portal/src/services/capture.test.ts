@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, services } from '@tollgate/db';
+import { auditEvents, first, services } from '@tollgate/db';
 import type { ServiceId, TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { compileSnapshot } from '../snapshot/compile';
@@ -36,15 +36,15 @@ describe('body capture settings of a service', () => {
   });
 
   it('turns on with redaction rules for a team admin: audited, and live from the next snapshot without a release', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const releases = (await f.api('GET', `/api/services/${serviceId}/releases`, { cookie: owner.cookie, expect: 200 })).body.releases.length;
     const res = await patch({ capture: { bodies: true, redact: ['messages.*.content', 'api_key', 'api_key'] } }, admin.cookie);
     expect(res.status).toBe(200);
     expect(res.body.service.capture).toEqual({ bodies: true, redact: ['messages.*.content', 'api_key'] });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect((await snapshotEntry()).capture).toEqual({ redact: ['messages.*.content', 'api_key'] });
     expect((await f.api('GET', `/api/services/${serviceId}/releases`, { cookie: owner.cookie, expect: 200 })).body.releases).toHaveLength(releases);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.update'))).all().at(-1)!;
+    const event = (await f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, serviceId), eq(auditEvents.action, 'service.update')))).at(-1)!;
     expect(event).toMatchObject({
       actorUserId: admin.id,
       teamId,
@@ -61,7 +61,7 @@ describe('body capture settings of a service', () => {
     // Other fields in the same request change with it.
     const both = await patch({ name: 'LLM two', capture: { bodies: true } });
     expect(both.body.service).toMatchObject({ name: 'LLM two', capture: { bodies: true, redact: ['user'] } });
-    expect(f.db.select({ on: services.captureBodies }).from(services).where(eq(services.id, serviceId)).get()).toEqual({ on: true });
+    expect(await first(f.db.select({ on: services.captureBodies }).from(services).where(eq(services.id, serviceId)))).toEqual({ on: true });
   });
 
   it('refuses bad settings with 400 naming the field', async () => {
@@ -85,12 +85,12 @@ describe('body capture settings of a service', () => {
   });
 
   it('cannot be changed by a plain member (403) or another team (404), and is not shown outside the team', async () => {
-    const before = f.db.select().from(services).where(eq(services.id, serviceId)).get();
+    const before = await first(f.db.select().from(services).where(eq(services.id, serviceId)));
     const byMember = await patch({ capture: { bodies: false } }, member.cookie);
     expect(byMember.status).toBe(403);
     const byOutsider = await patch({ capture: { bodies: false, redact: [] } }, outsider.cookie);
     expect(byOutsider.status).toBe(404);
-    expect(f.db.select().from(services).where(eq(services.id, serviceId)).get()).toEqual(before);
+    expect(await first(f.db.select().from(services).where(eq(services.id, serviceId)))).toEqual(before);
     // A published public service is in everyone's catalogue, without its capture settings.
     const seen = await f.api('GET', `/api/services/${serviceId}`, { cookie: outsider.cookie, expect: 200 });
     expect(seen.body.service).not.toHaveProperty('capture');

@@ -57,12 +57,12 @@ describe('lifecycle API', () => {
     expect((await move('retired')).status).toBe(409);
     expect((await move('draft')).status).toBe(409);
 
-    const revision = f.revision();
+    const revision = await f.revision();
     const published = await move('published');
     expect(published.status).toBe(200);
     expect(published.body.service.lifecycle).toBe('published');
     expect(published.body.release).toMatchObject({ version: 1 });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
 
     const fromPublished = await move('published');
     expect(fromPublished.status).toBe(409);
@@ -84,7 +84,7 @@ describe('lifecycle API', () => {
     }
     expect((await move('gone')).body.error.message).toMatch(/^state:/);
 
-    const actions = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, serviceId)).orderBy(asc(auditEvents.at)).all().map((e) => e.action);
+    const actions = (await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, serviceId)).orderBy(asc(auditEvents.at))).map((e) => e.action);
     expect(actions).toEqual(['service.create', 'service.publish', 'service.deprecate', 'service.publish', 'service.deprecate', 'service.retire']);
   });
 
@@ -110,7 +110,7 @@ describe('lifecycle API', () => {
   });
 
   it('freezes the working copy as release 1 on the first publish only', async () => {
-    const rows = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).orderBy(asc(releases.version)).all();
+    const rows = await f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).orderBy(asc(releases.version));
     expect(rows.map((r) => r.version)).toEqual([1]);
     expect(rows[0]!.createdBy).toBe(owner.id);
     expect(rows[0]!.config).toMatchObject({

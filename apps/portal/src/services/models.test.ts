@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents } from '@tollgate/db';
+import { auditEvents, first } from '@tollgate/db';
 import { newId, type ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -35,17 +35,17 @@ describe('model routes API', () => {
   afterAll(() => f.close());
 
   it('adds a model route with fallback targets, which the gateway serves once it is released', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await addModel({ name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
     expect(res.status).toBe(201);
     expect(res.body.model).toMatchObject({ serviceId, name: 'gpt-4o-mini', targets: [{ providerId: providerA, model: 'gpt-4o-mini' }, { providerId: providerB, model: 'gpt-4o-mini-2024-07-18' }] });
-    expect(f.revision()).toBe(revision + 1);
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.model.id)).get()?.action).toBe('model_route.create');
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(await f.revision()).toBe(revision + 1);
+    expect((await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.model.id))))?.action).toBe('model_route.create');
+    await f.publisher.settled();
     // The service is live with release 1, which had no models: the edit waits in the working copy.
     expect(f.publisher.current().modelRoutes).toEqual([]);
     await f.api('POST', `/api/services/${serviceId}/releases`, { cookie: owner.cookie, expect: 201 });
-    await new Promise((resolve) => setImmediate(resolve));
+    await f.publisher.settled();
     expect(f.publisher.current().modelRoutes).toEqual([{ serviceId, name: 'gpt-4o-mini', targets: res.body.model.targets }]);
   });
 
@@ -105,9 +105,9 @@ describe('model routes API', () => {
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: member.cookie })).status).toBe(403);
     expect((await f.api('DELETE', `/api/services/${restServiceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/not-an-id`, { cookie: owner.cookie })).status).toBe(404);
-    const revision = f.revision();
+    const revision = await f.revision();
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(200);
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect((await f.api('DELETE', `/api/services/${serviceId}/models/${id}`, { cookie: owner.cookie })).status).toBe(404);
   });
 });

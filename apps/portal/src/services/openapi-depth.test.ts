@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { services } from '@tollgate/db';
+import { first, services } from '@tollgate/db';
 import { maxOpenApiDepth, type ServiceId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { createPromptWorld, type PromptWorld } from '../prompts/test-world';
@@ -38,7 +38,7 @@ describe('nesting limit on OpenAPI documents', () => {
 
   const put = (body: string, contentType: string) =>
     f.api('PUT', `/api/services/${serviceId}/openapi`, { cookie: owner.cookie, body, headers: { 'content-type': contentType } });
-  const stored = () => f.db.select().from(services).where(eq(services.id, serviceId)).get()!.openapi;
+  const stored = async () => (await first(f.db.select().from(services).where(eq(services.id, serviceId))))!.openapi;
   const apiPaths = async () => (await f.api('GET', `/api/services/${serviceId}/apis`, { cookie: owner.cookie, expect: 200 })).body.apis.map((a: { path: string }) => a.path);
   const expectTooDeep = (res: { status: number; body: any }) => {
     expect(res.status, JSON.stringify(res.body)).toBe(400);
@@ -57,23 +57,23 @@ describe('nesting limit on OpenAPI documents', () => {
   afterAll(() => f.close());
 
   it('refuses a JSON document 5,000 levels deep with a 400 naming the limit, and leaves the service as it was', async () => {
-    const before = stored();
+    const before = await stored();
     expectTooDeep(await put(deepJson(5_000), 'application/json'));
     expectTooDeep(await put(deepJson(maxOpenApiDepth + 1), 'application/json'));
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect(await apiPaths()).toEqual(['/before']);
   });
 
   it('takes a document exactly at the limit, and exports it as YAML', async () => {
     expect((await put(deepJson(maxOpenApiDepth), 'application/json')).status).toBe(200);
-    expect(JSON.stringify(stored())).toBe(JSON.stringify(deepObject(maxOpenApiDepth)));
+    expect(JSON.stringify(await stored())).toBe(JSON.stringify(deepObject(maxOpenApiDepth)));
     const yaml = await f.api('GET', `/api/services/${serviceId}/openapi?format=yaml`, { cookie: owner.cookie });
     expect(yaml.status).toBe(200);
     expect(yaml.body).toContain('openapi: 3.1.0\n');
   });
 
   it('refuses deep YAML (block maps, block and flow sequences) before composing it: 400, fast, and the server still works', async () => {
-    const before = stored();
+    const before = await stored();
     for (const [name, text] of [
       ['1,000 block maps', blockMaps(1_000)],
       ['2,000 block sequences', blockSeqs(2_000)],
@@ -88,7 +88,7 @@ describe('nesting limit on OpenAPI documents', () => {
       expect(ms, `${name}: ${ms.toFixed(0)} ms`).toBeLessThan(1_000);
     }
     expectTooDeep(await put(flowSeqs(maxOpenApiDepth), 'text/yaml'));
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect((await put(`${yamlHead}x-fine: ${'['.repeat(100)}${']'.repeat(100)}\n`, 'application/x-yaml')).status).toBe(200);
     expect((await f.api('GET', '/api/auth/me', { cookie: owner.cookie })).status).toBe(200);
   });
@@ -114,7 +114,7 @@ describe('nesting limit on OpenAPI documents', () => {
 
   it('exports a too-deep document stored by an older version: YAML as JSON text (valid YAML 1.2), never a 500', async () => {
     const deep = deepObject(2_000);
-    f.db.update(services).set({ openapi: deep }).where(eq(services.id, serviceId)).run();
+    await f.db.update(services).set({ openapi: deep }).where(eq(services.id, serviceId));
     const yaml = await f.api('GET', `/api/services/${serviceId}/openapi?format=yaml`, { cookie: owner.cookie });
     expect(yaml.status).toBe(200);
     expect(yaml.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
@@ -131,7 +131,7 @@ describe('nesting limit on OpenAPI documents', () => {
     await w.publish(prompt.id, 1);
     const slug = (await f.api('GET', `/api/services/${w.serviceId}`, { cookie: w.owner.cookie, expect: 200 })).body.service.slug;
     const deep = deepObject(3_000);
-    f.db.update(services).set({ openapi: deep }).where(eq(services.id, w.serviceId)).run();
+    await f.db.update(services).set({ openapi: deep }).where(eq(services.id, w.serviceId));
     for (const query of ['', '?format=yaml']) {
       const res = await f.api('GET', `/api/services/${w.serviceId}/openapi${query}`, { cookie: w.owner.cookie });
       expect(res.status, `${query}: ${JSON.stringify(res.body).slice(0, 200)}`).toBe(200);

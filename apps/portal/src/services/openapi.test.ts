@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import YAML from 'yaml';
-import { auditEvents, services } from '@tollgate/db';
+import { auditEvents, first, services } from '@tollgate/db';
 import type { ServiceId, TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -90,7 +90,7 @@ describe('OpenAPI import and export', () => {
   afterAll(() => f.close());
 
   it('imports a YAML document: one API per operation, the document stored, one audited change', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await put(restId, petStoreYaml, 'application/yaml');
     expect(res.status).toBe(200);
     expect(res.body.imported).toBe(3);
@@ -100,9 +100,9 @@ describe('OpenAPI import and export', () => {
       { name: 'GET /pets/{petId}', methods: ['GET'], path: '/pets/{petId}', description: '', tags: [] },
     ]);
     expect(labels(await apisOf(restId))).toEqual(['GET /pets', 'GET /pets/{petId}', 'POST /pets']);
-    expect(f.db.select().from(services).where(eq(services.id, restId)).get()!.openapi).toEqual(YAML.parse(petStoreYaml));
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, restId), eq(auditEvents.action, 'service.openapi_import'))).get();
+    expect((await first(f.db.select().from(services).where(eq(services.id, restId))))!.openapi).toEqual(YAML.parse(petStoreYaml));
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, restId), eq(auditEvents.action, 'service.openapi_import'))));
     expect(event).toMatchObject({ actorUserId: owner.id, teamId, summary: { operations: 3, title: 'Pet Store' }, before: { apis: [] } });
     expect((event!.after as { apis: string[] }).apis.sort()).toEqual(['GET /pets', 'GET /pets/{petId}', 'POST /pets']);
   });
@@ -139,7 +139,7 @@ describe('OpenAPI import and export', () => {
     expect(labels(list)).toEqual(['DELETE /v2/pets', 'GET /v2/pets']);
     expect(list.find((a) => a.methods[0] === 'DELETE')!.name).toBe('x'.repeat(120));
     expect((await get(restId)).body).toEqual(doc);
-    const events = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, restId), eq(auditEvents.action, 'service.openapi_import'))).all();
+    const events = await f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, restId), eq(auditEvents.action, 'service.openapi_import')));
     expect((events.at(-1)!.before as { apis: string[] }).apis.sort()).toEqual(['DELETE /manual', 'GET /pets', 'GET /pets/{petId}', 'POST /pets']);
   });
 
@@ -178,9 +178,9 @@ describe('OpenAPI import and export', () => {
   it('refuses bad documents with a message that says where, and changes nothing', async () => {
     const id = await newService('refusals');
     await put(id, minimal({ '/keep': { get: { summary: 'Keep me' } } }));
-    const revision = f.revision();
-    const auditCount = () => f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).all().length;
-    const audits = auditCount();
+    const revision = await f.revision();
+    const auditCount = async () => (await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id))).length;
+    const audits = await auditCount();
     const tooMany = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`/op${i}`, { get: {} }]));
     const cases: Array<[body: unknown, type: string, status: number, code: string, message: RegExp]> = [
       ['openapi: 3.1.0', 'text/plain', 415, 'unsupported_media_type', /application\/json, application\/yaml, application\/x-yaml, text\/yaml/],
@@ -214,8 +214,8 @@ describe('OpenAPI import and export', () => {
     }
     expect(labels(await apisOf(id))).toEqual(['GET /keep']);
     expect((await get(id)).body.info.title).toBe('Minimal');
-    expect(f.revision()).toBe(revision);
-    expect(auditCount()).toBe(audits);
+    expect(await f.revision()).toBe(revision);
+    expect(await auditCount()).toBe(audits);
   });
 
   it('lists every problem of a refused document with its place in it, for an editor to show one by one', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apis, auditEvents } from '@tollgate/db';
+import { apis, auditEvents, first } from '@tollgate/db';
 import { newId, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 import { compileSnapshot } from '../snapshot/compile';
@@ -29,13 +29,13 @@ describe('services API', () => {
   afterAll(() => f.close());
 
   it('creates a REST service as a draft', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await createService({ name: 'Geocoding', slug: 'geocoding', kind: 'rest', description: 'Addresses to points' });
     expect(res.status).toBe(201);
     expect(res.body.service).toMatchObject({ teamId, name: 'Geocoding', slug: 'geocoding', kind: 'rest', lifecycle: 'draft', visibility: 'public' });
-    expect(f.db.select().from(apis).where(eq(apis.serviceId, res.body.service.id)).all()).toEqual([]);
-    expect(f.revision()).toBe(revision + 1);
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.service.id)).get();
+    expect(await f.db.select().from(apis).where(eq(apis.serviceId, res.body.service.id))).toEqual([]);
+    expect(await f.revision()).toBe(revision + 1);
+    const event = await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.service.id)));
     expect(event).toMatchObject({ action: 'service.create', teamId, actorUserId: owner.id });
   });
 
@@ -151,7 +151,7 @@ describe('services API', () => {
     expect((await f.api('PATCH', `/api/services/${res.body.service.id}`, { cookie: owner.cookie, body: { tags: [...twenty, 't0'] } })).body.service.tags).toEqual(twenty);
     const patched = await f.api('PATCH', `/api/services/${res.body.service.id}`, { cookie: owner.cookie, body: { tags: ['cartography'], description: 'Now with maps' } });
     expect(patched.body.service).toMatchObject({ tags: ['cartography'], description: 'Now with maps' });
-    const events = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.service.id)).all().filter((e) => e.action === 'service.update');
+    const events = (await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.service.id))).filter((e) => e.action === 'service.update');
     expect(events.at(-1)).toMatchObject({
       before: { tags: twenty, description: '' },
       after: { tags: ['cartography'], description: 'Now with maps' },

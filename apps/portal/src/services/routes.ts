@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { apis, first, services } from '@tollgate/db';
+import { apis, first, jsonArrayElements, services, type Db } from '@tollgate/db';
 import { newId, serviceKinds } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { listedLifecycles, readableTeams, requireOwned, requireSignedIn, requireTeamRole, requireVisibleService } from '../access/policy';
@@ -64,9 +64,10 @@ const catalogueQuerySchema = z.object({
 const likeContaining = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 /** Narrowing conditions for the catalogue; they are ANDed with the visibility rule, never ORed. */
-function catalogueFilters(tag: string | undefined, q: string | undefined): SQL[] {
+function catalogueFilters(db: Db, tag: string | undefined, q: string | undefined): SQL[] {
   const filters: SQL[] = [];
-  if (tag) filters.push(sql`exists (select 1 from json_each(${services.tags}) where json_each.value = ${tag})`);
+  const tags = jsonArrayElements(db, services.tags, [], 'tag');
+  if (tag) filters.push(sql`exists (select 1 from ${tags.from} where ${tags.text} = ${tag})`);
   if (q) {
     const pattern = likeContaining(q);
     const like = (column: SQL) => sql`lower(${column}) like ${pattern} escape '\\'`;
@@ -75,7 +76,7 @@ function catalogueFilters(tag: string | undefined, q: string | undefined): SQL[]
         like(sql`${services.name}`),
         like(sql`${services.slug}`),
         like(sql`${services.description}`),
-        sql`exists (select 1 from json_each(${services.tags}) where ${like(sql`json_each.value`)})`,
+        sql`exists (select 1 from ${tags.from} where ${like(tags.text)})`,
       )!,
     );
   }
@@ -146,7 +147,7 @@ export function serviceRoutes(ctx: PortalContext) {
     const rows = await ctx.db
       .select()
       .from(services)
-      .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(tag, q)))
+      .where(and(visible, teamId ? eq(services.teamId, teamId) : undefined, ...catalogueFilters(ctx.db, tag, q)))
       .orderBy(asc(services.name), asc(services.id));
     return c.json({ services: (await publishedFaces(ctx.db, actor, rows)).map(serviceViewFor(actor)) });
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { providers, releases, subscriptions } from '@tollgate/db';
+import { first, providers, releases, subscriptions } from '@tollgate/db';
 import { newId, type AppId, type PlanId, type ProviderId, type ServiceId, type SubscriptionId } from '@tollgate/domain';
 import { sealCredentials } from '../providers/credentials';
 import { createSecretBox } from '../secrets/secret-box';
@@ -42,7 +42,7 @@ describe('compileSnapshot', () => {
 
   it('carries the publishing team\'s slug and when the live release was made, for /v1/models', async () => {
     const service = (await compileSnapshot(f.db, f.secrets)).services.find((s) => s.id === serviceId);
-    const live = f.db.select().from(releases).where(eq(releases.serviceId, serviceId)).get()!;
+    const live = (await first(f.db.select().from(releases).where(eq(releases.serviceId, serviceId))))!;
     expect(service).toMatchObject({ teamSlug: 'snapshot-team', release: live.version, releasedAt: live.createdAt });
   });
 
@@ -61,9 +61,8 @@ describe('compileSnapshot', () => {
     // The API refuses a second request while one is live; a plan change waiting for approval looks like this.
     const pending = newId('subscription');
     const later = Date.now() + 60_000;
-    f.db.insert(subscriptions)
-      .values({ id: pending, appId, serviceId, planId: plan.manual, state: 'pending', createdAt: later, updatedAt: later })
-      .run();
+    await f.db.insert(subscriptions)
+      .values({ id: pending, appId, serviceId, planId: plan.manual, state: 'pending', createdAt: later, updatedAt: later });
     const forApp = (await compileSnapshot(f.db, f.secrets)).subscriptions.filter((s) => s.appId === appId);
     expect(forApp).toEqual([{ id: approved, appId, serviceId, planId: plan.auto, state: 'approved' }]);
 
@@ -81,7 +80,7 @@ describe('compileSnapshot', () => {
     const broken = await create('broken');
     // As if restored from a backup made under another master key.
     const otherBox = createSecretBox(randomBytes(32));
-    f.db.update(providers).set({ credentials: sealCredentials(otherBox, { keys: [{ key: 'sk-broken', weight: 1 }] }) }).where(eq(providers.id, broken)).run();
+    await f.db.update(providers).set({ credentials: sealCredentials(otherBox, { keys: [{ key: 'sk-broken', weight: 1 }] }) }).where(eq(providers.id, broken));
 
     const { logger, lines } = capturingLogger();
     const snapshot = await compileSnapshot(f.db, f.secrets, logger);
@@ -101,7 +100,7 @@ describe('compileSnapshot', () => {
       publisher.subscribe((s) => seen.push(s.providers.map((p) => p.id)));
       const fresh = await create('fresh');
       publisher.configChanged();
-      await new Promise((resolve) => setImmediate(resolve));
+      await publisher.settled();
       expect(seen.at(-1)).toEqual(expect.arrayContaining([healthy, fresh]));
       expect(seen.at(-1)).not.toContain(broken);
     } finally {

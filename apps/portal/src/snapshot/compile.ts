@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Logger } from 'pino';
 import {
   apiKeys,
@@ -162,6 +163,7 @@ function outranks(row: SubscriptionRow, current: SubscriptionRow): boolean {
   return row.updatedAt > current.updatedAt;
 }
 
+/** One subscription per (app, service) pair, in the order of the pairs' first rows (`snapshotOrder`'s, as read). */
 export function effectiveSubscriptions(rows: readonly SubscriptionRow[]): SnapshotSubscription[] {
   const chosen = new Map<string, SubscriptionRow>();
   for (const row of rows) {
@@ -175,21 +177,34 @@ export function effectiveSubscriptions(rows: readonly SubscriptionRow[]): Snapsh
 /*
  * The readers of the three tables that grow with tenants, shared by the full compile and the delta
  * (./delta.ts), so a delta's rows are built exactly as the compile builds them. `where` narrows them to the
- * rows a change touched, and then `orderBy` (the rowid) keeps them in the order the full compile's table
- * scans list them in.
+ * rows a change touched. Rows come in `snapshotOrder`, so the delta can merge fresh rows into the previous
+ * snapshot's arrays where a full compile would list them.
  */
 
-export async function readKeys(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SnapshotKey[]> {
+/**
+ * The snapshot's order of keys, apps and workload credentials (by id) and of subscriptions (by app, service,
+ * then id: the snapshot holds one per pair, and the id settles which of a pair's rows `outranks` keeps on a
+ * tie): explicit, since neither database promises an order without it (PostgreSQL moves an updated row to the
+ * end of its heap). Byte order on both: SQLite compares these columns as bytes (BINARY), PostgreSQL is told
+ * "C" whatever the database's collation. On SQLite `+` keeps the planner off the primary-key index: walking it
+ * costs a random table read per row, twice the scan-and-sort at 100,000 apps (bench/scale.ts).
+ * `compareIds` (delta.ts) is the same order in JS.
+ */
+function snapshotOrder(tx: Tx, ...columns: AnySQLiteColumn[]): SQL[] {
+  return columns.map((c) => (isPostgres(tx) ? sql`${c} collate "C"` : sql`+${c}`));
+}
+
+export async function readKeys(tx: Tx, where?: SQL): Promise<SnapshotKey[]> {
   const q = tx
     .select({ id: apiKeys.id, appId: apiKeys.appId, hash: apiKeys.hash, prefix: apiKeys.prefix, expiresAt: apiKeys.expiresAt })
     .from(apiKeys)
     .where(where ? and(isNull(apiKeys.revokedAt), where) : isNull(apiKeys.revokedAt))
-    .orderBy(...(orderBy ? [orderBy] : []));
+    .orderBy(...snapshotOrder(tx, apiKeys.id));
   if (isPostgres(tx)) return (await q) as SnapshotKey[];
   return (await q.values()).map(([id, appId, hash, prefix, expiresAt]) => ({ id, appId, hash, prefix, expiresAt }) as SnapshotKey);
 }
 
-export async function readApps(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SnapshotApp[]> {
+export async function readApps(tx: Tx, where?: SQL): Promise<SnapshotApp[]> {
   const q = tx
     .select({
       id: apps.id,
@@ -202,7 +217,7 @@ export async function readApps(tx: Tx, where?: SQL, orderBy?: SQL): Promise<Snap
     .from(apps)
     .innerJoin(teams, eq(teams.id, apps.teamId))
     .where(where)
-    .orderBy(...(orderBy ? [orderBy] : []));
+    .orderBy(...snapshotOrder(tx, apps.id));
   if (isPostgres(tx)) return (await q) as SnapshotApp[];
   return (await q.values()).map(
     ([id, teamId, name, costBudgetMicroUsdPerMonth, teamCostBudgetMicroUsdPerMonth, limits]) =>
@@ -210,7 +225,7 @@ export async function readApps(tx: Tx, where?: SQL, orderBy?: SQL): Promise<Snap
   );
 }
 
-export async function readSubscriptionRows(tx: Tx, where?: SQL, orderBy?: SQL): Promise<SubscriptionRow[]> {
+export async function readSubscriptionRows(tx: Tx, where?: SQL): Promise<SubscriptionRow[]> {
   const q = tx
     .select({
       id: subscriptions.id,
@@ -224,7 +239,7 @@ export async function readSubscriptionRows(tx: Tx, where?: SQL, orderBy?: SQL): 
     })
     .from(subscriptions)
     .where(where)
-    .orderBy(...(orderBy ? [orderBy] : []));
+    .orderBy(...snapshotOrder(tx, subscriptions.appId, subscriptions.serviceId, subscriptions.id));
   if (isPostgres(tx)) return (await q) as SubscriptionRow[];
   return (await q.values()).map(
     ([id, appId, serviceId, planId, state, updatedAt, replacesId, decidedAt]) =>
@@ -232,15 +247,12 @@ export async function readSubscriptionRows(tx: Tx, where?: SQL, orderBy?: SQL): 
   );
 }
 
-/**
- * Active workload credentials (ADR 0033), in rowid order: the partial unique index on active SPIFFE IDs could
- * otherwise make SQLite list them by SPIFFE ID, and the delta must give the order a full compile gives.
- */
+/** Active workload credentials (ADR 0033), in `snapshotOrder` (by id). */
 export async function readWorkloadCredentials(tx: Tx, where?: SQL): Promise<SnapshotWorkloadCredential[]> {
   const active = isNull(appWorkloadCredentials.revokedAt);
   return tx
     .select({ id: appWorkloadCredentials.id, appId: appWorkloadCredentials.appId, spiffeId: appWorkloadCredentials.spiffeId })
     .from(appWorkloadCredentials)
     .where(where ? and(active, where) : active)
-    .orderBy(sql`${appWorkloadCredentials}.rowid`);
+    .orderBy(...snapshotOrder(tx, appWorkloadCredentials.id));
 }

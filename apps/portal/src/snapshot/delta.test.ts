@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { apiKeys, configRevision } from '@tollgate/db';
+import { apiKeys, configRevision, first } from '@tollgate/db';
 import type { SnapshotData, SnapshotDelta } from '@tollgate/domain';
 import { SnapshotHolder, indexSnapshot, type GatewayConfig } from '@tollgate/gateway';
 import { fixturePerTest, type PortalFixture } from '../testing/portal-fixture';
@@ -60,8 +60,6 @@ function attachGateway(f: PortalFixture) {
   });
   return { holder, seen };
 }
-
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('incremental snapshots (ADR 0032)', () => {
   it('after every change of a random sequence, the delta-built snapshot and gateway config equal a full compile', async () => {
@@ -143,7 +141,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     const weights: Record<string, number> = { 'create key': 3, 'revoke key': 2, 'rotate key': 2, subscribe: 3, decide: 4, 'change plan': 2 };
     const weighted = ops.flatMap((op) => Array<typeof op>(weights[op[0]] ?? 1).fill(op));
     for (let i = 0; i < 3; i++) appIds.push(await m.app());
-    await settle();
+    await f.publisher.settled();
     const behind = new SnapshotHolder();
     behind.install(f.publisher.current());
     let composed = 0;
@@ -152,7 +150,7 @@ describe('incremental snapshots (ADR 0032)', () => {
       // Sometimes two changes land before the publisher runs: they make one delta from two commits.
       await op();
       if (next() < 0.2) await pick(weighted)![1]();
-      await settle();
+      await f.publisher.settled();
       const full = await compileSnapshot(f.db, f.secrets);
       for (const k of full.keys) probes.hashes.add(k.hash);
       for (const a of full.apps) probes.apps.add(a.id);
@@ -179,18 +177,18 @@ describe('incremental snapshots (ADR 0032)', () => {
     const f = await fixture();
     const m = await createMarket(f);
     const app = await m.app();
-    await settle();
+    await f.publisher.settled();
     const { holder, seen } = attachGateway(f);
     const spiffeId = 'spiffe://cluster.local/ns/shop/sa/checkout';
     const post = (body: unknown, on = app) => f.api('POST', `/api/apps/${on}/workload-credentials`, { cookie: m.cMember.cookie, body, expect: 201 });
     const credential = (await post({ spiffeId })).body.credential;
-    await settle();
+    await f.publisher.settled();
     expect(seen).toMatchObject({ deltas: 1, full: 1 });
     expect(seen.last!.workloadCredentials).toEqual({ put: [{ id: credential.id, appId: app, spiffeId }], remove: [] });
     expect(holder.current()!.workloads.get(spiffeId)).toEqual({ id: credential.id, appId: app, spiffeId });
 
     await f.api('DELETE', `/api/apps/${app}/workload-credentials/${credential.id}`, { cookie: m.cMember.cookie, expect: 200 });
-    await settle();
+    await f.publisher.settled();
     expect(seen.deltas).toBe(2);
     expect(seen.last!.workloadCredentials).toEqual({ put: [], remove: [spiffeId] });
     expect(holder.current()!.workloads.has(spiffeId)).toBe(false);
@@ -198,10 +196,10 @@ describe('incremental snapshots (ADR 0032)', () => {
     // Revoked, the ID goes to another app; deleting that app takes its credentials along (ON DELETE CASCADE).
     const other = await m.app();
     const moved = (await post({ spiffeId }, other)).body.credential;
-    await settle();
+    await f.publisher.settled();
     expect(holder.current()!.workloads.get(spiffeId)!.appId).toBe(other);
     await f.api('DELETE', `/api/apps/${other}`, { cookie: m.cOwner.cookie, expect: 204 });
-    await settle();
+    await f.publisher.settled();
     expect(seen.last).toMatchObject({ apps: { remove: [other] }, workloadCredentials: { put: [], remove: [spiffeId] } });
     expect(holder.current()!.workloads.has(spiffeId)).toBe(false);
     expect(seen.full).toBe(1);
@@ -216,12 +214,12 @@ describe('incremental snapshots (ADR 0032)', () => {
     const app = await m.app();
     const key = (await f.api('POST', `/api/apps/${app}/keys`, { cookie: m.cMember.cookie, body: { name: 'k' }, expect: 201 })).body.key;
     await m.subscribe(app, plan);
-    await settle();
+    await f.publisher.settled();
     const { holder, seen } = attachGateway(f);
-    const hash = f.db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.id, key.id)).get()!.hash;
+    const hash = (await first(f.db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.id, key.id))))!.hash;
     expect(holder.current()!.keysByHash.has(hash)).toBe(true);
     await f.api('DELETE', `/api/apps/${app}`, { cookie: m.cOwner.cookie, expect: 204 });
-    await settle();
+    await f.publisher.settled();
     expect(seen.last).toMatchObject({ keys: { put: [], remove: [hash] }, apps: { put: [], remove: [app] }, subscriptions: { put: [], remove: [{ appId: app, serviceId: m.serviceId }] } });
     expect(holder.current()!.keysByHash.has(hash)).toBe(false);
     expect(holder.current()!.apps.get(app as never)).toBeUndefined();
@@ -233,13 +231,13 @@ describe('incremental snapshots (ADR 0032)', () => {
     const m = await createMarket(f);
     const app = await m.app();
     const other = (await f.api('POST', `/api/apps/${app}/keys`, { cookie: m.cMember.cookie, body: { name: 'other' }, expect: 201 })).body.key;
-    await settle();
+    await f.publisher.settled();
     const { holder, seen } = attachGateway(f);
     // Another portal process revokes a key: its commit bumps the revision, this process hears nothing of it.
-    f.db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, other.id)).run();
-    f.db.update(configRevision).set({ revision: sql`${configRevision.revision} + 1` }).run();
+    await f.db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, other.id));
+    await f.db.update(configRevision).set({ revision: sql`${configRevision.revision} + 1` });
     await f.api('POST', `/api/apps/${app}/keys`, { cookie: m.cMember.cookie, body: { name: 'mine' }, expect: 201 });
-    await settle();
+    await f.publisher.settled();
     expect(seen.last).toBeUndefined();
     expect(seen.full).toBe(2);
     const full = await compileSnapshot(f.db, f.secrets);
@@ -252,7 +250,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     const f = await fixture();
     const m = await createMarket(f);
     const app = await m.app();
-    await settle();
+    await f.publisher.settled();
     const holder = new SnapshotHolder();
     const base = f.publisher.current();
     holder.install(base);
@@ -271,16 +269,16 @@ describe('incremental snapshots (ADR 0032)', () => {
     const m = await createMarket(f);
     const plan = await m.plan('Free', 'auto');
     const app = await m.app();
-    await settle();
+    await f.publisher.settled();
     const behind = new SnapshotHolder();
     behind.install(f.publisher.current());
     const from = f.publisher.current().revision;
     const key = (await f.api('POST', `/api/apps/${app}/keys`, { cookie: m.cMember.cookie, body: { name: 'k' }, expect: 201 })).body.key;
-    await settle();
+    await f.publisher.settled();
     await m.subscribe(app, plan);
-    await settle();
+    await f.publisher.settled();
     await f.api('POST', `/api/apps/${app}/keys/${key.id}/revoke`, { cookie: m.cMember.cookie, body: {}, expect: 200 });
-    await settle();
+    await f.publisher.settled();
     const composed = f.publisher.deltaSince(from)!;
     expect(composed).toMatchObject({ from, to: f.publisher.current().revision });
     expect(behind.applyDelta(composed)).toBe(true);
@@ -288,7 +286,7 @@ describe('incremental snapshots (ADR 0032)', () => {
     expect(f.publisher.deltaSince(f.publisher.current().revision + 5)).toBeNull();
 
     await f.api('PATCH', `/api/plans/${plan}`, { cookie: m.pOwner.cookie, body: { limits: { requestsPerMinute: 5 } }, expect: 200 });
-    await settle();
+    await f.publisher.settled();
     expect(f.publisher.deltaSince(from)).toBeNull();
   });
 });

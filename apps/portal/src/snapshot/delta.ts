@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import { apiKeys, apps, appWorkloadCredentials, configRevision, first, subscriptions, transact, type Db, type Tx } from '@tollgate/db';
 import { snapshotDeltaMediaType, type AppId, type CredentialId, type SnapshotData, type SnapshotDelta, type SnapshotKey, type SnapshotSubscription, type SnapshotWorkloadCredential } from '@tollgate/domain';
 import { effectiveSubscriptions, readApps, readKeys, readSubscriptionRows, readWorkloadCredentials } from './compile';
@@ -31,8 +31,9 @@ const pairOf = (s: { appId: string; serviceId: string }) => `${s.appId} ${s.serv
  * its (app, service) pair, since the snapshot holds the one effective subscription of each pair; for a workload
  * credential, that row, and for an app, all its workload credentials too. A row that
  * is gone was deleted with its app (ON DELETE CASCADE). Everything is read in one read-only transaction with the
- * revision, and unchanged rows keep their places, so the result is what `compileSnapshot` would give at that
- * revision (new rows last, in rowid order, as its table scans list them); the test compares the two.
+ * revision, and every row goes where the compile's order puts it (`snapshotOrder` in ./compile.ts: by id, and
+ * subscriptions by app and service), so the result is what `compileSnapshot` would give at that revision; the
+ * test compares the two.
  */
 export async function compileDelta(
   db: Db,
@@ -67,13 +68,13 @@ async function deltaIn(tx: Tx, prev: SnapshotData, targets: DeltaTargets, expect
     if (rows.length < ids.length) for (const s of prev.subscriptions) if (targets.subscriptions.has(s.id)) pairs.set(pairOf(s), s);
   }
 
-  const freshApps = appIds.length ? await readApps(tx, inArray(apps.id, appIds), sql`${apps}.rowid`) : [];
+  const freshApps = appIds.length ? await readApps(tx, inArray(apps.id, appIds)) : [];
   const deleted = new Set<string>(appIds.filter((id) => !freshApps.some((a) => a.id === id)));
   if (deleted.size && (prev.jwtCredentials ?? []).some((c) => deleted.has(c.appId))) return null;
-  const freshKeys = keyApps.size ? await readKeys(tx, inArray(apiKeys.appId, [...keyApps] as AppId[]), sql`${apiKeys}.rowid`) : [];
+  const freshKeys = keyApps.size ? await readKeys(tx, inArray(apiKeys.appId, [...keyApps] as AppId[])) : [];
   const subWhere: SQL[] = [...pairs.values()].map((p) => and(eq(subscriptions.appId, p.appId), eq(subscriptions.serviceId, p.serviceId))!);
   if (appIds.length) subWhere.push(inArray(subscriptions.appId, appIds));
-  const freshSubs = subWhere.length ? effectiveSubscriptions(await readSubscriptionRows(tx, or(...subWhere), sql`${subscriptions}.rowid`)) : [];
+  const freshSubs = subWhere.length ? effectiveSubscriptions(await readSubscriptionRows(tx, or(...subWhere))) : [];
   const workloadIds = [...targets.workloadCredentials] as CredentialId[];
   const workloadWhere: SQL[] = [];
   if (workloadIds.length) workloadWhere.push(inArray(appWorkloadCredentials.id, workloadIds));
@@ -82,14 +83,15 @@ async function deltaIn(tx: Tx, prev: SnapshotData, targets: DeltaTargets, expect
 
   // Scope tests by app id first: a string per row of 100,000 would cost more than the whole delta.
   const pairApps = new Set([...pairs.values()].map((p) => p.appId));
-  const keys = merge(prev.keys, freshKeys, keyApps.size > 0, (k) => keyApps.has(k.appId), (k) => k.id);
-  const appsMerged = merge(prev.apps, freshApps, appIds.length > 0, (a) => targets.apps.has(a.id), (a) => a.id);
+  const keys = merge(prev.keys, freshKeys, keyApps.size > 0, (k) => keyApps.has(k.appId), (k) => k.id, byId);
+  const appsMerged = merge(prev.apps, freshApps, appIds.length > 0, (a) => targets.apps.has(a.id), (a) => a.id, byId);
   const subs = merge(
     prev.subscriptions,
     freshSubs,
     appIds.length > 0 || pairs.size > 0,
     (s) => targets.apps.has(s.appId) || (pairApps.has(s.appId) && pairs.has(pairOf(s))),
     pairOf,
+    byPair,
   );
   const workloads = merge(
     prev.workloadCredentials ?? [],
@@ -97,6 +99,7 @@ async function deltaIn(tx: Tx, prev: SnapshotData, targets: DeltaTargets, expect
     workloadWhere.length > 0,
     (w) => targets.workloadCredentials.has(w.id) || targets.apps.has(w.appId),
     (w) => w.id,
+    byId,
   );
   return {
     snapshot: { ...prev, revision, compiledAt: new Date().toISOString(), keys: keys.rows, apps: appsMerged.rows, subscriptions: subs.rows, workloadCredentials: workloads.rows },
@@ -113,32 +116,59 @@ async function deltaIn(tx: Tx, prev: SnapshotData, targets: DeltaTargets, expect
 }
 
 /**
- * `prev` with every row `inScope` replaced by its fresh version (same place) or dropped when it has none; fresh
- * rows that are new go last, in the order given. `put` is every fresh row, `removed` the dropped ones. With no
- * scope at all (`any` false) `prev` itself is kept: the snapshot's arrays are never mutated, so sharing is safe.
+ * Ids in `snapshotOrder`'s byte order (./compile.ts). JS compares UTF-16 code units, which order ASCII ids
+ * (a kind prefix and base64url) as their bytes.
  */
-function merge<T>(prev: T[], fresh: readonly T[], any: boolean, inScope: (row: T) => boolean, idOf: (row: T) => string) {
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byId = (a: { id: string }, b: { id: string }) => compareIds(a.id, b.id);
+const byPair = (a: SnapshotSubscription, b: SnapshotSubscription) => compareIds(a.appId, b.appId) || compareIds(a.serviceId, b.serviceId);
+
+/**
+ * `prev` with every row `inScope` replaced by its fresh version (same place) or dropped when it has none; fresh
+ * rows that are new go where `order` (the arrays' order, which `idOf` is the key of) puts them. `put` is every
+ * fresh row, `removed` the dropped ones. With no scope at all (`any` false) `prev` itself is kept: the
+ * snapshot's arrays are never mutated, so sharing is safe.
+ */
+function merge<T>(prev: T[], fresh: readonly T[], any: boolean, inScope: (row: T) => boolean, idOf: (row: T) => string, order: (a: T, b: T) => number) {
   if (!any) return { rows: prev, put: [] as T[], removed: [] as T[] };
-  const byId = new Map(fresh.map((r) => [idOf(r), r] as const));
+  const byKey = new Map(fresh.map((r) => [idOf(r), r] as const));
   // A copy (a memcpy) patched in place: pushing 100,000 rows one by one costs several times more.
-  const rows = prev.slice();
+  let rows = prev.slice();
   const removed: T[] = [];
   const gone: number[] = [];
   for (let i = 0; i < prev.length; i++) {
     const row = prev[i]!;
     if (!inScope(row)) continue;
     const id = idOf(row);
-    const next = byId.get(id);
+    const next = byKey.get(id);
     if (next === undefined) {
       removed.push(row);
       gone.push(i);
     } else {
       rows[i] = next;
-      byId.delete(id);
+      byKey.delete(id);
     }
   }
   for (let g = gone.length - 1; g >= 0; g--) rows.splice(gone[g]!, 1);
-  rows.push(...byId.values());
+  const added = [...byKey.values()].sort(order);
+  if (added.length) {
+    // Each new row's place by binary search, then one concat of the slices between them (slices are memcpys too).
+    const parts: T[][] = [];
+    let from = 0;
+    for (const row of added) {
+      let lo = from;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (order(rows[mid]!, row) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      parts.push(rows.slice(from, lo), [row]);
+      from = lo;
+    }
+    parts.push(rows.slice(from));
+    rows = ([] as T[]).concat(...parts);
+  }
   return { rows, put: [...fresh], removed };
 }
 

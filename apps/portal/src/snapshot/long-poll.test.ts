@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { configRevision } from '@tollgate/db';
+import { configRevision, first } from '@tollgate/db';
 import { createPortalSnapshotClient } from '@tollgate/gateway';
 import { releaseSnapshotWaiters, snapshotWaiters } from './revision-notify';
 import { internalToken, median, msUntil, servePortal, silent, timeChanges, type ServedPortal } from './propagation-testing';
@@ -50,7 +50,7 @@ describe('long-poll on the internal snapshot channel (ADR 0038)', () => {
   });
 
   it('a gateway ahead of a database that went back gets the snapshot at once, not a wait', async () => {
-    const stored = portal.f.db.select().from(configRevision).get()!.revision;
+    const stored = (await first(portal.f.db.select().from(configRevision)))!.revision;
     const res = await request(snapshotUrl('?wait=25'), { headers: { ...auth, 'if-none-match': `"${stored + 100}"` } });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { revision: number }).revision).toBe(revisionNow());

@@ -22,7 +22,8 @@ export async function servePortal(): Promise<ServedPortal> {
   const team = await f.createTeam({ slug: `propagation-${Math.random().toString(36).slice(2, 8)}` });
   const { body } = await f.api('POST', `/api/teams/${team.id}/apps`, { cookie: f.admin.cookie, body: { name: 'gateway-news' }, expect: 201 });
   // The publisher compiles after the writing request answers: wait for it, so tests start level.
-  await msUntil(() => f.publisher.current().revision === f.revision());
+  const written = await f.revision();
+  await msUntil(() => f.publisher.current().revision === written);
   let n = 0;
   return {
     f,

@@ -26,6 +26,11 @@ export interface SnapshotPublisher {
   /** The latest compiled snapshot: always what a full compile gives at its revision. */
   current(): SnapshotData;
   /**
+   * Resolves once no compile is scheduled or running: every change committed before the call is then in
+   * `current()`. For tests and for a clean stop; the gateway never waits on it.
+   */
+  settled(): Promise<void>;
+  /**
    * One delta from `revision` to `current()`'s, when every revision since came as a delta and the publisher
    * still holds them; else null (the caller sends the full snapshot). For the split shape's pull.
    */
@@ -215,6 +220,12 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
         });
     },
     current: () => snapshot,
+    async settled() {
+      while (!closed && (scheduled || running)) {
+        if (running) await running;
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
     deltaSince(revision) {
       const start = recent.findIndex((d) => d.from === revision);
       return start === -1 ? null : composeDeltas(recent.slice(start));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, subscriptions } from '@tollgate/db';
+import { auditEvents, first, subscriptions } from '@tollgate/db';
 import { fixturePerTest } from '../testing/portal-fixture';
 import { createMarket } from '../testing/market';
 
@@ -33,7 +33,7 @@ describe('plan changes', () => {
     expect(await m.gatewayView(appId)).toMatchObject({ id: change.body.subscription.id, planId: gold, state: 'approved' });
     const oldNow = await f.api('GET', `/api/apps/${appId}/subscriptions`, { cookie: m.cMember.cookie });
     expect(oldNow.body.subscriptions.find((s: { id: string }) => s.id === old.id)).toMatchObject({ state: 'cancelled', decisionReason: `Replaced by the plan change ${change.body.subscription.id}.` });
-    const cancelEvent = f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, old.id), eq(auditEvents.action, 'subscription.cancel'))).get();
+    const cancelEvent = await first(f.db.select().from(auditEvents).where(and(eq(auditEvents.targetId, old.id), eq(auditEvents.action, 'subscription.cancel'))));
     expect(cancelEvent).toMatchObject({ actorUserId: m.pOwner.id, teamId: m.consumerTeam, before: { state: 'approved' }, after: { state: 'cancelled' } });
     // The new subscription is now the one that counts: revoking it is what the gateway names, not the old cancel.
     await m.act(change.body.subscription.id, 'revoke', m.pOwner.cookie, { reason: 'late payments' });
@@ -101,7 +101,7 @@ describe('plan changes', () => {
     const pending = await m.subscribe(pendingApp, gold);
     const notApproved = await change({ planId: free }, m.cMember.cookie, pending.id);
     expect([notApproved.status, notApproved.body.error.message]).toEqual([409, 'Only an approved subscription can change plan; this one is pending.']);
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.change_plan')).all()).toEqual([]);
+    expect(await f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.change_plan'))).toEqual([]);
   });
 
   it('ends a waiting plan change when the subscription it replaces stops working, so approving it cannot undo that', async () => {
@@ -143,7 +143,7 @@ describe('plan changes', () => {
     const old = await m.subscribe(appId, free);
     const waiting = (await f.api('POST', `/api/subscriptions/${old.id}/change-plan`, { cookie: m.cMember.cookie, body: { planId: gold }, expect: 201 })).body.subscription;
     // Written behind the API's back (as an older version or a manual fix might): the approval still checks.
-    f.db.update(subscriptions).set({ state: 'revoked' }).where(eq(subscriptions.id, old.id)).run();
+    await f.db.update(subscriptions).set({ state: 'revoked' }).where(eq(subscriptions.id, old.id));
     const refused = await m.act(waiting.id, 'approve');
     expect([refused.status, refused.body.error.message]).toEqual([409, 'This plan change replaces a subscription that is now revoked; it can only be rejected.']);
   });

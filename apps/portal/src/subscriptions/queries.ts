@@ -1,10 +1,7 @@
 import { desc, eq, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import { apps, plans, services, subscriptions, teams } from '@tollgate/db';
 import type { Reader } from '../changes/tx';
 import { actionsFrom } from './state-machine';
-
-export const appTeams = alias(teams, 'app_teams');
 
 /**
  * Subscriptions with what a person needs to decide on or follow one: the app and its team, the service and
@@ -12,10 +9,12 @@ export const appTeams = alias(teams, 'app_teams');
  */
 export async function subscriptionDetails(db: Reader, where: SQL | undefined, limit = 500) {
   const rows = await db
-    .select({ s: subscriptions, app: apps, appTeam: appTeams, service: services, plan: plans })
+    // The app's team joins without an alias (only one team is joined): drizzle's pg dialect renders a SQLite
+    // alias as the bare alias name (ADR 0040).
+    .select({ s: subscriptions, app: apps, appTeam: teams, service: services, plan: plans })
     .from(subscriptions)
     .innerJoin(apps, eq(apps.id, subscriptions.appId))
-    .innerJoin(appTeams, eq(appTeams.id, apps.teamId))
+    .innerJoin(teams, eq(teams.id, apps.teamId))
     .innerJoin(services, eq(services.id, subscriptions.serviceId))
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(where)

@@ -77,7 +77,7 @@ describe('approval queue', () => {
     for (const bad of [{ action: 'pause', ids: [pending[0].id] }, { action: 'approve', ids: [] }, { action: 'approve', ids: ['sub_bad!'] }, { action: 'approve', ids: Array(101).fill(missing) }]) {
       expect((await bulk(bad)).status, JSON.stringify(bad).slice(0, 60)).toBe(400);
     }
-    expect(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.approve')).all()).toHaveLength(3);
+    expect(await f.db.select().from(auditEvents).where(eq(auditEvents.action, 'subscription.approve'))).toHaveLength(3);
   });
 
   it('pages with nextCursor in the queue order, the cursor never widening what the caller may decide', async () => {

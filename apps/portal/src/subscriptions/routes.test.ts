@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { auditEvents, subscriptions } from '@tollgate/db';
+import { auditEvents, first, subscriptions } from '@tollgate/db';
 import { newId, subscriptionStates, type AppId, type SubscriptionId, type SubscriptionState, type TeamId } from '@tollgate/domain';
 import { createPortalFixture, type PortalFixture, type TestUser } from '../testing/portal-fixture';
 
@@ -22,7 +22,7 @@ describe('subscriptions API', () => {
   const act = (id: string, action: string, cookie: string, body?: unknown) =>
     f.api('POST', `/api/subscriptions/${id}/${action}`, { cookie, body });
   const snapshotState = async (id: string) => {
-    await new Promise((resolve) => setImmediate(resolve));
+    await f.publisher.settled();
     return f.publisher.current().subscriptions.find((s) => s.id === id)?.state;
   };
 
@@ -72,7 +72,7 @@ describe('subscriptions API', () => {
 
   it('approves an auto plan at once and refuses a second live subscription', async () => {
     const appId = await newApp();
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await subscribe(appId, plan.auto!);
     expect(res.status).toBe(201);
     expect(res.body.subscription).toMatchObject({
@@ -84,7 +84,7 @@ describe('subscriptions API', () => {
       plan: { id: plan.auto, approval: 'auto' },
       actions: ['pause', 'revoke', 'cancel'],
     });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect(await snapshotState(res.body.subscription.id)).toBe('approved');
     const again = await subscribe(appId, plan.manual!);
     expect(again.status).toBe(409);
@@ -98,7 +98,7 @@ describe('subscriptions API', () => {
     expect(res.body.subscription).toMatchObject({ state: 'pending', note: 'For the checkout flow', decidedAt: null, actions: ['approve', 'reject', 'cancel'] });
     expect(await snapshotState(res.body.subscription.id)).toBe('pending');
     expect((await subscribe(appId, plan.manual!)).status).toBe(409);
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.subscription.id)).get();
+    const event = await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.subscription.id)));
     expect(event).toMatchObject({ action: 'subscription.request', teamId: consumerTeam, actorUserId: cMember.id });
     const list = await f.api('GET', `/api/apps/${appId}/subscriptions`, { cookie: cMember.cookie });
     expect(list.body.subscriptions).toEqual([expect.objectContaining({ id: res.body.subscription.id, state: 'pending' })]);
@@ -128,7 +128,7 @@ describe('subscriptions API', () => {
     expect(malformed.body.error.message).toMatch(/^planId:/);
     expect((await subscribe(appId, newId('plan'))).status).toBe(404);
     expect((await subscribe(appId, plan.auto!, outsider.cookie)).status).toBe(404);
-    expect(f.db.select().from(subscriptions).where(eq(subscriptions.appId, appId as AppId)).all()).toEqual([]);
+    expect(await f.db.select().from(subscriptions).where(eq(subscriptions.appId, appId as AppId))).toEqual([]);
   });
 
   it('shows the approval queue to the service team’s admins only', async () => {
@@ -159,11 +159,11 @@ describe('subscriptions API', () => {
     // The consumer knows the subscription exists, so it is told 403, not 404.
     expect((await act(id, 'approve', cMember.cookie, {})).status).toBe(403);
     expect((await act(id, 'approve', outsider.cookie, {})).status).toBe(404);
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await act(id, 'approve', pOwner.cookie, { reason: 'Welcome aboard' });
     expect(res.status).toBe(200);
     expect(res.body.subscription).toMatchObject({ state: 'approved', decisionReason: 'Welcome aboard', decidedBy: pOwner.id, decidedAt: expect.any(Number) });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect(await snapshotState(id)).toBe('approved');
     const again = await act(id, 'approve', pOwner.cookie);
     expect(again.status).toBe(409);
@@ -191,7 +191,7 @@ describe('subscriptions API', () => {
     expect(res.body.subscription.state).toBe('cancelled');
     // With nothing live left, the app may subscribe again.
     expect((await subscribe(appId, plan.manual!)).status).toBe(201);
-    const actions = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.at)).all().map((e) => e.action);
+    const actions = (await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.at))).map((e) => e.action);
     expect(actions).toEqual(['subscription.request', 'subscription.cancel']);
   });
 
@@ -204,26 +204,26 @@ describe('subscriptions API', () => {
       expect((await act(id, action, cMember.cookie)).status, `${action} by the consumer`).toBe(403);
       expect((await act(id, action, outsider.cookie)).status, `${action} by an outsider`).toBe(404);
     }
-    expect(f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!.state).toBe('paused');
+    expect((await first(f.db.select().from(subscriptions).where(eq(subscriptions.id, id))))!.state).toBe('paused');
 
     expect((await act(id, 'resume', pOwner.cookie)).body.subscription.state).toBe('approved');
-    let revision = f.revision();
+    let revision = await f.revision();
     const paused = await act(id, 'pause', pOwner.cookie, { reason: 'Unpaid invoice' });
     expect(paused.status).toBe(200);
     expect(paused.body.subscription).toMatchObject({ state: 'paused', decisionReason: 'Unpaid invoice', decidedBy: pOwner.id, actions: ['resume', 'revoke', 'cancel'] });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect(await snapshotState(id)).toBe('paused');
     // A paused subscription still holds the app's place: asking again for the auto plan must not undo the pause.
     const again = await subscribe(appId, plan.auto!);
     expect(again.status).toBe(409);
     expect(again.body.error.message).toBe('The app already has a subscription to this service that is paused.');
 
-    revision = f.revision();
+    revision = await f.revision();
     const resumed = await act(id, 'resume', pOwner.cookie);
     expect(resumed.body.subscription).toMatchObject({ state: 'approved', decisionReason: null, decidedBy: pOwner.id, actions: ['pause', 'revoke', 'cancel'] });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect(await snapshotState(id)).toBe('approved');
-    const events = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.at)).all();
+    const events = await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.at));
     expect(events.slice(-2)).toEqual([
       expect.objectContaining({ action: 'subscription.pause', teamId: publisherTeam, actorUserId: pOwner.id, summary: { from: 'approved', to: 'paused', reason: 'Unpaid invoice' } }),
       expect.objectContaining({ action: 'subscription.resume', teamId: publisherTeam, summary: { from: 'paused', to: 'approved' } }),
@@ -239,11 +239,11 @@ describe('subscriptions API', () => {
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.message).toMatch(/reason/);
     expect((await act(fromApproved, 'revoke', pOwner.cookie, { reason: '  ' })).body.error.message).toMatch(/^reason:/);
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await act(fromApproved, 'revoke', pOwner.cookie, { reason: 'Abuse of the API' });
     expect(res.status).toBe(200);
     expect(res.body.subscription).toMatchObject({ state: 'revoked', decisionReason: 'Abuse of the API', decidedBy: pOwner.id, actions: [] });
-    expect(f.revision()).toBe(revision + 1);
+    expect(await f.revision()).toBe(revision + 1);
     expect(await snapshotState(fromApproved)).toBe('revoked');
     for (const action of ['resume', 'pause', 'approve']) {
       expect((await act(fromApproved, action, pOwner.cookie, {})).body.error.message, action).toMatch(/that is revoked; .* revoked is final\.$/);
@@ -278,7 +278,7 @@ describe('subscriptions API', () => {
     const reach = async (state: SubscriptionState): Promise<SubscriptionId> => {
       const id = (await subscribe(await newApp(), plan.manual!)).body.subscription.id;
       for (const [action, by] of steps[state]) await act(id, action, by === 'consumer' ? cMember.cookie : pOwner.cookie, { reason: 'setup' });
-      expect(f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!.state).toBe(state);
+      expect((await first(f.db.select().from(subscriptions).where(eq(subscriptions.id, id))))!.state).toBe(state);
       return id;
     };
     const allowed: Record<string, SubscriptionState> = {
@@ -295,7 +295,7 @@ describe('subscriptions API', () => {
         expect(res.status, `${action} from ${state}`).toBe(to ? 200 : 409);
         if (to) expect(res.body.subscription.state).toBe(to);
         else expect(res.body.error.message).toContain(`that is ${state}`);
-        const row = f.db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()!;
+        const row = (await first(f.db.select().from(subscriptions).where(eq(subscriptions.id, id))))!;
         expect(row.state).toBe(to ?? state);
       }
     }

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { and, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
-import { apps, first, services, subscriptions } from '@tollgate/db';
+import { apps, first, services, subscriptions, teams } from '@tollgate/db';
 import { newId, subscriptionStates, type SubscriptionId } from '@tollgate/domain';
 import type { PortalContext, PortalEnv } from '../context';
 import { requireOwned, requireSignedIn, serviceVisibleToTeam, teamsWithRole } from '../access/policy';
@@ -11,7 +11,7 @@ import { conflict, notFound } from '../http/errors';
 import { idSchema } from '../http/ids';
 import { readJson, readQuery } from '../http/validate';
 import { planVisibleToTeam } from '../plans/routes';
-import { appTeams, subscriptionDetails, type SubscriptionDetails } from './queries';
+import { subscriptionDetails, type SubscriptionDetails } from './queries';
 import { notOpen } from './state-machine';
 
 export const requestSchema = z.strictObject({ planId: idSchema('plan'), note: z.string().trim().max(2000).default('') });
@@ -123,7 +123,7 @@ export function subscriptionRoutes(ctx: PortalContext) {
       planId ? eq(subscriptions.planId, planId) : undefined,
       appTeamId ? eq(apps.teamId, appTeamId) : undefined,
       since === undefined ? undefined : gte(subscriptions.createdAt, since),
-      text ? or(like(apps.name), like(appTeams.name), like(services.name), like(subscriptions.requestNote)) : undefined,
+      text ? or(like(apps.name), like(teams.name), like(services.name), like(subscriptions.requestNote)) : undefined,
       cursor ? afterCursor(cursor) : undefined,
     );
     // One row more than asked says whether another page exists, without a count query over the whole queue.

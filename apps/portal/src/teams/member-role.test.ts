@@ -20,18 +20,18 @@ const setRole = (f: PortalFixture, teamId: TeamId, as: TestUser, userId: string,
   f.api('PATCH', `/api/teams/${teamId}/members/${userId}`, { cookie: as.cookie, body: { role } });
 
 const roleEvents = (f: PortalFixture, userId: string) =>
-  f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'team.member_role'), eq(auditEvents.targetId, userId))).all();
+  f.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'team.member_role'), eq(auditEvents.targetId, userId)));
 
 describe('changing a member’s role', () => {
   it('lets a team admin set member and admin, with an audit event of before and after', async () => {
     const { f, teamAdmin, member, teamId } = await world();
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await setRole(f, teamId, teamAdmin, member.id, 'admin');
     expect(res.status).toBe(200);
     expect(res.body.member).toMatchObject({ userId: member.id, email: member.email, role: 'admin' });
-    expect(roleEvents(f, member.id)).toEqual([expect.objectContaining({ teamId, actorUserId: teamAdmin.id, before: { role: 'member' }, after: { role: 'admin' } })]);
+    expect(await roleEvents(f, member.id)).toEqual([expect.objectContaining({ teamId, actorUserId: teamAdmin.id, before: { role: 'member' }, after: { role: 'admin' } })]);
     expect((await setRole(f, teamId, teamAdmin, member.id, 'member')).body.member.role).toBe('member');
-    expect(f.revision()).toBe(revision);
+    expect(await f.revision()).toBe(revision);
     // The new role is what the policy sees on the next request.
     await setRole(f, teamId, teamAdmin, teamAdmin.id, 'member');
     expect((await f.api('GET', `/api/teams/${teamId}/invitations`, { cookie: teamAdmin.cookie })).status).toBe(403);
@@ -49,7 +49,7 @@ describe('changing a member’s role', () => {
     expect((await setRole(f, teamId, owner, member.id, 'admin')).status).toBe(200);
     const members = (await f.api('GET', `/api/teams/${teamId}/members`, { cookie: owner.cookie })).body.members;
     expect(members.find((m: { userId: string }) => m.userId === member.id).role).toBe('admin');
-    expect(roleEvents(f, member.id).map((e) => e.after)).toEqual([{ role: 'owner' }, { role: 'admin' }]);
+    expect((await roleEvents(f, member.id)).map((e) => e.after)).toEqual([{ role: 'owner' }, { role: 'admin' }]);
   });
 
   it('never demotes the last owner, not even for a platform admin', async () => {
@@ -59,7 +59,7 @@ describe('changing a member’s role', () => {
       expect(res.status).toBe(409);
       expect(res.body.error.message).toMatch(/last owner/);
     }
-    expect(roleEvents(f, owner.id)).toEqual([]);
+    expect(await roleEvents(f, owner.id)).toEqual([]);
     await setRole(f, teamId, owner, member.id, 'owner');
     expect((await setRole(f, teamId, owner, owner.id, 'member')).status).toBe(200);
     // Now the former member is the last owner.
@@ -79,7 +79,7 @@ describe('changing a member’s role', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^role:/);
     expect((await f.api('PATCH', `/api/teams/${teamId}/members/${member.id}`, { body: { role: 'admin' } })).status).toBe(401);
-    expect(roleEvents(f, member.id)).toEqual([]);
+    expect(await roleEvents(f, member.id)).toEqual([]);
   });
 
   it('writes nothing when the role is unchanged', async () => {
@@ -87,6 +87,6 @@ describe('changing a member’s role', () => {
     const res = await setRole(f, teamId, owner, member.id, 'member');
     expect(res.status).toBe(200);
     expect(res.body.member.role).toBe('member');
-    expect(roleEvents(f, member.id)).toEqual([]);
+    expect(await roleEvents(f, member.id)).toEqual([]);
   });
 });

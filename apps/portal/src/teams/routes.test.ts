@@ -21,13 +21,13 @@ describe('teams API', () => {
   afterAll(() => f.close());
 
   it('creates a team with the creator as owner by default', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await f.api('POST', '/api/teams', { cookie: f.admin.cookie, body: { name: 'Search', slug: 'search' } });
     expect(res.status).toBe(201);
     expect(res.body.team).toMatchObject({ name: 'Search', slug: 'search', role: 'owner' });
     const members = await f.api('GET', `/api/teams/${res.body.team.id}/members`, { cookie: f.admin.cookie });
     expect(members.body.members).toEqual([expect.objectContaining({ userId: f.admin.id, role: 'owner' })]);
-    expect(f.revision()).toBe(revision);
+    expect(await f.revision()).toBe(revision);
   });
 
   it('validates the team body', async () => {
@@ -109,7 +109,7 @@ describe('teams API', () => {
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(res.body.events[0]).toMatchObject({ action: 'team.member_remove', teamId, actorEmail: owner.email });
     const all = await f.api('GET', `/api/teams/${teamId}/audit-events`, { cookie: owner.cookie });
-    const stored = f.db.select().from(auditEvents).all().filter((e) => e.teamId === teamId);
+    const stored = (await f.db.select().from(auditEvents)).filter((e) => e.teamId === teamId);
     expect(all.body.events).toHaveLength(stored.length);
     expect(all.body.events.map((e: { action: string }) => e.action)).toEqual(
       expect.arrayContaining(['team.create', 'team.member_add', 'team.member_remove']),

@@ -40,7 +40,7 @@ export async function createMarket(f: PortalFixture, slug = 'svc') {
     },
     /** The subscription the gateway would see for an app after the next snapshot. */
     async gatewayView(appId: string) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await f.publisher.settled();
       return f.publisher.current().subscriptions.find((s) => s.appId === appId && s.serviceId === serviceId);
     },
   };

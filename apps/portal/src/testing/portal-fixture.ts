@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { configRevision, createDb, type Db } from '@tollgate/db';
+import { configRevision, first, type Db } from '@tollgate/db';
+import { openOwnTestDatabase } from '@tollgate/db/pg/testing';
 import type { PlatformRole, TeamId, TeamRole, UserId } from '@tollgate/domain';
 import { createInProcessQueue, type JobQueue } from '@tollgate/jobs';
 import { createPortalApp } from '../app';
@@ -66,7 +67,7 @@ export interface PortalFixture {
   /** Adds a member through the API as the admin. */
   addMember(teamId: TeamId, userId: UserId, role: TeamRole): Promise<void>;
   /** The config revision the next snapshot will carry. */
-  revision(): number;
+  revision(): Promise<number>;
   /** The notification job queue (in-process unless the test passed its own) and the notifier on it. */
   jobs: JobQueue;
   notifier: Notifier;
@@ -90,10 +91,13 @@ export const fastDelivery: WebhookDeliverySettings = { attempts: 3, backoffMs: 2
 let userCounter = 0;
 
 export async function createPortalFixture(options: PortalFixtureOptions = {}): Promise<PortalFixture> {
-  const db = createDb({ path: ':memory:' });
+  // SQLite in memory, or a fresh PostgreSQL database with TOLLGATE_TEST_DATABASE=postgres (ADR 0040).
+  const own = await openOwnTestDatabase();
+  const db = own.db;
   const secrets = createSecretBox(randomBytes(32));
-  const logger = pino({ level: 'silent' });
-  const publisher = createSnapshotPublisher({ db, secrets, logger });
+  // TOLLGATE_TEST_LOG=error shows what the portal logs (a 500's cause, say) while a test runs.
+  const logger = pino({ level: process.env.TOLLGATE_TEST_LOG ?? 'silent' });
+  const publisher = await createSnapshotPublisher({ db, secrets, logger });
   const jobs = options.jobs ?? createInProcessQueue({ logger });
   const notifier = createNotifier({ db, secrets, queue: jobs, logger, delivery: { ...fastDelivery, ...options.delivery }, outbox: options.outbox });
   await notifier.start();
@@ -143,11 +147,11 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
     return cookie.split(';')[0]!;
   }
 
-  const first = await ensureFirstAdmin(db, options.adminEmail);
-  if (!first.created || !first.password) throw new Error('the fixture needs a fresh database');
-  const adminCookie = await login(first.email, first.password);
+  const bootstrap = await ensureFirstAdmin(db, options.adminEmail);
+  if (!bootstrap.created || !bootstrap.password) throw new Error('the fixture needs a fresh database');
+  const adminCookie = await login(bootstrap.email, bootstrap.password);
   const adminId = (await api('GET', '/api/auth/me', { cookie: adminCookie, expect: 200 })).body.user.id as UserId;
-  const admin: TestUser = { id: adminId, email: first.email, password: first.password, cookie: adminCookie };
+  const admin: TestUser = { id: adminId, email: bootstrap.email, password: bootstrap.password, cookie: adminCookie };
 
   return {
     app,
@@ -177,7 +181,7 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
     async addMember(teamId, userId, role) {
       await api('POST', `/api/teams/${teamId}/members`, { cookie: adminCookie, body: { userId, role }, expect: 201 });
     },
-    revision: () => db.select().from(configRevision).get()!.revision,
+    revision: async () => (await first(db.select().from(configRevision)))!.revision,
     jobs,
     notifier,
     async close() {
@@ -185,7 +189,7 @@ export async function createPortalFixture(options: PortalFixtureOptions = {}): P
       publisher.close();
       await jobs.close();
       await notifier.close();
-      db.$client.close();
+      await own.close();
     },
   };
 }

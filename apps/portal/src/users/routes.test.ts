@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents, users } from '@tollgate/db';
+import { auditEvents, first, users } from '@tollgate/db';
 import { createPortalFixture, type PortalFixture } from '../testing/portal-fixture';
 
 describe('users API', () => {
@@ -11,7 +11,7 @@ describe('users API', () => {
   afterAll(() => f.close());
 
   it('creates a user with a generated password that works once shown', async () => {
-    const revision = f.revision();
+    const revision = await f.revision();
     const res = await f.api('POST', '/api/users', { cookie: f.admin.cookie, body: { email: 'Ann@Example.test', name: 'Ann' } });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ email: 'ann@example.test', name: 'Ann', role: 'user' });
@@ -19,10 +19,10 @@ describe('users API', () => {
     expect(res.body.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
     expect(await f.login('ann@example.test', res.body.password)).toMatch(/^tg_session=/);
 
-    const event = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.user.id)).get();
+    const event = await first(f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.user.id)));
     expect(event).toMatchObject({ action: 'user.create', actorUserId: f.admin.id, summary: { email: 'ann@example.test', role: 'user' } });
     // Users are not part of the gateway's snapshot.
-    expect(f.revision()).toBe(revision);
+    expect(await f.revision()).toBe(revision);
   });
 
   it('accepts a chosen password and a platform role', async () => {
@@ -67,7 +67,7 @@ describe('users API', () => {
     expect((await f.api('GET', '/api/users', { cookie: someone.cookie })).status).toBe(403);
     const create = await f.api('POST', '/api/users', { cookie: someone.cookie, body: { email: 'x@example.test', name: 'X' } });
     expect(create.status).toBe(403);
-    expect(f.db.select().from(users).where(eq(users.email, 'x@example.test')).get()).toBeUndefined();
+    expect(await first(f.db.select().from(users).where(eq(users.email, 'x@example.test')))).toBeUndefined();
     expect((await f.api('GET', '/api/users')).status).toBe(401);
   });
 });

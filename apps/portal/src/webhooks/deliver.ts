@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
-import { first, transact, webhookDeliveries, webhooks, type Db } from '@tollgate/db';
+import { changedRows, first, transact, webhookDeliveries, webhooks, type Db } from '@tollgate/db';
 import { isId, type DeliveryId } from '@tollgate/domain';
 import type { SecretBox } from '../secrets/secret-box';
 import type { WebhookDeliverySettings } from './settings';
@@ -25,8 +25,26 @@ export function createWebhookDeliverer(deps: { db: Db; secrets: SecretBox; setti
   // Redirects are not followed (undici's request never does): a signed body must not be replayed elsewhere.
   const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs });
 
+  /** Writes an attempt's outcome and lets go of its lease. */
   async function record(id: DeliveryId, values: Partial<typeof webhookDeliveries.$inferInsert>): Promise<void> {
-    await transact(db, (tx) => tx.update(webhookDeliveries).set(values).where(eq(webhookDeliveries.id, id)));
+    await transact(db, (tx) => tx.update(webhookDeliveries).set({ ...values, leasedUntil: null }).where(eq(webhookDeliveries.id, id)));
+  }
+
+  /**
+   * Takes the next attempt of a pending delivery for this sender, or finds another sender (a second portal's job,
+   * a sweep at its start) holding it: one conditional update, so two senders never both post one attempt. The
+   * lease outlasts an attempt (the request's timeout, twice) and frees itself when its sender dies.
+   */
+  async function claim(id: DeliveryId): Promise<boolean> {
+    const now = Date.now();
+    const free = or(isNull(webhookDeliveries.leasedUntil), lt(webhookDeliveries.leasedUntil, now));
+    const claimed = await transact(db, (tx) =>
+      tx
+        .update(webhookDeliveries)
+        .set({ leasedUntil: now + 2 * settings.timeoutMs })
+        .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.state, 'pending'), free)),
+    );
+    return changedRows(claimed) === 1;
   }
 
   async function post(url: string, secret: string, event: string, id: DeliveryId, body: string) {
@@ -62,6 +80,8 @@ export function createWebhookDeliverer(deps: { db: Db; secrets: SecretBox; setti
     );
     // Gone (the webhook was deleted) or already finished (a duplicate job after a restart): nothing to do.
     if (!row || row.delivery.state !== 'pending') return;
+    // Being sent by another job or portal right now: its outcome is that attempt's.
+    if (!(await claim(id))) return;
     const attempts = row.delivery.attempts + 1;
     if (!row.webhook.active) {
       await record(id, { state: 'failed', lastError: 'the webhook was deactivated before delivery' });

@@ -157,7 +157,7 @@ describe.each(queues)('webhook delivery on the %s queue', (kind, makeQueue) => {
     const { webhook } = await addWebhook(r.url);
     // As a crash would leave it: a pending row whose timer died with the process.
     const id = newId('delivery');
-    f.db.insert(webhookDeliveries).values({ id, webhookId: webhook.id as never, event: 'subscription.requested', payload: '{"left":"behind"}', state: 'pending', attempts: 1 }).run();
+    await f.db.insert(webhookDeliveries).values({ id, webhookId: webhook.id as never, event: 'subscription.requested', payload: '{"left":"behind"}', state: 'pending', attempts: 1 });
     const queue = makeQueue();
     const notifier = createNotifier({ db: f.db, secrets: f.secrets, queue, logger: pino({ level: 'silent' }), delivery: { attempts: 3, backoffMs: 10, timeoutMs: 2_000 } });
     try {
@@ -173,13 +173,34 @@ describe.each(queues)('webhook delivery on the %s queue', (kind, makeQueue) => {
     }
   });
 
+  it('posts an attempt once when two portals take the same pending delivery at once (the lease)', async () => {
+    await setup({ attempts: 3, backoffMs: 10 });
+    const r = await receiver(() => 200);
+    const { webhook } = await addWebhook(r.url);
+    const id = newId('delivery');
+    await f.db.insert(webhookDeliveries).values({ id, webhookId: webhook.id as never, event: 'subscription.requested', payload: '{}', state: 'pending' });
+    // Two portal processes starting together on one database: both sweeps find the row and send it.
+    const queues = [makeQueue(), makeQueue()];
+    const notifiers = queues.map((queue) => createNotifier({ db: f.db, secrets: f.secrets, queue, logger: pino({ level: 'silent' }), delivery: { attempts: 3, backoffMs: 10, timeoutMs: 2_000 } }));
+    try {
+      await Promise.all(notifiers.map((n) => n.start()));
+      const [row] = await settled(webhook.id);
+      expect(row).toMatchObject({ id, state: 'delivered', attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(r.calls).toHaveLength(1);
+    } finally {
+      for (const q of queues) await q.close();
+      for (const n of notifiers) await n.close();
+    }
+  });
+
   it('gives up on a pending delivery whose webhook was switched off', async () => {
     await setup({ attempts: 3, backoffMs: 10 });
     const r = await receiver(() => 200);
     const { webhook } = await addWebhook(r.url);
-    f.db.update(webhooks).set({ active: false }).where(eq(webhooks.id, webhook.id as never)).run();
+    await f.db.update(webhooks).set({ active: false }).where(eq(webhooks.id, webhook.id as never));
     const id = newId('delivery');
-    f.db.insert(webhookDeliveries).values({ id, webhookId: webhook.id as never, event: 'subscription.requested', payload: '{}', state: 'pending' }).run();
+    await f.db.insert(webhookDeliveries).values({ id, webhookId: webhook.id as never, event: 'subscription.requested', payload: '{}', state: 'pending' });
     await f.notifier.start();
     const [row] = await settled(webhook.id);
     expect(row).toMatchObject({ state: 'failed', lastError: expect.stringContaining('deactivated') });

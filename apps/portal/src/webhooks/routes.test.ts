@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents, webhooks } from '@tollgate/db';
+import { auditEvents, first, webhooks } from '@tollgate/db';
 import { fixturePerTest, type PortalFixture } from '../testing/portal-fixture';
 import { createMarket, type Market } from '../notifications/test-market';
 
@@ -29,7 +29,7 @@ describe('webhooks API', () => {
       createdBy: m.users.pAdmin.id,
     });
     expect(res.body.webhook).not.toHaveProperty('secret');
-    const row = f.db.select().from(webhooks).where(eq(webhooks.id, res.body.webhook.id)).get()!;
+    const row = (await first(f.db.select().from(webhooks).where(eq(webhooks.id, res.body.webhook.id))))!;
     expect(row.secret).not.toContain(res.body.secret);
     expect(f.secrets.open(row.secret)).toBe(res.body.secret);
 
@@ -37,7 +37,7 @@ describe('webhooks API', () => {
     expect(listed.body.webhooks).toEqual([res.body.webhook]);
     expect(JSON.stringify(listed.body)).not.toContain(res.body.secret);
 
-    const audit = f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.webhook.id)).all();
+    const audit = await f.db.select().from(auditEvents).where(eq(auditEvents.targetId, res.body.webhook.id));
     expect(audit.map((a) => a.action)).toEqual(['webhook.create']);
     // The audit log keeps the origin only: a path can be a credential (think Slack-style hook URLs).
     expect(JSON.stringify(audit)).not.toContain('s3cr3t-path');
@@ -67,7 +67,7 @@ describe('webhooks API', () => {
     // Private addresses are allowed on purpose: on-prem receivers are normal (ADR 0007).
     expect((await create({ url: 'http://10.0.0.5:8080/hook' })).status).toBe(201);
     expect((await create({ url: 'http://localhost/hook' })).status).toBe(201);
-    expect(f.db.select().from(webhooks).all()).toHaveLength(2);
+    expect(await f.db.select().from(webhooks)).toHaveLength(2);
   });
 
   it('lets team admins and owners manage webhooks; a plain member gets 403, an outsider 404', async () => {
@@ -88,7 +88,7 @@ describe('webhooks API', () => {
     }
     expect((await f.api('GET', '/api/webhooks/whk_doesnotexist/deliveries', { cookie: m.users.pOwner.cookie })).status).toBe(404);
     expect((await f.api('PATCH', '/api/webhooks/not-an-id', { cookie: m.users.pOwner.cookie, body: { active: false } })).status).toBe(404);
-    expect(f.db.select().from(webhooks).get()!.active).toBe(true);
+    expect((await first(f.db.select().from(webhooks)))!.active).toBe(true);
   });
 
   it('updates url, events and active with before/after in the audit log, and deletes with 204', async () => {
@@ -103,18 +103,18 @@ describe('webhooks API', () => {
     for (const body of [{}, { active: 'no' }, { url: 'gopher://x' }, { events: ['nope'] }]) {
       expect((await f.api('PATCH', `/api/webhooks/${hook.id}`, { cookie: m.users.pAdmin.cookie, body })).status, JSON.stringify(body)).toBe(400);
     }
-    const update = f.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.update')).get()!;
+    const update = (await first(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.update'))))!;
     expect(update.before).toEqual({ url: 'https://old.example.test', events: [], active: true });
     expect(update.after).toEqual({ url: 'https://new.example.test', events: ['subscription.cancelled'], active: false });
     expect(update.teamId).toBe(m.publisherTeam);
 
-    const revision = f.revision();
+    const revision = await f.revision();
     expect((await f.api('DELETE', `/api/webhooks/${hook.id}`, { cookie: m.users.pAdmin.cookie })).status).toBe(204);
-    expect(f.db.select().from(webhooks).all()).toEqual([]);
+    expect(await f.db.select().from(webhooks)).toEqual([]);
     expect((await f.api('DELETE', `/api/webhooks/${hook.id}`, { cookie: m.users.pAdmin.cookie })).status).toBe(404);
     // Webhooks are not part of the gateway's snapshot: no config revision for them.
-    expect(f.revision()).toBe(revision);
-    const deleted = f.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.delete')).get()!;
+    expect(await f.revision()).toBe(revision);
+    const deleted = (await first(f.db.select().from(auditEvents).where(eq(auditEvents.action, 'webhook.delete'))))!;
     expect(deleted.before).toEqual({ url: 'https://new.example.test', events: ['subscription.cancelled'], active: false });
     expect(deleted.after).toBeNull();
   });

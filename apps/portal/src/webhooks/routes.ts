@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { first, webhookDeliveries, webhooks } from '@tollgate/db';
 import { isId, newId } from '@tollgate/domain';
@@ -94,7 +94,7 @@ export function webhookRoutes(ctx: PortalContext) {
     const actor = requireSignedIn(c.get('actor'));
     const team = await loadTeam(ctx.db, c.req.param('teamId'));
     requireTeamRole(actor, team.id, 'admin');
-    const rows = await ctx.db.select().from(webhooks).where(eq(webhooks.teamId, team.id)).orderBy(asc(webhooks.createdAt), asc(sql`${webhooks}.rowid`));
+    const rows = await ctx.db.select().from(webhooks).where(eq(webhooks.teamId, team.id)).orderBy(asc(webhooks.createdAt), asc(webhooks.seq), asc(webhooks.id));
     return c.json({ webhooks: rows.map(webhookView) });
   });
 

@@ -24,6 +24,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { bigint, customType } from 'drizzle-orm/pg-core';
+import { nextInsertionSeq } from '../columns';
 
 /** A 64-bit integer read as a JS number, as SQLite's integer columns are. */
 export const int64 = (name: string) => bigint(name, { mode: 'number' });
@@ -39,3 +40,9 @@ export const createdAt = () =>
   int64('created_at')
     .notNull()
     .default(sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`);
+
+/**
+ * The insertion order of a row, filled in by drizzle on insert, as SQLite's (../columns.ts), whose migration declares
+ * the same default (pg's inserts call the function before they look at a default).
+ */
+export const insertionSeq = () => int64('seq').notNull().default(0).$defaultFn(nextInsertionSeq);

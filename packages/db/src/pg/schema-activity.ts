@@ -2,7 +2,7 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import type { AuditEventId, DeliveryId, NotificationId, TeamId, UsageProblem, UserId, WebhookId } from '@tollgate/domain';
 import type { RollupLevel } from '../schema-activity';
-import { bytea, createdAt, int64 } from './columns';
+import { bytea, createdAt, insertionSeq, int64 } from './columns';
 import { teams, users } from './schema-people';
 
 export const callRecords = pgTable(
@@ -111,6 +111,7 @@ export const auditEvents = pgTable(
     summary: jsonb('summary').$type<Record<string, unknown>>().notNull(),
     before: jsonb('before').$type<Record<string, unknown>>(),
     after: jsonb('after').$type<Record<string, unknown>>(),
+    seq: insertionSeq(),
   },
   (t) => [index('audit_events_team_idx').on(t.teamId, t.at), index('audit_events_target_idx').on(t.targetType, t.targetId)],
 );
@@ -140,6 +141,7 @@ export const webhooks = pgTable(
     active: boolean('active').notNull().default(true),
     createdBy: text('created_by').$type<UserId>().references(() => users.id),
     createdAt: createdAt(),
+    seq: insertionSeq(),
   },
   (t) => [index('webhooks_team_idx').on(t.teamId)],
 );
@@ -155,6 +157,7 @@ export const webhookDeliveries = pgTable(
     lastStatus: integer('last_status'),
     lastError: text('last_error'),
     deliveredAt: int64('delivered_at'),
+    leasedUntil: int64('leased_until'),
     createdAt: createdAt(),
   },
   (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_state_idx').on(t.state)],

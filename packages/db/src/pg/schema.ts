@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, index, integer, json, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { ApiId, AppId, ApprovalMode, CredentialId, KeyId, SnapshotJwtCredential, LifecycleState, ModelPrice, ModelRouteId, ModelTarget, PlanId, PlanLimits, PromptId, PromptSpecJson, PromptVersionId, ProviderId, ProviderType, RateLimits, ReleaseId, ServiceId, ServiceKind, SubscriptionId, SubscriptionState, TeamId, UserId } from '@tollgate/domain';
 import type { ApiRestSettings, ServiceRestSettings } from '../schema';
-import { createdAt, int64 } from './columns';
+import { createdAt, insertionSeq, int64 } from './columns';
 import { teams, users } from './schema-people';
 
 export * from './schema-people';
@@ -82,6 +82,7 @@ export const plans = pgTable(
     state: text('state').$type<'active' | 'deprecated' | 'closed'>().notNull().default('active'),
     visibility: text('visibility').$type<'public' | 'team'>().notNull().default('public'),
     createdAt: createdAt(),
+    seq: insertionSeq(),
   },
   (t) => [index('plans_service_idx').on(t.serviceId)],
 );

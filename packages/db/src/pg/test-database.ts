@@ -86,7 +86,13 @@ export async function openOwnTestDatabase(): Promise<OwnTestDatabase> {
   const dialect = process.env.TOLLGATE_TEST_DATABASE ?? 'sqlite';
   if (dialect === 'sqlite') {
     const db = createDb({ path: ':memory:' });
-    return { db, dialect, close: async () => db.$client.close() };
+    return {
+      db,
+      dialect,
+      close: async () => {
+        db.$client.close();
+      },
+    };
   }
   if (dialect !== 'postgres') throw new Error(`TOLLGATE_TEST_DATABASE=${dialect}: use sqlite (the default) or postgres`);
   const database = await createTestDatabase();
