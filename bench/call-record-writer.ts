@@ -4,15 +4,18 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { createDb } from '@tollgate/db';
+import { closeDatabase, createDb, type Db } from '@tollgate/db';
+import { openPgDatabase } from '@tollgate/db/pg';
+import { createTestDatabase } from '@tollgate/db/pg/testing';
 import { blankCallRecord, type CallRecord } from '@tollgate/domain';
 import { createCallRecordWriter } from '@tollgate/portal';
 // Not part of the all-in-one's package exports: the bench drives the sink on its own.
 import { startCallRecordWriterThread } from '../apps/all-in-one/src/call-record-worker';
 
 /**
- * `npm run bench:writer`: what the store costs per batch of call records, on a file database in
- * WAL mode as in production. Two shapes: the bench's own traffic (one app, one service, one model: every
+ * `npm run bench:writer`: what the store costs per batch of call records, on both databases in one run: a SQLite
+ * file in WAL mode as in production, and a throwaway PostgreSQL database (ADR 0040) on the server at
+ * TOLLGATE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), created and dropped here. Two shapes: the bench's own traffic (one app, one service, one model: every
  * record in a batch lands in the same rollup rows) and a varied one (200 dimension sets, so a batch touches
  * hundreds of rollup rows per level). Then what the event loop that writes sees (ADR 0029): its delay and busy
  * time while the same batches are written by the portal's connection in that thread, and while they are
@@ -45,10 +48,35 @@ function record(i: number, at: number, varied: boolean): CallRecord {
   };
 }
 
-function run(varied: boolean): { medianMs: number; p90Ms: number } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-writer-bench-'));
-  try {
+type Database = 'SQLite' | 'PostgreSQL';
+
+/** A fresh database of that kind, and how to let it go. */
+async function openBenchDatabase(kind: Database): Promise<{ db: Db; close: () => Promise<void> }> {
+  if (kind === 'SQLite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-writer-bench-'));
     const db = createDb({ path: path.join(dir, 'bench.db') });
+    return {
+      db,
+      close: async () => {
+        db.$client.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await createTestDatabase();
+  const db = (await openPgDatabase(database.url)) as unknown as Db;
+  return {
+    db,
+    close: async () => {
+      await closeDatabase(db);
+      await database.drop();
+    },
+  };
+}
+
+async function run(kind: Database, varied: boolean): Promise<{ medianMs: number; p90Ms: number }> {
+  const { db, close } = await openBenchDatabase(kind);
+  try {
     const write = createCallRecordWriter(db);
     const times: number[] = [];
     const start = Date.UTC(2026, 0, 1);
@@ -58,26 +86,27 @@ function run(varied: boolean): { medianMs: number; p90Ms: number } {
       const batch = Array.from({ length: size }, (_, k) => record(n + k, start + b * 1_000 + k, varied));
       n += size;
       const t0 = performance.now();
-      write(batch);
+      await write(batch);
       times.push(performance.now() - t0);
     }
-    db.$client.close();
     // The first batches warm the JIT and the page cache; they are not what a running portal pays.
     const steady = times.slice(Math.min(5, batches - 1)).sort((a, b) => a - b);
     return { medianMs: steady[Math.floor(steady.length / 2)]!, p90Ms: steady[Math.floor(steady.length * 0.9)]! };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
-for (const varied of [false, true]) {
-  const { medianMs, p90Ms } = run(varied);
-  const shape = varied ? 'varied (200 dimension sets)' : 'uniform (1 dimension set)';
-  console.log(`call-record writer, ${size}-record batch, ${shape}: median ${medianMs.toFixed(2)} ms, p90 ${p90Ms.toFixed(2)} ms (${Math.round((size / medianMs) * 1000)} records/s)`);
+for (const kind of ['SQLite', 'PostgreSQL'] as const) {
+  for (const varied of [false, true]) {
+    const { medianMs, p90Ms } = await run(kind, varied);
+    const shape = varied ? 'varied (200 dimension sets)' : 'uniform (1 dimension set)';
+    console.log(`${kind.padEnd(10)} call-record writer, ${size}-record batch with its rollups, ${shape}: median ${medianMs.toFixed(2)} ms, p90 ${p90Ms.toFixed(2)} ms (${Math.round((size / medianMs) * 1000)} records/s)`);
+  }
 }
 
 /**
- * The main thread's view while batches are written, one after another with a pause between (the meter's
+ * On SQLite (the all-in-one's shape), the main thread's view while batches are written, one after another with a pause between (the meter's
  * flush timer): event-loop delay (p99, max, at 1 ms resolution), its busy time per batch (event-loop
  * utilisation: active ms), and the time `write` holds the loop before returning (the whole transaction in
  * the thread; the structured clone of the batch with the worker).
