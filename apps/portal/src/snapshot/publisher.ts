@@ -210,10 +210,16 @@ export async function createSnapshotPublisher(options: SnapshotPublisherOptions)
         if (table) pending[table].add(change.targetId);
         else pending.incremental = false;
       }
-      // During a compile, the next follows it; else a burst of writes is coalesced into one compile, after the
+      // During a compile, the next follows it, in full: the running compile may already have read this change
+      // (its transaction began after the commit), and then the commits counted since its snapshot would include
+      // it twice, so a later commit whose news is still on its way would go unseen by a delta that believed the
+      // count (ADR 0032's revision check). Else a burst of writes is coalesced into one compile, after the
       // writing request has answered.
-      if (running) again = true;
-      else
+      if (running) {
+        again = true;
+        pending.incremental = false;
+        pending.unknown = true;
+      } else
         scheduled ??= setImmediate(() => {
           scheduled = null;
           requestCompile();
