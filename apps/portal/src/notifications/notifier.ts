@@ -128,7 +128,13 @@ export function createNotifier(deps: NotifierDeps) {
     if (pending.length > 0) logger.info({ count: pending.length }, 're-enqueueing pending webhook deliveries');
     await enqueueAll(pending);
     if (sweepTimer) clearInterval(sweepTimer);
-    sweepTimer = setInterval(() => void sweep(), sweepEveryMs);
+    // A failed sweep (the database away for a moment) is logged and the next one retries: never an unhandled
+    // rejection, which would end the process.
+    sweepTimer = setInterval(() => {
+      sweep().catch((err: unknown) => {
+        if (!closed) logger.error({ err }, 'notification sweep failed; the next one retries');
+      });
+    }, sweepEveryMs);
     // The sweep is housekeeping: it must not keep a process alive that has nothing else to do.
     sweepTimer.unref();
   }
